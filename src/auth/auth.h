@@ -1,0 +1,163 @@
+/*
+ * auth.h — users, roles, passwords, sessions, jurisdiction and the audit
+ * chain (全过程记录). One header is the module's whole surface.
+ *
+ * Jurisdiction: a user belongs to an area and sees only that area's subtree
+ * (city > county > town > village). Area codes are hierarchical by prefix,
+ * so "in the subtree" is a prefix test; auth_area_visible() is the one place
+ * that decides it, and the HTTP layer calls it for every route that names an
+ * area.
+ */
+#ifndef YJ_AUTH_H
+#define YJ_AUTH_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/base.h"
+#include "store/store.h"
+
+typedef enum {
+	ROLE_ADMIN,
+	ROLE_COMMANDER,
+	ROLE_DUTY_OFFICER,
+	ROLE_INSPECTOR,
+	ROLE_LEGAL_REVIEWER,
+	ROLE_LICENSING_CLERK,
+	ROLE_WAREHOUSE_KEEPER,
+	ROLE_GRID_WORKER,
+	ROLE_ENTERPRISE,
+	ROLE_PUBLIC,
+	ROLE_COUNT
+} auth_role;
+
+#define ROLE_BIT(r) (1u << (r))
+#define ROLES_ANY ((1u << ROLE_COUNT) - 1)
+/* the bureau's own staff: everyone but grid workers, enterprises and the public */
+#define ROLES_STAFF                                                                               \
+	(ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_COMMANDER) | ROLE_BIT(ROLE_DUTY_OFFICER) |           \
+	 ROLE_BIT(ROLE_INSPECTOR) | ROLE_BIT(ROLE_LEGAL_REVIEWER) | ROLE_BIT(ROLE_LICENSING_CLERK) | \
+	 ROLE_BIT(ROLE_WAREHOUSE_KEEPER))
+
+const char *auth_role_name(auth_role r);
+/* -1 when name is not a role */
+int auth_role_parse(const char *name);
+
+/* The signed-in user, as the HTTP layer hands it to handlers (read-only). */
+typedef struct auth_user {
+	int64_t id;
+	char username[64];
+	char display_name[128];
+	auth_role role;
+	char area_code[16];
+	char area_prefix[16]; /* codes in the subtree start with this */
+} auth_user;
+
+/* ---- jurisdiction ------------------------------------------------------- */
+
+/* The prefix shared by every code in code's subtree: 441500 -> "4415",
+ * 441502 -> "441502", 441502001 -> "441502001". Writes "" for a malformed code. */
+void auth_area_prefix(const char *code, char out[16]);
+/* true when area_code lies in the user's subtree (the one place that decides). */
+bool auth_area_visible(const auth_user *u, const char *area_code);
+/* 0, or -1 with YJ_EFORBIDDEN naming the field. */
+int auth_require_area(const auth_user *u, const char *area_code, const char *field, yj_err *e);
+
+/* ---- passwords ------------------------------------------------------------ */
+
+/* argon2id (libsodium crypto_pwhash_str). out must hold crypto_pwhash_STRBYTES. */
+int auth_password_hash(const char *password, char out[128], yj_err *e);
+bool auth_password_verify(const char *hash, const char *password);
+/* Minimum rules for a new password: 8..128 bytes. */
+int auth_password_check(const char *password, const char *field, yj_err *e);
+
+/* ---- users ------------------------------------------------------------------ */
+
+typedef struct auth_user_input {
+	const char *username;     /* 3..64 of [A-Za-z0-9_.-] */
+	const char *display_name; /* may be NULL */
+	const char *role;
+	const char *area_code;
+	const char *phone;        /* may be NULL */
+	const char *password;     /* plain; or NULL when password_hash is given */
+	const char *password_hash;/* precomputed argon2id string (demo: one hash for many) */
+} auth_user_input;
+
+/* Validate and insert a user inside the caller's transaction, with an audit
+ * record by actor (NULL = system). *id_out gets the new id. */
+int auth_user_create(store *s, const auth_user *actor, const auth_user_input *in, int64_t *id_out,
+                     yj_err *e);
+/* Change a user: each non-NULL field is set (disabled: -1 = leave). A new
+ * password or disabling ends the user's sessions. Inside the caller's
+ * transaction, with an audit record. */
+typedef struct auth_user_patch {
+	const char *display_name, *role, *area_code, *phone, *password;
+	int disabled;
+} auth_user_patch;
+int auth_user_update(store *s, const auth_user *actor, int64_t id, const auth_user_patch *p,
+                     yj_err *e);
+/* JSON of a user (no password hash). NULL when not found. */
+json_t *auth_user_json(store *s, int64_t id);
+/* true when password is the user's current one. */
+bool auth_user_password_matches(store *s, int64_t id, const char *password);
+/* Load a user as auth_user. 0, or -1 (YJ_ENOTFOUND). */
+int auth_user_load(store *s, int64_t id, auth_user *out, yj_err *e);
+
+/* ---- sessions --------------------------------------------------------------- */
+
+#define AUTH_TOKEN_LEN 43 /* 32 random bytes, base64url without padding */
+
+/*
+ * Check the password and open a session. Throttles repeated failures per
+ * username and per client address before any hashing (YJ_ETHROTTLED with
+ * e->retry_after). On success token_out gets the bearer token, *user_out the
+ * user. Wrong user or password: YJ_EUNAUTH with the same words either way.
+ */
+int auth_login(store *s, const char *username, const char *password, const char *client_ip,
+               char token_out[AUTH_TOKEN_LEN + 1], auth_user *user_out, yj_err *e);
+/* The user of a live token; 0, or -1 (YJ_EUNAUTH). */
+int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e);
+int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e);
+/* Session lifetime in ms (default 12 h). */
+void auth_set_session_ttl(int64_t ms);
+int64_t auth_session_ttl(void);
+/* Forget all throttling state (tests and admin unlock). */
+void auth_throttle_reset(void);
+
+/* ---- audit chain (全过程记录) ------------------------------------------------- */
+
+/*
+ * Append a record inside the caller's write transaction (BEGIN IMMEDIATE,
+ * so appends are serialised): (time, user, action, object, digest of the new
+ * state, digest of the previous record). state may be NULL (deleted). The
+ * state digest is SHA-256 of the canonical JSON (sorted keys, compact).
+ */
+int audit_append(store *s, const auth_user *actor, const char *action, const char *object_type,
+                 const char *object_id, json_t *state, yj_err *e);
+
+/* The canonical state of an object as audit saw it, for verification. */
+typedef json_t *(*audit_state_fn)(store *s, const char *object_id);
+/* Register how to read the current state of object_type (call at start). */
+void audit_register_state(const char *object_type, audit_state_fn fn);
+
+typedef struct audit_report {
+	int64_t records;
+	int64_t first_broken_id; /* 0 when the chain is whole */
+	char reason[256];
+	char head_digest[65];    /* digest of the last record: anchor it elsewhere */
+} audit_report;
+
+/*
+ * Walk the chain: every record's digest and link, then the current state of
+ * every registered object against its last record. 0 when whole, 1 when
+ * broken (report says where), -1 on error.
+ */
+int audit_verify(store *s, audit_report *r, yj_err *e);
+
+/* Register the user state function and other auth internals (call at start). */
+void auth_init(void);
+/* Register the HTTP routes of this module (auth_api.c). */
+void auth_api_register(void);
+
+#endif

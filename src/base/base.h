@@ -1,0 +1,121 @@
+/*
+ * base.h — the ground floor every module stands on: errors with words,
+ * arenas, growable strings, the one clock, logging and small helpers.
+ *
+ * Nothing here knows about HTTP, SQL or the domain. Everything returns an
+ * error code and fills a yj_err with a message fit for a user.
+ */
+#ifndef YJ_BASE_H
+#define YJ_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* Error classes. The HTTP layer maps them to statuses in one table. */
+typedef enum {
+	YJ_OK = 0,
+	YJ_EINVAL,        /* 400 invalid_argument */
+	YJ_EUNAUTH,       /* 401 unauthenticated */
+	YJ_EFORBIDDEN,    /* 403 permission_denied */
+	YJ_ENOTFOUND,     /* 404 not_found */
+	YJ_EMETHOD,       /* 405 method_not_allowed */
+	YJ_ECONFLICT,     /* 409 conflict */
+	YJ_ETOOBIG,       /* 413 payload_too_large */
+	YJ_EUNPROCESSABLE,/* 422 unprocessable */
+	YJ_ETHROTTLED,    /* 429 too_many_requests */
+	YJ_EUNAVAILABLE,  /* 503 unavailable */
+	YJ_EINTERNAL,     /* 500 internal */
+} yj_code;
+
+typedef struct yj_err {
+	yj_code code;
+	char field[64];    /* offending field, "" when none */
+	char message[256]; /* words for a user */
+	int retry_after;   /* seconds, for YJ_ETHROTTLED */
+} yj_err;
+
+/* Fill *e (if not NULL) and return -1, so callers can `return yj_fail(...)`. */
+int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+const char *yj_code_name(yj_code code);
+void yj_err_clear(yj_err *e);
+
+/* ---- arena: memory by lifetime ----------------------------------------- */
+
+typedef struct arena arena;
+
+arena *arena_new(size_t first_block);
+void arena_free(arena *a);
+/* Zeroed memory that lives until arena_free. Never returns NULL (aborts on OOM). */
+void *arena_alloc(arena *a, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- growable byte buffer ---------------------------------------------- */
+
+typedef struct strbuf {
+	char *data;   /* NUL-terminated, owned; free with strbuf_free */
+	size_t len;
+	size_t cap;
+} strbuf;
+
+void strbuf_init(strbuf *b);
+void strbuf_free(strbuf *b);
+void strbuf_append(strbuf *b, const void *p, size_t n);
+void strbuf_puts(strbuf *b, const char *s);
+void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Take ownership of the data; the buffer is reset. */
+char *strbuf_take(strbuf *b, size_t *len);
+
+/* ---- the clock ---------------------------------------------------------- */
+
+/*
+ * Every deadline, expiry and timestamp reads yj_now_ms(). Tests move it with
+ * YJ_FAKE_NOW (RFC 3339 or ms) in the environment, or yj_clock_set_offset().
+ */
+int64_t yj_now_ms(void);
+void yj_clock_set_offset(int64_t offset_ms);
+int64_t yj_clock_offset(void);
+/* Monotonic milliseconds for measuring durations (never faked). */
+double yj_mono_ms(void);
+
+/* RFC 3339 <-> UTC ms. Parsing accepts Z or +hh:mm; fills *e on failure. */
+int yj_time_parse(const char *s, int64_t *ms, const char *field, yj_err *e);
+/* Formats ms as RFC 3339 with +08:00 offset (the bureau's local time). */
+void yj_time_format(int64_t ms, char out[40]);
+
+/* ---- logging: one line per event, key=value ---------------------------- */
+
+typedef enum { YJ_LOG_DEBUG, YJ_LOG_INFO, YJ_LOG_WARN, YJ_LOG_ERROR } yj_log_level;
+void yj_log_set_level(yj_log_level lvl);
+/* yj_log(YJ_LOG_INFO, "request", "status=%d route=%s", ...) prints
+ * `ts=... level=info event=request status=200 route=...` to stderr. */
+void yj_log(yj_log_level lvl, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Quote a value for key=value logs when it has spaces or quotes. */
+const char *yj_log_quote(char *buf, size_t cap, const char *v);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Hex of n bytes into out (2n+1). */
+void yj_hex(const unsigned char *in, size_t n, char *out);
+/* true when s is valid UTF-8 (no overlongs, no surrogates). */
+bool yj_utf8_valid(const char *s, size_t n);
+/* Read a whole file; *len gets its size. NULL and *e filled on failure. */
+char *yj_read_file(const char *path, size_t *len, yj_err *e);
+/* strtol with range checks; returns -1 and fills *e when s is not a number in [lo, hi]. */
+int yj_parse_long(const char *s, long lo, long hi, long *out, const char *field, yj_err *e);
+int yj_parse_double(const char *s, double lo, double hi, double *out, const char *field, yj_err *e);
+
+/* Progress on a terminal only ("demo: users 40/100"); silent otherwise. */
+void yj_progress(const char *what, long done, long total);
+void yj_progress_done(void);
+
+#define YJ_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

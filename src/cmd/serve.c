@@ -1,0 +1,133 @@
+/*
+ * serve.c — `yingji serve`: open the store, build the in-memory indexes,
+ * register every module's routes, serve until SIGINT or SIGTERM, then stop
+ * gracefully (in-flight requests finish; the store closes cleanly).
+ *
+ * Signals are blocked in every thread and taken synchronously by the main
+ * thread with sigwait, so no handler runs in an async-signal context.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "cmd/cmd.h"
+#include "http/http.h"
+#include "registry/registry.h"
+#include "store/store.h"
+
+static void help(void)
+{
+	printf("usage: yingji serve --db PATH [--listen HOST:PORT] [--web DIR] [options]\n\n"
+	       "  --db PATH            SQLite database (created and migrated if needed)\n"
+	       "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 = any free)\n"
+	       "  --web DIR            static web UI folder (default: none)\n"
+	       "  --threads N          HTTP worker threads (default 2 x cores, at least 4)\n"
+	       "  --body-limit BYTES   largest request body (default 1048576)\n"
+	       "  --session-ttl SEC    how long a login lasts (default 43200)\n"
+	       "  --port-file FILE     write the bound port to FILE once listening\n"
+	       "  --log-level LEVEL    debug, info, warn or error (default info)\n");
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},         {"listen", required_argument, NULL, 'l'},
+		{"web", required_argument, NULL, 'w'},        {"threads", required_argument, NULL, 't'},
+		{"body-limit", required_argument, NULL, 'b'}, {"session-ttl", required_argument, NULL, 's'},
+		{"port-file", required_argument, NULL, 'p'},  {"log-level", required_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
+	};
+	const char *db = NULL, *port_file = NULL;
+	http_config cfg = {.listen = "127.0.0.1:8080"};
+	yj_err e = {0};
+	long v;
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'l': cfg.listen = optarg; break;
+		case 'w': cfg.web_dir = optarg; break;
+		case 'p': port_file = optarg; break;
+		case 't':
+			if (yj_parse_long(optarg, 1, 256, &v, "threads", &e))
+				return cmd_usage_error("serve", "--threads: %s", e.message);
+			cfg.threads = (unsigned)v;
+			break;
+		case 'b':
+			if (yj_parse_long(optarg, 1024, 1L << 30, &v, "body-limit", &e))
+				return cmd_usage_error("serve", "--body-limit: %s", e.message);
+			cfg.body_limit = (size_t)v;
+			break;
+		case 's':
+			if (yj_parse_long(optarg, 60, 30L * 24 * 3600, &v, "session-ttl", &e))
+				return cmd_usage_error("serve", "--session-ttl: %s", e.message);
+			auth_set_session_ttl((int64_t)v * 1000);
+			break;
+		case 'v':
+			if (strcmp(optarg, "debug") == 0)
+				yj_log_set_level(YJ_LOG_DEBUG);
+			else if (strcmp(optarg, "info") == 0)
+				yj_log_set_level(YJ_LOG_INFO);
+			else if (strcmp(optarg, "warn") == 0)
+				yj_log_set_level(YJ_LOG_WARN);
+			else if (strcmp(optarg, "error") == 0)
+				yj_log_set_level(YJ_LOG_ERROR);
+			else
+				return cmd_usage_error("serve", "--log-level: '%s' is not debug, info, warn or error",
+				                       optarg);
+			break;
+		case 'h': help(); return 0;
+		default: return cmd_usage_error("serve", "unknown or incomplete option '%s'",
+		                                cmd_bad_option(argv, optind));
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!db)
+		return cmd_usage_error("serve", "--db PATH is required");
+	if (cmd_startup())
+		return 1;
+
+	/* block the stop signals before any thread starts, so they all inherit the mask */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (store_open(db, &e))
+		return cmd_fail("serve", &e);
+	if (reg_start(store_thread(), &e))
+		return cmd_fail("serve", &e);
+	auth_api_register();
+	reg_api_register();
+
+	unsigned port;
+	if (http_start(&cfg, &port, &e)) {
+		reg_stop();
+		store_close_all();
+		return cmd_fail("serve", &e);
+	}
+	yj_log(YJ_LOG_INFO, "listening", "listen=%s port=%u db=%s web=%s", cfg.listen, port, db,
+	       cfg.web_dir ? cfg.web_dir : "-");
+	if (port_file) {
+		FILE *f = fopen(port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", port);
+			fclose(f);
+		}
+	}
+	int sig = 0;
+	sigwait(&stop, &sig);
+	yj_log(YJ_LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_stop();
+	reg_stop();
+	store_close_all();
+	yj_log(YJ_LOG_INFO, "stopped", "db=%s", db);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * geo.h — geometry for yingji: coordinate conversion, the built-in
+ * administrative area tree (city > county > town > village) and the
+ * point -> area index ("which town is this sensor in?").
+ *
+ * Coordinates are WGS84 lon/lat everywhere in yingji. Chinese web-map data
+ * (AMap, DataV) is in GCJ-02; geo_gcj02_to_wgs84() converts it on the way in.
+ * Geometry work is done with GEOS (reentrant _r API); nothing GEOS leaks out
+ * of this header.
+ */
+#ifndef YJ_GEO_H
+#define YJ_GEO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "base/base.h"
+
+/* ---- coordinates ---------------------------------------------------------- */
+
+/*
+ * GCJ-02 -> WGS84: iterative inverse of the public forward formula
+ * (residual < 1e-9 deg, i.e. far below 1 m; the formula itself is the
+ * accuracy limit). Points outside China's rectangle are returned unchanged,
+ * as GCJ-02 does not offset them.
+ */
+void geo_gcj02_to_wgs84(double glon, double glat, double *lon, double *lat);
+
+/* WGS84 -> GCJ-02: the public forward formula (for showing points on GCJ-02 maps). */
+void geo_wgs84_to_gcj02(double lon, double lat, double *glon, double *glat);
+
+/* ---- embedded data -------------------------------------------------------- */
+
+/*
+ * An embedded data file by base name ("shanwei_towns.csv",
+ * "shanwei_counties_gcj02.geojson"). The text is NUL-terminated and lives as
+ * long as the program; *len (if not NULL) gets its length without the NUL.
+ * NULL when the name is unknown.
+ */
+const char *geo_data_file(const char *name, size_t *len);
+
+/* ---- the area tree --------------------------------------------------------- */
+
+/* Area levels. Codes: 6 digits city/county, 9 town, 12 village. */
+enum { GEO_LEVEL_CITY = 1, GEO_LEVEL_COUNTY = 2, GEO_LEVEL_TOWN = 3, GEO_LEVEL_VILLAGE = 4 };
+
+/*
+ * How many leading characters of an area's code every descendant shares:
+ * 4 for a city (441500 -> "4415": city and county codes are both 6 digits),
+ * 6 for a county, 9 for a town, 12 for a village; 0 for an unknown level.
+ * Jurisdiction ("is area X inside area Y?") compares this prefix.
+ */
+size_t geo_code_prefix_len(int level);
+
+/*
+ * Insert the whole built-in area tree of the demo city (汕尾 Shanwei: 1 city,
+ * 4 counties, 63 towns, 891 villages) into table `area` using db, parents
+ * before children. The caller holds the transaction; the table is expected
+ * empty. Returns 0, or -1 with *e filled (YJ_EINTERNAL: the embedded data is
+ * inconsistent, or SQLite refused a row).
+ */
+int geo_areas_load(sqlite3 *db, yj_err *e);
+
+/* ---- point -> area index ---------------------------------------------------- */
+
+typedef struct geo_index geo_index;
+
+/*
+ * Build the point index from the `area` rows that have geom (GeoJSON). Each
+ * area hangs under its nearest ancestor that has a geometry. NULL and *e
+ * filled on failure (unreadable geometry, SQL error). Free with geo_index_free.
+ */
+geo_index *geo_index_build(sqlite3 *db, yj_err *e);
+
+/*
+ * The deepest area whose geometry covers (lon, lat) (WGS84; boundary counts
+ * as inside): writes its code, NUL-terminated, to code_out and returns true;
+ * false (code_out = "") when no area covers the point or the input is not a
+ * finite coordinate.
+ *
+ * Thread-safe: any number of threads may call this at once on the same index.
+ * The index is read-only after geo_index_build (which forces GEOS to build
+ * every prepared geometry's lazy point-in-area index up front), and each
+ * calling thread uses its own GEOS context, created on first use and
+ * finished when the thread exits.
+ */
+bool geo_locate(const geo_index *ix, double lon, double lat, char code_out[16]);
+
+/* Number of areas with geometry in the index. */
+size_t geo_index_count(const geo_index *ix);
+
+void geo_index_free(geo_index *ix);
+
+#endif

@@ -1,0 +1,98 @@
+/*
+ * http.h — the HTTP server (libmicrohttpd), router, request context,
+ * access checks, error JSON, static files and metrics.
+ *
+ * A module registers routes at start with http_route(); each route names
+ * who may call it (roles) and, optionally, the path parameter that is an
+ * area code. The server resolves the user, checks role and jurisdiction in
+ * one place, then calls the handler. Handlers parse and validate, call the
+ * module's service functions, and fill an http_res; on failure they return
+ * -1 with a yj_err and the server renders the error JSON:
+ *   {"error":{"code":"invalid_argument","message":"...","field":"..."}}
+ */
+#ifndef YJ_HTTP_H
+#define YJ_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "auth/auth.h"
+#include "base/base.h"
+
+#define HTTP_MAX_PARAMS 6
+#define HTTP_MAX_HEADERS 8
+
+typedef struct http_req {
+	arena *a;             /* freed when the request ends */
+	const char *method;
+	const char *path;
+	const char *client_ip;
+	char request_id[17];
+	const char *body;     /* NUL-terminated, may contain NULs; body_len is exact */
+	size_t body_len;
+	const auth_user *user;/* NULL when not signed in */
+	const char *token;    /* the session token used, if any */
+	int nparams;
+	const char *param_name[HTTP_MAX_PARAMS];
+	const char *param_value[HTTP_MAX_PARAMS];
+	void *conn;           /* struct MHD_Connection *, for the server only */
+} http_req;
+
+typedef struct http_res {
+	int status;
+	json_t *json;         /* owned: rendered, then released */
+	char *body;           /* or a raw body, malloc'ed, freed by the server */
+	size_t body_len;
+	const char *content_type;
+	int nheaders;
+	const char *header_name[HTTP_MAX_HEADERS];
+	const char *header_value[HTTP_MAX_HEADERS];
+} http_res;
+
+typedef int (*http_handler)(http_req *req, http_res *res, yj_err *e);
+
+/* Who may call a route: 0 = anyone (no login), else a mask of ROLE_BIT()s. */
+#define HTTP_PUBLIC 0u
+
+/*
+ * Register a route. pattern has literal segments and {name} parameters,
+ * e.g. "/api/v1/areas/{code}". Literal segments win over parameters.
+ * area_param, when not NULL, names the path parameter holding an area code
+ * that must be in the user's jurisdiction (403 otherwise).
+ */
+void http_route(const char *method, const char *pattern, http_handler h, unsigned roles,
+                const char *area_param);
+
+typedef struct http_config {
+	const char *listen;     /* HOST:PORT; port 0 picks a free one */
+	const char *web_dir;    /* static files, or NULL */
+	unsigned threads;       /* worker threads (0 = default) */
+	size_t body_limit;      /* bytes (0 = 1 MiB) */
+} http_config;
+
+/* Start serving; *port_out gets the bound port. 0, or -1 with *e. */
+int http_start(const http_config *cfg, unsigned *port_out, yj_err *e);
+/* Stop accepting, finish in-flight requests, stop. */
+void http_stop(void);
+
+/* ---- helpers for handlers ------------------------------------------------ */
+
+const char *http_param(const http_req *req, const char *name);
+const char *http_query(const http_req *req, const char *name);
+const char *http_header(const http_req *req, const char *name);
+/* The body as a JSON object (duplicate keys rejected). NULL + *e (400, field "body"). */
+json_t *http_json_body(http_req *req, yj_err *e);
+/* Respond with JSON (steals j). */
+void http_json(http_res *res, int status, json_t *j);
+void http_add_header(http_req *req, http_res *res, const char *name, const char *value);
+/* The yj_code -> HTTP status table. */
+int http_status_for(yj_code code);
+/* Require a visible area (jurisdiction); same words everywhere. */
+int http_require_area(const http_req *req, const char *area_code, const char *field, yj_err *e);
+
+/* ---- metrics --------------------------------------------------------------- */
+
+/* Prometheus text exposition of requests by route and status and latency. */
+char *http_metrics_text(size_t *len);
+
+#endif

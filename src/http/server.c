@@ -1,0 +1,473 @@
+/*
+ * server.c — libmicrohttpd glue: one request context per request, body
+ * accumulation with the limit enforced while reading, user resolution,
+ * role and jurisdiction checks (the one place every route passes), the
+ * handler call, error JSON, headers, and a log line per request.
+ *
+ * The daemon runs a pool of epoll threads; each worker thread uses its own
+ * SQLite connection (store_thread). MHD_ALLOW_SUSPEND_RESUME is on so later
+ * event streams can park idle connections without a thread each.
+ */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http/http_int.h"
+#include "store/store.h"
+
+typedef struct conn_ctx {
+	http_req req;
+	strbuf body;
+	bool too_big;
+	bool responded;
+	double start_ms;
+	int status;
+	int route_index;
+	auth_user user;
+	char client_ip[INET6_ADDRSTRLEN];
+} conn_ctx;
+
+static struct MHD_Daemon *daemon_handle;
+static http_config config;
+static char *web_root;
+
+/* ---- status table -------------------------------------------------------- */
+
+int http_status_for(yj_code code)
+{
+	switch (code) {
+	case YJ_OK: return 200;
+	case YJ_EINVAL: return 400;
+	case YJ_EUNAUTH: return 401;
+	case YJ_EFORBIDDEN: return 403;
+	case YJ_ENOTFOUND: return 404;
+	case YJ_EMETHOD: return 405;
+	case YJ_ECONFLICT: return 409;
+	case YJ_ETOOBIG: return 413;
+	case YJ_EUNPROCESSABLE: return 422;
+	case YJ_ETHROTTLED: return 429;
+	case YJ_EUNAVAILABLE: return 503;
+	case YJ_EINTERNAL: return 500;
+	}
+	return 500;
+}
+
+/* ---- helpers for handlers -------------------------------------------------- */
+
+const char *http_query(const http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(const http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+json_t *http_json_body(http_req *req, yj_err *e)
+{
+	if (!req->body || req->body_len == 0) {
+		yj_fail(e, YJ_EINVAL, "body", "a JSON object is required in the request body");
+		return NULL;
+	}
+	json_error_t jerr;
+	json_t *j = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		yj_fail(e, YJ_EINVAL, "body", "invalid JSON at line %d column %d: %s", jerr.line,
+		        jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
+		json_decref(j);
+		yj_fail(e, YJ_EINVAL, "body", "the request body must be a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+void http_json(http_res *res, int status, json_t *j)
+{
+	json_decref(res->json);
+	res->status = status;
+	res->json = j;
+}
+
+void http_add_header(http_req *req, http_res *res, const char *name, const char *value)
+{
+	if (res->nheaders == HTTP_MAX_HEADERS)
+		return;
+	res->header_name[res->nheaders] = arena_strdup(req->a, name);
+	res->header_value[res->nheaders++] = arena_strdup(req->a, value);
+}
+
+int http_require_area(const http_req *req, const char *area_code, const char *field, yj_err *e)
+{
+	return auth_require_area(req->user, area_code, field, e);
+}
+
+/* ---- built-in routes ------------------------------------------------------- */
+
+static int handle_healthz(http_req *req, http_res *res, yj_err *e)
+{
+	store *s = store_thread();
+	if (!s || store_schema_version(s) < 1)
+		return yj_fail(e, YJ_EUNAVAILABLE, "", "database unavailable");
+	http_json(res, 200, json_pack("{s:s}", "status", "ok"));
+	return 0;
+}
+
+static int handle_metrics(http_req *req, http_res *res, yj_err *e)
+{
+	res->status = 200;
+	res->body = http_metrics_text(&res->body_len);
+	res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 0;
+}
+
+/* ---- the request path ---------------------------------------------------------- */
+
+static void error_json(http_res *res, const yj_err *e)
+{
+	json_t *err = json_pack("{s:s, s:s}", "code", yj_code_name(e->code), "message",
+	                        e->message[0] ? e->message : yj_code_name(e->code));
+	if (e->field[0])
+		json_object_set_new(err, "field", json_string(e->field));
+	http_json(res, http_status_for(e->code), json_pack("{s:o}", "error", err));
+}
+
+static const char *find_token(conn_ctx *c)
+{
+	const char *auth = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
+		return auth + 7;
+	return MHD_lookup_connection_value(c->req.conn, MHD_COOKIE_KIND, "yj_session");
+}
+
+static bool is_api_path(const char *p)
+{
+	return strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0;
+}
+
+/* route, check access, run the handler; fills res, returns nothing: errors become JSON */
+static void dispatch(conn_ctx *c, http_res *res)
+{
+	http_req *req = &c->req;
+	yj_err e = {0};
+	store *s = store_thread();
+	const char *token = find_token(c);
+	if (token && s && auth_session_resolve(s, token, &c->user, NULL) == 0) {
+		req->user = &c->user;
+		req->token = token;
+	}
+
+	if (!is_api_path(req->path)) {
+		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+			yj_fail(&e, YJ_EMETHOD, "", "only GET and HEAD are allowed here");
+			http_add_header(req, res, "Allow", "GET, HEAD");
+		} else if (http_static_serve(web_root, req->path, res, &e) == 0) {
+			return;
+		}
+		error_json(res, &e);
+		return;
+	}
+
+	const http_route_def *route;
+	char allowed[128];
+	route_result rr = http_router_match(req, &route, allowed, sizeof allowed);
+	if (rr == ROUTE_NO_PATH) {
+		yj_fail(&e, YJ_ENOTFOUND, "", "no such endpoint: %s %.200s", req->method, req->path);
+		error_json(res, &e);
+		return;
+	}
+	if (rr == ROUTE_NO_METHOD) {
+		yj_fail(&e, YJ_EMETHOD, "", "%s is not allowed here; allowed: %s", req->method, allowed);
+		http_add_header(req, res, "Allow", allowed);
+		error_json(res, &e);
+		return;
+	}
+	c->route_index = http_route_index(route);
+
+	/* access: the one place every route passes */
+	if (route->roles != HTTP_PUBLIC) {
+		if (!req->user) {
+			yj_fail(&e, YJ_EUNAUTH, "", "sign in first (POST /api/v1/auth/login)");
+			error_json(res, &e);
+			return;
+		}
+		if (!(route->roles & ROLE_BIT(req->user->role))) {
+			yj_fail(&e, YJ_EFORBIDDEN, "", "role %s may not do this",
+			        auth_role_name(req->user->role));
+			error_json(res, &e);
+			return;
+		}
+		if (route->area_param) {
+			const char *code = http_param(req, route->area_param);
+			if (auth_require_area(req->user, code, route->area_param, &e)) {
+				error_json(res, &e);
+				return;
+			}
+		}
+	}
+	if (!s) {
+		yj_fail(&e, YJ_EUNAVAILABLE, "", "database unavailable");
+		error_json(res, &e);
+		return;
+	}
+	if (route->handler(req, res, &e) != 0) {
+		/* a handler that failed mid-transaction must not leave it open */
+		store_rollback(s);
+		if (e.code == YJ_OK)
+			yj_fail(&e, YJ_EINTERNAL, "", "internal error");
+		if (e.code == YJ_ETHROTTLED && e.retry_after > 0) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", e.retry_after);
+			http_add_header(req, res, "Retry-After", ra);
+		}
+		error_json(res, &e);
+	} else if (!res->status) {
+		res->status = 200;
+	}
+}
+
+static enum MHD_Result queue(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
+{
+	char *body = res->body;
+	size_t len = res->body_len;
+	const char *ctype = res->content_type;
+	if (res->json) {
+		body = json_dumps(res->json, JSON_COMPACT | JSON_REAL_PRECISION(12));
+		len = body ? strlen(body) : 0;
+		ctype = "application/json";
+		json_decref(res->json);
+		res->json = NULL;
+		free(res->body);
+	}
+	if (!body) {
+		body = strdup("");
+		len = 0;
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	if (ctype)
+		MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "X-Request-Id", c->req.request_id);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	if (is_api_path(c->req.path))
+		MHD_add_response_header(r, "Cache-Control", "no-store");
+	else
+		MHD_add_response_header(r, "Cache-Control", "no-cache");
+	for (int i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(r, res->header_name[i], res->header_value[i]);
+	c->status = res->status ? res->status : 200;
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->status, r);
+	MHD_destroy_response(r);
+	c->responded = true;
+	return ret;
+}
+
+static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+	conn_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->req.a = arena_new(4096);
+	c->req.conn = conn;
+	c->req.method = arena_strdup(c->req.a, method);
+	c->req.path = arena_strdup(c->req.a, url);
+	c->start_ms = yj_mono_ms();
+	c->route_index = -1;
+	strbuf_init(&c->body);
+	unsigned char rid[8];
+	randombytes_buf(rid, sizeof rid);
+	yj_hex(rid, sizeof rid, c->req.request_id);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(c->client_ip, sizeof c->client_ip, "-");
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, c->client_ip,
+			          sizeof c->client_ip);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, c->client_ip,
+			          sizeof c->client_ip);
+	}
+	c->req.client_ip = c->client_ip;
+	return c;
+}
+
+static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
+{
+	http_res res = {0};
+	yj_err e;
+	yj_fail(&e, YJ_ETOOBIG, "body", "the request body is larger than the limit of %zu bytes",
+	        config.body_limit);
+	error_json(&res, &e);
+	return queue(c, conn, &res);
+}
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
+                              const char *method, const char *version, const char *upload_data,
+                              size_t *upload_data_size, void **con_cls)
+{
+	conn_ctx *c = *con_cls;
+	if (!c) {
+		c = ctx_new(conn, url, method);
+		if (!c)
+			return MHD_NO;
+		*con_cls = c;
+		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > config.body_limit) {
+			c->too_big = true;
+			return too_big(c, conn);
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		if (!c->too_big) {
+			if (c->body.len + *upload_data_size > config.body_limit) {
+				c->too_big = true;
+				strbuf_free(&c->body);
+			} else {
+				strbuf_append(&c->body, upload_data, *upload_data_size);
+			}
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (c->responded)
+		return MHD_YES;
+	if (c->too_big)
+		return too_big(c, conn);
+	c->req.body = c->body.data;
+	c->req.body_len = c->body.len;
+	http_res res = {0};
+	dispatch(c, &res);
+	return queue(c, conn, &res);
+}
+
+static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+	conn_ctx *c = *con_cls;
+	if (!c)
+		return;
+	double ms = yj_mono_ms() - c->start_ms;
+	http_metrics_record(c->route_index, c->status, ms);
+	const http_route_def *r = http_route_at(c->route_index);
+	char qpath[300], quser[80];
+	yj_log(YJ_LOG_INFO, "request",
+	       "req_id=%s method=%s path=%s route=%s status=%d user=%s client=%s bytes_in=%zu "
+	       "dur_ms=%.2f%s",
+	       c->req.request_id, c->req.method, yj_log_quote(qpath, sizeof qpath, c->req.path),
+	       r ? r->pattern : "-", c->status,
+	       yj_log_quote(quser, sizeof quser, c->req.user ? c->req.user->username : NULL),
+	       c->client_ip, c->body.len, ms,
+	       toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+	strbuf_free(&c->body);
+	arena_free(c->req.a);
+	free(c);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = 0;
+	char q[600];
+	yj_log(YJ_LOG_WARN, "httpd", "message=%s", yj_log_quote(q, sizeof q, msg));
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *sslen,
+                        yj_err *e)
+{
+	char host[256];
+	const char *colon = strrchr(listen ? listen : "", ':');
+	if (!listen || !colon || colon == listen)
+		return yj_fail(e, YJ_EINVAL, "listen", "--listen: expected HOST:PORT, got '%s'",
+		               listen ? listen : "");
+	size_t hl = (size_t)(colon - listen);
+	if (hl >= sizeof host)
+		return yj_fail(e, YJ_EINVAL, "listen", "--listen: host too long");
+	memcpy(host, listen, hl);
+	host[hl] = 0;
+	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+		memmove(host, host + 1, hl - 2);
+		host[hl - 2] = 0;
+	}
+	long port;
+	if (yj_parse_long(colon + 1, 0, 65535, &port, "listen", e))
+		return -1;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+	                         .ai_flags = AI_PASSIVE}, *ai;
+	if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai)
+		return yj_fail(e, YJ_EINVAL, "listen", "--listen: cannot resolve host '%s'", host);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+	return 0;
+}
+
+int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
+{
+	config = *cfg;
+	if (!config.body_limit)
+		config.body_limit = 1 << 20;
+	if (!config.threads) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		config.threads = n > 2 ? (unsigned)n * 2 : 4;
+	}
+	free(web_root);
+	web_root = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (parse_listen(cfg->listen, &ss, &sslen, e))
+		return -1;
+
+	http_route("GET", "/healthz", handle_healthz, HTTP_PUBLIC, NULL);
+	http_route("GET", "/metrics", handle_metrics, HTTP_PUBLIC, NULL);
+
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	daemon_handle = MHD_start_daemon(
+		flags, 0, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		MHD_OPTION_THREAD_POOL_SIZE, config.threads, MHD_OPTION_CONNECTION_LIMIT, 20000u,
+		MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+		MHD_OPTION_END);
+	if (!daemon_handle)
+		return yj_fail(e, YJ_EUNAVAILABLE, "listen", "cannot listen on %s (in use?)", cfg->listen);
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
+	if (port_out)
+		*port_out = di ? di->port : 0;
+	return 0;
+}
+
+void http_stop(void)
+{
+	if (!daemon_handle)
+		return;
+	MHD_quiesce_daemon(daemon_handle);
+	MHD_stop_daemon(daemon_handle);
+	daemon_handle = NULL;
+	free(web_root);
+	web_root = NULL;
+}

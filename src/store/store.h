@@ -1,0 +1,56 @@
+/*
+ * store.h — the SQLite store: one database file in WAL mode, numbered
+ * migrations, one connection per thread with a prepared-statement cache,
+ * and a transaction helper. Only src/store/ and a module's own *_db.c run SQL.
+ */
+#ifndef YJ_STORE_H
+#define YJ_STORE_H
+
+#include <sqlite3.h>
+
+#include "base/base.h"
+
+typedef struct store store;
+
+/*
+ * Open (creating if needed) the database at path, apply pending migrations,
+ * and remember the path so every thread can open its own connection.
+ * Returns 0, or -1 with *e filled. Call once at start, before threads.
+ */
+int store_open(const char *path, yj_err *e);
+/* Close this process's connections (the calling thread's and the cached ones). */
+void store_close_all(void);
+const char *store_path(void);
+
+/* The calling thread's connection (opened on first use). NULL + log on failure. */
+store *store_thread(void);
+sqlite3 *store_db(store *s);
+
+/*
+ * A cached prepared statement for sql, reset and with bindings cleared.
+ * The statement stays owned by the cache; do not finalize it. sql must be a
+ * constant string. NULL + *e on error.
+ */
+sqlite3_stmt *store_stmt(store *s, const char *sql, yj_err *e);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. store_commit rolls back on failure. */
+int store_begin(store *s, yj_err *e);
+int store_commit(store *s, yj_err *e);
+void store_rollback(store *s);
+
+/* Run SQL with no results (may hold several statements). */
+int store_exec(store *s, const char *sql, yj_err *e);
+
+/* Fill *e from the connection's last error, with words for the log; returns -1. */
+int store_fail(store *s, yj_err *e, const char *what);
+
+/* Bind helpers: text may be NULL (binds NULL). */
+void store_bind_text(sqlite3_stmt *st, int idx, const char *text);
+
+/* Migrations: current schema version of the open database. */
+int store_schema_version(store *s);
+
+/* Apply the migrations to a connection opened elsewhere (unit tests on :memory:). */
+int store_migrate_db(sqlite3 *db, yj_err *e);
+
+#endif

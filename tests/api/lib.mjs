@@ -1,0 +1,88 @@
+// Shared helpers for API tests: start a real yingji server on a free
+// loopback port with a fresh database, talk HTTP to it, stop it and check
+// that it exited cleanly (sanitizer reports fail the test).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const BIN = process.env.YJ_BIN || path.resolve('build/san/yingji');
+export const PASSWORD = 'demo-pass-123';
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Run the yingji CLI; returns {status, stdout, stderr}.
+export function cli(args, opts = {}) {
+  const r = spawnSync(BIN, args, { encoding: 'utf8', timeout: 120000, ...opts });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function makeDemoDb() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'yj-'));
+  const db = path.join(dir, 'yingji.db');
+  const r = cli(['demo', '--db', db, '--password', PASSWORD]);
+  if (r.status !== 0) throw new Error(`demo failed: ${r.stderr}`);
+  return { dir, db };
+}
+
+export async function startServer({ db, args = [], env = {} } = {}) {
+  if (!db) db = makeDemoDb().db;
+  const dir = path.dirname(db);
+  const portFile = path.join(dir, `port-${process.pid}-${Date.now()}`);
+  let logs = '';
+  const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile,
+    '--web', 'web', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.on('data', (d) => { logs += d; });
+  child.stderr.on('data', (d) => { logs += d; });
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + 30000;
+  while (!(existsSync(portFile) && readFileSync(portFile, 'utf8').trim())) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${logs}`);
+    if (Date.now() > deadline) throw new Error(`server did not start: ${logs}`);
+    await sleep(30);
+  }
+  const port = Number(readFileSync(portFile, 'utf8').trim());
+  const base = `http://127.0.0.1:${port}`;
+
+  async function req(method, url, { token, body, raw, headers = {} } = {}) {
+    const h = { ...headers };
+    if (token) h.Authorization = `Bearer ${token}`;
+    let payload;
+    if (raw !== undefined) payload = raw;
+    else if (body !== undefined) { payload = JSON.stringify(body); h['Content-Type'] = 'application/json'; }
+    const res = await fetch(base + url, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json;
+    try { json = JSON.parse(text); } catch { json = undefined; }
+    return { status: res.status, headers: res.headers, text, json };
+  }
+
+  async function login(username, password = PASSWORD) {
+    const r = await req('POST', '/api/v1/auth/login', { body: { username, password } });
+    if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${r.text}`);
+    return r.json.token;
+  }
+
+  // SIGTERM, wait, and report how it ended; a sanitizer report is a failure.
+  async function stop() {
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const end = await exited;
+    if (/ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:/.test(logs)) {
+      throw new Error(`sanitizer report in server log:\n${logs.slice(-4000)}`);
+    }
+    return end;
+  }
+
+  async function kill9() {
+    child.kill('SIGKILL');
+    return exited;
+  }
+
+  return { base, db, dir, port, req, login, stop, kill9, logs: () => logs };
+}
+
+// sqlite3 shell on a database (used to tamper behind the server's back)
+export function sql(db, statement) {
+  const r = spawnSync('sqlite3', [db, statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
+  return r.stdout.trim();
+}

@@ -1,0 +1,454 @@
+/*
+ * test_geo.c — unit tests for src/geo: GCJ-02 -> WGS84, the embedded data
+ * files, the built-in area tree (counts, codes, parents, geometry) and point
+ * lookup, including several threads on a freshly built index.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <geos_c.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "geo/geo.h"
+
+static const char AREA_SCHEMA[] =
+	"CREATE TABLE area("
+	"  code TEXT PRIMARY KEY,"
+	"  parent TEXT REFERENCES area(code),"
+	"  level INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL DEFAULT '',"
+	"  special INTEGER NOT NULL DEFAULT 0,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  lon REAL, lat REAL,"
+	"  point_source TEXT NOT NULL DEFAULT '',"
+	"  geom TEXT,"
+	"  geom_approx INTEGER NOT NULL DEFAULT 0,"
+	"  min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL"
+	");"
+	"CREATE INDEX area_parent ON area(parent);";
+
+typedef struct fixture {
+	sqlite3 *db;
+	geo_index *ix;
+} fixture;
+
+static void exec_ok(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+}
+
+/* The single integer a query returns. */
+static long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int group_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	assert_non_null(f);
+	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
+	exec_ok(f->db, "PRAGMA foreign_keys = ON");
+	exec_ok(f->db, AREA_SCHEMA);
+	exec_ok(f->db, "BEGIN");
+	yj_err e = {0};
+	double t0 = (double)clock() / CLOCKS_PER_SEC;
+	if (geo_areas_load(f->db, &e) != 0)
+		fail_msg("geo_areas_load: %s", e.message);
+	double t1 = (double)clock() / CLOCKS_PER_SEC;
+	exec_ok(f->db, "COMMIT");
+	f->ix = geo_index_build(f->db, &e);
+	if (!f->ix)
+		fail_msg("geo_index_build: %s", e.message);
+	double t2 = (double)clock() / CLOCKS_PER_SEC;
+	printf("# geo: load %.0f ms, index %.0f ms (CPU, sanitizer build)\n", (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+	*state = f;
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	fixture *f = *state;
+	geo_index_free(f->ix);
+	sqlite3_close(f->db);
+	free(f);
+	return 0;
+}
+
+/* ---- GCJ-02 ---------------------------------------------------------------- */
+
+static void test_gcj02_matches_derived_file(void **state)
+{
+	/* vertices of shared/data/geo/shanwei_counties_gcj02.geojson and the same
+	 * vertices in shanwei_counties_wgs84_derived.geojson (6 decimals) */
+	static const double pairs[][4] = {
+		{115.580169, 22.804807, 115.575618, 22.807777}, /* 城区, first vertex */
+		{115.49591, 22.681953, 115.491137, 22.68476},   /* 城区 */
+		{115.625246, 22.706815, 115.620712, 22.709816}, /* 城区, an island */
+		{115.163364, 23.01255, 115.158482, 23.015145},  /* 海丰县 */
+		{115.111409, 22.78466, 115.106481, 22.787283},  /* 海丰县, 2nd polygon */
+		{115.426529, 23.23506, 115.421552, 23.237507},  /* 陆河县 */
+		{115.609125, 23.468706, 115.604549, 23.471463}, /* 陆河县 */
+		{116.016028, 22.933887, 116.011399, 22.936595}, /* 陆丰市 */
+		{115.969571, 22.792384, 115.965076, 22.795282}, /* 陆丰市, an island */
+	};
+	for (size_t i = 0; i < YJ_ARRAY_LEN(pairs); i++) {
+		double lon, lat;
+		geo_gcj02_to_wgs84(pairs[i][0], pairs[i][1], &lon, &lat);
+		if (fabs(lon - pairs[i][2]) > 1e-5 || fabs(lat - pairs[i][3]) > 1e-5)
+			fail_msg("vertex %zu: got %.7f,%.7f want %.6f,%.6f", i, lon, lat, pairs[i][2], pairs[i][3]);
+		/* and the forward formula takes it back */
+		double glon, glat;
+		geo_wgs84_to_gcj02(lon, lat, &glon, &glat);
+		assert_true(fabs(glon - pairs[i][0]) < 1e-9 && fabs(glat - pairs[i][1]) < 1e-9);
+	}
+}
+
+static void test_gcj02_outside_china_unchanged(void **state)
+{
+	double lon, lat;
+	geo_gcj02_to_wgs84(2.3522, 48.8566, &lon, &lat); /* Paris */
+	assert_true(lon == 2.3522 && lat == 48.8566);
+	geo_gcj02_to_wgs84(-74.006, 40.7128, &lon, &lat);
+	assert_true(lon == -74.006 && lat == 40.7128);
+	geo_gcj02_to_wgs84(NAN, 22.0, &lon, &lat);
+	assert_true(isnan(lon));
+}
+
+/* ---- embedded data ------------------------------------------------------------ */
+
+static void test_data_files(void **state)
+{
+	size_t len = 0;
+	const char *towns = geo_data_file("shanwei_towns.csv", &len);
+	assert_non_null(towns);
+	assert_true(len > 1000);
+	assert_int_equal(strlen(towns), len);
+	assert_memory_equal(towns, "code,name,", 10);
+	const char *geo = geo_data_file("shanwei_counties_gcj02.geojson", &len);
+	assert_non_null(geo);
+	assert_int_equal(strlen(geo), len);
+	assert_int_equal(geo[len - 1] == '}' || geo[len - 1] == '\n', 1);
+	assert_null(geo_data_file("nope.csv", &len));
+	assert_null(geo_data_file(NULL, NULL));
+}
+
+/* ---- the area tree ---------------------------------------------------------------- */
+
+static void test_area_counts(void **state)
+{
+	sqlite3 *db = ((fixture *)*state)->db;
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 1"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 2"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3"), 63);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4"), 891);
+	/* 63 townships - 9 类似乡级单位 (陆丰 4415814xx/45x) - 4 深汕 towns = 50.
+	 * The report says 51 镇街; see data/README.md for the difference. */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 0"), 50);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 1"), 13);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 1 "
+				       "AND kind = '类似乡级单位' AND note LIKE '%类似乡级单位%'"), 9);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE special = 1 AND note LIKE '%深汕%' "
+				       "AND code IN ('441521102','441521103','441521104','441521105')"), 4);
+	assert_int_equal(query_int(db, "SELECT special FROM area WHERE code = '441521101'"), 0); /* 梅陇镇 */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND kind = '街道'"), 10);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4 AND kind IN ('村','社区')"), 891);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 2 AND kind IN "
+				       "('市辖区','县','县级市')"), 4);
+}
+
+static void test_area_codes_and_parents(void **state)
+{
+	sqlite3 *db = ((fixture *)*state)->db;
+	/* every parent exists, every code starts with its parent's code */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area a LEFT JOIN area p ON p.code = a.parent "
+				       "WHERE a.parent IS NOT NULL AND p.code IS NULL"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE parent IS NULL"), 1);
+	/* the city 441500 shares "4415" with its counties; below it the whole parent code */
+	assert_int_equal(geo_code_prefix_len(GEO_LEVEL_CITY), 4);
+	assert_int_equal(geo_code_prefix_len(GEO_LEVEL_TOWN), 9);
+	assert_int_equal(geo_code_prefix_len(7), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area a JOIN area p ON p.code = a.parent "
+				       "WHERE substr(a.code, 1, CASE p.level WHEN 1 THEN 4 ELSE length(p.code) END) "
+				       "<> substr(p.code, 1, CASE p.level WHEN 1 THEN 4 ELSE length(p.code) END)"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level >= 3 "
+				       "AND substr(code, 1, length(parent)) <> parent"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area a JOIN area p ON p.code = a.parent "
+				       "WHERE a.level = 4 AND p.level = 3 AND substr(a.code, 1, 9) <> p.code"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE length(code) <> "
+				       "CASE WHEN level <= 2 THEN 6 WHEN level = 3 THEN 9 ELSE 12 END"), 0);
+	/* villages sit under a town, except the 4 of 2016's 梅陇农场 (441521450), gone from the 2022 list */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area v JOIN area p ON p.code = v.parent "
+				       "WHERE v.level = 4 AND p.level <> 3"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4 AND parent = '441521' "
+				       "AND code LIKE '441521450%' AND note LIKE '%441521450%'"), 4);
+	/* 鹅埠 441521116 -> 441521103, 赤石 441521117 -> 441521104 */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE code LIKE '441521116%' "
+				       "OR code LIKE '441521117%'"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE parent = '441521103' "
+				       "AND note LIKE '2016 code 441521116%'"), 11);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE parent = '441521104' "
+				       "AND note LIKE '2016 code 441521117%'"), 13);
+}
+
+static void test_area_points_and_geometry(void **state)
+{
+	sqlite3 *db = ((fixture *)*state)->db;
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND point_source = 'seat'"), 52);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND point_source = 'proxy'"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND lon IS NULL "
+				       "AND geom IS NULL AND point_source = ''"), 7);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND geom IS NOT NULL "
+				       "AND geom_approx = 1 AND note LIKE '%approximate: Voronoi cell%'"), 56);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4 AND point_source = "
+				       "'village_point' AND lon IS NOT NULL"), 90);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4 AND geom IS NOT NULL"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level <= 2 AND geom IS NOT NULL "
+				       "AND geom_approx = 0 AND point_source = 'centroid' AND lon IS NOT NULL"), 5);
+	/* bbox for every row with a geometry or a point, and the point inside it */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE (geom IS NOT NULL OR lon IS NOT NULL) "
+				       "AND (min_lon IS NULL OR max_lat IS NULL OR lon < min_lon OR lon > max_lon "
+				       "OR lat < min_lat OR lat > max_lat)"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE geom IS NULL AND lon IS NULL "
+				       "AND min_lon IS NOT NULL"), 0);
+	/* 城区 keeps the far islands (东沙群岛 ~116.7E 20.6N) */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE code IN ('441500', '441502') "
+				       "AND max_lon > 116.7 AND min_lat < 20.7"), 2);
+	/* WGS84, not GCJ-02: the converted 城区 vertex of test_gcj02_matches_derived_file */
+	assert_int_equal(query_int(db, "SELECT instr(geom, '[115.5756') > 0 FROM area WHERE code = '441502'"), 1);
+}
+
+/* Area of one row's geom read back with GEOS. */
+static GEOSGeometry *read_geom(GEOSContextHandle_t ctx, sqlite3 *db, const char *code)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT geom FROM area WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(ctx);
+	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ctx, r, (const char *)sqlite3_column_text(st, 0));
+	GEOSGeoJSONReader_destroy_r(ctx, r);
+	sqlite3_finalize(st);
+	assert_non_null(g);
+	return g;
+}
+
+static void test_town_cells_cover_their_county(void **state)
+{
+	sqlite3 *db = ((fixture *)*state)->db;
+	GEOSContextHandle_t ctx = GEOS_init_r();
+	static const char *counties[] = {"441502", "441521", "441523", "441581"};
+	double city_sum = 0;
+	for (size_t c = 0; c < YJ_ARRAY_LEN(counties); c++) {
+		GEOSGeometry *county = read_geom(ctx, db, counties[c]);
+		double county_area, towns_area = 0;
+		assert_true(GEOSArea_r(ctx, county, &county_area));
+		city_sum += county_area;
+		sqlite3_stmt *st;
+		assert_int_equal(sqlite3_prepare_v2(db, "SELECT code FROM area WHERE parent = ?1 AND geom IS NOT NULL",
+						    -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, counties[c], -1, SQLITE_STATIC);
+		GEOSGeometry *parts[64];
+		unsigned n = 0;
+		while (sqlite3_step(st) == SQLITE_ROW && n < 64) {
+			parts[n] = read_geom(ctx, db, (const char *)sqlite3_column_text(st, 0));
+			double a;
+			assert_true(GEOSArea_r(ctx, parts[n], &a));
+			towns_area += a;
+			n++;
+		}
+		sqlite3_finalize(st);
+		assert_true(n > 1);
+		/* no overlaps (areas add up) and no gaps (nothing of the county left over) */
+		if (fabs(towns_area - county_area) / county_area > 1e-6)
+			fail_msg("county %s: towns %.9f vs county %.9f", counties[c], towns_area, county_area);
+		GEOSGeometry *all = GEOSGeom_createCollection_r(ctx, GEOS_GEOMETRYCOLLECTION, parts, n);
+		GEOSGeometry *u = GEOSUnaryUnion_r(ctx, all);
+		GEOSGeometry *left = GEOSDifference_r(ctx, county, u);
+		double left_area;
+		assert_true(GEOSArea_r(ctx, left, &left_area));
+		if (left_area / county_area > 1e-6)
+			fail_msg("county %s: %.3g of it is in no town cell", counties[c], left_area / county_area);
+		GEOSGeom_destroy_r(ctx, left);
+		GEOSGeom_destroy_r(ctx, u);
+		GEOSGeom_destroy_r(ctx, all);
+		GEOSGeom_destroy_r(ctx, county);
+	}
+	GEOSGeometry *city = read_geom(ctx, db, "441500");
+	double city_area;
+	assert_true(GEOSArea_r(ctx, city, &city_area));
+	assert_true(fabs(city_area - city_sum) / city_sum < 1e-3);
+	GEOSGeom_destroy_r(ctx, city);
+	GEOS_finish_r(ctx);
+}
+
+/* ---- locate ---------------------------------------------------------------------- */
+
+static void test_locate_known_points(void **state)
+{
+	const geo_index *ix = ((fixture *)*state)->ix;
+	assert_int_equal(geo_index_count(ix), 1 + 4 + 56);
+	char code[16];
+	double lon, lat;
+
+	/* the seat of 新港街道 in the city centre (GCJ-02 from the seats file) */
+	geo_gcj02_to_wgs84(115.35972, 22.768086, &lon, &lat);
+	assert_true(geo_locate(ix, lon, lat, code));
+	assert_string_equal(code, "441502001");
+
+	/* 陆河县's seat (DataV center), somewhere in one of its towns */
+	geo_gcj02_to_wgs84(115.657565, 23.302682, &lon, &lat);
+	assert_true(geo_locate(ix, lon, lat, code));
+	assert_int_equal(strlen(code), 9);
+	assert_memory_equal(code, "441523", 6);
+
+	/* open sea */
+	assert_false(geo_locate(ix, 114.0, 21.0, code));
+	assert_string_equal(code, "");
+	assert_false(geo_locate(ix, NAN, 22.0, code));
+	assert_false(geo_locate(ix, 200.0, 22.0, code));
+}
+
+static void test_locate_town_points(void **state)
+{
+	fixture *f = *state;
+	/* every seat lies in its own Voronoi cell, so it locates to its own town */
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT code, lon, lat FROM area WHERE level = 3 "
+						   "AND point_source = 'seat'", -1, &st, NULL), SQLITE_OK);
+	int n = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *want = (const char *)sqlite3_column_text(st, 0);
+		char got[16];
+		assert_true(geo_locate(f->ix, sqlite3_column_double(st, 1), sqlite3_column_double(st, 2), got));
+		if (strcmp(got, want) != 0)
+			fail_msg("seat of %s locates to %s", want, got);
+		n++;
+	}
+	sqlite3_finalize(st);
+	assert_int_equal(n, 52);
+
+	/* a point inside 城区's far island polygons goes to a 城区 town (the nearest seat's cell) */
+	GEOSContextHandle_t ctx = GEOS_init_r();
+	GEOSGeometry *chengqu = read_geom(ctx, f->db, "441502");
+	int parts = GEOSGetNumGeometries_r(ctx, chengqu), islands = 0;
+	for (int i = 0; i < parts; i++) {
+		const GEOSGeometry *part = GEOSGetGeometryN_r(ctx, chengqu, i);
+		double x0, y0, x1, y1;
+		assert_true(GEOSGeom_getExtent_r(ctx, part, &x0, &y0, &x1, &y1));
+		if (y1 > 21.2)
+			continue;
+		GEOSGeometry *inside = GEOSPointOnSurface_r(ctx, part);
+		double x, y;
+		assert_true(GEOSGeomGetX_r(ctx, inside, &x) && GEOSGeomGetY_r(ctx, inside, &y));
+		GEOSGeom_destroy_r(ctx, inside);
+		char got[16];
+		assert_true(geo_locate(f->ix, x, y, got));
+		assert_int_equal(strlen(got), 9);
+		assert_memory_equal(got, "441502", 6);
+		islands++;
+	}
+	assert_true(islands >= 2);
+	GEOSGeom_destroy_r(ctx, chengqu);
+	GEOS_finish_r(ctx);
+}
+
+/* ---- locate from several threads ---------------------------------------------------- */
+
+enum { THREAD_POINTS = 10000, THREADS = 2 };
+
+typedef struct thread_job {
+	const geo_index *ix;
+	const double (*points)[2];
+	char (*codes)[16];
+	pthread_barrier_t *start;
+} thread_job;
+
+static void *locate_worker(void *arg)
+{
+	thread_job *job = arg;
+	pthread_barrier_wait(job->start);
+	for (int i = 0; i < THREAD_POINTS; i++)
+		geo_locate(job->ix, job->points[i][0], job->points[i][1], job->codes[i]);
+	return NULL;
+}
+
+static void test_locate_threads(void **state)
+{
+	fixture *f = *state;
+	static double points[THREAD_POINTS][2];
+	static char expected[THREAD_POINTS][16];
+	static char got[THREADS][THREAD_POINTS][16];
+	uint64_t seed = 0x5eed2022;
+	for (int i = 0; i < THREAD_POINTS; i++) {
+		/* the city's mainland box and some sea around it */
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		points[i][0] = 114.85 + 1.3 * (double)(seed >> 11) / 9007199254740992.0;
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		points[i][1] = 22.5 + 1.2 * (double)(seed >> 11) / 9007199254740992.0;
+	}
+	int found = 0;
+	double t0 = (double)clock() / CLOCKS_PER_SEC;
+	for (int i = 0; i < THREAD_POINTS; i++)
+		found += geo_locate(f->ix, points[i][0], points[i][1], expected[i]);
+	double t1 = (double)clock() / CLOCKS_PER_SEC;
+	printf("# geo: %d/%d random points located, %.1f us per lookup (sanitizer build)\n", found, THREAD_POINTS,
+	       (t1 - t0) * 1e6 / THREAD_POINTS);
+	assert_true(found > THREAD_POINTS / 5 && found < THREAD_POINTS);
+
+	/* a fresh index that no thread has used yet: the threads race for any lazy state */
+	yj_err e = {0};
+	geo_index *fresh = geo_index_build(f->db, &e);
+	assert_non_null(fresh);
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, THREADS);
+	pthread_t tid[THREADS];
+	thread_job jobs[THREADS];
+	for (int t = 0; t < THREADS; t++) {
+		jobs[t] = (thread_job){.ix = fresh, .points = (const double (*)[2])points, .codes = got[t], .start = &start};
+		assert_int_equal(pthread_create(&tid[t], NULL, locate_worker, &jobs[t]), 0);
+	}
+	for (int t = 0; t < THREADS; t++)
+		pthread_join(tid[t], NULL);
+	pthread_barrier_destroy(&start);
+	geo_index_free(fresh);
+	for (int t = 0; t < THREADS; t++)
+		for (int i = 0; i < THREAD_POINTS; i++)
+			if (strcmp(got[t][i], expected[i]) != 0)
+				fail_msg("thread %d point %d: %s vs %s", t, i, got[t][i], expected[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gcj02_matches_derived_file),
+		cmocka_unit_test(test_gcj02_outside_china_unchanged),
+		cmocka_unit_test(test_data_files),
+		cmocka_unit_test(test_area_counts),
+		cmocka_unit_test(test_area_codes_and_parents),
+		cmocka_unit_test(test_area_points_and_geometry),
+		cmocka_unit_test(test_town_cells_cover_their_county),
+		cmocka_unit_test(test_locate_known_points),
+		cmocka_unit_test(test_locate_town_points),
+		cmocka_unit_test(test_locate_threads),
+	};
+	return cmocka_run_group_tests_name("geo", tests, group_setup, group_teardown);
+}
