@@ -829,7 +829,12 @@ static int load_towns(loader *L)
 		w->county = c;
 		w->point_source = "";
 		strbuf_init(&w->note);
-		if (strcmp(w->kind, KIND_SIMILAR_TOWN) == 0) {
+		if (strcmp(code + 6, "400") == 0) {
+			/* 华侨管理区 has a town-level government of its own; counting it makes the
+			 * report's "全市51个镇街" (63 - 8 类似乡级单位 - 4 深汕 towns = 51) */
+			note_add(&w->note, "类似乡级单位 with its own town-level administration (华侨管理区): "
+					   "counted among the report's 51 towns/streets");
+		} else if (strcmp(w->kind, KIND_SIMILAR_TOWN) == 0) {
 			w->special = 1;
 			note_add(&w->note, "类似乡级单位 (华侨管理区, farm, forest farm or development zone): not one "
 					   "of the bureau's regular towns/streets");

@@ -160,12 +160,13 @@ static void test_area_counts(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 2"), 4);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3"), 63);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 4"), 891);
-	/* 63 townships - 9 类似乡级单位 (陆丰 4415814xx/45x) - 4 深汕 towns = 50.
-	 * The report says 51 镇街; see data/README.md for the difference. */
-	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 0"), 50);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 1"), 13);
+	/* 63 townships - 8 类似乡级单位 (陆丰 farms, forest farms, zone) - 4 深汕 towns = the
+	 * report's 51 镇街; 华侨管理区 (441581400) has its own town-level administration */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 0"), 51);
+	assert_int_equal(query_int(db, "SELECT special FROM area WHERE code = '441581400'"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 1"), 12);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND special = 1 "
-				       "AND kind = '类似乡级单位' AND note LIKE '%类似乡级单位%'"), 9);
+				       "AND kind = '类似乡级单位' AND note LIKE '%类似乡级单位%'"), 8);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE special = 1 AND note LIKE '%深汕%' "
 				       "AND code IN ('441521102','441521103','441521104','441521105')"), 4);
 	assert_int_equal(query_int(db, "SELECT special FROM area WHERE code = '441521101'"), 0); /* 梅陇镇 */
