@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # Copy front-end packages installed by npm into web/vendor (served locally: no CDN).
+#   leaflet 1.9                -> web/vendor/leaflet/
+#   leaflet.markercluster 1.5  -> web/vendor/leaflet.markercluster/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p web/vendor
+
 if [ -d node_modules/leaflet/dist ]; then
   mkdir -p web/vendor/leaflet
-  cp -ru node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css web/vendor/leaflet/
+  cp -u node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css web/vendor/leaflet/
   cp -ru node_modules/leaflet/dist/images web/vendor/leaflet/ 2>/dev/null || true
+else
+  echo "build-web: node_modules/leaflet missing (run: npm ci)" >&2
+fi
+
+mc=node_modules/leaflet.markercluster/dist
+if [ -d "$mc" ]; then
+  mkdir -p web/vendor/leaflet.markercluster
+  cp -u "$mc/leaflet.markercluster.js" "$mc/MarkerCluster.css" "$mc/MarkerCluster.Default.css" \
+    web/vendor/leaflet.markercluster/
+else
+  echo "build-web: node_modules/leaflet.markercluster missing (run: npm ci)" >&2
 fi

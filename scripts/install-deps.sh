@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 what=${1:-run}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev curl ca-certificates)
+      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev curl ca-certificates)
 case "$what" in
   test)  pkgs+=(chromium mosquitto fonts-noto-cjk) ;;
   bench) pkgs+=(chromium mosquitto fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk) ;;

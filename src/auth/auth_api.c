@@ -135,10 +135,11 @@ static int parse_id(http_req *req, int64_t *id, yj_err *e)
 	return 0;
 }
 
-static int handle_users_list(http_req *req, http_res *res, yj_err *e)
+/* users in the caller's jurisdiction; role_fixed limits to one role (grid workers) */
+static int list_users(http_req *req, http_res *res, const char *role_fixed, yj_err *e)
 {
 	const char *area = http_query(req, "area");
-	const char *role = http_query(req, "role");
+	const char *role = role_fixed ? role_fixed : http_query(req, "role");
 	const char *q = http_query(req, "q");
 	long limit = 50, cursor = 0;
 	if (http_query(req, "limit") &&
@@ -183,6 +184,17 @@ static int handle_users_list(http_req *req, http_res *res, yj_err *e)
 	json_t *next = n > limit ? json_sprintf("%lld", (long long)ids[limit - 1]) : json_null();
 	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 	return 0;
+}
+
+static int handle_users_list(http_req *req, http_res *res, yj_err *e)
+{
+	return list_users(req, res, NULL, e);
+}
+
+/* 网格员: the grid workers of an area, for staff assigning risk points and warnings */
+static int handle_grid_workers(http_req *req, http_res *res, yj_err *e)
+{
+	return list_users(req, res, "grid_worker", e);
 }
 
 static int handle_users_create(http_req *req, http_res *res, yj_err *e)
@@ -309,6 +321,7 @@ void auth_api_register(void)
 	http_route("GET", "/api/v1/me", handle_me, ROLES_ANY, NULL);
 	http_route("POST", "/api/v1/me/password", handle_me_password, ROLES_ANY, NULL);
 	http_route("GET", "/api/v1/users", handle_users_list, admin, NULL);
+	http_route("GET", "/api/v1/grid-workers", handle_grid_workers, ROLES_STAFF, NULL);
 	http_route("POST", "/api/v1/users", handle_users_create, admin, NULL);
 	http_route("GET", "/api/v1/users/{id}", handle_user_get, admin, NULL);
 	http_route("PATCH", "/api/v1/users/{id}", handle_user_patch, admin, NULL);

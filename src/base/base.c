@@ -524,6 +524,52 @@ int yj_parse_double(const char *s, double lo, double hi, double *out, const char
 	return 0;
 }
 
+uint64_t yj_rand_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+double yj_rand_unit(uint64_t *state)
+{
+	return (double)(yj_rand_next(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+uint64_t yj_rand_below(uint64_t *state, uint64_t n)
+{
+	return n ? yj_rand_next(state) % n : 0;
+}
+
+void yj_json_escape(strbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	strbuf_reserve(b, strlen(s) + 2);
+	b->data[b->len++] = '"';
+	const char *run = s;
+	for (const char *p = s;; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c && c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		strbuf_append(b, run, (size_t)(p - run));
+		if (!c)
+			break;
+		char esc[7] = {'\\', (char)c, 0};
+		if (c == '\n')
+			esc[1] = 'n';
+		else if (c == '\r')
+			esc[1] = 'r';
+		else if (c == '\t')
+			esc[1] = 't';
+		else if (c < 0x20)
+			snprintf(esc, sizeof esc, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
+		strbuf_puts(b, esc);
+		run = p + 1;
+	}
+	strbuf_append(b, "\"", 1);
+}
+
 static int progress_shown;
 
 void yj_progress(const char *what, long done, long total)

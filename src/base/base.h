@@ -112,10 +112,68 @@ char *yj_read_file(const char *path, size_t *len, yj_err *e);
 int yj_parse_long(const char *s, long lo, long hi, long *out, const char *field, yj_err *e);
 int yj_parse_double(const char *s, double lo, double hi, double *out, const char *field, yj_err *e);
 
+/* A small, fast, reproducible PRNG (splitmix64): the demo data and the
+ * benchmarks use it so a fixed seed gives the same city every time. */
+uint64_t yj_rand_next(uint64_t *state);
+/* uniform in [0, 1) */
+double yj_rand_unit(uint64_t *state);
+/* uniform in [0, n) */
+uint64_t yj_rand_below(uint64_t *state, uint64_t n);
+
+/* Append s to b as a JSON string literal (quotes, escapes, valid UTF-8 assumed). */
+void yj_json_escape(strbuf *b, const char *s);
+
 /* Progress on a terminal only ("demo: users 40/100"); silent otherwise. */
 void yj_progress(const char *what, long done, long total);
 void yj_progress_done(void);
 
 #define YJ_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- CSV (csv.c) ---------------------------------------------------------- */
+
+/*
+ * A whole CSV file in memory: RFC 4180 quoting (quoted cells, "" for a quote,
+ * line breaks inside quotes), LF, CRLF or CR line ends. The bytes are UTF-8
+ * (a BOM is skipped) or else GB18030, converted to UTF-8. Every record is
+ * kept, blank lines too (one empty cell), so row r is the file's (r+1)-th
+ * record: with a header, row 0 is the header and row r is spreadsheet row r+1.
+ * Records may differ in length; a cell beyond a record's end reads as "".
+ */
+#define YJ_CSV_MAX_ROWS 100000 /* data rows; one more record for a header */
+#define YJ_CSV_MAX_COLS 200
+
+typedef enum { YJ_CSV_UTF8, YJ_CSV_UTF8_BOM, YJ_CSV_GB18030 } yj_csv_encoding;
+
+typedef struct yj_csv {
+	size_t rows;              /* records, header included */
+	size_t cols;              /* cells of the widest record */
+	yj_csv_encoding encoding; /* what the bytes were */
+	/* private to csv.c */
+	char *text;
+	char **cells;
+	size_t *row_start;
+	long *row_line;
+} yj_csv;
+
+/*
+ * Parse len bytes into *out (owned; release with yj_csv_free). Errors, with
+ * the line number in the message: YJ_EINVAL when the bytes are not CSV text
+ * (neither UTF-8 nor GB18030, UTF-16, a zip/.xlsx, NUL bytes, an unclosed or
+ * misplaced quote); YJ_EUNPROCESSABLE when over YJ_CSV_MAX_ROWS + 1 records
+ * or YJ_CSV_MAX_COLS cells in a record. Empty input is 0 rows, not an error.
+ */
+int yj_csv_parse(const char *data, size_t len, yj_csv *out, yj_err *e);
+/* The cell (UTF-8, NUL-terminated, owned by t); "" outside the table. */
+const char *yj_csv_cell(const yj_csv *t, size_t row, size_t col);
+size_t yj_csv_row_cols(const yj_csv *t, size_t row);
+/* true when every cell of the row is empty (a blank line, or ",,,"). */
+bool yj_csv_row_blank(const yj_csv *t, size_t row);
+/* The line of the file where the record starts (differs from row + 1 after
+ * a cell with a line break). */
+long yj_csv_row_line(const yj_csv *t, size_t row);
+void yj_csv_free(yj_csv *t);
+const char *yj_csv_encoding_name(yj_csv_encoding enc);
+/* Append s as one CSV cell, quoted when it holds , " CR or LF. */
+void yj_csv_append_cell(strbuf *b, const char *s);
 
 #endif

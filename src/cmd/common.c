@@ -10,6 +10,7 @@
 #include "auth/auth.h"
 #include "cmd/cmd.h"
 #include "geo/geo.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -41,6 +42,7 @@ int cmd_startup(void)
 		return -1;
 	}
 	auth_init();
+	reg_init();
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "auth/auth.h"
 #include "cmd/cmd.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 static void help(void)
@@ -130,9 +131,13 @@ int cmd_demo(int argc, char **argv)
 			yj_progress("demo: users", users, 7 + 2 * ncounties);
 		}
 	}
+	/* the registry of the command map, inside the real boundaries */
+	if (reg_start(s, &e) || reg_demo_generate(s, hash, 2022, &e))
+		goto fail;
 	if (store_commit(s, &e))
 		goto fail;
 	yj_progress_done();
+	reg_stop();
 	store_close_all();
 
 	if (pw_file) {
@@ -145,14 +150,16 @@ int cmd_demo(int argc, char **argv)
 		fprintf(f, "%s\n", password);
 		fclose(f);
 	}
-	printf("yingji demo: created %s in %.1f s — %d demo users (admin, commander, duty_officer, "
+	printf("yingji demo: created %s in %.1f s — %d staff users (admin, commander, duty_officer, "
 	       "inspector, legal_reviewer, licensing_clerk, warehouse_keeper, "
-	       "duty_officer_<county>, commander_<county>)\n",
+	       "duty_officer_<county>, commander_<county>), 4700 grid workers (gw<village code>_<n>), "
+	       "and the generated demo registry\n",
 	       db, (yj_mono_ms() - t0) / 1000.0, users);
 	if (password == random_pw)
 		printf("demo password: %s\n", password);
 	return 0;
 fail:
+	reg_stop();
 	yj_progress_done();
 	store_rollback(s);
 	return cmd_fail("demo", &e);

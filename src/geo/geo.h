@@ -87,6 +87,13 @@ geo_index *geo_index_build(sqlite3 *db, yj_err *e);
  */
 bool geo_locate(const geo_index *ix, double lon, double lat, char code_out[16]);
 
+/*
+ * A uniformly random point inside the geometry of area code (rejection
+ * sampling, reproducible from *rng; see yj_rand_next). false when the area
+ * has no geometry in the index. Thread-safe like geo_locate.
+ */
+bool geo_random_point(const geo_index *ix, const char *code, uint64_t *rng, double *lon, double *lat);
+
 /* Number of areas with geometry in the index. */
 size_t geo_index_count(const geo_index *ix);
 

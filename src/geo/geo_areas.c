@@ -66,21 +66,19 @@ static const char KIND_SIMILAR_TOWN[] = "类似乡级单位";
 /* ---- CSV ------------------------------------------------------------------ */
 
 /*
- * A whole CSV file split in place: RFC 4180 quoting, LF or CRLF line ends,
- * optional UTF-8 BOM. Row 0 is the header.
+ * An embedded CSV file read with yj_csv (base/csv.c). Row 0 of csv is the
+ * header; every record must have the header's number of cells.
  */
 typedef struct csv_table {
 	const char *file;
-	char *text;    /* owned copy; cells point into it */
-	char **cells;  /* (rows + 1) * ncols, row-major, header first */
+	yj_csv csv;
 	size_t rows;   /* data rows, header excluded */
 	size_t ncols;
 } csv_table;
 
 static void csv_free(csv_table *t)
 {
-	free(t->text);
-	free(t->cells);
+	yj_csv_free(&t->csv);
 	memset(t, 0, sizeof *t);
 }
 
@@ -92,83 +90,24 @@ static int csv_load(csv_table *t, const char *file, yj_err *e)
 	const char *src = geo_data_file(file, &len);
 	if (!src)
 		return yj_fail(e, YJ_EINTERNAL, NULL, "embedded data file %s is missing", file);
-	t->text = malloc(len + 1);
-	if (!t->text)
-		return yj_fail(e, YJ_EINTERNAL, NULL, "out of memory reading %s", file);
-	memcpy(t->text, src, len + 1);
-
-	char *p = t->text, *end = t->text + len;
-	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-		p += 3;
-	size_t count = 0, cap = 0;
-	int line = 1;
-	while (p < end) {
-		size_t row_start = count;
-		for (;;) {
-			char *cell = p, *out = p;
-			if (*p == '"') {
-				p++;
-				for (;;) {
-					if (p >= end) {
-						csv_free(t);
-						return yj_fail(e, YJ_EINTERNAL, NULL, "%s line %d: unterminated quote", file, line);
-					}
-					if (*p == '"') {
-						if (p + 1 < end && p[1] == '"') {
-							*out++ = '"';
-							p += 2;
-							continue;
-						}
-						p++;
-						break;
-					}
-					*out++ = *p++;
-				}
-			} else {
-				while (p < end && *p != ',' && *p != '\n' && *p != '\r')
-					*out++ = *p++;
-			}
-			char sep = p < end ? *p : '\n';
-			if (sep != ',' && sep != '\n' && sep != '\r') {
-				csv_free(t);
-				return yj_fail(e, YJ_EINTERNAL, NULL, "%s line %d: text after a closing quote", file, line);
-			}
-			*out = 0; /* may overwrite the separator, which sep keeps */
-			if (count == cap) {
-				cap = cap ? cap * 2 : 256;
-				char **grown = realloc(t->cells, cap * sizeof *grown);
-				if (!grown) {
-					csv_free(t);
-					return yj_fail(e, YJ_EINTERNAL, NULL, "out of memory reading %s", file);
-				}
-				t->cells = grown;
-			}
-			t->cells[count++] = cell;
-			if (p < end)
-				p++;
-			if (sep == ',')
-				continue;
-			if (sep == '\r' && p < end && *p == '\n')
-				p++;
-			break;
-		}
-		size_t fields = count - row_start;
-		if (fields == 1 && t->cells[row_start][0] == 0) {
-			count = row_start; /* blank line */
-		} else if (t->ncols == 0) {
-			t->ncols = fields;
-		} else if (fields != t->ncols) {
-			csv_free(t);
-			return yj_fail(e, YJ_EINTERNAL, NULL, "%s line %d: %zu fields, the header has %zu", file,
-				       line, fields, t->ncols);
-		}
-		line++;
-	}
-	if (t->ncols == 0) {
+	yj_err ce = {0};
+	if (yj_csv_parse(src, len, &t->csv, &ce) != 0)
+		return yj_fail(e, YJ_EINTERNAL, NULL, "%s: %s", file, ce.message);
+	if (t->csv.rows == 0) {
 		csv_free(t);
 		return yj_fail(e, YJ_EINTERNAL, NULL, "%s is empty", file);
 	}
-	t->rows = count / t->ncols - 1;
+	t->ncols = yj_csv_row_cols(&t->csv, 0);
+	for (size_t r = 1; r < t->csv.rows; r++) {
+		size_t fields = yj_csv_row_cols(&t->csv, r);
+		if (fields != t->ncols) {
+			long line = yj_csv_row_line(&t->csv, r);
+			csv_free(t);
+			return yj_fail(e, YJ_EINTERNAL, NULL, "%s line %ld: %zu fields, the header has %zu", file,
+				       line, fields, t->ncols);
+		}
+	}
+	t->rows = t->csv.rows - 1;
 	return 0;
 }
 
@@ -176,14 +115,14 @@ static int csv_load(csv_table *t, const char *file, yj_err *e)
 static int csv_col(const csv_table *t, const char *name, yj_err *e)
 {
 	for (size_t i = 0; i < t->ncols; i++)
-		if (strcmp(t->cells[i], name) == 0)
+		if (strcmp(yj_csv_cell(&t->csv, 0, i), name) == 0)
 			return (int)i;
 	return yj_fail(e, YJ_EINTERNAL, NULL, "%s has no column '%s'", t->file, name);
 }
 
 static const char *csv_get(const csv_table *t, size_t row, int col)
 {
-	return t->cells[(row + 1) * t->ncols + (size_t)col];
+	return yj_csv_cell(&t->csv, row + 1, (size_t)col);
 }
 
 /* Finds the data row whose column col equals value; -1 when none. */

@@ -353,3 +353,31 @@ size_t geo_index_count(const geo_index *ix)
 {
 	return ix ? ix->count : 0;
 }
+
+bool geo_random_point(const geo_index *ix, const char *code, uint64_t *rng, double *lon, double *lat)
+{
+	if (!ix || !code)
+		return false;
+	const geo_node *nd = bsearch(code, ix->nodes, ix->count, sizeof *ix->nodes, node_code_cmp);
+	if (!nd)
+		return false;
+	GEOSContextHandle_t ctx = thread_ctx();
+	if (!ctx)
+		return false;
+	/* rejection sampling in the bbox: cells and counties fill a good share of theirs */
+	for (int tries = 0; tries < 100000; tries++) {
+		double x = nd->min_lon + yj_rand_unit(rng) * (nd->max_lon - nd->min_lon);
+		double y = nd->min_lat + yj_rand_unit(rng) * (nd->max_lat - nd->min_lat);
+		GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ctx, x, y);
+		if (!pt)
+			return false;
+		int in = GEOSPreparedContains_r(ctx, nd->prep, pt);
+		GEOSGeom_destroy_r(ctx, pt);
+		if (in == 1) {
+			*lon = x;
+			*lat = y;
+			return true;
+		}
+	}
+	return false;
+}

@@ -63,6 +63,9 @@ typedef int (*http_handler)(http_req *req, http_res *res, yj_err *e);
 void http_route(const char *method, const char *pattern, http_handler h, unsigned roles,
                 const char *area_param);
 
+/* Let the route registered last accept bodies up to bytes (imports). */
+void http_route_body_limit(size_t bytes);
+
 typedef struct http_config {
 	const char *listen;     /* HOST:PORT; port 0 picks a free one */
 	const char *web_dir;    /* static files, or NULL */

@@ -19,6 +19,7 @@ typedef struct http_route_def {
 	int nseg;
 	const char *seg[HTTP_MAX_SEGMENTS]; /* "{name}" for parameters */
 	int literals;                       /* literal segment count: more is more specific */
+	size_t body_limit;                  /* 0 = the server's default */
 } http_route_def;
 
 typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result;

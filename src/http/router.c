@@ -51,6 +51,12 @@ void http_route(const char *method, const char *pattern, http_handler h, unsigne
 			r->literals++;
 }
 
+void http_route_body_limit(size_t bytes)
+{
+	if (route_count > 0)
+		routes[route_count - 1].body_limit = bytes;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -27,6 +27,10 @@ typedef struct conn_ctx {
 	double start_ms;
 	int status;
 	int route_index;
+	route_result match;           /* matched on the first call: the route sets the body limit */
+	const http_route_def *route;
+	char allowed[128];
+	size_t body_limit;
 	auth_user user;
 	char client_ip[INET6_ADDRSTRLEN];
 } conn_ctx;
@@ -175,9 +179,9 @@ static void dispatch(conn_ctx *c, http_res *res)
 		return;
 	}
 
-	const http_route_def *route;
-	char allowed[128];
-	route_result rr = http_router_match(req, &route, allowed, sizeof allowed);
+	const http_route_def *route = c->route;
+	const char *allowed = c->allowed;
+	route_result rr = c->match;
 	if (rr == ROUTE_NO_PATH) {
 		yj_fail(&e, YJ_ENOTFOUND, "", "no such endpoint: %s %.200s", req->method, req->path);
 		error_json(res, &e);
@@ -310,7 +314,7 @@ static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
 	http_res res = {0};
 	yj_err e;
 	yj_fail(&e, YJ_ETOOBIG, "body", "the request body is larger than the limit of %zu bytes",
-	        config.body_limit);
+	        c->body_limit);
 	error_json(&res, &e);
 	return queue(c, conn, &res);
 }
@@ -325,8 +329,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		if (!c)
 			return MHD_NO;
 		*con_cls = c;
+		c->body_limit = config.body_limit;
+		c->match = ROUTE_NO_PATH;
+		if (is_api_path(c->req.path)) {
+			c->match = http_router_match(&c->req, &c->route, c->allowed, sizeof c->allowed);
+			if (c->match == ROUTE_FOUND && c->route->body_limit)
+				c->body_limit = c->route->body_limit;
+		}
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > config.body_limit) {
+		if (cl && strtoull(cl, NULL, 10) > c->body_limit) {
 			c->too_big = true;
 			return too_big(c, conn);
 		}
@@ -334,7 +345,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (*upload_data_size) {
 		if (!c->too_big) {
-			if (c->body.len + *upload_data_size > config.body_limit) {
+			if (c->body.len + *upload_data_size > c->body_limit) {
 				c->too_big = true;
 				strbuf_free(&c->body);
 			} else {

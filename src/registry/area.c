@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "geo/geo.h"
-#include "registry/registry.h"
+#include "registry/registry_int.h"
 
 static geo_index *area_index;
 
@@ -38,6 +38,11 @@ bool reg_area_locate(double lon, double lat, char code_out[16])
 {
 	code_out[0] = 0;
 	return area_index && geo_locate(area_index, lon, lat, code_out);
+}
+
+bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double *lat)
+{
+	return area_index && geo_random_point(area_index, code, rng, lon, lat);
 }
 
 /* [{code,name,level}, ...] from the city down to code's parent */

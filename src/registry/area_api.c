@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "http/http.h"
-#include "registry/registry.h"
+#include "registry/registry_int.h"
 
 static bool flag(const char *v)
 {
@@ -95,7 +95,7 @@ static int handle_area_locate(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
-void reg_api_register(void)
+void reg_area_api_register(void)
 {
 	http_route("GET", "/api/v1/areas", handle_areas_list, ROLES_ANY, NULL);
 	http_route("GET", "/api/v1/areas/locate", handle_area_locate, ROLES_ANY, NULL);

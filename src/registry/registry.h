@@ -1,30 +1,202 @@
 /*
- * registry.h — what the bureau supervises or can call on, starting with the
- * administrative area tree (city > county > town > village). Later: the
- * organisations, enterprises, hazard sources, risk points, shelters,
- * warehouses, teams and cameras of the command map, and its layers.
+ * registry.h — what the bureau supervises or can call on: the administrative
+ * area tree, and the entities of the command map (民情地图): enterprises,
+ * major hazard sources, risk points, shelters, warehouses, rescue teams,
+ * cameras and water sources; their map layers, themes and nearby search.
+ *
+ * Entities are described by tables (reg_entity / reg_field) and handled by
+ * one engine: validation with field-level errors, CRUD with jurisdiction
+ * scoping and audit records, list filters, import and export, layers. A new
+ * entity is a new description plus a migration, not new handler code.
  */
 #ifndef YJ_REGISTRY_H
 #define YJ_REGISTRY_H
 
 #include <jansson.h>
 
+#include "auth/auth.h"
 #include "base/base.h"
 #include "store/store.h"
+
+/* ---- start-up --------------------------------------------------------------- */
 
 /* Build in-memory indexes (the point -> area index) from the store. Call
  * once at server start, before threads. 0, or -1 with *e. */
 int reg_start(store *s, yj_err *e);
 void reg_stop(void);
-
-/* Register the HTTP routes of the registry. */
+/* Register the HTTP routes of the registry; audit state functions too. */
 void reg_api_register(void);
+/* Register the audit state functions only (CLI commands that verify). */
+void reg_init(void);
+
+/* ---- areas ------------------------------------------------------------------ */
 
 /* An area as JSON (with its path from the city down); with_geometry adds the
  * boundary. NULL when there is no such area. */
 json_t *reg_area_json(store *s, const char *code, bool with_geometry);
-
 /* The deepest area containing a WGS84 point; false when none. Thread-safe. */
 bool reg_area_locate(double lon, double lat, char code_out[16]);
+
+/* ---- entity descriptions -------------------------------------------------------- */
+
+typedef enum {
+	F_TEXT,        /* string, max_len bytes (UTF-8) */
+	F_INT,         /* integer in [min, max] */
+	F_REAL,        /* number in [min, max] */
+	F_BOOL,
+	F_ENUM,        /* one of values[] */
+	F_ENUM_SET,    /* array of distinct values[] (stored as a JSON array) */
+	F_URL,         /* string whose scheme is one of values[] ("rtsp", "http", ...) */
+	F_PHONE,       /* digits, spaces, + and - ; 5..20 */
+	F_CREDIT_CODE, /* 统一社会信用代码, GB 32100-2015 check character */
+	F_REF,         /* id of a row of ref (an entity name, or "users") */
+	F_REF_SET,     /* array of ids of ref */
+	F_SUBSTANCES,  /* [{"name": str, "quantity_t": number >= 0}, ...] */
+} reg_field_kind;
+
+typedef struct reg_field {
+	const char *name;          /* JSON member and SQL column */
+	reg_field_kind kind;
+	bool required;
+	int max_len;               /* F_TEXT */
+	double min, max;           /* F_INT, F_REAL */
+	const char *const *values; /* F_ENUM, F_ENUM_SET, F_URL schemes; NULL-terminated */
+	const char *ref;           /* F_REF, F_REF_SET: entity name or "users" */
+	const char *ref_role;      /* F_REF to users: the role the user must have */
+	bool filter;               /* usable as a list filter ?name=value */
+	bool in_layer;             /* shown in map feature properties */
+	const char *label;         /* Chinese column label for exports */
+} reg_field;
+
+typedef struct reg_entity {
+	const char *name;        /* URL segment and layer name: "risk-points" */
+	const char *table;       /* SQL table: "risk_point" */
+	const char *object_type; /* audit object type: "risk_point" */
+	const char *label;       /* 风险点 */
+	const reg_field *fields; /* beyond the common ones; terminated by {0} */
+	unsigned write_roles;    /* who may create, change and delete */
+	unsigned read_roles;     /* who may read */
+} reg_entity;
+
+/*
+ * Common fields of every entity, not listed in fields[]:
+ *   id (integer, assigned), name (text, required, <= 200 bytes),
+ *   area_code (the area it belongs to; derived from lon/lat when omitted),
+ *   lon, lat (WGS84, optional together), note (text <= 2000),
+ *   created, updated (RFC 3339, assigned).
+ */
+
+/* All entity descriptions, NULL-terminated; and one by name (NULL if none). */
+extern const reg_entity *const reg_entities[];
+const reg_entity *reg_entity_find(const char *name);
+
+/* ---- validation and writes ------------------------------------------------------ */
+
+/* One problem with one input row: the unit of field-level error reports. */
+typedef struct reg_problem {
+	long row;          /* 1-based data row (import), 0 for a single object */
+	char field[64];
+	char message[256];
+} reg_problem;
+
+typedef struct reg_problems {
+	reg_problem *items;
+	size_t count, cap;
+	size_t max;        /* stop collecting after this many (0 = 1000) */
+} reg_problems;
+
+void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void reg_problems_free(reg_problems *p);
+/* {"error":{"code":"unprocessable","message":..., "problems":[{"row","field","message"}...]}} */
+json_t *reg_problems_json(const reg_problems *p, const char *message);
+
+/*
+ * Check obj (a JSON object) against the entity: types, ranges, enums,
+ * references (which must exist and be visible to user), credit codes,
+ * jurisdiction of area_code, unknown members. partial = PATCH (only the
+ * members present are checked). Problems go to *p with the given row.
+ * Returns the number of problems added. obj may be normalised in place
+ * (area_code filled from lon/lat, strings trimmed, sets sorted).
+ */
+size_t reg_validate(store *s, const reg_entity *ent, const auth_user *user, json_t *obj,
+                    bool partial, long row, reg_problems *p);
+
+/*
+ * Insert a validated object inside the caller's transaction; audit record
+ * by user. *id_out gets the new id.
+ */
+int reg_insert(store *s, const reg_entity *ent, const auth_user *user, json_t *obj,
+               int64_t *id_out, yj_err *e);
+/* Apply a validated partial object to row id (caller's transaction). */
+int reg_update(store *s, const reg_entity *ent, const auth_user *user, int64_t id, json_t *obj,
+               yj_err *e);
+/* Delete row id (caller's transaction); YJ_ECONFLICT when still referenced. */
+int reg_delete(store *s, const reg_entity *ent, const auth_user *user, int64_t id, yj_err *e);
+
+/* One row as JSON (all fields); NULL when missing or not visible to user
+ * (user NULL = no scoping, for internal use). */
+json_t *reg_get(store *s, const reg_entity *ent, const auth_user *user, int64_t id);
+
+/* ---- lists (also used by exports) ------------------------------------------------ */
+
+typedef struct reg_query {
+	const char *area;   /* area subtree (code); NULL = the user's whole jurisdiction */
+	const char *q;      /* substring of name */
+	const char *filter_field, *filter_value; /* one ?field=value filter, or NULLs */
+	const char *bbox;   /* "minLon,minLat,maxLon,maxLat" or NULL */
+	int64_t cursor;     /* rows with id > cursor */
+	long limit;         /* 1..; 0 = no limit (exports) */
+} reg_query;
+
+/* Parse a request's list parameters (area, q, filters, bbox, limit, cursor)
+ * into *q; the strings point into the request. -1 + *e on a bad value. */
+typedef const char *(*reg_param_fn)(const void *ctx, const char *name);
+int reg_query_parse(const reg_entity *ent, reg_param_fn param, const void *ctx,
+                    const auth_user *user, long default_limit, long max_limit, reg_query *q,
+                    yj_err *e);
+
+/* Call fn for each matching row (as JSON, borrowed for the call) in id order,
+ * within the user's jurisdiction. Returns the number of rows, -1 on error;
+ * *next_cursor (if not NULL) gets the last id when more rows exist, else 0. */
+typedef int (*reg_row_fn)(void *ctx, json_t *row);
+long reg_list(store *s, const reg_entity *ent, const auth_user *user, const reg_query *q,
+              reg_row_fn fn, void *ctx, int64_t *next_cursor, yj_err *e);
+
+/* ---- import and export (io.c) ------------------------------------------------------ */
+
+/*
+ * Turn an uploaded file into JSON objects for the entity, one per data row:
+ * CSV (UTF-8 with or without BOM, or GB18030 — detected and converted; a
+ * header row names the fields by JSON name or Chinese label) or GeoJSON (a
+ * FeatureCollection of Point features, properties named like the fields).
+ * Text cells are converted to the field's type (numbers, booleans, sets as
+ * "a;b", substances as "name:qty;name:qty"); conversion problems go to *p
+ * with the row number. Returns a JSON array (new reference) or NULL with *e
+ * when the file as a whole is unreadable.
+ */
+json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const char *body,
+                         size_t len, reg_problems *p, yj_err *e);
+
+typedef enum { REG_EXPORT_CSV, REG_EXPORT_GEOJSON, REG_EXPORT_XLSX } reg_export_format;
+/* Render rows (a JSON array of entity objects) into a malloc'ed body. */
+int reg_export_render(const reg_entity *ent, reg_export_format fmt, json_t *rows, char **body,
+                      size_t *len, const char **content_type, yj_err *e);
+
+/* GB 32100-2015: true when code is a valid 18-character unified social credit code. */
+bool reg_credit_code_valid(const char *code);
+
+/* ---- demo data (reg_demo.c) ------------------------------------------------------------- */
+
+/* Generate the demo registry (grid workers with password_hash, enterprises,
+ * hazard sources, risk points, shelters, warehouses, teams, cameras, water
+ * sources) inside the caller's transaction; needs reg_start first. */
+int reg_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err *e);
+
+/* ---- map layers, themes, nearby (layer.c) -------------------------------------------- */
+
+/* The GeoJSON FeatureCollection of a layer in a bbox (see the API docs). */
+int reg_layer_geojson(store *s, const auth_user *user, const char *layer, const char *bbox,
+                      const char *area, const char *theme, long limit, strbuf *out, yj_err *e);
 
 #endif

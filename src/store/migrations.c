@@ -6,6 +6,30 @@
  * Times are UTC milliseconds (INTEGER); coordinates WGS84 (REAL lon/lat).
  */
 
+
+/* common columns of every registry entity */
+#define ENTITY_COLUMNS                                                                          \
+	"  id INTEGER PRIMARY KEY,"                                                             \
+	"  name TEXT NOT NULL,"                                                                 \
+	"  area_code TEXT NOT NULL REFERENCES area(code),"                                      \
+	"  lon REAL, lat REAL,"                                                                 \
+	"  note TEXT NOT NULL DEFAULT '',"                                                      \
+	"  created_ms INTEGER NOT NULL,"                                                        \
+	"  updated_ms INTEGER NOT NULL,"
+
+/* an R*Tree of the points of table T, kept in step by triggers (imports included) */
+#define ENTITY_INDEXES(T)                                                                        \
+	"CREATE INDEX " T "_area ON " T "(area_code);"                                           \
+	"CREATE VIRTUAL TABLE " T "_rtree USING rtree(id, min_lon, max_lon, min_lat, max_lat);" \
+	"CREATE TRIGGER " T "_ai AFTER INSERT ON " T " WHEN new.lon IS NOT NULL BEGIN "          \
+	"  INSERT INTO " T "_rtree VALUES (new.id, new.lon, new.lon, new.lat, new.lat); END;"    \
+	"CREATE TRIGGER " T "_au AFTER UPDATE OF lon, lat ON " T " BEGIN "                       \
+	"  DELETE FROM " T "_rtree WHERE id = old.id;"                                          \
+	"  INSERT INTO " T "_rtree SELECT new.id, new.lon, new.lon, new.lat, new.lat "           \
+	"    WHERE new.lon IS NOT NULL; END;"                                                    \
+	"CREATE TRIGGER " T "_ad AFTER DELETE ON " T " BEGIN "                                   \
+	"  DELETE FROM " T "_rtree WHERE id = old.id; END;"
+
 const char *const store_migrations[] = {
 	/* 1: areas, users, sessions, audit chain */
 	"CREATE TABLE area("
@@ -57,6 +81,34 @@ const char *const store_migrations[] = {
 	"  digest TEXT NOT NULL"
 	");"
 	"CREATE INDEX audit_object ON audit(object_type, object_id);",
+
+	/* 2: the registry of the command map (民情地图) */
+	"CREATE TABLE enterprise(" ENTITY_COLUMNS
+	"  credit_code TEXT NOT NULL UNIQUE, sectors TEXT NOT NULL DEFAULT '[]', risk_grade TEXT,"
+	"  contact TEXT, phone TEXT, principal TEXT, address TEXT);" ENTITY_INDEXES("enterprise")
+	"CREATE TABLE hazard_source(" ENTITY_COLUMNS
+	"  enterprise_id INTEGER NOT NULL REFERENCES enterprise(id), level INTEGER NOT NULL,"
+	"  substances TEXT NOT NULL DEFAULT '[]');" ENTITY_INDEXES("hazard_source")
+	"CREATE INDEX hazard_source_enterprise ON hazard_source(enterprise_id);"
+	"CREATE TABLE risk_point(" ENTITY_COLUMNS
+	"  type TEXT NOT NULL, level TEXT, population INTEGER,"
+	"  grid_worker_id INTEGER REFERENCES user(id), shelter_ids TEXT NOT NULL DEFAULT '[]');"
+	ENTITY_INDEXES("risk_point")
+	"CREATE INDEX risk_point_grid_worker ON risk_point(grid_worker_id);"
+	"CREATE TABLE shelter(" ENTITY_COLUMNS
+	"  kind TEXT, capacity INTEGER, area_m2 REAL, facilities TEXT NOT NULL DEFAULT '[]',"
+	"  status TEXT, contact TEXT, phone TEXT);" ENTITY_INDEXES("shelter")
+	"CREATE TABLE warehouse(" ENTITY_COLUMNS
+	"  level TEXT NOT NULL, manager TEXT, phone TEXT, area_m2 REAL);" ENTITY_INDEXES("warehouse")
+	"CREATE TABLE rescue_team(" ENTITY_COLUMNS
+	"  level TEXT NOT NULL, members INTEGER, specialties TEXT NOT NULL DEFAULT '[]',"
+	"  equipment TEXT, leader TEXT, phone TEXT);" ENTITY_INDEXES("rescue_team")
+	"CREATE TABLE camera(" ENTITY_COLUMNS
+	"  network TEXT NOT NULL, stream_url TEXT, status TEXT NOT NULL DEFAULT 'online',"
+	"  channel_code TEXT);" ENTITY_INDEXES("camera")
+	"CREATE INDEX camera_network ON camera(network);"
+	"CREATE TABLE water_source(" ENTITY_COLUMNS
+	"  kind TEXT, capacity_m3 REAL);" ENTITY_INDEXES("water_source"),
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -1,0 +1,211 @@
+// The command map (民情地图): the commander switches to the forest-fire theme,
+// clicks through the clusters to one camera and sees its stream URL; search
+// finds a camera by name and opens it; a county duty officer's map only ever
+// gets features of their county. Screenshots in tests/out/screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { startServer, PASSWORD } from '../api/lib.mjs';
+import { launch, signIn, OUT } from './lib.mjs';
+
+let srv, browser;
+before(async () => { srv = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); await srv?.stop(); });
+
+// a page signed in as username, with its page errors and layer answers recorded
+async function openMap(username) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors = [];
+  const layerAnswers = []; // {url, status, body}
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('response', async (r) => {
+    if (!r.url().includes('/api/v1/layers/')) return;
+    const body = await r.json().catch(() => null);
+    layerAnswers.push({ url: new URL(r.url()), status: r.status(), body });
+  });
+  await signIn(page, srv.base, username, PASSWORD);
+  await page.waitForSelector('#children li');
+  await page.waitForSelector('#themes #theme-forest_fire');
+  await settle(page);
+  return { page, errors, layerAnswers };
+}
+
+// wait until no layer request is in flight
+async function settle(page) {
+  await page.waitForFunction(() => {
+    const y = window.yingji;
+    return y && [...y.state.layers].every((l) => y.loaded[l]) && !document.querySelector('#map-status.busy');
+  }, null, { timeout: 30000 });
+}
+
+const isStream = (s) => /^(rtsps?|https?):\/\/\S+$/.test(s);
+
+// click a marker element like a user; when another marker covers it, send the click to it directly
+async function clickMarker(loc) {
+  try {
+    await loc.click({ timeout: 1500 });
+  } catch {
+    await loc.dispatchEvent('click');
+  }
+}
+
+test('commander: forest-fire theme, click a camera, see its stream URL and nearby resources', async () => {
+  const { page, errors, layerAnswers } = await openMap('commander');
+  assert.match(await page.textContent('#area-title'), /汕尾市/);
+  // the offline base: the city's land and its four counties drawn from the API
+  assert.ok(await page.locator('.leaflet-overlay-pane path.leaflet-interactive').count() >= 4);
+
+  layerAnswers.length = 0;
+  await page.click('#theme-forest_fire');
+  await settle(page);
+  assert.equal(await page.getAttribute('#theme-forest_fire', 'aria-pressed'), 'true');
+  assert.ok(await page.isChecked('#layer-cameras'), 'the theme turns the cameras on');
+  assert.ok(!(await page.isChecked('#layer-enterprises')), 'enterprises are not in the forest-fire theme');
+
+  // the page asked for the forest-fire cameras only, and got some
+  const cams = layerAnswers.filter((a) => a.url.pathname.endsWith('/layers/cameras'));
+  assert.ok(cams.length >= 1, 'a cameras layer request');
+  const last = cams.at(-1);
+  assert.equal(last.status, 200);
+  assert.equal(last.url.searchParams.get('theme'), 'forest_fire');
+  assert.match(last.url.searchParams.get('bbox') || '', /^[\d.-]+,[\d.-]+,[\d.-]+,[\d.-]+$/);
+  assert.ok(last.body.features.length > 0, 'forest-fire cameras in view');
+  for (const f of last.body.features) assert.equal(f.properties.network, 'forest_fire');
+
+  // zoom through the clusters until a single camera marker can be clicked
+  const single = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mk-cameras');
+  const cluster = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mc-cameras');
+  for (let i = 0; i < 12 && !(await single.count()); i++) {
+    assert.ok(await cluster.count(), 'a camera cluster to open');
+    await clickMarker(cluster.first());
+    await page.waitForTimeout(700); // zoom animation, then the reload for the new view
+    await settle(page);
+  }
+  assert.ok(await single.count(), 'a single camera marker after zooming in');
+  const camId = await single.first().getAttribute('data-id');
+  await clickMarker(single.first());
+
+  await page.waitForSelector(`#detail[data-layer="cameras"][data-id="${camId}"]:not(.loading)`);
+  await page.waitForSelector('#detail-stream');
+  const href = await page.getAttribute('#detail-stream', 'href');
+  const text = await page.textContent('#detail-stream');
+  assert.ok(isStream(text), `stream URL shown: ${text}`);
+  assert.equal(href, new URL(text).href);
+  assert.match(await page.textContent('#detail [data-field="network"]'), /林火监控/);
+  assert.match(await page.textContent('#detail [data-field="status"]'), /在线|离线|故障/);
+
+  // nearby shelters / teams / warehouses
+  await page.selectOption('#nearby-radius', '10000');
+  await page.click('#nearby-btn');
+  await page.waitForSelector('#nearby-list li.summary');
+  assert.match(await page.textContent('#nearby-list li.summary'), /避难场所 \d+ · 救援队伍 \d+ · 物资仓库 \d+/);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: path.join(OUT, 'map-forest-fire.png') });
+
+  // a nearby hit opens its own detail
+  const hit = page.locator('#nearby-list li.hit').first();
+  if (await hit.count()) {
+    const layer = await hit.getAttribute('data-layer');
+    const id = await hit.getAttribute('data-id');
+    await hit.click();
+    await page.waitForSelector(`#detail[data-layer="${layer}"][data-id="${id}"]:not(.loading)`);
+  }
+  await page.click('#detail-close');
+  assert.ok(await page.isHidden('#detail'));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('search: a camera found by name opens its detail, a risk point shows population and shelters', async () => {
+  const token = await srv.login('commander');
+  const cam = (await srv.req('GET', '/api/v1/cameras?network=forest_fire&limit=1', { token })).json.items[0];
+  assert.ok(cam, 'the demo has forest-fire cameras');
+  const { page, errors } = await openMap('commander');
+  await page.click('#theme-forest_fire');
+  await settle(page);
+
+  await page.fill('#search', cam.name);
+  const hit = page.locator(`#search-results li.hit[data-layer="cameras"][data-id="${cam.id}"]`);
+  await hit.waitFor();
+  await page.screenshot({ path: path.join(OUT, 'map-search.png') });
+  await hit.click();
+  await page.waitForSelector(`#detail[data-layer="cameras"][data-id="${cam.id}"]:not(.loading)`);
+  assert.equal(await page.textContent('#detail-title'), cam.name);
+  assert.equal(await page.textContent('#detail-stream'), cam.stream_url);
+  assert.ok(await page.isHidden('#search-results'));
+  // the map went there
+  const center = await page.evaluate(() => window.yingji.map.getCenter());
+  assert.ok(Math.abs(center.lat - cam.lat) < 0.02 && Math.abs(center.lng - cam.lon) < 0.03, 'map centred on the camera');
+
+  // a risk point: population, responsible grid worker, shelters
+  const rp = (await srv.req('GET', '/api/v1/risk-points?limit=50', { token })).json.items
+    .find((r) => r.shelter_ids && r.shelter_ids.length && r.grid_worker_id);
+  if (rp) {
+    await page.evaluate(([id]) => window.yingji.openDetail('risk-points', id), [rp.id]);
+    await page.waitForSelector(`#detail[data-layer="risk-points"][data-id="${rp.id}"]:not(.loading)`);
+    assert.match(await page.textContent('#detail [data-field="population"] th'), /威胁人口/);
+    assert.match(await page.textContent('#detail [data-field="grid_worker_id"]'), new RegExp(`#${rp.grid_worker_id}`));
+    assert.equal(await page.locator('#detail [data-field="shelter_ids"] a.ref').count(), rp.shelter_ids.length);
+    await page.screenshot({ path: path.join(OUT, 'map-risk-point.png') });
+  }
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('county duty officer sees only features of 441523', async () => {
+  const { page, errors, layerAnswers } = await openMap('duty_officer_441523');
+  assert.match(await page.textContent('#area-title'), /陆河县/);
+  // everything on: all layers the role may see
+  await page.click('#theme-all');
+  await settle(page);
+  const ok = layerAnswers.filter((a) => a.status === 200);
+  assert.ok(ok.length >= 6, `layer answers: ${ok.length}`);
+  let n = 0;
+  for (const a of ok) {
+    for (const f of a.body.features) {
+      n++;
+      assert.ok(f.properties.area_code.startsWith('441523'), `${f.id} in ${f.properties.area_code}`);
+    }
+  }
+  assert.ok(n > 0, 'the county has features');
+
+  // even when the page asks for the whole city's box, the server answers with the county only
+  const wide = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/layers/shelters?bbox=114,20,118,24&limit=20000');
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(wide.status, 200);
+  assert.ok(wide.body.features.every((f) => f.properties.area_code.startsWith('441523')));
+  const other = await page.evaluate(async () => (await fetch('/api/v1/layers/shelters?area=441502')).status);
+  assert.equal(other, 403);
+
+  // the detail panel of a feature on the map names the county
+  const marker = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mk').first();
+  if (await marker.count()) {
+    await clickMarker(marker);
+    await page.waitForSelector('#detail:not(.loading) [data-field="area_code"]');
+    await page.waitForFunction(() => document.querySelector('#detail [data-field="area_code"] td').textContent.includes('陆河县'));
+  }
+  await page.screenshot({ path: path.join(OUT, 'map-county.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('drilling into a county filters the layers to it', async () => {
+  const { page, errors, layerAnswers } = await openMap('commander');
+  layerAnswers.length = 0;
+  await page.click('#children li[data-code="441521"]');
+  await page.waitForFunction(() => document.querySelector('#area-title').textContent.includes('海丰县'));
+  await settle(page);
+  const ok = layerAnswers.filter((a) => a.status === 200);
+  assert.ok(ok.length >= 1);
+  for (const a of ok) {
+    assert.equal(a.url.searchParams.get('area'), '441521');
+    for (const f of a.body.features) assert.ok(f.properties.area_code.startsWith('441521'));
+  }
+  // towns are drawn dashed: approximate boundaries
+  assert.ok(await page.locator('.leaflet-overlay-pane path[stroke-dasharray]').count() >= 1);
+  await page.screenshot({ path: path.join(OUT, 'map-county-drill.png') });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -1,0 +1,99 @@
+// Chinese labels of the command map: layers, fields and enumerated values.
+// Unknown fields and values are shown as they are, so a new server field
+// appears (under its JSON name) before it gets a label here.
+'use strict';
+
+window.YJ_LABELS = (() => {
+  // order = order in the layer switcher; glyph + colour = the marker
+  const LAYERS = [
+    { name: 'enterprises', label: '企业', en: 'Enterprises', glyph: '企', color: '#7b1fa2', shape: 'square' },
+    { name: 'hazard-sources', label: '重大危险源', en: 'Hazard sources', glyph: '危', color: '#c62828', shape: 'diamond' },
+    { name: 'risk-points', label: '风险点', en: 'Risk points', glyph: '险', color: '#ef6c00', shape: 'circle' },
+    { name: 'shelters', label: '避难场所', en: 'Shelters', glyph: '避', color: '#2e7d32', shape: 'circle' },
+    { name: 'warehouses', label: '物资仓库', en: 'Warehouses', glyph: '仓', color: '#6d4c41', shape: 'square' },
+    { name: 'teams', label: '救援队伍', en: 'Rescue teams', glyph: '队', color: '#1565c0', shape: 'circle' },
+    { name: 'cameras', label: '视频监控', en: 'Cameras', glyph: '视', color: '#455a64', shape: 'circle', dense: true },
+    { name: 'water-sources', label: '水源点', en: 'Water sources', glyph: '水', color: '#0097a7', shape: 'circle' },
+  ];
+
+  // used when GET /api/v1/themes is not available
+  const THEMES = [
+    { name: 'flood', label: '三防 (防汛防台防旱)', layers: ['risk-points', 'shelters', 'warehouses', 'teams', 'water-sources'] },
+    { name: 'forest_fire', label: '林火 (森林防灭火)', layers: ['risk-points', 'cameras', 'teams', 'water-sources', 'warehouses'] },
+    { name: 'hazmat', label: '危化 (危险化学品)', layers: ['enterprises', 'hazard-sources', 'teams'] },
+  ];
+  const THEME_EN = { flood: 'Flood', forest_fire: 'Forest fire', hazmat: 'Hazmat' };
+
+  const COMMON = {
+    id: '编号', name: '名称', area_code: '所属区域', lon: '经度', lat: '纬度', note: '备注',
+    created: '创建时间', updated: '更新时间',
+  };
+
+  const FIELDS = {
+    enterprises: {
+      credit_code: '统一社会信用代码', sectors: '行业领域', risk_grade: '风险等级', principal: '主要负责人',
+      contact: '联系人', phone: '联系电话', address: '地址',
+    },
+    'hazard-sources': { enterprise_id: '所属企业', level: '危险源等级', substances: '危险物质及数量' },
+    'risk-points': {
+      type: '风险类型', level: '风险等级', population: '威胁人口', grid_worker_id: '责任网格员',
+      shelter_ids: '关联避难场所',
+    },
+    shelters: {
+      kind: '类型', capacity: '容纳人数', area_m2: '面积 (m²)', facilities: '设施', status: '状态',
+      contact: '联系人', phone: '联系电话',
+    },
+    warehouses: { level: '级别', manager: '负责人', phone: '联系电话', area_m2: '面积 (m²)' },
+    teams: {
+      level: '级别', members: '人数', specialties: '专业', equipment: '主要装备', leader: '队长', phone: '联系电话',
+    },
+    cameras: { network: '视频网络', status: '状态', channel_code: '通道编码', stream_url: '视频流地址' },
+    'water-sources': { kind: '类型', capacity_m3: '容量 (m³)' },
+  };
+
+  // enumerated values: per field name (the same name means the same thing
+  // across layers, except "level" which is per layer)
+  const VALUES = {
+    sectors: {
+      hazardous_chemicals: '危险化学品', fireworks: '烟花爆竹', non_coal_mine: '非煤矿山',
+      ammonia_refrigeration: '涉氨制冷', dust_explosion: '粉尘涉爆', confined_space: '有限空间',
+      metallurgy: '冶金工贸', other: '其他',
+    },
+    risk_grade: {
+      A: 'A 级', B: 'B 级', C: 'C 级', D: 'D 级',
+      red: '红色 (重大风险)', orange: '橙色 (较大风险)', yellow: '黄色 (一般风险)', blue: '蓝色 (低风险)',
+    },
+    type: {
+      landslide: '地质灾害 (滑坡)', flood_lowland: '低洼易涝区', reservoir: '水库', river_embankment: '江河堤围',
+      dangerous_building: '危险房屋', coastal: '沿海地区', forest: '林区 (森林防火)', other: '其他',
+    },
+    network: { xueliang: '雪亮工程', forest_fire: '林火监控', highway: '高速公路', other: '其他' },
+    status: {
+      online: '在线', offline: '离线', fault: '故障',
+      ready: '待启用 (完好)', open: '已开放', full: '已满员', closed: '关闭',
+    },
+    kind: { // shelters and water sources
+      school: '学校', stadium: '体育场馆', park: '公园广场', community: '社区 (村) 场所',
+      purpose_built: '专用避难场所', other: '其他',
+      pond: '山塘 / 水池', reservoir: '水库', river: '河流', hydrant: '消火栓', tank: '消防水池 (水罐)',
+    },
+    facilities: {
+      water: '供水', power: '供电', toilet: '卫生间', medical: '医疗', kitchen: '厨房', bedding: '床铺被褥',
+      broadcast: '广播',
+    },
+    specialties: {
+      flood: '防汛抢险', forest_fire: '森林灭火', hazmat: '危化品处置', mountain: '山地救援',
+      water_rescue: '水上救援', medical: '医疗救护', earthquake: '地震救援', general: '综合救援',
+    },
+  };
+  const LEVEL_VALUES = {
+    'hazard-sources': { 1: '一级', 2: '二级', 3: '三级', 4: '四级' },
+    warehouses: { city: '市级', county: '县级', town: '镇(街)级' },
+    teams: { city: '市级', county: '县级', town: '镇(街)级', enterprise: '企业专职', social: '社会力量' },
+    'risk-points': { major: '重大风险', large: '较大风险', medium: '一般风险', small: '低风险' },
+  };
+
+  const UNITS = { population: '人', capacity: '人', members: '人', area_m2: 'm²', capacity_m3: 'm³' };
+
+  return { LAYERS, THEMES, THEME_EN, COMMON, FIELDS, VALUES, LEVEL_VALUES, UNITS };
+})();
