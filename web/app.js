@@ -232,10 +232,15 @@ async function drawArea(area, kids) {
     const g = L.geoJSON(s.geometry, {
       style: { color: approx ? '#5b7fa6' : '#0b3d6b', weight: approx ? 1 : 1.5, dashArray: approx ? '5 4' : null, fillColor: '#1f6fb2', fillOpacity: 0.03 },
     }).addTo(areaLayer);
-    g.bindTooltip(`${s.name}${approx ? ' (边界近似)' : ''} · 点击进入`, { sticky: true, direction: 'top', className: 'area-tip' });
-    g.on('mouseover', () => g.setStyle({ fillOpacity: 0.1 }));
-    g.on('mouseout', () => g.setStyle({ fillOpacity: 0.03 }));
-    g.on('click', () => openArea(s.code));
+    // hover and click-to-open only while the area is seen whole (not when zoomed in to work)
+    const overview = () => map.getZoom() <= map.getBoundsZoom(g.getBounds()) + 1;
+    g.on('mouseover', (ev) => {
+      if (!overview()) return;
+      g.setStyle({ fillOpacity: 0.1 });
+      g.bindTooltip(`${s.name}${approx ? ' (边界近似)' : ''} · 点击进入`, { sticky: true, direction: 'top', className: 'area-tip' }).openTooltip(ev.latlng);
+    });
+    g.on('mouseout', () => { g.setStyle({ fillOpacity: 0.03 }); g.unbindTooltip(); });
+    g.on('click', () => { if (overview()) openArea(s.code); });
     if (s.point) {
       L.marker([s.point[1], s.point[0]], {
         interactive: false, keyboard: false,

@@ -30,6 +30,7 @@ int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	yj_utf8_trim(e->message);
 	return -1;
 }
 
@@ -435,6 +436,23 @@ void yj_hex(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+void yj_utf8_trim(char *s)
+{
+	size_t n = strlen(s);
+	/* walk back over continuation bytes to the lead byte of the last sequence */
+	size_t i = n, back = 0;
+	while (i > 0 && back < 4 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) {
+		i--;
+		back++;
+	}
+	if (i == 0)
+		return;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (lead >= 0x80 && back + 1 < need)
+		s[i - 1] = 0;
 }
 
 bool yj_utf8_valid(const char *s, size_t n)

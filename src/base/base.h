@@ -104,6 +104,8 @@ const char *yj_log_quote(char *buf, size_t cap, const char *v);
 
 /* Hex of n bytes into out (2n+1). */
 void yj_hex(const unsigned char *in, size_t n, char *out);
+/* Cut an incomplete UTF-8 sequence off the end of s (after snprintf truncation). */
+void yj_utf8_trim(char *s);
 /* true when s is valid UTF-8 (no overlongs, no surrogates). */
 bool yj_utf8_valid(const char *s, size_t n);
 /* Read a whole file; *len gets its size. NULL and *e filled on failure. */

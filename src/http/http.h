@@ -38,8 +38,11 @@ typedef struct http_req {
 	void *conn;           /* struct MHD_Connection *, for the server only */
 } http_req;
 
+typedef struct http_sse http_sse;
+
 typedef struct http_res {
 	int status;
+	http_sse *sse;        /* an event stream (http_sse_open), instead of a body */
 	json_t *json;         /* owned: rendered, then released */
 	char *body;           /* or a raw body, malloc'ed, freed by the server */
 	size_t body_len;
@@ -92,6 +95,23 @@ void http_add_header(http_req *req, http_res *res, const char *name, const char 
 int http_status_for(yj_code code);
 /* Require a visible area (jurisdiction); same words everywhere. */
 int http_require_area(const http_req *req, const char *area_code, const char *field, yj_err *e);
+
+/* ---- Server-Sent Events ------------------------------------------------------ */
+
+/*
+ * Turn this response into an event stream of topic for the caller. Events
+ * are delivered only when their area code starts with area_prefix ("" = all)
+ * and, if bbox (minLon,minLat,maxLon,maxLat) is given, their point lies in
+ * it. hello is the data of the first event ("hello"). Idle streams are
+ * parked (no thread, no polling).
+ */
+int http_sse_open(http_req *req, http_res *res, const char *topic, const char *area_prefix,
+                  const double *bbox, const char *hello, yj_err *e);
+/* Send event (name) with data (one line of JSON) to the streams of topic
+ * that want area_code / point (point may be NULL). Never blocks on a peer. */
+void http_sse_publish(const char *topic, const char *event, const char *area_code,
+                      const double *point, const char *data);
+long http_sse_clients(void);
 
 /* ---- metrics --------------------------------------------------------------- */
 

@@ -35,6 +35,12 @@ const http_route_def *http_route_at(int i);
 /* metrics */
 void http_metrics_record(int route_index, int status, double ms);
 
+/* sse.c */
+struct MHD_Response;
+struct MHD_Response *http_sse_response(http_sse *c);
+void http_sse_start_ticker(void);
+void http_sse_stop(void);
+
 /* static files: fills res (body) or returns -1 with *e (404) */
 int http_static_serve(const char *web_dir, const char *path, http_res *res, yj_err *e);
 

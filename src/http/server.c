@@ -237,8 +237,26 @@ static void dispatch(conn_ctx *c, http_res *res)
 	}
 }
 
+static enum MHD_Result queue_stream(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
+{
+	struct MHD_Response *r = http_sse_response(res->sse);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", res->content_type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	MHD_add_response_header(r, "X-Request-Id", c->req.request_id);
+	c->status = 200;
+	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
+	MHD_destroy_response(r);
+	c->responded = true;
+	return ret;
+}
+
 static enum MHD_Result queue(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
 {
+	if (res->sse && !res->json)
+		return queue_stream(c, conn, res);
 	char *body = res->body;
 	size_t len = res->body_len;
 	const char *ctype = res->content_type;
@@ -466,6 +484,7 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		MHD_OPTION_END);
 	if (!daemon_handle)
 		return yj_fail(e, YJ_EUNAVAILABLE, "listen", "cannot listen on %s (in use?)", cfg->listen);
+	http_sse_start_ticker();
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
 	if (port_out)
 		*port_out = di ? di->port : 0;
@@ -477,6 +496,7 @@ void http_stop(void)
 	if (!daemon_handle)
 		return;
 	MHD_quiesce_daemon(daemon_handle);
+	http_sse_stop();
 	MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;
 	free(web_root);

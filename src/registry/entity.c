@@ -51,6 +51,7 @@ void reg_problems_add(reg_problems *p, long row, const char *field, const char *
 	va_start(ap, fmt);
 	vsnprintf(it->message, sizeof it->message, fmt, ap);
 	va_end(ap);
+	yj_utf8_trim(it->message);
 }
 
 void reg_problems_free(reg_problems *p)

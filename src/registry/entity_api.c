@@ -221,10 +221,6 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 		json_t *line = json_object_get(row, "_row");
 		long rownum = json_is_integer(line) ? (long)json_integer_value(line) : (long)i + 1;
 		json_object_del(row, "_row");
-		/* a file exported by yingji carries assigned members: they are not imported */
-		json_object_del(row, "id");
-		json_object_del(row, "created");
-		json_object_del(row, "updated");
 		reg_validate(s, ent, req->user, row, false, rownum, &p);
 		json_object_set_new(row, "_row", json_integer(rownum));
 	}

@@ -650,6 +650,14 @@ static json_t *import_geojson(const reg_entity *ent, const io_col *cols, size_t 
 				cell_ctx x = {p, row, where};
 				v = cell_value(m, text, &x);
 				free(text);
+			} else if (json_is_number(val) && kind_is_text(m->kind)) {
+				/* a code or phone number typed as a number (QGIS does) */
+				char num[40];
+				if (json_is_integer(val))
+					snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(val));
+				else
+					format_real(json_real_value(val), num);
+				v = json_string(num);
 			} else {
 				v = json_incref(val);
 			}
@@ -679,6 +687,17 @@ static bool media_is(const char *ct, const char *want)
 	return *ct == 0 || *ct == ';';
 }
 
+/*
+ * See registry.h. In detail: the format is GeoJSON for application/geo+json
+ * and application/json, CSV for text/csv (and the other CSV types browsers
+ * send), else sniffed ('{' first = GeoJSON). Header cells and property names
+ * match a JSON name (any case), a label (white space and the width of
+ * parentheses ignored; the "(unit)" may be left out) or an alias (所属区域,
+ * 序号 ...). id, created and updated are ignored; unknown names are one
+ * problem each. Empty cells, "" and null are absent members. Each object has
+ * "_row" (see the top of this file). NULL + *e (YJ_EINVAL: not readable,
+ * YJ_EUNPROCESSABLE: over YJ_CSV_MAX_ROWS) only for the file as a whole.
+ */
 json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const char *body, size_t len,
 			 reg_problems *p, yj_err *e)
 {
@@ -702,7 +721,7 @@ json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const 
 	} else {
 		/* text/plain, application/octet-stream, none: look at the first character */
 		size_t k = len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-		while (k < len && strchr(" \t\r\n", body[k]))
+		while (k < len && body[k] && strchr(" \t\r\n", body[k]))
 			k++;
 		geojson = k < len && body[k] == '{';
 	}
@@ -929,6 +948,12 @@ static int export_xlsx(const reg_entity *ent, const io_col *cols, size_t ncols, 
 	return *body ? 0 : -1;
 }
 
+/*
+ * See registry.h. Columns: id, name, area_code, lon, lat, note, the entity's
+ * fields, created, updated; members not among them are left out of CSV and
+ * XLSX (GeoJSON keeps every member in properties, lon/lat as the geometry).
+ * *body is malloc'ed (free it); *content_type is a constant.
+ */
 int reg_export_render(const reg_entity *ent, reg_export_format fmt, json_t *rows, char **body, size_t *len,
 		      const char **content_type, yj_err *e)
 {

@@ -226,11 +226,13 @@ static int enterprises(demo *d)
 			                     : (p == 3 && yj_rand_below(&d->rng, 4) == 0 ? 1 : 0);
 			for (int h = 0; h < sources; h++) {
 				json_t *subs = json_array();
-				int ns = 1 + (int)yj_rand_below(&d->rng, 3);
+				/* one to three different substances: consecutive entries of the list */
+				int ns = p == 3 ? 1 : 1 + (int)yj_rand_below(&d->rng, 3);
+				size_t first = yj_rand_below(&d->rng, YJ_ARRAY_LEN(substances));
 				for (int k2 = 0; k2 < ns; k2++)
 					json_array_append_new(
 						subs, json_pack("{s:s, s:f}", "name",
-					                        p == 3 ? "液氨" : substances[yj_rand_below(&d->rng, YJ_ARRAY_LEN(substances))],
+					                        p == 3 ? "液氨" : substances[(first + (size_t)k2) % YJ_ARRAY_LEN(substances)],
 					                        "quantity_t", (double)(5 + yj_rand_below(&d->rng, 500))));
 				char hname[200];
 				snprintf(hname, sizeof hname, "%s %d号储罐区", name, h + 1);
@@ -322,7 +324,7 @@ static int teams(demo *d)
 	}
 	if (insert(d, "teams", city, NULL))
 		return -1;
-	static const char *const spec[] = {"flood", "forest_fire", "general", "water_rescue"};
+	static const char *const spec[] = {"flood", "forest_fire", "water_rescue"};
 	for (int r = 0; r < d->nregular; r++) {
 		town *t = &d->towns[d->regular[r]];
 		person(d, leader, sizeof leader);
@@ -330,7 +332,7 @@ static int teams(demo *d)
 		snprintf(name, sizeof name, "%s应急救援队", t->name);
 		json_t *obj = json_pack("{s:s, s:s, s:i, s:[s,s], s:s, s:s, s:s}", "name", name, "level",
 		                        "town", "members", 20 + (int)yj_rand_below(&d->rng, 21), "specialties",
-		                        "general", spec[yj_rand_below(&d->rng, YJ_ARRAY_LEN(spec) - 1)],
+		                        "general", spec[yj_rand_below(&d->rng, YJ_ARRAY_LEN(spec))],
 		                        "equipment", "救生衣, 抽水泵, 灭火器材", "leader", leader, "phone", tel);
 		place(d, t, obj);
 		if (insert(d, "teams", obj, NULL))

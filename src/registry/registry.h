@@ -94,7 +94,8 @@ const reg_entity *reg_entity_find(const char *name);
 
 /* One problem with one input row: the unit of field-level error reports. */
 typedef struct reg_problem {
-	long row;          /* 1-based data row (import), 0 for a single object */
+	long row;          /* import: the file line where the CSV record starts (header = 1)
+	                      or the GeoJSON feature number (from 1); 0 for a single object */
 	char field[64];
 	char message[256];
 } reg_problem;
@@ -172,7 +173,8 @@ long reg_list(store *s, const reg_entity *ent, const auth_user *user, const reg_
  * FeatureCollection of Point features, properties named like the fields).
  * Text cells are converted to the field's type (numbers, booleans, sets as
  * "a;b", substances as "name:qty;name:qty"); conversion problems go to *p
- * with the row number. Returns a JSON array (new reference) or NULL with *e
+ * with the row number. Each object carries its row number as member "_row"
+ * (the caller removes it before validation). Returns a JSON array (new reference) or NULL with *e
  * when the file as a whole is unreadable.
  */
 json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const char *body,

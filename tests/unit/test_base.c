@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "base/base.h"
@@ -83,6 +84,24 @@ static void test_utf8(void **state)
 	assert_false(yj_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 }
 
+static void test_utf8_trim(void **state)
+{
+	char s[16];
+	snprintf(s, sizeof s, "ab汕尾");   /* 2 + 3 + 3 bytes */
+	s[6] = 0;                            /* cut inside 尾 */
+	yj_utf8_trim(s);
+	assert_string_equal(s, "ab汕");
+	snprintf(s, sizeof s, "ab汕");
+	yj_utf8_trim(s);                     /* whole: untouched */
+	assert_string_equal(s, "ab汕");
+	yj_err e;
+	char big[400];
+	memset(big, 'x', sizeof big);
+	snprintf(big + 254, sizeof big - 254, "汕尾汕尾");
+	yj_fail(&e, YJ_EINVAL, "f", "%s", big); /* truncated at 255 bytes, inside a character */
+	assert_true(yj_utf8_valid(e.message, strlen(e.message)));
+}
+
 static void test_parse_numbers(void **state)
 {
 	long v;
@@ -116,6 +135,7 @@ int main(void)
 		cmocka_unit_test(test_time_roundtrip), cmocka_unit_test(test_time_rejects),
 		cmocka_unit_test(test_arena),          cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_utf8),           cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_utf8_trim),
 		cmocka_unit_test(test_fake_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

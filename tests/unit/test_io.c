@@ -324,7 +324,8 @@ static void test_geojson_import(void **state)
 		"{\"type\":\"Feature\",\"id\":5,\"geometry\":{\"type\":\"Point\",\"coordinates\":[115.37,22.78,3]},"
 		" \"properties\":{\"id\":5,\"name\":\"甲\",\"职工人数\":\"12\",\"open\":true,\"灾种\":\"fire;flood\","
 		"  \"team_ids\":[1,2],\"note\":null,\"updated\":\"x\"}},"
-		"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"name\":\"乙\",\"fid\":1,\"staff\":\"many\"}},"
+		"{\"type\":\"Feature\",\"geometry\":null,\"properties\":{\"name\":\"乙\",\"fid\":1,\"staff\":\"many\","
+		"  \"area_code\":441502,\"phone\":\"\"}},"
 		"{\"type\":\"Feature\",\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[]},"
 		" \"properties\":{\"name\":\"丙\",\"fid\":2}},"
 		"{\"type\":\"Point\",\"coordinates\":[1,2]},"
@@ -347,7 +348,7 @@ static void test_geojson_import(void **state)
 	expect_json(json_array_get(arr, 0), "{\"_row\":1,\"name\":\"甲\",\"staff\":12,\"open\":true,"
 					    "\"hazards\":[\"fire\",\"flood\"],\"team_ids\":[1,2],"
 					    "\"lon\":115.37,\"lat\":22.78}");
-	expect_json(json_array_get(arr, 1), "{\"_row\":2,\"name\":\"乙\"}");
+	expect_json(json_array_get(arr, 1), "{\"_row\":2,\"name\":\"乙\",\"area_code\":\"441502\"}");
 	expect_json(json_array_get(arr, 2), "{\"_row\":3,\"name\":\"丙\"}");
 	expect_json(json_array_get(arr, 3), "{\"_row\":4}");
 	expect_json(json_array_get(arr, 4), "{\"_row\":5}");
