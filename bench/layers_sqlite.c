@@ -6,7 +6,10 @@
  * HTTP, session lookup, GeoJSON writing and logging.
  *
  *   layers_sqlite --db FILE --bboxes FILE [--warmup FILE] [--prefix 4415] [--limit 1000]
- *                 [--counts FILE]
+ *                 [--counts FILE] [--pragma "PRAGMA mmap_size=…"]
+ *
+ * --pragma runs extra SQL after yingji's settings, to try a setting (cache,
+ * mmap) before proposing it for src/store/.
  */
 #include <sqlite3.h>
 
@@ -51,13 +54,13 @@ static long one(sqlite3 *db, sqlite3_stmt *st, const bench_bbox *b, size_t *byte
 static void usage(void)
 {
 	fprintf(stderr, "usage: layers_sqlite --db FILE --bboxes FILE [--warmup FILE] [--prefix P] "
-	                "[--limit N] [--counts FILE]\n");
+	                "[--limit N] [--counts FILE] [--pragma SQL]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *db_path = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL;
+	const char *db_path = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL, *pragma = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -74,6 +77,8 @@ int main(int argc, char **argv)
 			opt_limit = strtol(v, NULL, 10);
 		else if (strcmp(a, "--counts") == 0)
 			counts_file = v;
+		else if (strcmp(a, "--pragma") == 0)
+			pragma = v;
 		else
 			usage();
 		i++;
@@ -88,6 +93,7 @@ int main(int argc, char **argv)
 	sqlite3_busy_timeout(db, 10000);
 	sqlite3_stmt *st;
 	if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA cache_size=-32768;", NULL, NULL, NULL) != SQLITE_OK ||
+	    (pragma && sqlite3_exec(db, pragma, NULL, NULL, NULL) != SQLITE_OK) ||
 	    sqlite3_prepare_v3(db, SQL, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "layers_sqlite: %s\n", sqlite3_errmsg(db));
 		return 1;

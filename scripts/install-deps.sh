@@ -12,8 +12,8 @@ what=${1:-run}
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
       libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev curl ca-certificates)
 case "$what" in
-  test)  pkgs+=(chromium mosquitto fonts-noto-cjk) ;;
-  bench) pkgs+=(chromium mosquitto fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk) ;;
+  test)  pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk) ;;
+  bench) pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

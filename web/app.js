@@ -11,6 +11,8 @@ const LAYER_BY_NAME = Object.fromEntries(LBL.LAYERS.map((l) => [l.name, l]));
 const LAYER_LIMIT = 20000;       // the server's maximum per layer request
 const DEFAULT_LAYERS = ['enterprises', 'hazard-sources', 'risk-points', 'shelters', 'warehouses', 'teams'];
 const NEARBY_LAYERS = ['shelters', 'teams', 'warehouses'];
+// zoom for "go to this object": offline (boundaries only) a closer look shows nothing more
+const FOCUS_ZOOM = CFG.tileUrl ? 16 : 14;
 
 // ---- small helpers ---------------------------------------------------------------------------
 
@@ -64,6 +66,7 @@ const groups = {};   // layer -> L.MarkerClusterGroup
 const loaded = {};   // layer -> {key, bounds, truncated, count}
 const inflight = {}; // layer -> AbortController
 let areaLayer, landLayer, selLayer, nearbyLayer, drawSeq = 0;
+const drawn = []; // the child areas drawn: {code, name, approximate}
 let selected = null; // {layer, id, obj}
 
 // ---- login -----------------------------------------------------------------------------------
@@ -78,7 +81,9 @@ async function showApp(user) {
   me = user;
   $('#login').hidden = true;
   $('#app').hidden = false;
-  $('#who').textContent = `${user.display_name || user.username} · ${user.role} · ${user.area_code}`;
+  $('#who').textContent = `${user.display_name || user.username} · ${LBL.ROLES[user.role] || user.role} · ${user.area_code}`;
+  $('#who').title = `${user.username} (${user.role})`;
+  areaName(user.area_code).then((n) => { if (me === user) $('#who').textContent = `${user.display_name || user.username} · ${LBL.ROLES[user.role] || user.role} · ${n.split(' › ').pop()}`; });
   if (!map) initMap();
   closeDetail();
   // a fresh start for this user: default layers, no theme, nothing loaded
@@ -97,7 +102,8 @@ async function showApp(user) {
 // ---- map -------------------------------------------------------------------------------------
 
 function initMap() {
-  map = L.map('map', { zoomControl: false, minZoom: 5, maxZoom: CFG.tileUrl ? CFG.tileMaxZoom : 18, worldCopyJump: false });
+  // canvas: the boundaries are large polygons; SVG repaints them badly after big zoom jumps
+  map = L.map('map', { preferCanvas: true, zoomControl: false, minZoom: 5, maxZoom: CFG.tileUrl ? CFG.tileMaxZoom : 18, worldCopyJump: false });
   L.control.zoom({ position: 'topleft', zoomInTitle: '放大', zoomOutTitle: '缩小' }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
   map.attributionControl.setPrefix(false);
@@ -126,7 +132,7 @@ function initMap() {
   }
   map.on('moveend', debounce(() => reloadLayers(false), 200));
   // expose for debugging and tests (window.yingji.map)
-  window.yingji = { map, state, groups, loaded, openDetail, setTheme };
+  window.yingji = { map, state, groups, loaded, drawn, openDetail, setTheme };
 }
 
 function clusterIcon(def, n) {
@@ -204,6 +210,7 @@ async function openArea(code, { drawLand = false } = {}) {
   }
   if (drawLand) drawLandShape(area);
   const fit = mainlandBounds(area);
+  await mapIdle();
   if (fit) map.fitBounds(fit, { padding: [16, 16], animate: false });
   reloadLayers(true);
   await drawArea(area, kids);
@@ -213,10 +220,15 @@ async function openArea(code, { drawLand = false } = {}) {
 function drawLandShape(area) {
   landLayer.clearLayers();
   if (!area.geometry) return;
-  L.geoJSON(area.geometry, {
+  // outer rings only: the boundary data leaves sliver gaps between counties,
+  // which would show as holes in the land
+  const g = area.geometry;
+  const shell = g.type === 'MultiPolygon' ? { type: 'MultiPolygon', coordinates: g.coordinates.map((p) => [p[0]]) }
+    : g.type === 'Polygon' ? { type: 'Polygon', coordinates: [g.coordinates[0]] } : g;
+  L.geoJSON(shell, {
     pane: 'land',
     interactive: false,
-    style: { color: '#7d8fa3', weight: 1.2, fillColor: '#f7f4ec', fillOpacity: CFG.tileUrl ? 0 : 1 },
+    style: { color: '#0b3d6b', weight: 2, dashArray: area.geometry_approximate ? '8 5' : null, fillColor: '#f7f4ec', fillOpacity: CFG.tileUrl ? 0 : 1 },
   }).addTo(landLayer);
 }
 
@@ -248,7 +260,10 @@ async function drawArea(area, kids) {
       }).addTo(areaLayer);
     }
   }
-  if (area.geometry) {
+  drawn.length = 0;
+  for (const s of shapes) if (s && s.geometry) drawn.push({ code: s.code, name: s.name, approximate: !!s.geometry_approximate });
+  // the open area stands out from its neighbours (the root is the land itself)
+  if (area.geometry && area.code !== me.area_code) {
     const approx = area.geometry_approximate;
     L.geoJSON(area.geometry, {
       interactive: false,
@@ -283,7 +298,8 @@ function themeOf(name) { return themes.find((t) => t.name === name) || null; }
 function setTheme(name) {
   state.theme = name;
   const t = themeOf(name);
-  state.layers = new Set(t ? t.layers.filter((l) => LAYER_BY_NAME[l]) : LBL.LAYERS.map((l) => l.name));
+  const allowed = (l) => LAYER_BY_NAME[l] && !$(`#layer-${l}`)?.disabled;
+  state.layers = new Set((t ? t.layers : LBL.LAYERS.map((l) => l.name)).filter(allowed));
   markTheme();
   syncLayerChecks();
   reloadLayers(true);
@@ -291,7 +307,8 @@ function setTheme(name) {
 
 function markTheme() {
   for (const b of document.querySelectorAll('#themes button')) {
-    const on = (b.dataset.theme || null) === state.theme && (state.theme || state.layers.size === LBL.LAYERS.length);
+    const allOn = LBL.LAYERS.every((l) => state.layers.has(l.name) || $(`#layer-${l.name}`)?.disabled);
+    const on = (b.dataset.theme || null) === state.theme && (state.theme || allOn);
     b.classList.toggle('active', !!on);
     b.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
@@ -384,6 +401,7 @@ async function loadLayer(def, force) {
       cb.closest('li').title = '无权查看此图层 (not permitted)';
       groups[name].clearLayers();
       setCount(name, null, '无权限');
+      markTheme();
       return;
     }
     setCount(name, null, err.status === 404 ? '—' : '!');
@@ -570,8 +588,10 @@ async function openDetail(layer, id, { latlng = null, pan = true } = {}) {
   selLayer.clearLayers();
   const ll = typeof obj.lon === 'number' ? L.latLng(obj.lat, obj.lon) : latlng;
   if (ll) {
+    // its own marker too: the object may be in a layer that is off or outside the theme
+    if (def) L.marker(ll, { interactive: false, keyboard: false, zIndexOffset: 900, icon: markerIcon(def, obj) }).addTo(selLayer);
     L.marker(ll, { interactive: false, keyboard: false, zIndexOffset: 1000, icon: L.divIcon({ className: 'sel-ring', iconSize: [40, 40], iconAnchor: [20, 20] }) }).addTo(selLayer);
-    if (pan) showPoint(ll, Math.max(map.getZoom(), 15));
+    if (pan) showPoint(ll, Math.max(map.getZoom(), FOCUS_ZOOM));
     else if (!visibleBounds().pad(-0.1).contains(ll)) showPoint(ll, map.getZoom());
   }
 }
@@ -585,8 +605,16 @@ function visibleBounds() {
   const size = map.getSize();
   return L.latLngBounds(map.containerPointToLatLng([0, size.y]), map.containerPointToLatLng([Math.max(size.x - panelWidth(), 50), 0]));
 }
+// Resolves when no zoom animation runs: a view set during one is undone
+// when the animation ends (Leaflet finishes it at its own target).
+function mapIdle() {
+  if (!map._animatingZoom) return Promise.resolve();
+  return new Promise((resolve) => map.once('zoomend', () => setTimeout(resolve, 0)));
+}
+
 // centre ll in the uncovered part of the map
-function showPoint(ll, zoom) {
+async function showPoint(ll, zoom) {
+  await mapIdle();
   const off = panelWidth() / 2;
   const p = map.project(ll, zoom).add([off, 0]);
   map.setView(map.unproject(p, zoom), zoom);
@@ -641,6 +669,7 @@ async function showNearby() {
       }
     }
   }
+  await mapIdle();
   map.fitBounds(center.toBounds(radius * 2), { paddingTopLeft: [20, 20], paddingBottomRight: [panelWidth() + 20, 20] });
 }
 
@@ -699,7 +728,7 @@ function areaTag(code) {
 function pickSearch(layer, it) {
   $('#search-results').hidden = true;
   $('#detail').hidden = false; // so the map centres the hit beside the panel
-  if (typeof it.lon === 'number' && typeof it.lat === 'number') showPoint(L.latLng(it.lat, it.lon), Math.max(map.getZoom(), 16));
+  if (typeof it.lon === 'number' && typeof it.lat === 'number') showPoint(L.latLng(it.lat, it.lon), Math.max(map.getZoom(), FOCUS_ZOOM));
   openDetail(layer, it.id, { pan: false });
 }
 

@@ -313,8 +313,32 @@ out:
 	return rc;
 }
 
+#ifdef YJ_TEST_BUILD
+/* Test builds only: move the clock every deadline reads (offline, escalation, expiry). */
+static int handle_test_clock(http_req *req, http_res *res, yj_err *e)
+{
+	json_t *body = http_json_body(req, e);
+	if (!body)
+		return -1;
+	json_t *off = json_object_get(body, "offset_ms");
+	if (!json_is_integer(off)) {
+		json_decref(body);
+		return yj_fail(e, YJ_EINVAL, "offset_ms", "field 'offset_ms' must be a whole number");
+	}
+	yj_clock_set_offset(json_integer_value(off));
+	json_decref(body);
+	char now[40];
+	yj_time_format(yj_now_ms(), now);
+	http_json(res, 200, json_pack("{s:s, s:I}", "now", now, "offset_ms", (json_int_t)yj_clock_offset()));
+	return 0;
+}
+#endif
+
 void auth_api_register(void)
 {
+#ifdef YJ_TEST_BUILD
+	http_route("POST", "/api/v1/test/clock", handle_test_clock, ROLE_BIT(ROLE_ADMIN), NULL);
+#endif
 	unsigned admin = ROLE_BIT(ROLE_ADMIN);
 	http_route("POST", "/api/v1/auth/login", handle_login, HTTP_PUBLIC, NULL);
 	http_route("POST", "/api/v1/auth/logout", handle_logout, ROLES_ANY, NULL);

@@ -11,6 +11,8 @@
 #include "cmd/cmd.h"
 #include "geo/geo.h"
 #include "registry/registry.h"
+#include "telemetry/telemetry.h"
+#include "warning/warning.h"
 #include "store/store.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -43,6 +45,8 @@ int cmd_startup(void)
 	}
 	auth_init();
 	reg_init();
+	tel_init();
+	warn_init();
 	return 0;
 }
 

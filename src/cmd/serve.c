@@ -17,6 +17,8 @@
 #include "http/http.h"
 #include "registry/registry.h"
 #include "store/store.h"
+#include "telemetry/telemetry.h"
+#include "warning/warning.h"
 
 static void help(void)
 {
@@ -28,7 +30,9 @@ static void help(void)
 	       "  --body-limit BYTES   largest request body (default 1048576)\n"
 	       "  --session-ttl SEC    how long a login lasts (default 43200)\n"
 	       "  --port-file FILE     write the bound port to FILE once listening\n"
-	       "  --log-level LEVEL    debug, info, warn or error (default info)\n");
+	       "  --log-level LEVEL    debug, info, warn or error (default info)\n"
+	       "  --mqtt URL           take telemetry from an MQTT broker (mqtt://HOST:PORT)\n"
+	       "  --mqtt-topic TOPIC   topic filter to subscribe at QoS 1 (default yingji/telemetry/#)\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -38,9 +42,10 @@ int cmd_serve(int argc, char **argv)
 		{"web", required_argument, NULL, 'w'},        {"threads", required_argument, NULL, 't'},
 		{"body-limit", required_argument, NULL, 'b'}, {"session-ttl", required_argument, NULL, 's'},
 		{"port-file", required_argument, NULL, 'p'},  {"log-level", required_argument, NULL, 'v'},
+		{"mqtt", required_argument, NULL, 'm'},       {"mqtt-topic", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
 	};
-	const char *db = NULL, *port_file = NULL;
+	const char *db = NULL, *port_file = NULL, *mqtt = NULL, *mqtt_topic = NULL;
 	http_config cfg = {.listen = "127.0.0.1:8080"};
 	yj_err e = {0};
 	long v;
@@ -52,6 +57,8 @@ int cmd_serve(int argc, char **argv)
 		case 'l': cfg.listen = optarg; break;
 		case 'w': cfg.web_dir = optarg; break;
 		case 'p': port_file = optarg; break;
+		case 'm': mqtt = optarg; break;
+		case 'T': mqtt_topic = optarg; break;
 		case 't':
 			if (yj_parse_long(optarg, 1, 256, &v, "threads", &e))
 				return cmd_usage_error("serve", "--threads: %s", e.message);
@@ -102,13 +109,19 @@ int cmd_serve(int argc, char **argv)
 
 	if (store_open(db, &e))
 		return cmd_fail("serve", &e);
-	if (reg_start(store_thread(), &e))
+	if (reg_start(store_thread(), &e) || tel_start(store_thread(), NULL, &e) ||
+	    warn_rules_start(store_thread(), &e))
 		return cmd_fail("serve", &e);
 	auth_api_register();
 	reg_api_register();
+	tel_api_register();
+	warn_api_register();
 
 	unsigned port;
-	if (http_start(&cfg, &port, &e)) {
+	if (http_start(&cfg, &port, &e) || (mqtt && tel_mqtt_start(mqtt, mqtt_topic, &e))) {
+		http_stop();
+		tel_stop();
+		warn_rules_stop();
 		reg_stop();
 		store_close_all();
 		return cmd_fail("serve", &e);
@@ -125,7 +138,11 @@ int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	yj_log(YJ_LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	/* MQTT first (its callback may wait on the writer), then HTTP, then the writer */
+	tel_mqtt_stop();
 	http_stop();
+	tel_stop();
+	warn_rules_stop();
 	reg_stop();
 	store_close_all();
 	yj_log(YJ_LOG_INFO, "stopped", "db=%s", db);

@@ -109,6 +109,35 @@ const char *const store_migrations[] = {
 	"CREATE INDEX camera_network ON camera(network);"
 	"CREATE TABLE water_source(" ENTITY_COLUMNS
 	"  kind TEXT, capacity_m3 REAL);" ENTITY_INDEXES("water_source"),
+
+	/* 3: monitoring: devices, positions, readings, rules, alarms */
+	"CREATE TABLE device("
+	"  id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',"
+	"  owner TEXT NOT NULL DEFAULT '', area_code TEXT NOT NULL REFERENCES area(code),"
+	"  key_hash BLOB NOT NULL, disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX device_area ON device(area_code);"
+	"CREATE TABLE position("
+	"  device_id TEXT NOT NULL, ts_ms INTEGER NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL,"
+	"  speed_kmh REAL, heading REAL, received_ms INTEGER NOT NULL);"
+	"CREATE INDEX position_device_ts ON position(device_id, ts_ms);"
+	"CREATE TABLE reading("
+	"  device_id TEXT NOT NULL, ts_ms INTEGER NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL,"
+	"  received_ms INTEGER NOT NULL);"
+	"CREATE INDEX reading_device_metric_ts ON reading(device_id, metric, ts_ms);"
+	"CREATE TABLE rule("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, level TEXT NOT NULL,"
+	"  area_code TEXT NOT NULL REFERENCES area(code), enabled INTEGER NOT NULL DEFAULT 1,"
+	"  spec TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE alarm("
+	"  id INTEGER PRIMARY KEY, rule_id INTEGER NOT NULL REFERENCES rule(id),"
+	"  device_id TEXT NOT NULL, level TEXT NOT NULL, state TEXT NOT NULL,"
+	"  area_code TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', value REAL, lon REAL, lat REAL,"
+	"  first_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL, raised_ms INTEGER NOT NULL,"
+	"  cleared_ms INTEGER, acked_ms INTEGER, acked_by INTEGER REFERENCES user(id),"
+	"  closed_ms INTEGER, closed_by INTEGER REFERENCES user(id));"
+	"CREATE INDEX alarm_state ON alarm(state, area_code);"
+	"CREATE INDEX alarm_rule_device ON alarm(rule_id, device_id);",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

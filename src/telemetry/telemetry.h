@@ -60,6 +60,8 @@ typedef struct tel_config {
 	int batch_wait_us;      /* how long the writer gathers a batch (default 2000) */
 } tel_config;
 
+/* Register the audit state functions (CLI verify). */
+void tel_init(void);
 /* Load devices and latest state from the store; start the writer thread. */
 int tel_start(store *s, const tel_config *cfg, yj_err *e);
 /* Drain the queue, stop the writer. */
@@ -118,5 +120,9 @@ void tel_set_batch_hook(tel_batch_fn fn);
  * (offline detection). now_ms from yj_now_ms(). */
 typedef int (*tel_tick_fn)(store *s, int64_t now_ms, yj_err *e);
 void tel_set_tick_hook(tel_tick_fn fn);
+/* Called by the writer after every successful commit (batch or tick), outside
+ * any transaction: the place to tell others about what is now durable. */
+typedef void (*tel_committed_fn)(void);
+void tel_set_committed_hook(tel_committed_fn fn);
 
 #endif

@@ -86,3 +86,79 @@ export function sql(db, statement) {
   if (r.status !== 0) throw new Error(`sqlite3: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+// A free loopback port (the kernel's pick), for brokers the tests start.
+import net from 'node:net';
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+// Debian's mosquitto on a free loopback port; stop() ends it.
+export async function startMosquitto() {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(tmpdir(), 'yj-mqtt-'));
+  const conf = path.join(dir, 'mosquitto.conf');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const c = net.connect(port, '127.0.0.1', () => { c.end(); resolve(true); });
+      c.on('error', () => resolve(false));
+    });
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`mosquitto did not start: ${log}`);
+    await sleep(50);
+  }
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    publish(topic, message) {
+      const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-q', '1', '-t', topic, '-m', message], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mosquitto_pub: ${r.stderr}`);
+    },
+    stop() { child.kill('SIGTERM'); },
+  };
+}
+
+// Read Server-Sent Events from url until pred(event) is true or timeout.
+export async function waitForEvent(url, token, pred, { timeoutMs = 10000, onOpen } = {}) {
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  try {
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` }, signal: ac.signal });
+    if (res.status !== 200) throw new Error(`stream ${res.status}`);
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    let opened = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buf += dec.decode(value, { stream: true });
+      let idx;
+      while ((idx = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, idx);
+        buf = buf.slice(idx + 2);
+        const ev = { event: 'message', data: '' };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) ev.event = line.slice(7);
+          else if (line.startsWith('data: ')) ev.data += line.slice(6);
+        }
+        if (ev.event === 'hello' && !opened) { opened = true; if (onOpen) await onOpen(); continue; }
+        let parsed;
+        try { parsed = JSON.parse(ev.data); } catch { parsed = undefined; }
+        if (pred({ ...ev, json: parsed })) { ac.abort(); return { ...ev, json: parsed }; }
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -40,6 +40,16 @@ async function settle(page) {
 
 const isStream = (s) => /^(rtsps?|https?):\/\/\S+$/.test(s);
 
+// the index of the element of loc nearest to the middle of the map
+async function nearestToCentre(page, loc) {
+  const map = await page.locator('#map').boundingBox();
+  const cx = map.x + map.width / 2, cy = map.y + map.height / 2;
+  const boxes = await loc.evaluateAll((els) => els.map((e) => { const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; }));
+  let best = 0;
+  boxes.forEach(([x, y], i) => { if (Math.hypot(x - cx, y - cy) < Math.hypot(boxes[best][0] - cx, boxes[best][1] - cy)) best = i; });
+  return loc.nth(best);
+}
+
 // click a marker element like a user; when another marker covers it, send the click to it directly
 async function clickMarker(loc) {
   try {
@@ -53,7 +63,8 @@ test('commander: forest-fire theme, click a camera, see its stream URL and nearb
   const { page, errors, layerAnswers } = await openMap('commander');
   assert.match(await page.textContent('#area-title'), /汕尾市/);
   // the offline base: the city's land and its four counties drawn from the API
-  assert.ok(await page.locator('.leaflet-overlay-pane path.leaflet-interactive').count() >= 4);
+  await page.waitForFunction(() => window.yingji.drawn.length === 4);
+  assert.ok(await page.evaluate(() => window.yingji.drawn.every((a) => !a.approximate)), 'county boundaries are real');
 
   layerAnswers.length = 0;
   await page.click('#theme-forest_fire');
@@ -77,13 +88,14 @@ test('commander: forest-fire theme, click a camera, see its stream URL and nearb
   const cluster = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mc-cameras');
   for (let i = 0; i < 12 && !(await single.count()); i++) {
     assert.ok(await cluster.count(), 'a camera cluster to open');
-    await clickMarker(cluster.first());
+    await clickMarker(await nearestToCentre(page, cluster));
     await page.waitForTimeout(700); // zoom animation, then the reload for the new view
     await settle(page);
   }
   assert.ok(await single.count(), 'a single camera marker after zooming in');
-  const camId = await single.first().getAttribute('data-id');
-  await clickMarker(single.first());
+  const cam = await nearestToCentre(page, single);
+  const camId = await cam.getAttribute('data-id');
+  await clickMarker(cam);
 
   await page.waitForSelector(`#detail[data-layer="cameras"][data-id="${camId}"]:not(.loading)`);
   await page.waitForSelector('#detail-stream');
@@ -134,11 +146,13 @@ test('search: a camera found by name opens its detail, a risk point shows popula
   assert.equal(await page.textContent('#detail-stream'), cam.stream_url);
   assert.ok(await page.isHidden('#search-results'));
   // the map went there
-  const center = await page.evaluate(() => window.yingji.map.getCenter());
-  assert.ok(Math.abs(center.lat - cam.lat) < 0.02 && Math.abs(center.lng - cam.lon) < 0.03, 'map centred on the camera');
+  await page.waitForFunction(([lat, lon]) => {
+    const c = window.yingji.map.getCenter(); // centred beside the detail panel
+    return Math.abs(c.lat - lat) < 0.02 && Math.abs(c.lng - lon) < 0.03 && window.yingji.map.getBounds().contains([lat, lon]);
+  }, [cam.lat, cam.lon]);
 
   // a risk point: population, responsible grid worker, shelters
-  const rp = (await srv.req('GET', '/api/v1/risk-points?limit=50', { token })).json.items
+  const rp = (await srv.req('GET', '/api/v1/risk-points?type=forest&limit=50', { token })).json.items
     .find((r) => r.shelter_ids && r.shelter_ids.length && r.grid_worker_id);
   if (rp) {
     await page.evaluate(([id]) => window.yingji.openDetail('risk-points', id), [rp.id]);
@@ -146,6 +160,7 @@ test('search: a camera found by name opens its detail, a risk point shows popula
     assert.match(await page.textContent('#detail [data-field="population"] th'), /威胁人口/);
     assert.match(await page.textContent('#detail [data-field="grid_worker_id"]'), new RegExp(`#${rp.grid_worker_id}`));
     assert.equal(await page.locator('#detail [data-field="shelter_ids"] a.ref').count(), rp.shelter_ids.length);
+    await page.waitForTimeout(500);
     await page.screenshot({ path: path.join(OUT, 'map-risk-point.png') });
   }
   assert.deepEqual(errors, []);
@@ -203,8 +218,9 @@ test('drilling into a county filters the layers to it', async () => {
     assert.equal(a.url.searchParams.get('area'), '441521');
     for (const f of a.body.features) assert.ok(f.properties.area_code.startsWith('441521'));
   }
-  // towns are drawn dashed: approximate boundaries
-  assert.ok(await page.locator('.leaflet-overlay-pane path[stroke-dasharray]').count() >= 1);
+  // its towns are drawn, dashed: approximate boundaries
+  await page.waitForFunction(() => window.yingji.drawn.length > 0 && window.yingji.drawn.every((a) => a.code.startsWith('441521')));
+  assert.ok(await page.evaluate(() => window.yingji.drawn.some((a) => a.approximate)), 'town boundaries are approximate');
   await page.screenshot({ path: path.join(OUT, 'map-county-drill.png') });
   assert.deepEqual(errors, []);
   await page.close();

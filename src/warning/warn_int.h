@@ -1,0 +1,55 @@
+/*
+ * warn_int.h — shared between the files of src/warning/ only.
+ */
+#ifndef YJ_WARN_INT_H
+#define YJ_WARN_INT_H
+
+#include <geos_c.h>
+
+#include "auth/auth.h"
+#include "warning/warning.h"
+
+typedef enum { RK_THRESHOLD, RK_GEOFENCE, RK_OFFLINE } rule_kind;
+typedef enum { AGG_SUM, AGG_MAX, AGG_MIN, AGG_AVG, AGG_LAST, AGG_COUNT } agg_kind;
+typedef enum { OP_GE, OP_GT, OP_LE, OP_LT } op_kind;
+
+/* a compiled rule */
+typedef struct wrule {
+	int64_t id;
+	char name[128];
+	rule_kind kind;
+	char level[8];
+	char area_code[16], area_prefix[16];
+	bool enabled;
+	bool any_kind, kinds[16];
+	/* threshold */
+	char metric[24];
+	int64_t window_ms;
+	agg_kind agg;
+	op_kind op;
+	double value, clear_value;
+	/* geofence */
+	bool alarm_inside;
+	double margin_m;
+	char during_warning[32];
+	GEOSGeometry *fence, *outer;
+	const GEOSPreparedGeometry *pfence, *pouter;
+	double bb[4];
+	/* offline */
+	int64_t offline_ms;
+} wrule;
+
+/* rules.c */
+int warn_rule_compile(store *s, wrule *r, const char *kind, const char *level, const char *area_code,
+                      json_t *spec, yj_err *e);
+void warn_rule_release(wrule *r);
+int warn_rules_reload(store *s, yj_err *e);
+int warn_rule_forget(store *s, int64_t rule_id, yj_err *e);
+void warn_rules_publish(void);
+
+/* rules_api.c */
+json_t *warn_alarm_json(store *s, int64_t id);
+/* the audited state of an alarm (without the fields every report moves) */
+json_t *warn_alarm_state(store *s, const char *id);
+
+#endif
