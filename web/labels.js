@@ -96,6 +96,7 @@ window.YJ_LABELS = (() => {
   const ROLES = {
     admin: '系统管理员', commander: '指挥长', duty_officer: '值班员', inspector: '执法检查员',
     legal_reviewer: '法制审核员', licensing_clerk: '许可审批员', warehouse_keeper: '仓库管理员', grid_worker: '网格员',
+    enterprise: '企业用户', public: '公众',
   };
 
   const UNITS = { population: '人', capacity: '人', members: '人', area_m2: 'm²', capacity_m3: 'm³' };
