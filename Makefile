@@ -7,7 +7,7 @@
 # Two builds share the sources: build/rel (optimised, what `make run` serves)
 # and build/san (address + undefined-behaviour sanitizers, what tests use).
 
-PKGS     := libmicrohttpd jansson sqlite3 geos libsodium xlsxwriter libmosquitto
+PKGS     := libmicrohttpd jansson sqlite3 geos libsodium xlsxwriter libmosquitto libxml-2.0 libcurl
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -58,6 +58,7 @@ build/san/%.o: %.c
 
 # the embedded data changes the object that .incbin's it
 build/rel/src/geo/geo_data.o build/san/src/geo/geo_data.o: $(DATA_FILES)
+build/rel/src/warning/cap.o build/san/src/warning/cap.o: $(wildcard data/cap/*.xsd)
 
 build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)

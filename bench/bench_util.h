@@ -98,4 +98,44 @@ static void bench_print_stats(FILE *f, double *lat, size_t n, double features_su
 	        n ? lat[n - 1] : 0.0, n ? sum / (double)n : 0.0, n ? features_sum / (double)n : 0.0);
 }
 
+/* keeps bboxes [from, from + count) of the list (count 0: to the end); exits if out of range */
+static size_t bench_slice(bench_bbox **b, size_t n, long from, long count)
+{
+	if (from < 0 || (size_t)from >= n || count < 0 || (size_t)(from + count) > n) {
+		fprintf(stderr, "bench: slice %ld+%ld outside the %zu bboxes\n", from, count, n);
+		exit(2);
+	}
+	*b += from;
+	return count ? (size_t)count : n - (size_t)from;
+}
+
+/* appends one value a line to path (NULL: nothing) */
+static void bench_append_doubles(const char *path, const double *v, size_t n)
+{
+	if (!path)
+		return;
+	FILE *f = fopen(path, "a");
+	if (!f) {
+		fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%.4f\n", v[i]);
+	fclose(f);
+}
+
+static void bench_append_longs(const char *path, const long *v, size_t n)
+{
+	if (!path)
+		return;
+	FILE *f = fopen(path, "a");
+	if (!f) {
+		fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%ld\n", v[i]);
+	fclose(f);
+}
+
 #endif

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/common.sh — helpers shared by the bench suites (sourced, not run).
 #
 #   bench_init NAME         temp folder in $BENCH_TMP, cleanup trap (runs bench_on_exit hooks);
@@ -48,8 +49,8 @@ bench_cc() {
 }
 
 bench_free_port() {
-  local i p
-  for i in $(seq 1 100); do
+  local p
+  for _ in $(seq 1 100); do
     p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
   done

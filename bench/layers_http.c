@@ -4,7 +4,7 @@
  *
  *   layers_http --port P --password-file F --bboxes FILE [--warmup FILE]
  *               [--user admin] [--layer cameras] [--limit 1000] [--threads N]
- *               [--counts FILE]
+ *               [--counts FILE] [--lat FILE] [--from I] [--count N]
  *
  * Logs in once (POST /api/v1/auth/login), then each thread reuses one
  * libcurl easy handle (one keep-alive connection) and sends the bbox list
@@ -12,8 +12,9 @@
  * With N threads, thread t starts at bbox t*n/N and wraps, so every thread
  * sends the whole list (N*n requests in all, bounded). Prints one line:
  *   n=… p50_ms=… p90_ms=… p99_ms=… max_ms=… mean_ms=… mean_features=… rps=… errors=…
- * --counts writes the feature count of each bbox (single-thread runs) for
- * the cross-check against the peers.
+ * --from/--count take a slice of the list; --lat appends each request's
+ * milliseconds to a file, --counts each bbox's feature count (single-thread
+ * runs), so a bench can measure in rounds and merge.
  */
 #include <curl/curl.h>
 #include <pthread.h>
@@ -169,14 +170,15 @@ static void *run(void *arg)
 static void usage(void)
 {
 	fprintf(stderr, "usage: layers_http --port P --password-file F --bboxes FILE [--warmup FILE] "
-	                "[--user U] [--layer L] [--limit N] [--threads N] [--counts FILE]\n");
+	                "[--user U] [--layer L] [--limit N] [--threads N] [--counts FILE] [--lat FILE] [--from I] [--count N]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *pw_file = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL;
+	const char *pw_file = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL, *lat_file = NULL;
 	long threads = 1;
+	long from = 0, count = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -199,6 +201,12 @@ int main(int argc, char **argv)
 			threads = strtol(v, NULL, 10);
 		else if (strcmp(a, "--counts") == 0)
 			counts_file = v;
+		else if (strcmp(a, "--lat") == 0)
+			lat_file = v;
+		else if (strcmp(a, "--from") == 0)
+			from = strtol(v, NULL, 10);
+		else if (strcmp(a, "--count") == 0)
+			count = strtol(v, NULL, 10);
 		else
 			usage();
 		i++;
@@ -217,6 +225,7 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	login(password);
 	nboxes = bench_read_bboxes(bbox_file, &boxes);
+	nboxes = bench_slice(&boxes, nboxes, from, count);
 
 	if (warm_file) { /* one untimed pass over a different list: page cache, statement cache, connection */
 		bench_bbox *wb;
@@ -248,16 +257,8 @@ int main(int argc, char **argv)
 		errors += ws[t].errors;
 	}
 	double wall = bench_now_ms() - t0;
-	if (counts) {
-		FILE *cf = fopen(counts_file, "w");
-		if (!cf) {
-			fprintf(stderr, "layers_http: cannot write %s\n", counts_file);
-			return 1;
-		}
-		for (size_t i = 0; i < nboxes; i++)
-			fprintf(cf, "%ld\n", counts[i]);
-		fclose(cf);
-	}
+	bench_append_longs(counts_file, counts, counts ? nboxes : 0);
+	bench_append_doubles(lat_file, lat, total);
 	bench_print_stats(stdout, lat, total, features);
 	printf(" rps=%.0f errors=%ld threads=%ld\n", (double)total / (wall / 1e3), errors, threads);
 	curl_global_cleanup();

@@ -4,10 +4,11 @@
  * every row and column read, each query timed from send to last row.
  *
  *   layers_pg --conninfo "host=127.0.0.1 port=P user=postgres dbname=bench"
- *             --bboxes FILE [--warmup FILE] [--limit 1000] [--counts FILE]
+ *             --bboxes FILE [--warmup FILE] [--limit 1000] [--counts FILE] [--lat FILE] [--from I] [--count N]
  *
  * The statement asks for limit+1 rows (as yingji does, to tell "truncated");
- * features are counted up to limit. Prints the bench_util stats line.
+ * features are counted up to limit. Prints the bench_util stats line;
+ * --from/--count/--lat/--counts as in layers_http.c.
  */
 #include <libpq-fe.h>
 
@@ -46,13 +47,14 @@ static long one(PGconn *c, const bench_bbox *b, size_t *bytes)
 static void usage(void)
 {
 	fprintf(stderr, "usage: layers_pg --conninfo STR --bboxes FILE [--warmup FILE] [--limit N] "
-	                "[--counts FILE]\n");
+	                "[--counts FILE] [--lat FILE] [--from I] [--count N]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *conninfo = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL;
+	const char *conninfo = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL, *lat_file = NULL;
+	long from = 0, count = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -67,6 +69,12 @@ int main(int argc, char **argv)
 			opt_limit = strtol(v, NULL, 10);
 		else if (strcmp(a, "--counts") == 0)
 			counts_file = v;
+		else if (strcmp(a, "--lat") == 0)
+			lat_file = v;
+		else if (strcmp(a, "--from") == 0)
+			from = strtol(v, NULL, 10);
+		else if (strcmp(a, "--count") == 0)
+			count = strtol(v, NULL, 10);
 		else
 			usage();
 		i++;
@@ -90,6 +98,7 @@ int main(int argc, char **argv)
 
 	bench_bbox *boxes;
 	size_t n = bench_read_bboxes(bbox_file, &boxes), bytes = 0;
+	n = bench_slice(&boxes, n, from, count);
 	if (warm_file) {
 		bench_bbox *wb;
 		size_t wn = bench_read_bboxes(warm_file, &wb);
@@ -111,16 +120,8 @@ int main(int argc, char **argv)
 		counts[i] = k;
 		features += (double)k;
 	}
-	if (counts_file) {
-		FILE *cf = fopen(counts_file, "w");
-		if (!cf) {
-			fprintf(stderr, "layers_pg: cannot write %s\n", counts_file);
-			return 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			fprintf(cf, "%ld\n", counts[i]);
-		fclose(cf);
-	}
+	bench_append_longs(counts_file, counts, n);
+	bench_append_doubles(lat_file, lat, n);
 	bench_print_stats(stdout, lat, n, features);
 	printf(" errors=%ld\n", errors);
 	PQfinish(c);

@@ -6,8 +6,9 @@
  * HTTP, session lookup, GeoJSON writing and logging.
  *
  *   layers_sqlite --db FILE --bboxes FILE [--warmup FILE] [--prefix 4415] [--limit 1000]
- *                 [--counts FILE] [--pragma "PRAGMA mmap_size=…"]
+ *                 [--counts FILE] [--lat FILE] [--from I] [--count N] [--pragma "PRAGMA mmap_size=…"]
  *
+ * --from/--count/--lat/--counts as in layers_http.c;
  * --pragma runs extra SQL after yingji's settings, to try a setting (cache,
  * mmap) before proposing it for src/store/.
  */
@@ -54,13 +55,14 @@ static long one(sqlite3 *db, sqlite3_stmt *st, const bench_bbox *b, size_t *byte
 static void usage(void)
 {
 	fprintf(stderr, "usage: layers_sqlite --db FILE --bboxes FILE [--warmup FILE] [--prefix P] "
-	                "[--limit N] [--counts FILE] [--pragma SQL]\n");
+	                "[--limit N] [--counts FILE] [--lat FILE] [--from I] [--count N] [--pragma SQL]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *db_path = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL, *pragma = NULL;
+	const char *db_path = NULL, *bbox_file = NULL, *warm_file = NULL, *counts_file = NULL, *lat_file = NULL, *pragma = NULL;
+	long from = 0, count = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
@@ -77,6 +79,12 @@ int main(int argc, char **argv)
 			opt_limit = strtol(v, NULL, 10);
 		else if (strcmp(a, "--counts") == 0)
 			counts_file = v;
+		else if (strcmp(a, "--lat") == 0)
+			lat_file = v;
+		else if (strcmp(a, "--from") == 0)
+			from = strtol(v, NULL, 10);
+		else if (strcmp(a, "--count") == 0)
+			count = strtol(v, NULL, 10);
 		else if (strcmp(a, "--pragma") == 0)
 			pragma = v;
 		else
@@ -100,6 +108,7 @@ int main(int argc, char **argv)
 	}
 	bench_bbox *boxes;
 	size_t n = bench_read_bboxes(bbox_file, &boxes), bytes = 0;
+	n = bench_slice(&boxes, n, from, count);
 	if (warm_file) {
 		bench_bbox *wb;
 		size_t wn = bench_read_bboxes(warm_file, &wb);
@@ -121,16 +130,8 @@ int main(int argc, char **argv)
 		counts[i] = k;
 		features += (double)k;
 	}
-	if (counts_file) {
-		FILE *cf = fopen(counts_file, "w");
-		if (!cf) {
-			fprintf(stderr, "layers_sqlite: cannot write %s\n", counts_file);
-			return 1;
-		}
-		for (size_t i = 0; i < n; i++)
-			fprintf(cf, "%ld\n", counts[i]);
-		fclose(cf);
-	}
+	bench_append_longs(counts_file, counts, n);
+	bench_append_doubles(lat_file, lat, n);
 	bench_print_stats(stdout, lat, n, features);
 	printf(" errors=%ld\n", errors);
 	sqlite3_finalize(st);

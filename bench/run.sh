@@ -9,7 +9,7 @@
 # starts what it measures on loopback, prints one side-by-side table and
 # cleans up after itself. Add a new suite to SUITES below.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 SUITES=(layers)
 

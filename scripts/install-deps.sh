@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 what=${1:-run}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev curl ca-certificates)
+      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates)
 case "$what" in
   test)  pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk) ;;
-  bench) pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk) ;;
+  bench) pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk libpq-dev libcurl4-openssl-dev) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -13,6 +13,7 @@
 #include "registry/registry.h"
 #include "telemetry/telemetry.h"
 #include "warning/warning.h"
+#include "dispatch/dispatch.h"
 #include "store/store.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -47,6 +48,7 @@ int cmd_startup(void)
 	reg_init();
 	tel_init();
 	warn_init();
+	disp_init();
 	return 0;
 }
 

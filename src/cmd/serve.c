@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "telemetry/telemetry.h"
 #include "warning/warning.h"
+#include "dispatch/dispatch.h"
 
 static void help(void)
 {
@@ -32,7 +33,12 @@ static void help(void)
 	       "  --port-file FILE     write the bound port to FILE once listening\n"
 	       "  --log-level LEVEL    debug, info, warn or error (default info)\n"
 	       "  --mqtt URL           take telemetry from an MQTT broker (mqtt://HOST:PORT)\n"
-	       "  --mqtt-topic TOPIC   topic filter to subscribe at QoS 1 (default yingji/telemetry/#)\n");
+	       "  --mqtt-topic TOPIC   topic filter to subscribe at QoS 1 (default yingji/telemetry/#)\n"
+	       "  --webhook-secret-file FILE  key to sign webhook deliveries (HMAC-SHA256)\n"
+	       "  --ack-limits LIST    minutes to acknowledge before escalation, by level\n"
+	       "                       (default red=10,orange=20,yellow=30,blue=60)\n"
+	       "  --drill              drill mode: member units get log records, no webhooks are sent\n"
+	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -43,9 +49,13 @@ int cmd_serve(int argc, char **argv)
 		{"body-limit", required_argument, NULL, 'b'}, {"session-ttl", required_argument, NULL, 's'},
 		{"port-file", required_argument, NULL, 'p'},  {"log-level", required_argument, NULL, 'v'},
 		{"mqtt", required_argument, NULL, 'm'},       {"mqtt-topic", required_argument, NULL, 'T'},
+		{"webhook-secret-file", required_argument, NULL, 'W'}, {"ack-limits", required_argument, NULL, 'A'},
+		{"drill", no_argument, NULL, 'D'},            {"cap-sender", required_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
 	};
 	const char *db = NULL, *port_file = NULL, *mqtt = NULL, *mqtt_topic = NULL;
+	disp_config dcfg = {.ack_limit_min = {60, 30, 20, 10}};
+	char secret[512] = "";
 	http_config cfg = {.listen = "127.0.0.1:8080"};
 	yj_err e = {0};
 	long v;
@@ -59,6 +69,35 @@ int cmd_serve(int argc, char **argv)
 		case 'p': port_file = optarg; break;
 		case 'm': mqtt = optarg; break;
 		case 'T': mqtt_topic = optarg; break;
+		case 'D': dcfg.drill = true; break;
+		case 'C': warn_set_cap_sender(optarg); break;
+		case 'W': {
+			FILE *f = fopen(optarg, "r");
+			if (!f || !fgets(secret, sizeof secret, f)) {
+				if (f)
+					fclose(f);
+				return cmd_usage_error("serve", "--webhook-secret-file: cannot read %s", optarg);
+			}
+			fclose(f);
+			secret[strcspn(secret, "\r\n")] = 0;
+			if (strlen(secret) < 16)
+				return cmd_usage_error("serve", "--webhook-secret-file: the secret must be at least 16 characters");
+			dcfg.webhook_secret = secret;
+			break;
+		}
+		case 'A': {
+			char list[256];
+			snprintf(list, sizeof list, "%s", optarg);
+			for (char *save = NULL, *it = strtok_r(list, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+				char *eq = strchr(it, '=');
+				long minutes;
+				int lvl = eq ? (*eq = 0, disp_level_index(it)) : -1;
+				if (lvl < 0 || yj_parse_long(eq + 1, 1, 10080, &minutes, "ack-limits", &e))
+					return cmd_usage_error("serve", "--ack-limits: expected level=minutes,... (levels blue, yellow, orange, red)");
+				dcfg.ack_limit_min[lvl] = (int)minutes;
+			}
+			break;
+		}
 		case 't':
 			if (yj_parse_long(optarg, 1, 256, &v, "threads", &e))
 				return cmd_usage_error("serve", "--threads: %s", e.message);
@@ -110,16 +149,20 @@ int cmd_serve(int argc, char **argv)
 	if (store_open(db, &e))
 		return cmd_fail("serve", &e);
 	if (reg_start(store_thread(), &e) || tel_start(store_thread(), NULL, &e) ||
-	    warn_rules_start(store_thread(), &e))
+	    warn_rules_start(store_thread(), &e) || store_group_start(&e) || disp_start(&dcfg, &e))
 		return cmd_fail("serve", &e);
+	warn_start(store_thread());
 	auth_api_register();
 	reg_api_register();
 	tel_api_register();
 	warn_api_register();
+	disp_api_register();
 
 	unsigned port;
 	if (http_start(&cfg, &port, &e) || (mqtt && tel_mqtt_start(mqtt, mqtt_topic, &e))) {
 		http_stop();
+		disp_stop();
+		store_group_stop();
 		tel_stop();
 		warn_rules_stop();
 		reg_stop();
@@ -141,6 +184,8 @@ int cmd_serve(int argc, char **argv)
 	/* MQTT first (its callback may wait on the writer), then HTTP, then the writer */
 	tel_mqtt_stop();
 	http_stop();
+	disp_stop();
+	store_group_stop();
 	tel_stop();
 	warn_rules_stop();
 	reg_stop();

@@ -112,6 +112,11 @@ int http_sse_open(http_req *req, http_res *res, const char *topic, const char *a
 void http_sse_publish(const char *topic, const char *event, const char *area_code,
                       const double *point, const char *data);
 long http_sse_clients(void);
+long http_sse_topic_clients(const char *topic);
+/* Send to the streams of topic whose user want(ctx, user_id) accepts (inboxes). */
+typedef bool (*http_sse_user_filter)(void *ctx, int64_t user_id);
+void http_sse_publish_users(const char *topic, const char *event, http_sse_user_filter want, void *ctx,
+                            const char *data);
 
 /* ---- metrics --------------------------------------------------------------- */
 

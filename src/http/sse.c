@@ -27,6 +27,7 @@ struct http_sse {
 	struct MHD_Connection *conn;
 	char topic[64];
 	char prefix[16];
+	int64_t user_id;
 	bool has_bbox;
 	double bbox[4];
 	pthread_mutex_t lock;
@@ -69,7 +70,8 @@ static bool wants(const http_sse *c, const char *topic, const char *area_code, c
 {
 	if (c->gone || strcmp(c->topic, topic) != 0)
 		return false;
-	if (c->prefix[0] && (!area_code || strncmp(area_code, c->prefix, strlen(c->prefix)) != 0))
+	/* events without an area carry nothing a jurisdiction must hide ("the loop changed") */
+	if (c->prefix[0] && area_code && strncmp(area_code, c->prefix, strlen(c->prefix)) != 0)
 		return false;
 	if (c->has_bbox && point &&
 	    (point[0] < c->bbox[0] || point[0] > c->bbox[2] || point[1] < c->bbox[1] || point[1] > c->bbox[3]))
@@ -95,6 +97,36 @@ void http_sse_publish(const char *topic, const char *event, const char *area_cod
 	}
 	pthread_mutex_unlock(&clients_lock);
 	strbuf_free(&msg);
+}
+
+void http_sse_publish_users(const char *topic, const char *event, http_sse_user_filter want, void *ctx,
+                            const char *data)
+{
+	if (!client_count)
+		return;
+	strbuf msg;
+	strbuf_init(&msg);
+	strbuf_printf(&msg, "event: %s\ndata: %s\n\n", event, data);
+	pthread_mutex_lock(&clients_lock);
+	for (http_sse *c = clients; c; c = c->next) {
+		if (strcmp(c->topic, topic) != 0 || !want(ctx, c->user_id))
+			continue;
+		pthread_mutex_lock(&c->lock);
+		push(c, msg.data, msg.len);
+		pthread_mutex_unlock(&c->lock);
+	}
+	pthread_mutex_unlock(&clients_lock);
+	strbuf_free(&msg);
+}
+
+long http_sse_topic_clients(const char *topic)
+{
+	long n = 0;
+	pthread_mutex_lock(&clients_lock);
+	for (http_sse *c = clients; c; c = c->next)
+		n += strcmp(c->topic, topic) == 0;
+	pthread_mutex_unlock(&clients_lock);
+	return n;
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -194,6 +226,7 @@ int http_sse_open(http_req *req, http_res *res, const char *topic, const char *a
 	if (!c)
 		return yj_fail(e, YJ_EUNAVAILABLE, "", "out of memory");
 	c->conn = req->conn;
+	c->user_id = req->user ? req->user->id : 0;
 	snprintf(c->topic, sizeof c->topic, "%s", topic);
 	snprintf(c->prefix, sizeof c->prefix, "%s", area_prefix ? area_prefix : "");
 	if (bbox) {

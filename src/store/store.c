@@ -79,7 +79,10 @@ static int configure(sqlite3 *db, yj_err *e)
 	                      "PRAGMA synchronous=FULL;"
 	                      "PRAGMA foreign_keys=ON;"
 	                      "PRAGMA temp_store=MEMORY;"
-	                      "PRAGMA cache_size=-32768;",
+	                      "PRAGMA cache_size=-32768;"
+	                      /* reads as memory loads from the shared page cache, not pread calls:
+	                       * the map layers read hundreds of random rows per request */
+	                      "PRAGMA mmap_size=1073741824;",
 	                      NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
 		yj_fail(e, YJ_EINTERNAL, "", "configure database: %s", msg ? msg : sqlite3_errstr(rc));

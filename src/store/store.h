@@ -50,6 +50,17 @@ void store_bind_text(sqlite3_stmt *st, int idx, const char *text);
 /* Migrations: current schema version of the open database. */
 int store_schema_version(store *s);
 
+/*
+ * Group commit: run fn(s, ctx, e) inside a transaction shared with other
+ * callers' jobs (each in its own savepoint), on the group writer thread;
+ * return once it is committed. fn's return and *e are the caller's. Without
+ * a started writer, runs it in a transaction of its own on this thread.
+ */
+typedef int (*store_job_fn)(store *s, void *ctx, yj_err *e);
+int store_group_start(yj_err *e);
+void store_group_stop(void);
+int store_group_run(store_job_fn fn, void *ctx, yj_err *e);
+
 /* Apply the migrations to a connection opened elsewhere (unit tests on :memory:). */
 int store_migrate_db(sqlite3 *db, yj_err *e);
 

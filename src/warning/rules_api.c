@@ -687,6 +687,7 @@ void warn_init(void)
 {
 	audit_register_state("rule", rule_state);
 	audit_register_state("alarm", warn_alarm_state);
+	audit_register_state("warning", warn_state_json);
 }
 
 void warn_api_register(void)
@@ -703,4 +704,5 @@ void warn_api_register(void)
 	http_route("POST", "/api/v1/alarms/{id}/close", handle_alarm_close, ALARM_HANDLERS, NULL);
 	http_route("GET", "/api/v1/layers/alarms", handle_alarm_layer, ROLES_STAFF, NULL);
 	http_route("GET", "/api/v1/stream/alarms", handle_alarm_stream, ROLES_STAFF, NULL);
+	warn_lifecycle_api_register();
 }

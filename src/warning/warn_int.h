@@ -47,6 +47,24 @@ int warn_rules_reload(store *s, yj_err *e);
 int warn_rule_forget(store *s, int64_t rule_id, yj_err *e);
 void warn_rules_publish(void);
 
+/* warn.c: the lifecycle */
+int warn_create(store *s, const auth_user *u, json_t *body, const char *source, int64_t cap_alert_id,
+                int64_t *id_out, yj_err *e);
+int warn_edit(store *s, const auth_user *u, int64_t id, json_t *body, yj_err *e);
+int warn_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, long *recipients,
+                yj_err *e);
+json_t *warn_json(store *s, int64_t id);
+json_t *warn_state_json(store *s, const char *id);
+void warn_lifecycle_start(store *s);
+
+/* warn_api.c */
+json_t *warn_cap_alert(store *s, int64_t id, int version, yj_err *e);
+void warn_lifecycle_api_register(void);
+
+/* cap.c (also in warning.h) */
+json_t *cap_parse(const char *xml, size_t len, yj_err *e);
+char *cap_render(json_t *alert, yj_err *e);
+
 /* rules_api.c */
 json_t *warn_alarm_json(store *s, int64_t id);
 /* the audited state of an alarm (without the fields every report moves) */

@@ -26,9 +26,86 @@ void warn_api_register(void);
 /* audit state functions (CLI verify) */
 void warn_init(void);
 
+/* Start the warning lifecycle (expiry job, warning types in effect); after disp_start. */
+void warn_start(store *s);
+/* The CAP <sender> of this bureau's alerts. */
+void warn_set_cap_sender(const char *sender);
+
 /* Warning types currently in effect, for geofence rules that apply only
  * "during a warning" (e.g. fishing vessels out at sea during a typhoon). */
 void warn_set_active_type(const char *type, bool active);
 bool warn_type_active(const char *type);
+
+/* ---- CAP 1.2 (cap.c) ---- */
+
+/*
+ * OASIS Common Alerting Protocol. Input: CAP 1.2 or 1.1; output: CAP 1.2.
+ * The OASIS schemas are embedded (data/cap/). libxml2 is set up once, on
+ * first use, with an external-entity loader that refuses every file and URL.
+ */
+#define CAP_MAX_BYTES (1024 * 1024)
+
+/*
+ * Parse and check an alert (CAP 1.2 or 1.1). Untrusted input: at most
+ * CAP_MAX_BYTES (else YJ_ETOOBIG); an ASCII-compatible encoding (UTF-8 with or
+ * without BOM, ISO-8859-x, GB18030, ...); a DOCTYPE (any DTD) is refused
+ * before parsing; no entities, no network, no XInclude.
+ * Checks: the OASIS schema of its version (element order, value sets), then
+ * the spec's rules the schema cannot express: identifier and sender without
+ * spaces, commas, '<' or '&'; sent/effective/onset/expires with an explicit
+ * offset (never Z); references non-empty, each "sender,identifier,sent", and
+ * required for msgType Update/Cancel/Ack/Error; restriction when scope is
+ * Restricted, addresses when Private; polygon >= 4 "lat,lon" pairs, closed,
+ * in range; circle "lat,lon radius_km"; ceiling only with altitude; web an
+ * absolute URI.
+ * On failure: NULL, e->code YJ_EUNPROCESSABLE, e->field the element path
+ * ("/alert/info[1]/area[2]/polygon[1]"; repeatable elements carry a 1-based
+ * index; a missing element is named where it belongs: "/alert/scope") and
+ * e->message = path + ": " + the reason.
+ * On success a JSON object (new reference):
+ *   {"version":"1.2"|"1.1", "identifier", "sender", "sent", "sent_ms", "status", "msgType", "scope",
+ *    "source"?, "restriction"?, "addresses"?, "code"?:[...], "note"?, "incidents"?,
+ *    "references":[{"sender","identifier","sent"}],
+ *    "signature"?:"unverified"   (a ds:Signature is present; it is NOT verified),
+ *    "info":[{"language" (default "en-US"), "category":[...], "event", "responseType"?:[...],
+ *             "urgency", "severity", "certainty", "audience"?,
+ *             "eventCodes":[{"valueName","value"}],
+ *             "effective"?, "effective_ms"?, "onset"?, "onset_ms"?, "expires"?, "expires_ms"?,
+ *             "senderName"?, "headline"?, "description"?, "instruction"?, "web"?, "contact"?,
+ *             "parameters":[{"valueName","value"}],
+ *             "resource"?:[{"resourceDesc","mimeType","size"?,"uri"?,"derefUri"?,"digest"?}],
+ *             "area":[{"areaDesc", "polygons":[[[lon,lat],...]], "circles":[{"lon","lat","radius_km"}],
+ *                      "geocodes":[{"valueName","value"}], "altitude"?, "ceiling"?}]}]}
+ * Times are the alert's own RFC 3339 text (its offset kept); *_ms are UTC ms.
+ * Text is UTF-8 exactly as sent (not trimmed). Members marked ? appear when
+ * the element is present (possibly "").
+ */
+json_t *cap_parse(const char *xml, size_t len, yj_err *e);
+
+/*
+ * Render a CAP 1.2 alert from the JSON shape cap_parse returns: identifier,
+ * sender, sent (or sent_ms), status, msgType, scope, and optional members as
+ * above; info[] with category (array, or one string), event, urgency,
+ * severity, certainty, ... ; unknown members (version, *_ms next to a time)
+ * are ignored. A time already in CAP form (2022-08-18T09:30:00+08:00) is kept;
+ * other RFC 3339 forms (Z, fractions) are written at +08:00, whole seconds.
+ * The output is read back through cap_parse before it is returned, so it
+ * validates against the OASIS CAP 1.2 schema and the rules above, and
+ * cap_parse(cap_render(x)) gives back x's members. Escapes & < > and CR;
+ * refuses control characters XML cannot carry.
+ * Returns malloc'ed NUL-terminated UTF-8 (free()), or NULL with *e:
+ * YJ_EINVAL, field "info[0].urgency" style for a missing or mistyped member,
+ * or the element path ("/alert/info[1]/urgency") when the value breaks CAP.
+ */
+char *cap_render(json_t *alert, yj_err *e);
+
+/* Warning level -> CAP severity: blue Minor, yellow Moderate, orange Severe,
+ * red Extreme (also IV..I). NULL for anything else. Static strings. */
+const char *cap_level_severity(const char *level);
+/* Warning type -> CAP category: typhoon, rainstorm, flood, high_temperature,
+ * drought, storm_surge -> Met; geological, landslide, earthquake -> Geo;
+ * forest_fire, fire -> Fire; hazmat, hazmat_vehicle -> CBRNE; other -> Other.
+ * NULL for anything else. */
+const char *cap_type_category(const char *type);
 
 #endif

@@ -1,0 +1,303 @@
+// Warnings and the closed loop: lifecycle and the two-person rule, CAP out
+// (schema-valid, re-importable) and in (valid, invalid, hostile), recipients
+// by area and polygon, inbox read/ack, updates, webhooks with retries and
+// signatures, escalation on a moved clock, transfer tasks with idempotent
+// reports, and the loop counts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import crypto from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, sql, sleep, PASSWORD } from './lib.mjs';
+
+const SECRET = 'test-webhook-secret-0123456789';
+let srv, admin, cmd, duty, cityCmd;
+before(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'yj-w-'));
+  writeFileSync(path.join(dir, 'secret'), SECRET + '\n');
+  srv = await startServer({ args: ['--webhook-secret-file', path.join(dir, 'secret'), '--ack-limits', 'red=10,orange=20,yellow=30,blue=60'] });
+  admin = await srv.login('admin');
+  cmd = await srv.login('commander_441523');
+  duty = await srv.login('duty_officer_441523');
+  cityCmd = await srv.login('commander');
+});
+after(async () => { if (srv) assert.equal((await srv.stop()).code, 0); });
+
+const inHours = (h) => new Date(Date.now() + h * 3600000).toISOString();
+const draft = (extra = {}) => ({ type: 'rainstorm', level: 'orange', headline: '陆河县暴雨橙色预警', description: '预计未来3小时降雨量将达50毫米以上', instruction: '危险地带人员撤离', areas: ['441523'], expires: inHours(6), ...extra });
+async function act(token, id, action, body) {
+  return srv.req('POST', `/api/v1/warnings/${id}/${action}`, { token, body });
+}
+async function issued(extra) {
+  const w = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft(extra) });
+  assert.equal(w.status, 201, w.text);
+  assert.equal((await act(duty, w.json.id, 'submit')).status, 200);
+  assert.equal((await act(cmd, w.json.id, 'approve')).status, 200);
+  const r = await act(duty, w.json.id, 'issue');
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+const gwOf = (area) => sql(srv.db, `SELECT username FROM user WHERE role='grid_worker' AND area_code LIKE '${area}%' ORDER BY id LIMIT 1`);
+async function until(fn, ms = 8000) {
+  const end = Date.now() + ms;
+  for (;;) { const v = await fn(); if (v || Date.now() > end) return v; await sleep(100); }
+}
+async function clock(ms) { return srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: ms } }); }
+
+test('lifecycle: two-person rule, illegal transitions name the allowed ones', async () => {
+  const w = await srv.req('POST', '/api/v1/warnings', { token: cmd, body: draft() });
+  assert.equal(w.status, 201, w.text);
+  assert.equal(w.json.state, 'draft');
+  assert.deepEqual(w.json.allowed_actions, ['submit', 'cancel']);
+  const early = await act(cmd, w.json.id, 'issue');
+  assert.equal(early.status, 409);
+  assert.match(early.json.error.message, /allowed now: submit, cancel/);
+  assert.equal((await act(cmd, w.json.id, 'submit')).status, 200);
+  const own = await act(cmd, w.json.id, 'approve');
+  assert.equal(own.status, 403);
+  assert.match(own.json.error.message, /two-person/);
+  assert.equal((await act(duty, w.json.id, 'approve')).status, 403); // not a commander
+  const ok = await act(cityCmd, w.json.id, 'approve');
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.json.approver.username, 'commander');
+  assert.equal((await act(cmd, w.json.id, 'frobnicate')).status, 404);
+  const c = await act(cmd, w.json.id, 'cancel');
+  assert.equal(c.json.state, 'cancelled');
+  assert.equal((await act(cmd, w.json.id, 'issue')).status, 409);
+  // validation
+  const bad = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft({ level: 'purple' }) });
+  assert.equal(bad.json.error.field, 'level');
+  const out = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft({ areas: ['441502'] }) });
+  assert.equal(out.status, 403);
+  const past = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft({ expires: '2020-01-01T00:00:00+08:00' }) });
+  assert.equal(past.json.error.field, 'expires');
+  assert.equal((await srv.req('POST', '/api/v1/warnings', { token: await srv.login('inspector'), body: draft() })).status, 403);
+});
+
+test('issue reaches every grid worker and duty officer of the area, at once', async () => {
+  const w = await issued();
+  const expected = Number(sql(srv.db, "SELECT count(*) FROM user WHERE role IN ('grid_worker','duty_officer') AND area_code LIKE '441523%' AND disabled=0"));
+  assert.ok(expected > 100);
+  assert.equal(w.dispatched, expected);
+  assert.equal(w.state, 'issued');
+  assert.equal(w.version, 1);
+  const rec = await srv.req('GET', `/api/v1/warnings/${w.id}/recipients?limit=5`, { token: cmd });
+  assert.equal(rec.json.items.length, 5);
+  assert.equal(rec.json.items[0].state, 'delivered');
+  assert.ok(rec.json.items[0].user.display_name);
+  // nobody outside the area
+  assert.equal(sql(srv.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.id} AND area_code NOT LIKE '441523%'`), '0');
+});
+
+test('a grid worker opens (read) and acknowledges (idempotent); the loop counts it', async () => {
+  const w = await issued({ level: 'yellow' });
+  const gw = await srv.login(gwOf('441523'));
+  const inbox = await srv.req('GET', '/api/v1/me/inbox', { token: gw });
+  const item = inbox.json.items.find((i) => i.warning.id === w.id);
+  assert.equal(item.recipient.state, 'delivered');
+  const open = await srv.req('GET', `/api/v1/me/inbox/${w.id}`, { token: gw });
+  assert.equal(open.json.recipient.state, 'read');
+  const ack = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw, body: { version: 1 } });
+  assert.equal(ack.status, 200, ack.text);
+  assert.equal(ack.json.recipient.state, 'acknowledged');
+  const again = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw });
+  assert.equal(again.status, 200);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM audit WHERE action='recipient.ack' AND object_id=(SELECT id FROM recipient WHERE warning_id=${w.id} AND user_id=(SELECT id FROM user WHERE username='${gwOf('441523')}'))`), '1');
+  const loop = await srv.req('GET', `/api/v1/warnings/${w.id}/loop?group_by=town`, { token: cmd });
+  assert.equal(loop.json.totals.states.acknowledged, 1);
+  assert.ok(loop.json.groups.length >= 8);
+  const g = loop.json.groups.find((x) => x.states.acknowledged === 1);
+  assert.ok(g.name && g.acknowledged_pct > 0 && g.acknowledged_pct < 100);
+  const village = await srv.req('GET', `/api/v1/warnings/${w.id}/loop?group_by=village`, { token: cmd });
+  assert.ok(village.json.groups.length > loop.json.groups.length);
+  // someone else's warning is not in my inbox
+  const other = await srv.login(gwOf('441502'));
+  assert.equal((await srv.req('GET', `/api/v1/me/inbox/${w.id}`, { token: other })).status, 404);
+  // a county user of another county does not see this loop
+  assert.equal((await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: await srv.login('duty_officer_441502') })).status, 404);
+});
+
+test('update: a new version; everyone must confirm it; an old-version ack is refused', async () => {
+  const w = await issued({ level: 'blue' });
+  const name = gwOf('441523');
+  const gw = await srv.login(name);
+  await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw });
+  const up = await act(cmd, w.id, 'update', { level: 'orange', headline: '升级为橙色预警' });
+  assert.equal(up.status, 200, up.text);
+  assert.equal(up.json.version, 2);
+  const item = await srv.req('GET', `/api/v1/me/inbox/${w.id}`, { token: gw });
+  assert.equal(item.json.recipient.version, 2);
+  assert.equal(item.json.recipient.state, 'read');
+  const stale = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw, body: { version: 1 } });
+  assert.equal(stale.status, 409);
+  assert.equal((await act(duty, w.id, 'update', { level: 'red' })).status, 403); // commanders update
+  const shrink = await act(cmd, w.id, 'update', { areas: [] });
+  assert.equal(shrink.status, 400);
+});
+
+test('CAP export is schema-valid and re-imports equal; cancel references the earlier messages', async () => {
+  const w = await issued({ polygons: [{ type: 'Polygon', coordinates: [[[115.6, 23.2], [115.7, 23.2], [115.7, 23.3], [115.6, 23.2]]] }], headline: '暴雨 & 山洪 <橙色> "预警"' });
+  const cap = await srv.req('GET', `/api/v1/warnings/${w.id}/cap`, { token: cmd });
+  assert.equal(cap.status, 200, cap.text);
+  assert.match(cap.headers.get('content-type'), /cap\+xml/);
+  const dir = mkdtempSync(path.join(tmpdir(), 'yj-cap-'));
+  const file = path.join(dir, 'w.xml');
+  writeFileSync(file, cap.text);
+  const lint = spawnSync('xmllint', ['--noout', '--nonet', '--schema', 'data/cap/oasis_CAP-v1.2.xsd', file], { encoding: 'utf8' });
+  assert.equal(lint.status, 0, lint.stderr + cap.text);
+  assert.match(cap.text, /<severity>Severe<\/severity>/);
+  assert.match(cap.text, /<msgType>Alert<\/msgType>/);
+  assert.match(cap.text, /<valueName>GB\/T 2260<\/valueName>\s*<value>441523<\/value>/);
+  // re-import: the same alert comes back as a draft with the same content
+  const imp = await srv.req('POST', '/api/v1/cap', { token: duty, raw: cap.text, headers: { 'Content-Type': 'application/cap+xml' } });
+  assert.equal(imp.status, 201, imp.text);
+  assert.equal(imp.json.warning.headline, w.headline);
+  assert.equal(imp.json.warning.level, 'orange');
+  assert.deepEqual(imp.json.warning.areas, ['441523']);
+  assert.equal(imp.json.warning.state, 'draft');
+  const dup = await srv.req('POST', '/api/v1/cap', { token: duty, raw: cap.text });
+  assert.equal(dup.status, 409);
+  // cancel: msgType Cancel, references version 1
+  await act(cmd, w.id, 'cancel');
+  const c = await srv.req('GET', `/api/v1/warnings/${w.id}/cap`, { token: cmd });
+  assert.match(c.text, /<msgType>Cancel<\/msgType>/);
+  assert.match(c.text, new RegExp(`<references>[^<]*,${w.identifier},[^<]*</references>`));
+  writeFileSync(file, c.text);
+  assert.equal(spawnSync('xmllint', ['--noout', '--nonet', '--schema', 'data/cap/oasis_CAP-v1.2.xsd', file]).status, 0);
+  // the public feed lists only current warnings
+  const feed = await srv.req('GET', '/api/v1/cap/feed');
+  assert.equal(feed.status, 200);
+  assert.ok(!feed.json.items.some((x) => x.id === w.id));
+});
+
+test('CAP import: real alerts are accepted; invalid and hostile ones store nothing', async () => {
+  const dir = 'tests/data/cap';
+  const before = Number(sql(srv.db, 'SELECT count(*) FROM cap_alert'));
+  const ok = await srv.req('POST', '/api/v1/cap', { token: duty, raw: readFileSync(path.join(dir, 'taiwan.cap')) });
+  assert.equal(ok.status, 201, ok.text);
+  for (const bad of ['invalid.cap', 'canada_errors.cap', 'noaa_errors.cap', 'invalid_xmlns.cap', 'sweden.cap', 'xee.cap']) {
+    const f = readdirSync(dir).includes(bad) ? path.join(dir, bad) : null;
+    if (!f) continue;
+    const r = await srv.req('POST', '/api/v1/cap', { token: duty, raw: readFileSync(f) });
+    assert.equal(r.status, 422, `${bad}: ${r.text}`);
+    assert.ok(r.json.error.field.startsWith('/') || /DOCTYPE/.test(r.json.error.message), `${bad}: ${r.text}`);
+  }
+  assert.equal(Number(sql(srv.db, 'SELECT count(*) FROM cap_alert')), before + 1);
+  // an Update that refers to nothing we know is refused
+  const upd = readFileSync(path.join(dir, 'taiwan.cap'), 'utf8').replace(/<msgType>Alert<\/msgType>/, '<msgType>Update</msgType>')
+    .replace(/<identifier>([^<]*)<\/identifier>/, '<identifier>$1-x</identifier>').replace(/<scope>/, '<references>nobody,none,2020-01-01T00:00:00+08:00</references><scope>');
+  const u = await srv.req('POST', '/api/v1/cap', { token: duty, raw: upd });
+  assert.equal(u.status, 422, u.text);
+});
+
+test('recipients by polygon: the grid worker of a risk point inside it', async () => {
+  const rp = JSON.parse(sql(srv.db, "SELECT json_object('id', id, 'lon', lon, 'lat', lat, 'gw', grid_worker_id, 'area', area_code) FROM risk_point WHERE grid_worker_id IS NOT NULL AND area_code LIKE '441523%' LIMIT 1"));
+  const d = 0.001;
+  const poly = { type: 'Polygon', coordinates: [[[rp.lon - d, rp.lat - d], [rp.lon + d, rp.lat - d], [rp.lon + d, rp.lat + d], [rp.lon - d, rp.lat + d], [rp.lon - d, rp.lat - d]]] };
+  const w = await issued({ areas: [], polygons: [poly] });
+  assert.ok(w.dispatched >= 1);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.id} AND user_id=${rp.gw}`), '1');
+});
+
+test('webhooks: signed, retried with backoff until a 2xx', async () => {
+  let calls = 0;
+  const seen = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      calls++;
+      seen.push({ headers: req.headers, body });
+      res.writeHead(calls <= 2 ? 500 : 200);
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${server.address().port}/sms`;
+  try {
+    const u = await srv.req('POST', '/api/v1/member-units', { token: admin, body: { name: '短信网关', area_code: '441500', webhook_url: url } });
+    assert.equal(u.status, 201, u.text);
+    const w = await issued({ level: 'red' });
+    const rid = () => sql(srv.db, `SELECT id FROM recipient WHERE warning_id=${w.id} AND channel='webhook'`);
+    await until(() => calls >= 1);
+    assert.equal(sql(srv.db, `SELECT state FROM recipient WHERE id=${rid()}`), 'sent');
+    for (let step = 1; step <= 3 && calls < 3; step++) { await clock(step * 60000); await until(() => calls >= step + 1, 4000); }
+    const delivered = await until(() => sql(srv.db, `SELECT state FROM recipient WHERE id=${rid()}`) === 'delivered');
+    assert.ok(delivered, `calls ${calls}`);
+    assert.equal(sql(srv.db, `SELECT attempts FROM recipient WHERE id=${rid()}`), '3');
+    const last = seen[seen.length - 1];
+    const mac = crypto.createHmac('sha256', SECRET).update(`${last.headers['x-yingji-timestamp']}.${last.body}`).digest('hex');
+    assert.equal(last.headers['x-yingji-signature'], `sha256=${mac}`);
+    assert.equal(JSON.parse(last.body).warning_id, w.id);
+    await srv.req('PATCH', `/api/v1/member-units/${u.json.id}`, { token: admin, body: { enabled: false } });
+  } finally {
+    await clock(0);
+    server.close();
+  }
+});
+
+test('escalation: unanswered past the limit goes up to the duty officers, until acknowledged', async () => {
+  const w = await issued({ level: 'red', areas: ['441523100'] });
+  const name = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id=r.user_id WHERE r.warning_id=${w.id} AND u.role='grid_worker' LIMIT 1`);
+  await clock(11 * 60000);
+  const esc = await until(async () => (await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: cmd })).json.totals.open_escalations > 0);
+  assert.ok(esc, 'escalations opened');
+  const inbox = await srv.req('GET', '/api/v1/me/inbox', { token: duty });
+  assert.ok(inbox.json.escalations.some((x) => x.warning_id === w.id && x.to_area.startsWith('441523')));
+  const gw = await srv.login(name);
+  await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw });
+  assert.equal(sql(srv.db, `SELECT count(*) FROM escalation e JOIN recipient r ON r.id=e.recipient_id JOIN user u ON u.id=r.user_id WHERE e.warning_id=${w.id} AND u.username='${name}' AND e.resolved_ms IS NULL`), '0');
+  // still unanswered ten minutes later: up again, to the city
+  await clock(22 * 60000);
+  const city = await until(() => Number(sql(srv.db, `SELECT count(*) FROM escalation WHERE warning_id=${w.id} AND to_area='441500'`)) > 0);
+  assert.ok(city, 'escalated to the city');
+  await clock(0);
+  await act(cmd, w.id, 'cancel');
+});
+
+test('transfer tasks: planned from risk points, reports add up once per key, close at planned or with a reason', async () => {
+  const w = await issued({ evacuation: true, areas: ['441523100'] });
+  const tasks = await srv.req('GET', `/api/v1/warnings/${w.id}/tasks`, { token: cmd });
+  assert.ok(tasks.json.items.length > 0, 'tasks made');
+  const t = tasks.json.items[0];
+  assert.equal(t.planned, Number(sql(srv.db, `SELECT population FROM risk_point WHERE id=${t.risk_point.id}`)));
+  const gwName = sql(srv.db, `SELECT username FROM user WHERE id=${t.grid_worker.id}`);
+  const gw = await srv.login(gwName);
+  const mine = await srv.req('GET', '/api/v1/me/tasks', { token: gw });
+  assert.ok(mine.json.items.some((x) => x.id === t.id));
+  const part = Math.floor(t.planned / 2);
+  const post = (body, key) => srv.req('POST', `/api/v1/transfer-tasks/${t.id}/reports`, { token: gw, body, headers: key ? { 'Idempotency-Key': key } : {} });
+  const r1 = await post({ moved: part }, 'key-0001-aaaa');
+  assert.equal(r1.status, 201, r1.text);
+  const r1again = await post({ moved: part }, 'key-0001-aaaa'); // a phone retrying
+  assert.equal(r1again.status, 200);
+  assert.equal(r1again.json.duplicate, true);
+  assert.equal(r1again.json.moved, part);
+  const r2 = await post({ moved: t.planned - part, shelter_id: Number(sql(srv.db, "SELECT id FROM shelter WHERE area_code LIKE '441523%' LIMIT 1")) }, 'key-0002-bbbb');
+  assert.equal(r2.json.state, 'closed');
+  assert.equal(r2.json.moved, t.planned);
+  assert.equal((await post({ moved: 1 }, 'key-0003-cccc')).status, 409);
+  // another task closed with "nobody at risk"
+  const t2 = tasks.json.items[1];
+  if (t2) {
+    const gw2 = await srv.login(sql(srv.db, `SELECT username FROM user WHERE id=${t2.grid_worker.id}`));
+    const noReason = await srv.req('POST', `/api/v1/transfer-tasks/${t2.id}/reports`, { token: gw2, body: { nobody_at_risk: true } });
+    assert.equal(noReason.json.error.field, 'reason');
+    const nb = await srv.req('POST', `/api/v1/transfer-tasks/${t2.id}/reports`, { token: gw2, body: { nobody_at_risk: true, reason: '住户已于昨日自行撤离' } });
+    assert.equal(nb.json.state, 'closed');
+    assert.equal(nb.json.closed_reason, '住户已于昨日自行撤离');
+  }
+  // someone else's task is not theirs to report
+  const other = await srv.login(gwOf('441502'));
+  assert.equal((await srv.req('POST', `/api/v1/transfer-tasks/${t.id}/reports`, { token: other, body: { moved: 1 } })).status, 404);
+  const loop = await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: cmd });
+  const planned = tasks.json.items.reduce((s, x) => s + x.planned, 0);
+  assert.equal(loop.json.totals.planned, planned);
+  assert.ok(loop.json.totals.moved >= t.planned);
+  assert.equal(loop.json.totals.open_tasks, tasks.json.items.length - (t2 ? 2 : 1));
+  const chase = await srv.req('POST', `/api/v1/transfer-tasks/${tasks.json.items[tasks.json.items.length - 1].id}/chase`, { token: cmd });
+  assert.ok(chase.status === 200 || chase.status === 409, chase.text);
+});
