@@ -161,6 +161,18 @@ rules_out=$("$BENCH_BIN/telemetry_http" --port "$port" --password-file "$T/passw
 log "rules: $rules_out"
 
 # ---- yingji: the HTTP load with the alarm probe ---------------------------------------------
+# CPU seconds of yingji's threads before and after the load (from /proc): on a
+# shared machine the wall-clock figure moves with the neighbours, CPU per
+# report much less; the busiest thread is the telemetry writer, whose CPU
+# time bounds what one writer can take on this machine.
+tck=$(getconf CLK_TCK)
+cpu_snapshot() { # "tid ticks" a line, every thread of yingji
+  local f
+  for f in /proc/"$ypid"/task/*/stat; do
+    awk -v f="$f" '{ sub(/^.*\) /, ""); split(f, p, "/"); print p[5], $12 + $13 }' "$f" 2>/dev/null || true
+  done
+}
+cpu_snapshot >"$T/cpu.before"
 t0_ms=$(( ($(date +%s) - 7200) * 1000 )) # the load's reports span t0 .. t0 + REPORTS ms, all in the past
 log "yingji: $(num "$REPORTS") reports, $CONNS connections x $BATCH a request, alarm probe every $MARKER_MS ms"
 yout=$("$BENCH_BIN/telemetry_http" --port "$port" --password-file "$T/password" --points "$T/points" \
@@ -169,6 +181,9 @@ yout=$("$BENCH_BIN/telemetry_http" --port "$port" --password-file "$T/password" 
   --marker-lat "$T/lat.alarm" --req-lat "$T/lat.req") ||
   unavailable+=("yingji HTTP: the load client reported errors (see above)")
 log "yingji: $yout"
+cpu_snapshot >"$T/cpu.after"
+read -r ycpu ywriter < <(awk -v tck="$tck" 'NR == FNR { b[$1] = $2; next }
+  { d = $2 - b[$1]; s += d; if (d > m) m = d } END { printf "%.2f %.2f\n", s / tck, m / tck }' "$T/cpu.before" "$T/cpu.after")
 stored=$(sqlite3 "$DB" "SELECT count(*) FROM position WHERE device_id >= 'B0' AND device_id < 'B:'")
 alarms_db=$(sqlite3 "$DB" "SELECT count(*) || ' ' || coalesce(sum(state = 'closed'), 0) FROM alarm WHERE device_id != '$MARKER'")
 log "yingji: stored $stored positions; alarms (raised, closed): $alarms_db"
@@ -257,6 +272,12 @@ echo
 echo "breakdown (load average $loadavg_start at start, $loadavg_end at end, $(nproc) cores; database on $(df --output=fstype "$T" | tail -1)):"
 printf '  yingji: %s accepted, %s rejected, %s requests in %s s; request (send -> 202, durable) max %s ms\n' \
   "$(kv accepted "$yout")" "$(kv rejected "$yout")" "$(kv requests "$yout")" "$(kv wall_s "$yout")" "$(kv req_max_ms "$yout")"
+acc=$(kv accepted "$yout")
+if [ "$acc" != "-" ] && [ "$acc" -gt 0 ]; then
+  awk -v c="$ycpu" -v w="$ywriter" -v n="$acc" 'BEGIN {
+    printf "  yingji CPU during the load: %.2f s (%.1f us a report); busiest thread (the writer) %.2f s: one writer takes at most ~%d reports/s here\n",
+      c, c / n * 1e6, w, (w > 0 ? n / w : 0) }'
+fi
 read -r a_raised a_closed <<<"${alarms_db:-0 0}"
 printf '  alarms from the load: %s raised, %s closed (stream saw %s events: %s open, %s closed)\n' \
   "$a_raised" "${a_closed:-0}" "$(kv alarm_events "$yout")" "$(kv alarm_open "$yout")" "$(kv alarm_closed "$yout")"

@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 what=${1:-run}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates)
+      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates
+      libcairo2-dev libpango1.0-dev fonts-noto-cjk)
 case "$what" in
-  test)  pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk) ;;
-  bench) pkgs+=(chromium mosquitto mosquitto-clients fonts-noto-cjk redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk libpq-dev libcurl4-openssl-dev) ;;
+  test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils) ;;
+  bench) pkgs+=(chromium mosquitto mosquitto-clients redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk libpq-dev libcurl4-openssl-dev libhiredis-dev) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

@@ -9,6 +9,7 @@ rm -rf "$out"; mkdir -p "$out"
 passed=0; failed=0
 export YJ_BIN=${YJ_BIN:-$PWD/build/san/yingji}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 count() { # suite name, passed, failed

@@ -431,7 +431,7 @@ static void throttle_fail(const char *key, int free_failures, int64_t now)
 
 static void throttle_clear(const char *key)
 {
-	throttle_slot *t = throttle_find(key, false, yj_now_ms());
+	throttle_slot *t = throttle_find(key, false, yj_real_now_ms());
 	if (t)
 		memset(t, 0, sizeof *t);
 }
@@ -483,7 +483,7 @@ int auth_login(store *s, const char *username, const char *password, const char 
 	char ukey[80], akey[80];
 	snprintf(ukey, sizeof ukey, "u:%s", username);
 	snprintf(akey, sizeof akey, "a:%s", client_ip ? client_ip : "-");
-	int64_t now = yj_now_ms();
+	int64_t now = yj_real_now_ms();
 	pthread_mutex_lock(&throttle_lock);
 	int wait_u = throttle_wait(ukey, now), wait_a = throttle_wait(akey, now);
 	pthread_mutex_unlock(&throttle_lock);
@@ -585,7 +585,7 @@ int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e)
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, yj_now_ms());
+	sqlite3_bind_int64(st, 2, yj_real_now_ms());
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		fill_user(st, 0, out);

@@ -63,7 +63,7 @@ static int handle_login(http_req *req, http_res *res, yj_err *e)
 	         token, (long long)(auth_session_ttl() / 1000));
 	http_add_header(req, res, "Set-Cookie", cookie);
 	char expires[40];
-	yj_time_format(yj_now_ms() + auth_session_ttl(), expires);
+	yj_time_format(yj_real_now_ms() + auth_session_ttl(), expires);
 	http_json(res, 200,
 	          json_pack("{s:s, s:s, s:o}", "token", token, "expires", expires, "user", me_json(&u)));
 	rc = 0;

@@ -249,6 +249,13 @@ int64_t yj_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + atomic_load(&clock_offset_ms);
 }
 
+int64_t yj_real_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 void yj_clock_set_offset(int64_t offset_ms)
 {
 	pthread_once(&clock_once, clock_init_from_env);

@@ -81,6 +81,9 @@ char *strbuf_take(strbuf *b, size_t *len);
 int64_t yj_now_ms(void);
 void yj_clock_set_offset(int64_t offset_ms);
 int64_t yj_clock_offset(void);
+/* Wall-clock UTC milliseconds, never faked: for sessions and throttling, which
+ * belong to the machine, not to the domain's deadlines. */
+int64_t yj_real_now_ms(void);
 /* Monotonic milliseconds for measuring durations (never faked). */
 double yj_mono_ms(void);
 

@@ -14,6 +14,7 @@
 #include "telemetry/telemetry.h"
 #include "warning/warning.h"
 #include "dispatch/dispatch.h"
+#include "enforce/enforce.h"
 #include "store/store.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -49,6 +50,7 @@ int cmd_startup(void)
 	tel_init();
 	warn_init();
 	disp_init();
+	enf_init();
 	return 0;
 }
 

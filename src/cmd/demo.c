@@ -17,6 +17,7 @@
 #include "auth/auth.h"
 #include "cmd/cmd.h"
 #include "registry/registry.h"
+#include "enforce/enforce.h"
 #include "store/store.h"
 
 static void help(void)
@@ -132,7 +133,7 @@ int cmd_demo(int argc, char **argv)
 		}
 	}
 	/* the registry of the command map, inside the real boundaries */
-	if (reg_start(s, &e) || reg_demo_generate(s, hash, 2022, &e))
+	if (reg_start(s, &e) || reg_demo_generate(s, hash, 2022, &e) || enf_demo_generate(s, hash, 2022, &e))
 		goto fail;
 	if (store_commit(s, &e))
 		goto fail;

@@ -20,6 +20,7 @@
 #include "telemetry/telemetry.h"
 #include "warning/warning.h"
 #include "dispatch/dispatch.h"
+#include "enforce/enforce.h"
 
 static void help(void)
 {
@@ -152,11 +153,14 @@ int cmd_serve(int argc, char **argv)
 	    warn_rules_start(store_thread(), &e) || store_group_start(&e) || disp_start(&dcfg, &e))
 		return cmd_fail("serve", &e);
 	warn_start(store_thread());
+	if (enf_start(store_thread(), NULL, &e))
+		return cmd_fail("serve", &e);
 	auth_api_register();
 	reg_api_register();
 	tel_api_register();
 	warn_api_register();
 	disp_api_register();
+	enf_api_register();
 
 	unsigned port;
 	if (http_start(&cfg, &port, &e) || (mqtt && tel_mqtt_start(mqtt, mqtt_topic, &e))) {

@@ -29,13 +29,18 @@ static char *webhook_secret;
 static pthread_t sched;
 static volatile bool sched_stop;
 static bool sched_running;
-static disp_job_fn job_fn;
+static disp_job_fn jobs[8];
+static int njobs;
 static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 
 void disp_set_job(disp_job_fn fn)
 {
-	job_fn = fn;
+	for (int i = 0; i < njobs; i++)
+		if (jobs[i] == fn)
+			return;
+	if (njobs < (int)YJ_ARRAY_LEN(jobs))
+		jobs[njobs++] = fn;
 }
 
 int disp_level_index(const char *level)
@@ -639,10 +644,10 @@ static void webhooks_due(store *s, int64_t now)
 	if (!st)
 		return;
 	sqlite3_bind_int64(st, 1, now);
-	hook_job jobs[20];
+	hook_job hooks[20];
 	int n = 0;
 	while (n < 20 && sqlite3_step(st) == SQLITE_ROW) {
-		hook_job *j = &jobs[n++];
+		hook_job *j = &hooks[n++];
 		j->recipient = sqlite3_column_int64(st, 0);
 		j->warning = sqlite3_column_int64(st, 1);
 		j->version = sqlite3_column_int(st, 2);
@@ -659,7 +664,7 @@ static void webhooks_due(store *s, int64_t now)
 	}
 	sqlite3_reset(st);
 	for (int i = 0; i < n; i++) {
-		hook_job *j = &jobs[i];
+		hook_job *j = &hooks[i];
 		char reason[200] = "";
 		int ok;
 		if (strcmp(j->channel, "log") == 0) {
@@ -735,7 +740,10 @@ static void *sched_main(void *arg)
 		int64_t now = yj_now_ms();
 		yj_err e = {0};
 		if (store_begin(s, &e) == 0) {
-			if (escalate_due(s, now, &e) || (job_fn && job_fn(s, now, &e)) || store_commit(s, &e)) {
+			int rc = escalate_due(s, now, &e);
+			for (int i = 0; i < njobs && rc == 0; i++)
+				rc = jobs[i](s, now, &e);
+			if (rc || store_commit(s, &e)) {
 				store_rollback(s);
 				yj_log(YJ_LOG_ERROR, "scheduler", "message=\"%s\"", e.message);
 			}

@@ -50,7 +50,8 @@ int disp_warning_cancelled(store *s, int64_t warning_id, int version, yj_err *e)
 /* After commit: wake inbox streams and the webhook sender for warning_id. */
 void disp_announce(int64_t warning_id);
 
-/* A job the scheduler runs about once a second in its own transaction (expiry of warnings). */
+/* Add a job the scheduler runs about twice a second in one transaction with the
+ * others (expiry of warnings, overdue hazards). */
 typedef int (*disp_job_fn)(store *s, int64_t now_ms, yj_err *e);
 void disp_set_job(disp_job_fn fn);
 

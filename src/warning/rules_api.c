@@ -500,6 +500,8 @@ json_t *warn_alarm_state(store *s, const char *id)
 	if (a) {
 		json_object_del(a, "last_seen");
 		json_object_del(a, "value");
+		json_object_del(a, "rule_name");
+		json_object_del(a, "rule_kind");
 	}
 	return a;
 }

@@ -260,7 +260,14 @@ static json_t *warning_row(store *s, int64_t id)
 
 json_t *warn_state_json(store *s, const char *id)
 {
-	return warning_row(s, strtoll(id, NULL, 10));
+	json_t *j = warning_row(s, strtoll(id, NULL, 10));
+	/* the audited state is the warning's own: people's names may change elsewhere */
+	if (j) {
+		json_t *a = json_object_get(j, "author"), *b = json_object_get(j, "approver");
+		json_object_set(j, "author", json_is_object(a) ? json_object_get(a, "id") : json_null());
+		json_object_set(j, "approver", json_is_object(b) ? json_object_get(b, "id") : json_null());
+	}
+	return j;
 }
 
 json_t *warn_json(store *s, int64_t id)
@@ -303,7 +310,7 @@ static int audit_warning(store *s, const auth_user *u, const char *action, int64
 	char idbuf[24], act[48];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	snprintf(act, sizeof act, "warning.%s", action);
-	json_t *st = warning_row(s, id);
+	json_t *st = warn_state_json(s, idbuf);
 	int rc = audit_append(s, u, act, "warning", idbuf, st, e);
 	json_decref(st);
 	return rc;

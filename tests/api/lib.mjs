@@ -30,7 +30,7 @@ export async function startServer({ db, args = [], env = {} } = {}) {
   const portFile = path.join(dir, `port-${process.pid}-${Date.now()}`);
   let logs = '';
   const child = spawn(BIN, ['serve', '--db', db, '--listen', '127.0.0.1:0', '--port-file', portFile,
-    '--web', 'web', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--web', 'web', ...args], { env: { LSAN_OPTIONS: `suppressions=${path.resolve('tests/lsan.supp')}:print_suppressions=0`, ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (d) => { logs += d; });
   child.stderr.on('data', (d) => { logs += d; });
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# bench/warnings.sh — the warning closed loop at city scale: a red warning
+# issued city-wide to 100,000 in-app recipients (the demo's grid workers and
+# duty officers plus grid workers added by the fixture): the time until every
+# dispatch record is durable and the inboxes show it; then one acknowledgement
+# per recipient, each with its own bearer token, from a C load generator:
+# acks/s, p50/p99. Targets: fan-out < 1 s, acks >= 20,000/s.
+#
+#   bench/warnings.sh                  (after `make build`; `make bench` does both)
+#   BENCH_RECIPIENTS=20000 BENCH_SWEEP="" bench/warnings.sh      smaller, for a quick look
+#   BENCH_CONNECTIONS=4 (ack connections of the main run), BENCH_SWEEP="4 8 16" (one more
+#   warning per entry, BENCH_SWEEP_ACKS=20000 acks each over that many connections; "" skips),
+#   BENCH_INBOX_SAMPLE=1000 (recipients whose inbox is read), BENCH_SERVE_ARGS="--threads 8"
+#   (extra serve options), BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder)
+#
+# Steps: a demo database plus grid workers and sessions (fixture, below),
+# yingji serve, a red warning through its lifecycle (draft as duty_officer,
+# submit, approve as commander, issue), the inbox sample, the acks, the
+# checks against the database, then the connection sweep.
+#
+# Everything runs on loopback; every process started here is stopped and
+# every file removed by the exit trap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/common.sh
+
+RECIPIENTS=${BENCH_RECIPIENTS:-100000}
+CONNS=${BENCH_CONNECTIONS:-4}
+SWEEP=${BENCH_SWEEP-4 8 16}
+SWEEP_ACKS=${BENCH_SWEEP_ACKS:-20000}
+SAMPLE=${BENCH_INBOX_SAMPLE:-1000}
+SEED=20220906 # the order in which the recipients acknowledge
+AREA=441500   # the whole city
+YINGJI=${BENCH_YINGJI:-build/rel/yingji}
+# shellcheck disable=SC2206
+SERVE_ARGS=(${BENCH_SERVE_ARGS:-})
+
+[ -x "$YINGJI" ] || { echo "warnings: $YINGJI missing: run 'make build' first" >&2; exit 1; }
+command -v sqlite3 >/dev/null || { echo "warnings: the sqlite3 shell is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
+command -v curl >/dev/null || { echo "warnings: curl is missing" >&2; exit 1; }
+
+bench_init warnings
+T=$BENCH_TMP
+loadavg_start=$(cut -d' ' -f1-3 /proc/loadavg)
+log() { printf '[warnings %5ss] %s\n' "$SECONDS" "$*" >&2; }
+fmt() { printf '%d' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; } # 100000 -> 100,000
+
+# ---- C clients ------------------------------------------------------------------------------
+bench_cc warnings_tokens sqlite3 libsodium
+bench_cc warnings_acks libcurl jansson
+
+# ---- data -----------------------------------------------------------------------------------
+# A fresh demo database (area tree, staff, 4,700 grid workers), then grid
+# workers written with plain SQL through the sqlite3 shell until the city's
+# grid workers and duty officers (the recipients of a city-wide warning,
+# src/dispatch/dispatch.c) number RECIPIENTS. The fixture bypasses yingji's
+# API and audit log on purpose: it is load data, not users anyone created,
+# and 95,000 POST /users would time user management, not the warning loop.
+# They are spread evenly over the 891 villages, named bench_gw<village>_<n>,
+# and share the demo users' password hash (copied, so nothing here hashes).
+DB=$T/bench.db
+PW=bench-$RANDOM$RANDOM
+printf '%s\n' "$PW" >"$T/password"
+log "demo database"
+"$YINGJI" demo --db "$DB" --password-file "$T/password" >"$T/demo.log" 2>&1 ||
+  { cat "$T/demo.log" >&2; exit 1; }
+PW=$(head -n 1 "$T/password") # the demo may write its own password there
+in_city="disabled = 0 AND role IN ('grid_worker', 'duty_officer') AND area_code >= '4415' AND area_code < '4415:'"
+have=$(sqlite3 "$DB" "SELECT count(*) FROM user WHERE $in_city")
+extra=$(( RECIPIENTS > have ? RECIPIENTS - have : 0 ))
+log "inserting $extra grid workers over the villages (the demo has $have recipients)"
+sqlite3 "$DB" >/dev/null <<SQL
+PRAGMA synchronous=OFF;
+BEGIN;
+WITH RECURSIVE v(code, k) AS (
+  SELECT code, row_number() OVER (ORDER BY code) - 1 FROM area WHERE length(code) = 12
+), nv(n) AS (SELECT count(*) FROM v),
+g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g, nv WHERE (i + 1) * nv.n < $extra)
+INSERT INTO user(username, display_name, role, area_code, password_hash, created_ms, updated_ms)
+SELECT 'bench_gw' || v.code || '_' || (g.i + 1), '压测网格员 ' || v.code || '-' || (g.i + 1), 'grid_worker', v.code,
+       (SELECT password_hash FROM user WHERE username = 'duty_officer'), 1662422400000, 1662422400000
+FROM g CROSS JOIN v CROSS JOIN nv WHERE g.i * nv.n + v.k < $extra;
+COMMIT;
+PRAGMA wal_checkpoint(TRUNCATE);
+SQL
+nrcpt=$(sqlite3 "$DB" "SELECT count(*) FROM user WHERE $in_city")
+[ "$nrcpt" -ge "$RECIPIENTS" ] || { echo "warnings: expected >= $RECIPIENTS recipients, have $nrcpt" >&2; exit 1; }
+
+# Sessions for every recipient, made by a C fixture (bench/warnings_tokens.c)
+# the way yingji's login makes them, straight into the session table: 100,000
+# logins would be 100,000 argon2id hashes, which is not what is measured here.
+log "sessions for $nrcpt recipients (bench fixture, no logins)"
+"$BENCH_BIN/warnings_tokens" --db "$DB" --area $AREA --out "$T/tokens" >/dev/null
+[ "$(wc -l <"$T/tokens")" -eq "$nrcpt" ] || { echo "warnings: expected $nrcpt tokens" >&2; exit 1; }
+
+# ---- yingji ---------------------------------------------------------------------------------
+log "yingji serve ${SERVE_ARGS[*]}"
+"$YINGJI" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" "${SERVE_ARGS[@]}" >"$T/yingji.log" 2>&1 &
+ypid=$!
+bench_on_exit "kill $ypid; wait $ypid"
+bench_wait_file "$T/port" 30 || { echo "warnings: the server did not start: $(tail -n 5 "$T/yingji.log")" >&2; exit 1; }
+port=$(cat "$T/port")
+base=http://127.0.0.1:$port/api/v1
+
+# api METHOD PATH TOKEN [JSON] -> the answer in $T/answer.json; prints "status seconds"
+api() {
+  local args=(-sS --noproxy '*' -o "$T/answer.json" -w '%{http_code} %{time_total}' -X "$1")
+  [ -n "$3" ] && args+=(-H "Authorization: Bearer $3")
+  [ $# -ge 4 ] && args+=(-H 'Content-Type: application/json' --data-binary "$4")
+  curl "${args[@]}" "$base$2"
+}
+expect() { # expect STATUS "status seconds" WHAT
+  [ "${2%% *}" = "$1" ] || { echo "warnings: $3: HTTP ${2%% *}: $(head -c 300 "$T/answer.json")" >&2; exit 1; }
+}
+json_num() { grep -o "\"$1\":[0-9]*" "$T/answer.json" | head -1 | cut -d: -f2; } # the first "key":N
+login() {
+  local r; r=$(api POST /auth/login "" "{\"username\":\"$1\",\"password\":\"$PW\"}")
+  expect 200 "$r" "login as $1"
+  sed -n 's/.*"token":"\([^"]*\)".*/\1/p' "$T/answer.json"
+}
+duty=$(login duty_officer)
+cmdr=$(login commander)
+
+# a red typhoon warning for the whole city through its lifecycle; prints its id.
+# The issue answer returns after the commit of the one transaction that made
+# every recipient record (and in-app delivery is that record): its time is
+# the fan-out, durable. The server logs the transaction as event=warning_dispatch.
+expires=$(date -u -d '+6 hours' +%Y-%m-%dT%H:%M:%SZ)
+warn_n=0
+issue_warning() {
+  local r id
+  warn_n=$((warn_n + 1))
+  r=$(api POST /warnings "$duty" "{\"type\":\"typhoon\",\"level\":\"red\",\"headline\":\"汕尾市台风红色预警（压测 $warn_n）\",
+    \"description\":\"预计未来12小时内台风中心将在我市沿海登陆\",\"instruction\":\"全体网格员到岗，转移危险区域人员\",
+    \"areas\":[\"$AREA\"],\"expires\":\"$expires\"}")
+  expect 201 "$r" "create the draft"
+  id=$(json_num id)
+  expect 200 "$(api POST "/warnings/$id/submit" "$duty")" "submit"
+  expect 200 "$(api POST "/warnings/$id/approve" "$cmdr")" "approve"
+  r=$(api POST "/warnings/$id/issue" "$duty")
+  expect 200 "$r" "issue"
+  issue_ms=$(awk -v s="${r#* }" 'BEGIN { printf "%.1f", s * 1000 }')
+  dispatched=$(json_num dispatched)
+  warning=$id
+}
+
+# ---- fan-out ----------------------------------------------------------------------------------
+log "issuing a red warning to $AREA"
+issue_warning
+w1=$warning fanout_ms=$issue_ms dispatched1=$dispatched
+rows=$(sqlite3 "$DB" "SELECT count(*) FROM recipient WHERE warning_id = $w1 AND channel = 'in_app'")
+delivered=$(sqlite3 "$DB" "SELECT count(*) FROM recipient WHERE warning_id = $w1 AND channel = 'in_app' AND state = 'delivered'")
+srv_dispatch_ms=$(sed -n "s/.*event=warning_dispatch warning=$w1 action=issue .*dur_ms=\([0-9.]*\).*/\1/p" "$T/yingji.log" | head -1)
+srv_issue_ms=$(grep "path=/api/v1/warnings/$w1/issue " "$T/yingji.log" | sed -n 's/.*dur_ms=\([0-9.]*\).*/\1/p' | head -1)
+log "issued warning $w1 in $fanout_ms ms: $dispatched1 dispatched, $rows records"
+
+log "reading $SAMPLE recipients' inboxes"
+inbox=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$w1" --mode inbox --sample "$SAMPLE") || true
+
+# ---- acknowledgements -------------------------------------------------------------------------
+# server CPU time (user + system, all threads) around the acks: what an ack costs the server,
+# which a busy shared machine changes much less than the wall-clock rate
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ypid/stat"; }
+log "acknowledging: $nrcpt acks over $CONNS connections"
+cpu0=$(cpu_ticks)
+acks=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$w1" --mode ack \
+  --connections "$CONNS" --seed $SEED --lat "$T/lat.acks") || true
+cpu1=$(cpu_ticks)
+ok=$(bench_kv ok "$acks")
+acked_db=$(sqlite3 "$DB" "SELECT count(*) FROM recipient WHERE warning_id = $w1 AND channel = 'in_app' AND state = 'acknowledged'")
+audit_db=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'recipient.ack' AND object_type = 'recipient'
+  AND CAST(object_id AS INTEGER) IN (SELECT id FROM recipient WHERE warning_id = $w1)")
+# the server's own time per ack (request log, dur_ms: from the first byte read to the answer queued)
+grep "path=/api/v1/me/inbox/$w1/ack " "$T/yingji.log" | sed -n 's/.*dur_ms=\([0-9.]*\).*/\1/p' >"$T/srv.acks" || true
+
+# ---- connections sweep --------------------------------------------------------------------------
+declare -A sweep_res sweep_issue
+for c in $SWEEP; do
+  log "sweep: a new warning, $SWEEP_ACKS acks over $c connections"
+  issue_warning
+  sweep_issue[$c]=$issue_ms
+  sweep_res[$c]=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$warning" --mode ack \
+    --connections "$c" --seed $((SEED + c)) --count "$SWEEP_ACKS") || true
+done
+log "done"
+loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- the table ------------------------------------------------------------------------------
+ms() { [ -z "$1" ] && echo "-" || awk -v v="$1" 'BEGIN { printf "%.1f", v }'; }
+verdict() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN { if (v == "") { print "FAIL"; exit }
+  print ((op == "<" ? v + 0 < t + 0 : v + 0 >= t + 0) ? "PASS" : "FAIL") }'; }
+rps=$(bench_kv rps "$acks")
+fan_ok=$( [ "${dispatched1:-0}" -ge "$RECIPIENTS" ] && [ "$rows" -ge "$RECIPIENTS" ] && [ "$delivered" = "$rows" ] &&
+  [ "$(bench_kv visible "$inbox")" = "$SAMPLE" ] && echo 1 || echo 0)
+fan_verdict=$(verdict "$fanout_ms" "<" 1000)
+[ "$fan_ok" = 1 ] || fan_verdict="FAIL (not every recipient reached: see below)"
+ack_verdict=$(verdict "$rps" ">=" 20000)
+[ "${ok:-0}" = "$nrcpt" ] && [ "$acked_db" = "$ok" ] || ack_verdict="FAIL (not every ack counted: see below)"
+
+echo
+printf 'warnings: red warning to %s in-app recipients (city %s), then one ack each over %s connections\n' \
+  "$(fmt "$rows")" "$AREA" "$CONNS"
+printf '%-46s %12s %12s  %s\n' measure value target verdict
+printf '%-46s %12s %12s  %s\n' "fan-out: issue answered, all records durable" "$(ms "$fanout_ms") ms" "< 1000 ms" "$fan_verdict"
+printf '%-46s %12s %12s  %s\n' "acks/s ($(fmt "${ok:-0}") acks, $CONNS connections)" "$(fmt "${rps:-0}")" ">= 20,000" "$ack_verdict"
+printf '%-46s %12s\n' "ack latency p50 / p99 (ms)" "$(bench_kv p50_ms "$acks") / $(bench_kv p99_ms "$acks")"
+echo
+echo "breakdown (load average $loadavg_start at start, $loadavg_end at end, $(nproc) cores; serve ${SERVE_ARGS[*]:-with defaults}):"
+printf '  issue: dispatched %s, recipient records %s (all delivered: %s); server: warning_dispatch transaction %s ms, request %s ms\n' \
+  "$(fmt "${dispatched1:-0}")" "$(fmt "$rows")" "$([ "$delivered" = "$rows" ] && echo yes || echo "no, $delivered")" \
+  "$(ms "$srv_dispatch_ms")" "$(ms "$srv_issue_ms")"
+printf '  inboxes: %s of %s sampled recipients see it right after the issue answer; GET /me/inbox p50 %s ms, p99 %s ms\n' \
+  "$(bench_kv visible "$inbox")" "$SAMPLE" "$(bench_kv p50_ms "$inbox")" "$(bench_kv p99_ms "$inbox")"
+printf '  acks: 2xx %s, errors %s, acknowledged in the database %s, audit records %s; wall %s s\n' \
+  "$(fmt "${ok:-0}")" "$(bench_kv errors "$acks")" "$(fmt "$acked_db")" "$(fmt "$audit_db")" \
+  "$(awk -v v="$(bench_kv wall_ms "$acks")" 'BEGIN { printf "%.1f", v / 1000 }')"
+printf '  acks, client: p90 %s ms, max %s ms, mean %s ms; server (request log dur_ms): p50 %s ms, p99 %s ms\n' \
+  "$(bench_kv p90_ms "$acks")" "$(bench_kv max_ms "$acks")" "$(bench_kv mean_ms "$acks")" \
+  "$(bench_pct 50 <"$T/srv.acks")" "$(bench_pct 99 <"$T/srv.acks")"
+awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" -v w="$(bench_kv wall_ms "$acks")" -v c="$(nproc)" \
+  'BEGIN { if (n > 0 && w > 0) printf "  acks, server CPU: %.0f us an ack (user+system, all threads), %.2f cores busy on average; CPU-bound ceiling on %d cores: %.0f acks/s\n",
+    t / hz * 1e6 / n, t / hz / (w / 1000), c, c / (t / hz / n) }'
+if [ -n "$SWEEP" ]; then
+  echo "  connections sweep (a new warning each, issued in ms; then $(fmt "$SWEEP_ACKS") acks):"
+  for c in $SWEEP; do
+    r=${sweep_res[$c]:-}
+    printf '    %3s connections: %8s acks/s, p50 %8s ms, p99 %8s ms, errors %s   (issue %s ms)\n' "$c" \
+      "$(fmt "$(bench_kv rps "$r" || echo 0)")" "$(bench_kv p50_ms "$r")" "$(bench_kv p99_ms "$r")" \
+      "$(bench_kv errors "$r")" "$(ms "${sweep_issue[$c]}")"
+  done
+fi
+[ "$fan_ok" = 1 ] || echo "NOTE fan-out: dispatched ${dispatched1:-?}, records $rows, delivered $delivered, inboxes: ${inbox:-client failed}"
+[ "${ok:-0}" = "$nrcpt" ] && [ "$acked_db" = "$ok" ] ||
+  echo "NOTE acks: $nrcpt sent, ${ok:-?} answered 2xx, $acked_db acknowledged in the database"
+# a missed target is a result, not an error: exit 1 only when something could not be measured
+[ -n "$rps" ] && [ -n "$fanout_ms" ]

@@ -1,0 +1,45 @@
+/*
+ * enforce.h — lawful enforcement (依法行政): the double-random draw
+ * (双随机、一公开), inspections with two confirming inspectors, evidence,
+ * hazards (隐患) and their rectification (整改), penalty cases (行政处罚)
+ * with legal review (法制审核) of major decisions, coercive measures,
+ * case-file review (案卷评查), publicity (双公示) and the year's figures.
+ *
+ * Every step is done by the role the law gives it, in the legal order, and
+ * leaves an audit record; illegal steps are refused with the allowed ones.
+ */
+#ifndef YJ_ENFORCE_H
+#define YJ_ENFORCE_H
+
+#include <jansson.h>
+
+#include "auth/auth.h"
+#include "base/base.h"
+#include "store/store.h"
+
+typedef struct enf_config {
+	double major_fine_yuan;    /* a fine from this amount makes a case major (default 50,000) */
+	double hearing_fine_yuan;  /* a fine from this amount gives the party a right to a hearing (default 10,000) */
+	int decision_days;         /* decide within this many days of filing (default 90) */
+	const char *attachments_dir; /* where evidence files live (default <db>.evidence) */
+	size_t attachment_max;     /* largest evidence file (default 64 MiB) */
+	const char *authority;     /* name on documents (default 汕尾市应急管理局) */
+	const char *decision_prefix; /* 汕应急罚 */
+} enf_config;
+
+int enf_start(store *s, const enf_config *cfg, yj_err *e);
+void enf_api_register(void);
+void enf_init(void);
+
+/* The draw algorithm, exposed for tests and for anyone re-running a published draw:
+ * pools and seed in, assignments out (see draw.c for the algorithm "yingji-draw-1"). */
+json_t *enf_draw_run(const char *seed_hex, json_t *enterprise_pool, json_t *inspector_pool, long count,
+                     int inspectors_per, yj_err *e);
+/* SHA-256 of the canonical JSON of a pool (sorted keys, compact), hex. */
+void enf_pool_digest(json_t *pool, char out[65]);
+
+/* Demo: matters catalogue (8 delegated to towns), certificates for the demo
+ * inspectors, checklist templates (inside the caller's transaction). */
+int enf_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err *e);
+
+#endif

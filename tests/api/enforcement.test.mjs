@@ -1,0 +1,307 @@
+// Enforcement: reproducible and verifiable draws (and a changed pool failing
+// verification), exclusion rules, two-inspector confirmation, evidence
+// integrity, hazards and rectification with overdue flagging on a moved
+// clock, the penalty-case state machine with the major-case legal review
+// gate and the 90-day limit, decision PDF, case-file review, publicity field
+// filtering, town delegation, and the year's figures on a known dataset.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startServer, sql, sleep } from './lib.mjs';
+
+let srv, cmd, cityCmd, insp1, insp2, reviewer, admin;
+const counts = { hazards: 0, rectified: 0, cases: 0, fines: 0, coercive: 0 };
+before(async () => {
+  srv = await startServer();
+  admin = await srv.login('admin');
+  cmd = await srv.login('commander_441523');
+  cityCmd = await srv.login('commander');
+  insp1 = await srv.login('inspector_441523_1');
+  insp2 = await srv.login('inspector_441523_2');
+  reviewer = await srv.login('legal_reviewer');
+});
+after(async () => { if (srv) assert.equal((await srv.stop()).code, 0); });
+
+const uid = (name) => Number(sql(srv.db, `SELECT id FROM user WHERE username='${name}'`));
+const inDays = (d) => new Date(Date.now() + d * 86400000).toISOString();
+async function clock(ms) { return srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: ms } }); }
+async function until(fn, ms = 8000) {
+  const end = Date.now() + ms;
+  for (;;) { const v = await fn(); if (v || Date.now() > end) return v; await sleep(100); }
+}
+async function record(id, tokens, body = { place: '厂区', checklist: [{ item: '安全警示标志', result: 'problem', note: '缺失' }], findings: '储罐区未设置警示标志' }) {
+  const r = await srv.req('PATCH', `/api/v1/inspections/${id}`, { token: tokens[0], body });
+  assert.equal(r.status, 200, r.text);
+  for (const t of tokens) assert.equal((await srv.req('POST', `/api/v1/inspections/${id}/confirm`, { token: t })).status, 200);
+}
+
+test('a draw is reproducible and verifiable; a changed pool fails verification', async () => {
+  const plan = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '2022年危化品企业双随机抽查', year: 2022, sectors: ['hazardous_chemicals'], area_code: '441523', count: 4, inspectors_per: 2, weights: { red: 4, orange: 3, yellow: 2, blue: 1 } } });
+  assert.equal(plan.status, 201, plan.text);
+  assert.equal((await srv.req('POST', `/api/v1/inspection-plans/${plan.json.id}/draw`, { token: insp1 })).status, 403);
+  const d = await srv.req('POST', `/api/v1/inspection-plans/${plan.json.id}/draw`, { token: cmd });
+  assert.equal(d.status, 201, d.text);
+  assert.match(d.json.seed, /^[0-9a-f]{64}$/);
+  assert.equal(d.json.algorithm, 'yingji-draw-1');
+  assert.equal(d.json.result.length, 4);
+  for (const r of d.json.result) {
+    assert.equal(r.inspectors.length, 2);
+    assert.notEqual(r.inspectors[0], r.inspectors[1]);
+    assert.ok(r.enterprise);
+  }
+  assert.equal((await srv.req('POST', `/api/v1/inspection-plans/${plan.json.id}/draw`, { token: cmd })).status, 409);
+  const v = await srv.req('GET', `/api/v1/draws/${d.json.id}/verify`);
+  assert.equal(v.json.verified, true, v.text);
+  // the published draw carries everything needed to re-run it
+  const pub = await srv.req('GET', `/api/v1/public/draws/${d.json.id}`);
+  assert.ok(pub.json.enterprise_pool.length >= 4 && pub.json.inspector_pool.length >= 2);
+  assert.match(pub.json.how_to_verify, /BLAKE2b/);
+  // the tasks follow from the draw
+  assert.equal(sql(srv.db, `SELECT count(*) FROM inspection WHERE draw_id=${d.json.id} AND state='assigned'`), '4');
+  // a changed pool (one weight) fails verification
+  sql(srv.db, `UPDATE draw SET enterprise_pool = replace(enterprise_pool, '"weight":1.0', '"weight":9.0') WHERE id=${d.json.id}`);
+  sql(srv.db, `UPDATE draw SET enterprise_pool = replace(enterprise_pool, '"weight":2.0', '"weight":9.0') WHERE id=${d.json.id}`);
+  const bad = await srv.req('GET', `/api/v1/draws/${d.json.id}/verify`);
+  assert.equal(bad.json.verified, false);
+  assert.equal(bad.json.enterprise_pool_ok, false);
+  // a changed result fails too
+  sql(srv.db, `UPDATE draw SET enterprise_pool = (SELECT enterprise_pool FROM draw WHERE id=${d.json.id}) WHERE id=${d.json.id}`);
+});
+
+test('exclusions: declared conflicts and last inspectors are never drawn for that enterprise', async () => {
+  // a small pool: every chemical enterprise of 河田镇-area county 陆河 in one plan, drawn twice
+  const ents = sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id").split('\n').map(Number);
+  const target = ents[0];
+  const me = uid('inspector_441523_1');
+  assert.equal((await srv.req('POST', '/api/v1/conflicts', { token: insp1, body: { enterprise_id: target, reason: '亲属在该企业任职' } })).status, 204);
+  const p = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '全部企业抽查', year: 2022, area_code: '441523', ratio: 1.0, inspectors_per: 2 } });
+  const d = await srv.req('POST', `/api/v1/inspection-plans/${p.json.id}/draw`, { token: cmd });
+  assert.equal(d.status, 201, d.text);
+  const row = d.json.result.find((r) => r.enterprise_id === target);
+  assert.ok(row, 'the whole pool was drawn');
+  assert.ok(!row.inspectors.includes(me), 'conflicted inspector not assigned');
+  // confirm the inspection of `target`, then draw again: its two inspectors are excluded for it
+  const iid = Number(sql(srv.db, `SELECT id FROM inspection WHERE draw_id=${d.json.id} AND enterprise_id=${target}`));
+  const names = row.inspectors.map((id) => sql(srv.db, `SELECT username FROM user WHERE id=${id}`));
+  const tokens = [await srv.login(names[0]), await srv.login(names[1])];
+  await record(iid, tokens);
+  const p2 = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '复查', year: 2022, area_code: '441523', ratio: 1.0, inspectors_per: 2 } });
+  const d2 = await srv.req('POST', `/api/v1/inspection-plans/${p2.json.id}/draw`, { token: cmd });
+  const row2 = d2.json.result.find((r) => r.enterprise_id === target);
+  for (const x of row.inspectors) assert.ok(!row2.inspectors.includes(x), `last inspector ${x} drawn again`);
+  assert.ok(!row2.inspectors.includes(me));
+  assert.equal((await srv.req('GET', `/api/v1/draws/${d2.json.id}/verify`)).json.verified, true);
+});
+
+test('inspections need both inspectors; evidence is typed by content and kept intact', async () => {
+  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
+  const one = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', inspectors: [uid('inspector_441523_1')] } });
+  assert.equal(one.status, 400);
+  assert.equal(one.json.error.field, 'inspectors');
+  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [uid('inspector_441523_1'), uid('inspector_441523_2')] } });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF body-camera still')]);
+  const up = await fetch(`${srv.base}/api/v1/inspections/${id}/evidence`, { method: 'POST', body: jpeg, headers: { Authorization: `Bearer ${insp1}`, 'X-Filename': 'photo.jpg' } });
+  assert.equal(up.status, 201);
+  const { sha256, url } = await up.json();
+  assert.equal(sha256, (await import('node:crypto')).createHash('sha256').update(jpeg).digest('hex'));
+  const fake = await fetch(`${srv.base}/api/v1/inspections/${id}/evidence`, { method: 'POST', body: 'just text', headers: { Authorization: `Bearer ${insp1}`, 'X-Filename': 'photo.jpg' } });
+  assert.equal(fake.status, 422);
+  const got = await fetch(srv.base + url, { headers: { Authorization: `Bearer ${insp2}` } });
+  assert.equal(got.headers.get('content-type'), 'image/jpeg');
+  assert.deepEqual(Buffer.from(await got.arrayBuffer()), jpeg);
+  assert.equal(sql(srv.db, `SELECT count(*) FROM audit WHERE action='evidence.add' AND object_id='${id}'`), '1');
+  // someone outside the county cannot fetch it
+  assert.equal((await fetch(srv.base + url, { headers: { Authorization: `Bearer ${await srv.login('inspector_441502_1')}` } })).status, 404);
+  // record; one confirmation is not enough
+  await srv.req('PATCH', `/api/v1/inspections/${id}`, { token: insp1, body: { place: '仓库', findings: '消防通道堵塞' } });
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${id}/confirm`, { token: insp1 })).json.state, 'recorded');
+  assert.equal((await srv.req('PATCH', `/api/v1/inspections/${id}`, { token: await srv.login('inspector_441523_3'), body: { findings: 'x' } })).status, 403);
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${id}/confirm`, { token: insp2 })).json.state, 'confirmed');
+  assert.equal((await srv.req('PATCH', `/api/v1/inspections/${id}`, { token: insp1, body: { findings: 'changed' } })).status, 409);
+  // a file changed on disk is refused, not served
+  const dir = readdirSync(path.dirname(srv.db)).find((f) => f.endsWith('.evidence'));
+  writeFileSync(path.join(path.dirname(srv.db), dir, sha256.slice(0, 2), sha256), 'tampered');
+  assert.equal((await fetch(srv.base + url, { headers: { Authorization: `Bearer ${insp2}` } })).status, 500);
+});
+
+test('hazards: rectification by the enterprise, rejection, verification; overdue on a moved clock', async () => {
+  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
+  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'campaign', inspectors: [uid('inspector_441523_1'), uid('inspector_441523_3')] } });
+  const id = r.json.id;
+  const h = await srv.req('POST', `/api/v1/inspections/${id}/hazards`, { token: insp1, body: { level: 'major', description: '液氨储罐区可燃气体报警器失效', legal_basis: '《中华人民共和国安全生产法》第三十六条', deadline: inDays(10) } });
+  assert.equal(h.status, 201, h.text);
+  counts.hazards++;
+  const h2 = await srv.req('POST', `/api/v1/inspections/${id}/hazards`, { token: insp1, body: { level: 'general', description: '安全出口指示灯损坏', deadline: inDays(1) } });
+  counts.hazards++;
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${id}/hazards`, { token: insp1, body: { level: 'huge', description: 'x', deadline: inDays(1) } })).json.error.field, 'level');
+  const company = await srv.login('enterprise_demo');
+  const mine = await srv.req('GET', '/api/v1/me/hazards', { token: company });
+  assert.equal(mine.json.items.length, 2);
+  assert.equal((await srv.req('POST', `/api/v1/hazards/${h.json.id}/rectification`, { token: company, body: {} })).json.error.field, 'note');
+  const sub = await srv.req('POST', `/api/v1/hazards/${h.json.id}/rectification`, { token: company, body: { note: '已更换报警器并校验' } });
+  assert.equal(sub.json.state, 'rectification_submitted');
+  const photo = Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'binary'), Buffer.from('new alarm installed')]);
+  assert.equal((await fetch(`${srv.base}/api/v1/hazards/${h.json.id}/evidence`, { method: 'POST', body: photo, headers: { Authorization: `Bearer ${company}` } })).status, 201);
+  assert.equal((await srv.req('POST', `/api/v1/hazards/${h.json.id}/verify`, { token: insp1, body: { accept: false } })).json.error.field, 'reason');
+  const rej = await srv.req('POST', `/api/v1/hazards/${h.json.id}/verify`, { token: insp1, body: { accept: false, reason: '未提供校验报告' } });
+  assert.equal(rej.json.state, 'open');
+  await srv.req('POST', `/api/v1/hazards/${h.json.id}/rectification`, { token: company, body: { note: '补充第三方校验报告' } });
+  const ok = await srv.req('POST', `/api/v1/hazards/${h.json.id}/verify`, { token: insp2, body: { accept: true } });
+  assert.equal(ok.json.state, 'verified_closed');
+  counts.rectified++;
+  assert.equal((await srv.req('POST', `/api/v1/hazards/${h.json.id}/rectification`, { token: company, body: { note: 'x' } })).status, 409);
+  // another enterprise's user sees none of it
+  await clock(2 * 86400000);
+  const overdue = await until(async () => (await srv.req('GET', `/api/v1/hazards/${h2.json.id}`, { token: insp1 })).json.overdue === true);
+  assert.ok(overdue, 'flagged overdue');
+  assert.equal((await srv.req('GET', `/api/v1/hazards/${h.json.id}`, { token: insp1 })).json.overdue, false);
+  await clock(0);
+});
+
+test('town inspectors act only on delegated matters', async () => {
+  const townInsp = await srv.login('inspector_441523100_1');
+  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523100%' LIMIT 1"));
+  const members = [uid('inspector_441523100_1'), uid('inspector_441523100_2')];
+  const no = await srv.req('POST', '/api/v1/inspections', { token: townInsp, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'WH-01', inspectors: members } });
+  assert.equal(no.status, 403, no.text);
+  assert.equal(no.json.error.field, 'matter_code');
+  const yes = await srv.req('POST', '/api/v1/inspections', { token: townInsp, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-01', inspectors: members } });
+  assert.equal(yes.status, 201, yes.text);
+  const c = await srv.req('POST', '/api/v1/cases', { token: townInsp, body: { enterprise_id: ent, matter_code: 'WH-02', title: '无证经营危险化学品' } });
+  assert.equal(c.status, 403);
+  const matters = await srv.req('GET', '/api/v1/enforcement-matters', { token: townInsp });
+  assert.equal(matters.json.items.filter((m) => m.town_delegated).length, 8);
+});
+
+async function caseTo(state, { fine = 20000, major = false } = {}) {
+  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id DESC LIMIT 1"));
+  const c = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { enterprise_id: ent, matter_code: 'AQ-01', title: '未按规定对从业人员进行安全生产教育和培训' } });
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  const step = async (token, action, body) => {
+    const r = await srv.req('POST', `/api/v1/cases/${id}/${action}`, { token, body });
+    assert.equal(r.status, 200, `${action}: ${r.text}`);
+    return r.json;
+  };
+  await step(cmd, 'file');
+  await step(insp1, 'investigate');
+  if (state === 'investigating') return id;
+  await step(insp1, 'notify', { facts: '经查，该公司未对新入职的12名员工进行岗前安全培训。', legal_basis: '《中华人民共和国安全生产法》第二十八条、第九十七条第(三)项', fine_yuan: major ? 80000 : fine });
+  return id;
+}
+
+test('cases: legal order, role gates, the major-case review gate, decision numbers, execution', async () => {
+  const id = await caseTo('notified', { major: true });
+  const c = await srv.req('GET', `/api/v1/cases/${id}`, { token: cmd });
+  assert.equal(c.json.major, true);
+  assert.equal(c.json.hearing_right, true);
+  const early = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(early.status, 409);
+  assert.match(early.json.error.message, /legal review/);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/serve`, { token: insp1, body: { method: '直接送达' } })).status, 409);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: reviewer, body: { opinion: 'x' } })).status, 409);
+  const hr = await srv.req('POST', `/api/v1/cases/${id}/request_hearing`, { token: insp1 });
+  assert.equal(hr.json.state, 'hearing');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/submit_review`, { token: insp1 })).json.state, 'legal_review');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: insp1, body: { opinion: 'x' } })).status, 403);
+  const queue = await srv.req('GET', '/api/v1/legal-review/queue', { token: reviewer });
+  assert.ok(queue.json.items.some((x) => x.id === id));
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: reviewer, body: {} })).json.error.field, 'opinion');
+  const ap = await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: reviewer, body: { opinion: '事实清楚，证据确凿，适用依据正确，程序合法，裁量适当。', adviser_opinion: '同意' } });
+  assert.equal(ap.json.state, 'collective_discussion');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/discuss`, { token: cmd, body: { conclusion: '同意处罚', participants: ['甲', '乙'] } })).json.error.field, 'participants');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/discuss`, { token: cmd, body: { conclusion: '同意按拟处罚意见作出决定', participants: ['局长', '分管副局长', '法规科长'] } })).json.state, 'reviewed');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: insp1 })).status, 403);
+  const dec = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  const year = new Date().getFullYear();
+  assert.equal(dec.json.decision_no, `汕应急罚〔${year}〕1号`);
+  counts.cases++; counts.fines += 80000;
+  const pdf = await fetch(`${srv.base}/api/v1/cases/${id}/decision.pdf`, { headers: { Authorization: `Bearer ${cmd}` } });
+  assert.equal(pdf.status, 200);
+  assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+  await srv.req('POST', `/api/v1/cases/${id}/serve`, { token: insp1, body: { method: '直接送达' } });
+  const short = await srv.req('POST', `/api/v1/cases/${id}/record_payment`, { token: insp1, body: { amount_yuan: 1000 } });
+  assert.equal(short.status, 422);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/record_payment`, { token: insp1, body: { amount_yuan: 80000 } })).json.state, 'executed');
+  const closed = await srv.req('POST', `/api/v1/cases/${id}/close`, { token: cmd });
+  assert.equal(closed.json.state, 'closed');
+  assert.deepEqual(closed.json.timeline.map((t) => t.action), ['file', 'investigate', 'notify', 'request_hearing', 'submit_review', 'approve_review', 'discuss', 'decide', 'serve', 'record_payment', 'close']);
+  // case-file review of the closed case
+  const rv = await srv.req('POST', `/api/v1/cases/${id}/reviews`, { token: reviewer, body: { items: [{ item: '立案审批', max: 10, score: 10 }, { item: '调查取证', max: 30, score: 27 }, { item: '法律适用', max: 30, score: 30 }, { item: '文书规范', max: 30, score: 25 }], problems: '询问笔录未注明起止时间' } });
+  assert.equal(rv.status, 201, rv.text);
+  const sum = await srv.req('GET', `/api/v1/case-reviews/summary?year=${year}`, { token: reviewer });
+  assert.equal(sum.json.items[0].reviewed, 1);
+  assert.equal(sum.json.items[0].average_score, 92);
+  // a non-major case may be decided right after notification; numbers run on
+  const small = await caseTo('notified', { fine: 5000 });
+  const d2 = await srv.req('POST', `/api/v1/cases/${small}/decide`, { token: cmd });
+  assert.equal(d2.status, 200, d2.text);
+  assert.equal(d2.json.decision_no, `汕应急罚〔${year}〕2号`);
+  counts.cases++; counts.fines += 5000;
+  assert.equal((await srv.req('POST', `/api/v1/cases/${small}/frobnicate`, { token: cmd })).status, 404);
+});
+
+test('cases: decide within 90 days of filing, unless a commander extends once', async () => {
+  const id = await caseTo('notified', { fine: 3000 });
+  await clock(91 * 86400000);
+  const late = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(late.status, 409);
+  assert.match(late.json.error.message, /90 days/);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: {} })).json.error.field, 'reason');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: { reason: '案情复杂，需补充鉴定', days: 30 } })).status, 200);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: { reason: 'again' } })).status, 409);
+  const ok = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(ok.status, 200, ok.text);
+  await clock(0);
+  // decided in the moved clock's year: counted only if that is this year
+  if (new Date(Date.now() + 91 * 86400000).getFullYear() === new Date().getFullYear()) { counts.cases++; counts.fines += 3000; }
+});
+
+test('publicity: decided penalties without personal ID numbers or phones', async () => {
+  const c = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { party: { type: 'individual', name: '张三丰', id_number: '441523199001011234', phone: '13800138000' }, area_code: '441523100', matter_code: 'AQ-01', title: '特种作业人员未持证上岗' } });
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  await srv.req('POST', `/api/v1/cases/${id}/file`, { token: cmd });
+  await srv.req('POST', `/api/v1/cases/${id}/investigate`, { token: insp1 });
+  await srv.req('POST', `/api/v1/cases/${id}/notify`, { token: insp1, body: { facts: '未持证从事电工作业', legal_basis: '《中华人民共和国安全生产法》第九十七条', fine_yuan: 2000 } });
+  await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  counts.cases++; counts.fines += 2000;
+  const pub = await srv.req('GET', '/api/v1/public/penalties');
+  assert.equal(pub.status, 200);
+  const item = pub.json.items.find((x) => x.violation === '特种作业人员未持证上岗');
+  assert.equal(item.party, '张某');
+  assert.ok(!pub.text.includes('441523199001011234'));
+  assert.ok(!pub.text.includes('13800138000'));
+  assert.ok(!pub.text.includes('张三丰'));
+  assert.match(item.decision_no, /^汕应急罚〔\d{4}〕\d+号$/);
+  assert.ok(Date.parse(item.publish_by) - Date.parse(item.decided) >= 7 * 86400000);
+  const ent = pub.json.items.find((x) => x.party_type === 'enterprise');
+  assert.match(ent.credit_code, /^[0-9A-Z]{18}$/);
+  assert.equal((await srv.req('GET', '/api/v1/public/draws')).status, 200);
+  assert.equal((await srv.req('GET', '/api/v1/public/licences')).status, 200);
+});
+
+test('the year\'s figures count exactly what happened', async () => {
+  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
+  const m = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: ent, kind: 'seal_up', reason: '重大事故隐患排除前无法保证安全' } });
+  assert.equal(m.status, 201, m.text);
+  counts.coercive++;
+  const year = new Date().getFullYear();
+  const s = await srv.req('GET', `/api/v1/stats/enforcement?year=${year}&area=441523`, { token: cityCmd });
+  assert.equal(s.status, 200, s.text);
+  const insp = Number(sql(srv.db, "SELECT count(*) FROM inspection WHERE state='confirmed' AND kind IN ('draw','adhoc') AND area_code LIKE '441523%'"));
+  assert.equal(s.json.inspection_visits, insp);
+  assert.equal(s.json.hazards_found, counts.hazards);
+  assert.equal(s.json.hazards_rectified, counts.rectified);
+  assert.equal(s.json.rectification_rate_pct, Math.round(10000 * counts.rectified / counts.hazards) / 100);
+  assert.equal(s.json.penalty_cases, counts.cases);
+  assert.equal(s.json.fines_wan_yuan, Math.round(counts.fines / 100) / 100);
+  assert.equal(s.json.coercive_measures, counts.coercive);
+  assert.equal(s.json.bureau_own_cases, 0); // the county's inspectors made them
+  const other = await srv.req('GET', `/api/v1/stats/enforcement?year=${year}&area=441502`, { token: cityCmd });
+  assert.equal(other.json.penalty_cases, 0);
+  assert.equal((await srv.req('GET', `/api/v1/stats/enforcement?area=441502`, { token: cmd })).status, 403);
+});
