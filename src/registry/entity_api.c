@@ -147,9 +147,30 @@ static int handle_get(http_req *req, http_res *res, yj_err *e)
 	int64_t id;
 	if (parse_id(req, &id, e))
 		return -1;
-	json_t *j = reg_get(store_thread(), ent, req->user, id);
+	store *s = store_thread();
+	json_t *j = reg_get(s, ent, req->user, id);
 	if (!j)
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+	/* people referred to (a risk point's grid worker): name and phone beside the id */
+	for (const reg_field *f = ent->fields; f->name; f++) {
+		json_t *v = json_object_get(j, f->name);
+		if (f->kind != F_REF || strcmp(f->ref, "users") != 0 || !json_is_integer(v))
+			continue;
+		sqlite3_stmt *st = store_stmt(s, "SELECT display_name, phone, area_code FROM user WHERE id = ?", NULL);
+		if (!st)
+			continue;
+		sqlite3_bind_int64(st, 1, json_integer_value(v));
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			char key[64];
+			size_t n = strlen(f->name);
+			snprintf(key, sizeof key, "%.*s", (int)(n > 3 && !strcmp(f->name + n - 3, "_id") ? n - 3 : n), f->name);
+			json_object_set_new(j, key, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)json_integer_value(v),
+			                                      "display_name", (const char *)sqlite3_column_text(st, 0), "phone",
+			                                      (const char *)sqlite3_column_text(st, 1), "area_code",
+			                                      (const char *)sqlite3_column_text(st, 2)));
+		}
+		sqlite3_reset(st);
+	}
 	http_json(res, 200, j);
 	return 0;
 }
