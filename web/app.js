@@ -77,7 +77,22 @@ function showLogin() {
   $('#login-form input[name=username]').focus();
 }
 
+// pages of their own: the grid worker's phone page; a page that sent the user here to sign in
+const STAFF_ROLES = ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk', 'warehouse_keeper'];
+function nextPage(user) {
+  if (user.role === 'grid_worker') {
+    const next = new URLSearchParams(location.search).get('next') || '';
+    return next.startsWith('/gw.html') ? next : '/gw.html';
+  }
+  const next = new URLSearchParams(location.search).get('next');
+  // same-origin pages only (never //host or a scheme)
+  if (next && /^\/[a-z]+\.html(?:[?#][^\s]*)?$/.test(next) && !next.startsWith('/index.html') && !next.startsWith('/gw.html')) return next;
+  return null;
+}
+
 async function showApp(user) {
+  const go = nextPage(user);
+  if (go) { location.replace(go); return; }
   me = user;
   $('#login').hidden = true;
   $('#app').hidden = false;
@@ -95,8 +110,12 @@ async function showApp(user) {
   $('#search').value = '';
   $('#search-results').hidden = true;
   buildLayerList();
+  $('#nav-warnings').hidden = !STAFF_ROLES.includes(user.role);
+  $('#nav-warnings').textContent = ['commander', 'duty_officer'].includes(user.role) ? '预警发布' : '预警';
   await loadThemes();
   await openArea(user.area_code, { drawLand: true });
+  // extensions (the loop overlay, loopmap.js) start from here
+  document.dispatchEvent(new CustomEvent('yj:app', { detail: { user } }));
 }
 
 // ---- map -------------------------------------------------------------------------------------
@@ -132,7 +151,7 @@ function initMap() {
   }
   map.on('moveend', debounce(() => reloadLayers(false), 200));
   // expose for debugging and tests (window.yingji.map)
-  window.yingji = { map, state, groups, loaded, drawn, openDetail, setTheme };
+  window.yingji = { map, state, groups, loaded, drawn, openDetail, setTheme, openArea };
 }
 
 function clusterIcon(def, n) {
@@ -749,6 +768,7 @@ $('#login-form').addEventListener('submit', async (ev) => {
 $('#logout').addEventListener('click', async () => {
   await api('POST', '/api/v1/auth/logout').catch(() => {});
   closeDetail();
+  document.dispatchEvent(new CustomEvent('yj:logout'));
   showLogin();
 });
 

@@ -101,5 +101,31 @@ window.YJ_LABELS = (() => {
 
   const UNITS = { population: '人', capacity: '人', members: '人', area_m2: 'm²', capacity_m3: 'm³' };
 
-  return { LAYERS, THEMES, THEME_EN, COMMON, FIELDS, VALUES, LEVEL_VALUES, ROLES, UNITS };
+  // warnings (预警) and the closed loop (闭环)
+  const WARN = {
+    LEVELS: {
+      blue: { label: '蓝色', grade: 'IV级', color: '#1e88e5', ink: '#fff' },
+      yellow: { label: '黄色', grade: 'III级', color: '#fdd835', ink: '#3e2f00' },
+      orange: { label: '橙色', grade: 'II级', color: '#fb8c00', ink: '#fff' },
+      red: { label: '红色', grade: 'I级', color: '#e53935', ink: '#fff' },
+    },
+    TYPES: {
+      typhoon: '台风', rainstorm: '暴雨', flood: '洪水', geological: '地质灾害', forest_fire: '森林火险',
+      high_temperature: '高温', hazmat: '危险化学品事故', other: '突发事件',
+    },
+    STATES: {
+      draft: '草稿', submitted: '待审批', approved: '已批准', issued: '已发布', cancelled: '已撤销', expired: '已过期',
+    },
+    ACTIONS: {
+      submit: '提交审批', approve: '批准', reject: '退回修改', issue: '发布', update: '更新 (发新版本)', cancel: '撤销 / 解除',
+    },
+    // a recipient's state, as a grid worker reads it
+    RECIPIENT: {
+      queued: '未读', sent: '未读', delivered: '未读', read: '已读', acknowledged: '已确认', failed: '发送失败',
+    },
+    TASK: { open: '进行中', closed: '已完成' },
+    SOURCES: { own: '本级发布', cap: '上级转发 (CAP)', rule: '监测规则', alarm: '监测报警' },
+  };
+
+  return { LAYERS, THEMES, THEME_EN, COMMON, FIELDS, VALUES, LEVEL_VALUES, ROLES, UNITS, WARN };
 })();

@@ -75,7 +75,8 @@ void disp_publish_warning(int64_t warning_id, const char *event, const char *dat
 		set.ids[set.n++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
-	http_sse_publish_users("inbox", event, want_in_set, &set, data);
+	if (set.n) /* no recipients yet (a draft): nobody's inbox to tell */
+		http_sse_publish_users("inbox", event, want_in_set, &set, data);
 	free(set.ids);
 }
 
@@ -130,6 +131,27 @@ static int visible_warning(http_req *req, int64_t id, yj_err *e)
 	"w.expires_ms, w.state, w.evacuation, r.id, r.state, r.version, r.delivered_ms, r.read_ms, r.acked_ms, w.issued_ms " \
 	"FROM recipient r JOIN warning w ON w.id = r.warning_id WHERE r.user_id = ?1 AND r.channel = 'in_app'"
 
+/* names of the area codes in a JSON array, for people to read */
+static json_t *area_names(json_t *codes)
+{
+	json_t *names = json_array();
+	sqlite3_stmt *st = store_stmt(store_thread(), "SELECT name FROM area WHERE code = ?", NULL);
+	size_t i;
+	json_t *c;
+	json_array_foreach(codes, i, c) {
+		const char *n = "";
+		if (st) {
+			store_bind_text(st, 1, json_string_value(c));
+			if (sqlite3_step(st) == SQLITE_ROW)
+				n = (const char *)sqlite3_column_text(st, 0);
+		}
+		json_array_append_new(names, json_string(n));
+		if (st)
+			sqlite3_reset(st);
+	}
+	return names;
+}
+
 static json_t *inbox_item(sqlite3_stmt *st)
 {
 	json_t *w = json_pack("{s:I, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:b, s:o}", "id",
@@ -144,6 +166,7 @@ static json_t *inbox_item(sqlite3_stmt *st)
 	json_t *r = json_pack("{s:I, s:s, s:i, s:o, s:o, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 12), "state",
 	                      (const char *)sqlite3_column_text(st, 13), "version", sqlite3_column_int(st, 14), "delivered",
 	                      time_or_null(st, 15), "read", time_or_null(st, 16), "acknowledged", time_or_null(st, 17));
+	json_object_set_new(w, "area_names", area_names(json_object_get(w, "areas")));
 	return json_pack("{s:o, s:o}", "warning", w, "recipient", r);
 }
 
@@ -604,6 +627,32 @@ static json_t *task_json(sqlite3_stmt *st)
 	return j;
 }
 
+/* the shelters linked to the task's risk point, with what a grid worker needs to choose */
+static void add_shelters(store *s, json_t *task)
+{
+	json_t *rp = json_object_get(task, "risk_point");
+	json_t *list = json_array();
+	if (json_is_object(rp)) {
+		sqlite3_stmt *st = store_stmt(s,
+		                              "SELECT sh.id, sh.name, sh.capacity, sh.lon, sh.lat FROM risk_point r, json_each(r.shelter_ids) j "
+		                              "JOIN shelter sh ON sh.id = j.value WHERE r.id = ?",
+		                              NULL);
+		if (st) {
+			sqlite3_bind_int64(st, 1, json_integer_value(json_object_get(rp, "id")));
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				json_t *sh = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)sqlite3_column_int64(st, 0), "name",
+				                       (const char *)sqlite3_column_text(st, 1), "capacity",
+				                       (json_int_t)sqlite3_column_int64(st, 2));
+				if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+					json_object_set_new(sh, "point", json_pack("[f,f]", sqlite3_column_double(st, 3), sqlite3_column_double(st, 4)));
+				json_array_append_new(list, sh);
+			}
+			sqlite3_reset(st);
+		}
+	}
+	json_object_set_new(task, "shelters", list);
+}
+
 static json_t *task_by_id(store *s, int64_t id)
 {
 	sqlite3_stmt *st = store_stmt(s, TASK_SELECT " WHERE t.id = ?", NULL);
@@ -612,6 +661,8 @@ static json_t *task_by_id(store *s, int64_t id)
 	sqlite3_bind_int64(st, 1, id);
 	json_t *j = sqlite3_step(st) == SQLITE_ROW ? task_json(st) : NULL;
 	sqlite3_reset(st);
+	if (j)
+		add_shelters(s, j);
 	return j;
 }
 
@@ -625,6 +676,9 @@ static int handle_my_tasks(http_req *req, http_res *res, yj_err *e)
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(items, task_json(st));
 	sqlite3_reset(st);
+	size_t i;
+	json_t *t;
+	json_array_foreach(items, i, t) add_shelters(store_thread(), t);
 	http_json(res, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }

@@ -28,6 +28,8 @@ void warn_set_cap_sender(const char *sender)
 		cap_sender = sender;
 }
 
+static json_t *for_user(http_req *req, json_t *w);
+
 static int load_visible(http_req *req, int64_t *id, yj_err *e)
 {
 	long v;
@@ -78,7 +80,7 @@ static int handle_create(http_req *req, http_res *res, yj_err *e)
 	json_decref(body);
 	if (rc)
 		return -1;
-	http_json(res, 201, warn_json(s, id));
+	http_json(res, 201, for_user(req, warn_json(s, id)));
 	return 0;
 }
 
@@ -123,12 +125,33 @@ static int handle_list(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+/* the actions this user may take now: the state allows them and so do role and authorship */
+static json_t *for_user(http_req *req, json_t *w)
+{
+	json_t *acts = json_object_get(w, "allowed_actions"), *mine = json_array();
+	bool commander = req->user->role == ROLE_COMMANDER;
+	bool author = json_integer_value(json_object_get(json_object_get(w, "author"), "id")) == req->user->id;
+	bool draft = !strcmp(json_string_value(json_object_get(w, "state")), "draft");
+	size_t i;
+	json_t *a;
+	json_array_foreach(acts, i, a) {
+		const char *act = json_string_value(a);
+		if ((!strcmp(act, "approve") || !strcmp(act, "reject")) && (!commander || author))
+			continue;
+		if ((!strcmp(act, "update") || (!strcmp(act, "cancel") && !draft)) && !commander)
+			continue;
+		json_array_append(mine, a);
+	}
+	json_object_set_new(w, "allowed_actions", mine);
+	return w;
+}
+
 static int handle_get(http_req *req, http_res *res, yj_err *e)
 {
 	int64_t id;
 	if (load_visible(req, &id, e))
 		return -1;
-	http_json(res, 200, warn_json(store_thread(), id));
+	http_json(res, 200, for_user(req, warn_json(store_thread(), id)));
 	return 0;
 }
 
@@ -182,7 +205,7 @@ static int handle_action(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	double ms = yj_mono_ms() - t0;
 	disp_announce(id);
-	json_t *w = warn_json(s, id);
+	json_t *w = for_user(req, warn_json(s, id));
 	if (!strcmp(action, "issue") || !strcmp(action, "update")) {
 		json_object_set_new(w, "dispatched", json_integer(recipients));
 		yj_log(YJ_LOG_INFO, "warning_dispatch", "warning=%lld action=%s recipients=%ld dur_ms=%.1f", (long long)id,

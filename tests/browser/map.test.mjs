@@ -16,12 +16,17 @@ after(async () => { await browser?.close(); await srv?.stop(); });
 async function openMap(username) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const errors = [];
-  const layerAnswers = []; // {url, status, body}
+  const layerAnswers = []; // {url, status, body}; await layerAnswers.ready() before reading bodies
+  const bodies = [];
+  layerAnswers.ready = () => Promise.all(bodies);
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('response', async (r) => {
+  page.on('response', (r) => {
     if (!r.url().includes('/api/v1/layers/')) return;
-    const body = await r.json().catch(() => null);
-    layerAnswers.push({ url: new URL(r.url()), status: r.status(), body });
+    // recorded at once (in order), the body when it has arrived: a large layer's body can
+    // still be on its way when the page already shows it
+    const a = { url: new URL(r.url()), status: r.status(), body: null };
+    layerAnswers.push(a);
+    bodies.push(r.json().then((b) => { a.body = b; }, () => {}));
   });
   await signIn(page, srv.base, username, PASSWORD);
   await page.waitForSelector('#children li');
@@ -74,6 +79,7 @@ test('commander: forest-fire theme, click a camera, see its stream URL and nearb
   assert.ok(!(await page.isChecked('#layer-enterprises')), 'enterprises are not in the forest-fire theme');
 
   // the page asked for the forest-fire cameras only, and got some
+  await layerAnswers.ready();
   const cams = layerAnswers.filter((a) => a.url.pathname.endsWith('/layers/cameras'));
   assert.ok(cams.length >= 1, 'a cameras layer request');
   const last = cams.at(-1);
@@ -173,6 +179,7 @@ test('county duty officer sees only features of 441523', async () => {
   // everything on: all layers the role may see
   await page.click('#theme-all');
   await settle(page);
+  await layerAnswers.ready();
   const ok = layerAnswers.filter((a) => a.status === 200);
   assert.ok(ok.length >= 6, `layer answers: ${ok.length}`);
   let n = 0;
@@ -212,6 +219,9 @@ test('drilling into a county filters the layers to it', async () => {
   await page.click('#children li[data-code="441521"]');
   await page.waitForFunction(() => document.querySelector('#area-title').textContent.includes('海丰县'));
   await settle(page);
+  // the browser reports responses a little after the page has used them
+  for (let i = 0; i < 50 && !layerAnswers.some((a) => a.url.searchParams.get('area') === '441521'); i++) await page.waitForTimeout(100);
+  await layerAnswers.ready();
   const ok = layerAnswers.filter((a) => a.status === 200);
   assert.ok(ok.length >= 1);
   for (const a of ok) {

@@ -1,0 +1,146 @@
+// Shared helpers of the warning pages (网格员 gw.html, 预警发布 warnings.html)
+// and the loop overlay of the command map: one namespace, window.YJ, so the
+// map's own app.js (which has helpers of the same names) is not disturbed.
+// Plain browser JavaScript, no build step.
+'use strict';
+
+window.YJ = (() => {
+  const LBL = window.YJ_LABELS || {};
+  const W = LBL.WARN || { LEVELS: {}, TYPES: {}, STATES: {}, ACTIONS: {}, RECIPIENT: {}, TASK: {}, SOURCES: {} };
+
+  // fetch JSON with the session cookie; errors carry the server's message,
+  // field and code (e.g. the two-person rule) and the HTTP status (0 = network)
+  async function api(method, url, body, { headers = {}, signal } = {}) {
+    const opts = { method, headers: { ...headers }, credentials: 'same-origin', signal };
+    if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers['Content-Type'] = 'application/json'; }
+    let res;
+    try {
+      res = await fetch(url, opts);
+    } catch (e) {
+      if (e.name === 'AbortError') throw e;
+      const err = new Error('网络不可用 (network error)');
+      err.status = 0;
+      err.network = true;
+      throw err;
+    }
+    const text = res.status === 204 ? '' : await res.text().catch(() => '');
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    if (!res.ok) {
+      const e = data && data.error;
+      const err = new Error((e && e.message) || `${res.status} ${res.statusText}`);
+      err.status = res.status;
+      err.field = e && e.field;
+      err.code = e && e.code;
+      throw err;
+    }
+    return data;
+  }
+
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+  // h('li', {class: 'x', onclick}, 'text', child...) — strings are always text, never HTML
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+      else if (k === 'class') el.className = v;
+      else if (k === 'dataset') Object.assign(el.dataset, v);
+      else if (k === 'style' && typeof v === 'object') {
+        for (const [p, x] of Object.entries(v)) { if (p.startsWith('--')) el.style.setProperty(p, x); else el.style[p] = x; }
+      }
+      else if (k === 'value' || k === 'checked' || k === 'selected' || k === 'disabled') el[k] = v;
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of kids.flat(Infinity)) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+    return el;
+  }
+
+  // el.append(...) that skips null / undefined / false (el.append(null) would write "null")
+  const put = (el, ...kids) => { el.append(...kids.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false)); return el; };
+  const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
+  const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('zh-CN') : n ?? '—');
+  const pct = (x) => (typeof x === 'number' ? `${x >= 99.95 || x === 0 ? x.toFixed(0) : x.toFixed(1)}%` : '—');
+
+  // times come as RFC 3339 with the server's offset; shown as the server wrote them
+  function fmtTime(s, { year = false, seconds = false } = {}) {
+    if (!s) return '—';
+    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?/.exec(s);
+    if (!m) return s;
+    return `${year ? m[1] + '-' : ''}${m[2]}-${m[3]} ${m[4]}:${m[5]}${seconds && m[6] ? ':' + m[6] : ''}`;
+  }
+  const isPast = (s) => !!s && Date.parse(s) <= Date.now();
+
+  // a random UUID (v4) for Idempotency-Key; crypto.randomUUID needs a secure
+  // context, getRandomValues does not (a phone on the bureau's plain-http LAN)
+  function uuid() {
+    if (window.crypto && crypto.randomUUID && window.isSecureContext) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+    return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  }
+
+  const level = (lv) => W.LEVELS[lv] || { label: lv || '?', grade: '', color: '#78909c', ink: '#fff' };
+  const levelBadge = (lv, { grade = true } = {}) => {
+    const L = level(lv);
+    return h('span', { class: `lv lv-${lv}`, style: { background: L.color, color: L.ink }, title: `${L.label}预警 ${L.grade}` },
+      `${L.label}${grade && L.grade ? ' · ' + L.grade : ''}`);
+  };
+  const typeLabel = (t) => W.TYPES[t] || t;
+  const stateLabel = (s) => W.STATES[s] || s;
+
+  // colour of a closure share: red (0%) -> amber -> green (100%)
+  function closureColor(p) {
+    const x = Math.max(0, Math.min(100, Number(p) || 0)) / 100;
+    const hue = Math.round(x * 120); // 0 red .. 120 green
+    return `hsl(${hue}, 72%, ${x > 0.999 ? 36 : 45}%)`;
+  }
+
+  // An EventSource that says when it is live and reconnects after errors
+  // (the browser does too, but not after a 401/5xx answer); handlers: {event: fn(data)}
+  function stream(url, handlers, { onState } = {}) {
+    let es = null, stopped = false, timer = null, delay = 1000;
+    const open = () => {
+      if (stopped) return;
+      es = new EventSource(url, { withCredentials: true });
+      es.addEventListener('hello', () => { delay = 1000; onState && onState('live'); });
+      for (const [ev, fn] of Object.entries(handlers)) {
+        es.addEventListener(ev, (m) => { let d = null; try { d = JSON.parse(m.data); } catch { d = m.data; } fn(d); });
+      }
+      es.onerror = () => {
+        onState && onState('down');
+        if (es.readyState === EventSource.CLOSED) {
+          es.close();
+          clearTimeout(timer);
+          timer = setTimeout(open, delay);
+          delay = Math.min(delay * 2, 30000);
+        }
+      };
+    };
+    open();
+    return {
+      close() { stopped = true; clearTimeout(timer); if (es) es.close(); },
+      get readyState() { return es ? es.readyState : 2; },
+    };
+  }
+
+  // area names (the server's names of codes), cached
+  const areaCache = {};
+  function area(code, geometry = false) {
+    const k = `${code}|${geometry ? 1 : 0}`;
+    if (!areaCache[k]) areaCache[k] = api('GET', `/api/v1/areas/${encodeURIComponent(code)}${geometry ? '?geometry=1' : ''}`).catch((e) => { delete areaCache[k]; throw e; });
+    return areaCache[k];
+  }
+
+  // to the sign-in page (index.html), coming back here afterwards
+  function toLogin() {
+    const next = location.pathname + location.search + location.hash;
+    location.replace(`/?next=${encodeURIComponent(next)}`);
+  }
+
+  return { api, $, $$, h, put, debounce, fmtNum, pct, fmtTime, isPast, uuid, level, levelBadge, typeLabel, stateLabel, closureColor, stream, area, toLogin, W, LBL };
+})();
