@@ -80,11 +80,14 @@ function showLogin() {
 // pages of their own: the grid worker's phone page; a page that sent the user here to sign in
 const STAFF_ROLES = ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk', 'warehouse_keeper'];
 function nextPage(user) {
-  if (user.role === 'grid_worker') {
+  // grid workers and enterprises have pages of their own; inspectors and legal reviewers start at their workbench
+  const HOME = { grid_worker: '/gw.html', enterprise: '/enterprise.html' };
+  if (HOME[user.role]) {
     const next = new URLSearchParams(location.search).get('next') || '';
-    return next.startsWith('/gw.html') ? next : '/gw.html';
+    return next.startsWith(HOME[user.role]) ? next : HOME[user.role];
   }
   const next = new URLSearchParams(location.search).get('next');
+  if (!next && ['inspector', 'legal_reviewer'].includes(user.role)) return '/enforce.html';
   // same-origin pages only (never //host or a scheme)
   if (next && /^\/[a-z]+\.html(?:[?#][^\s]*)?$/.test(next) && !next.startsWith('/index.html') && !next.startsWith('/gw.html')) return next;
   return null;
@@ -111,6 +114,7 @@ async function showApp(user) {
   $('#search-results').hidden = true;
   buildLayerList();
   $('#nav-warnings').hidden = !STAFF_ROLES.includes(user.role);
+  $('#nav-enforce').hidden = !['inspector', 'commander', 'legal_reviewer', 'duty_officer', 'admin'].includes(user.role);
   $('#nav-warnings').textContent = ['commander', 'duty_officer'].includes(user.role) ? '预警发布' : '预警';
   await loadThemes();
   await openArea(user.area_code, { drawLand: true });

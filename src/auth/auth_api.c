@@ -84,7 +84,21 @@ static int handle_logout(http_req *req, http_res *res, yj_err *e)
 
 static int handle_me(http_req *req, http_res *res, yj_err *e)
 {
-	http_json(res, 200, me_json(req->user));
+	json_t *me = me_json(req->user);
+	if (req->user->role == ROLE_ENTERPRISE) {
+		/* an enterprise account says which enterprise it speaks for */
+		sqlite3_stmt *st = store_stmt(store_thread(),
+		                              "SELECT e.id, e.name FROM user u JOIN enterprise e ON e.id = u.enterprise_id WHERE u.id = ?",
+		                              NULL);
+		if (st) {
+			sqlite3_bind_int64(st, 1, req->user->id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				json_object_set_new(me, "enterprise", json_pack("{s:I, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+				                                                "name", (const char *)sqlite3_column_text(st, 1)));
+			sqlite3_reset(st);
+		}
+	}
+	http_json(res, 200, me);
 	return 0;
 }
 

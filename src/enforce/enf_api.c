@@ -380,9 +380,23 @@ typedef struct ev_ctx {
 static int tx_evidence(store *s, http_req *req, void *ctx, yj_err *e)
 {
 	ev_ctx *c = ctx;
-	const char *name = http_header(req, "X-Filename");
-	if (name && strlen(name) > 200)
-		return yj_fail(e, YJ_EINVAL, "X-Filename", "header 'X-Filename': at most 200 bytes");
+	const char *raw = http_header(req, "X-Filename");
+	if (raw && strlen(raw) > 600)
+		return yj_fail(e, YJ_EINVAL, "X-Filename", "header 'X-Filename': at most 600 bytes");
+	/* browsers can only send ASCII header values: names arrive percent-encoded (UTF-8) */
+	char name[620] = "";
+	for (size_t i = 0, o = 0; raw && raw[i] && o + 1 < sizeof name; i++) {
+		int hi, lo;
+		if (raw[i] == '%' && raw[i + 1] && raw[i + 2] && sscanf(raw + i + 1, "%1x%1x", &hi, &lo) == 2) {
+			name[o++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			name[o++] = raw[i];
+		}
+		name[o] = 0;
+	}
+	if (!yj_utf8_valid(name, strlen(name)) || strpbrk(name, "/\\"))
+		return yj_fail(e, YJ_EINVAL, "X-Filename", "header 'X-Filename' must be a file name (UTF-8, percent-encoded)");
 	return enf_evidence_add(s, req->user, c->owner, c->id, name, req->body, req->body_len, c->sha, e);
 }
 
@@ -1015,8 +1029,41 @@ static int handle_stats(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+/* the inspectors one may go out with: certified, inside or above the caller's area */
+static int handle_inspectors(http_req *req, http_res *res, yj_err *e)
+{
+	const char *area = http_query(req, "area");
+	if (area && http_require_area(req, area, "area", e))
+		return -1;
+	sqlite3_stmt *st = store_stmt(store_thread(),
+	                              "SELECT u.id, u.username, u.display_name, u.area_code, c.cert_no, c.expert, c.valid_to_ms "
+	                              "FROM user u JOIN inspector_cert c ON c.user_id = u.id WHERE u.disabled = 0 AND "
+	                              "(substr(u.area_code, 1, length(?1)) = ?1 OR substr(?2, 1, length(u.area_code)) = u.area_code "
+	                              "OR (length(u.area_code) = 6 AND substr(u.area_code, 5, 2) = '00' AND substr(?2, 1, 4) = substr(u.area_code, 1, 4))) "
+	                              "ORDER BY c.expert, u.area_code, u.id LIMIT 1000",
+	                              e);
+	if (!st)
+		return -1;
+	char prefix[16];
+	auth_area_prefix(area ? area : req->user->area_code, prefix);
+	store_bind_text(st, 1, prefix);
+	store_bind_text(st, 2, area ? area : req->user->area_code);
+	json_t *items = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(items, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		                                       "username", (const char *)sqlite3_column_text(st, 1), "display_name",
+		                                       (const char *)sqlite3_column_text(st, 2), "area_code",
+		                                       (const char *)sqlite3_column_text(st, 3), "cert_no",
+		                                       (const char *)sqlite3_column_text(st, 4), "expert", sqlite3_column_int(st, 5),
+		                                       "valid_to", enf_time(st, 6)));
+	sqlite3_reset(st);
+	http_json(res, 200, json_pack("{s:o}", "items", items));
+	return 0;
+}
+
 void enf_api_register(void)
 {
+	http_route("GET", "/api/v1/inspectors", handle_inspectors, ROLES_STAFF, NULL);
 	unsigned staff = ROLES_STAFF;
 	http_route("GET", "/api/v1/enforcement-matters", handle_matters, staff, NULL);
 	http_route("GET", "/api/v1/checklists/{sector}", handle_checklist_get, staff, NULL);

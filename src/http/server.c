@@ -480,8 +480,9 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		flags, 0, NULL, NULL, answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		MHD_OPTION_THREAD_POOL_SIZE, config.threads, MHD_OPTION_CONNECTION_LIMIT, 20000u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-		MHD_OPTION_END);
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	/* no MHD_OPTION_LISTENING_ADDRESS_REUSE: that is SO_REUSEPORT on Linux, which lets a second
+	 * server bind the same port and silently take half the requests */
 	if (!daemon_handle)
 		return yj_fail(e, YJ_EUNAVAILABLE, "listen", "cannot listen on %s (in use?)", cfg->listen);
 	http_sse_start_ticker();
