@@ -175,6 +175,8 @@ static int create_rules(const char *path)
 	url_for(url, sizeof url, "/api/v1/rules");
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	long n = 0, errors = 0;
+	size_t nlat = 0, caplat = 1024;
+	double *lat = bench_xmalloc(caplat * sizeof *lat);
 	double t0 = bench_now_ms();
 	while (fgets(line, sizeof line, f)) {
 		double x0, y0, x1, y1;
@@ -202,7 +204,17 @@ static int create_rules(const char *path)
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
 		b.len = 0;
 		long status = 0;
+		double r0 = bench_now_ms();
 		CURLcode rc = curl_easy_perform(h);
+		if (nlat == caplat) {
+			caplat *= 2;
+			lat = realloc(lat, caplat * sizeof *lat);
+			if (!lat) {
+				fprintf(stderr, "telemetry_http: out of memory\n");
+				exit(1);
+			}
+		}
+		lat[nlat++] = bench_now_ms() - r0;
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 		if (rc != CURLE_OK || status != 201) {
 			if (errors++ == 0)
@@ -213,7 +225,16 @@ static int create_rules(const char *path)
 		}
 	}
 	fclose(f);
-	printf("rules=%ld errors=%ld wall_s=%.2f\n", n, errors, (bench_now_ms() - t0) / 1e3);
+	/* the mean request time of the first and the last tenth: does a rule cost more as rules grow? */
+	size_t tenth = nlat / 10 ? nlat / 10 : 1;
+	double first = 0, last = 0;
+	for (size_t i = 0; i < tenth && i < nlat; i++) {
+		first += lat[i];
+		last += lat[nlat - 1 - i];
+	}
+	printf("rules=%ld errors=%ld wall_s=%.2f first_tenth_ms=%.2f last_tenth_ms=%.2f\n", n, errors,
+	       (bench_now_ms() - t0) / 1e3, first / (double)tenth, last / (double)tenth);
+	free(lat);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(h);
 	free(b.p);

@@ -10,13 +10,16 @@
 #   BENCH_RECIPIENTS=20000 BENCH_SWEEP="" bench/warnings.sh      smaller, for a quick look
 #   BENCH_CONNECTIONS=4 (ack connections of the main run), BENCH_SWEEP="4 8 16" (one more
 #   warning per entry, BENCH_SWEEP_ACKS=20000 acks each over that many connections; "" skips),
-#   BENCH_INBOX_SAMPLE=1000 (recipients whose inbox is read), BENCH_SERVE_ARGS="--threads 8"
-#   (extra serve options), BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder)
+#   BENCH_INBOX_SAMPLE=1000 (recipients whose inbox is read), BENCH_LATE_ACKS=2000 (acks after
+#   the escalation wave; 0 skips), BENCH_SERVE_ARGS="--threads 8" (extra serve options),
+#   BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder: database, logs)
 #
 # Steps: a demo database plus grid workers and sessions (fixture, below),
 # yingji serve, a red warning through its lifecycle (draft as duty_officer,
 # submit, approve as commander, issue), the inbox sample, the acks, the
-# checks against the database, then the connection sweep.
+# checks against the database, then the connection sweep; last, acks that
+# come after the ack limit (10 minutes for red), when every recipient who
+# had not confirmed has been escalated to the duty officers a level up.
 #
 # Everything runs on loopback; every process started here is stopped and
 # every file removed by the exit trap.
@@ -29,6 +32,7 @@ CONNS=${BENCH_CONNECTIONS:-4}
 SWEEP=${BENCH_SWEEP-4 8 16}
 SWEEP_ACKS=${BENCH_SWEEP_ACKS:-20000}
 SAMPLE=${BENCH_INBOX_SAMPLE:-1000}
+LATE_ACKS=${BENCH_LATE_ACKS:-2000}
 SEED=20220906 # the order in which the recipients acknowledge
 AREA=441500   # the whole city
 YINGJI=${BENCH_YINGJI:-build/rel/yingji}
@@ -94,13 +98,17 @@ log "sessions for $nrcpt recipients (bench fixture, no logins)"
 [ "$(wc -l <"$T/tokens")" -eq "$nrcpt" ] || { echo "warnings: expected $nrcpt tokens" >&2; exit 1; }
 
 # ---- yingji ---------------------------------------------------------------------------------
-log "yingji serve ${SERVE_ARGS[*]}"
-"$YINGJI" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" "${SERVE_ARGS[@]}" >"$T/yingji.log" 2>&1 &
-ypid=$!
-bench_on_exit "kill $ypid; wait $ypid"
-bench_wait_file "$T/port" 30 || { echo "warnings: the server did not start: $(tail -n 5 "$T/yingji.log")" >&2; exit 1; }
-port=$(cat "$T/port")
-base=http://127.0.0.1:$port/api/v1
+start_server() { # [VAR=value ...] for its environment; log to $T/yingji.log (appended)
+  log "yingji serve ${SERVE_ARGS[*]} $*"
+  rm -f "$T/port"
+  env "$@" "$YINGJI" serve --db "$DB" --listen 127.0.0.1:0 --port-file "$T/port" "${SERVE_ARGS[@]}" >>"$T/yingji.log" 2>&1 &
+  ypid=$!
+  bench_on_exit "kill $ypid; wait $ypid"
+  bench_wait_file "$T/port" 30 || { echo "warnings: the server did not start: $(tail -n 5 "$T/yingji.log")" >&2; exit 1; }
+  port=$(cat "$T/port")
+  base=http://127.0.0.1:$port/api/v1
+}
+start_server
 
 # api METHOD PATH TOKEN [JSON] -> the answer in $T/answer.json; prints "status seconds"
 api() {
@@ -160,12 +168,18 @@ inbox=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning
 # ---- acknowledgements -------------------------------------------------------------------------
 # server CPU time (user + system, all threads) around the acks: what an ack costs the server,
 # which a busy shared machine changes much less than the wall-clock rate
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ypid/stat"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$ypid/stat" 2>/dev/null || echo 0; }
+alive() { # the server still runs (something else on a shared machine may have stopped it)
+  kill -0 "$ypid" 2>/dev/null && return 0
+  echo "warnings: the server stopped during $1: $(grep -v 'event=request' "$T/yingji.log" | tail -n 3 | tr '\n' ' ')" >&2
+  exit 1
+}
 log "acknowledging: $nrcpt acks over $CONNS connections"
 cpu0=$(cpu_ticks)
 acks=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$w1" --mode ack \
   --connections "$CONNS" --seed $SEED --lat "$T/lat.acks") || true
 cpu1=$(cpu_ticks)
+alive "the acks"
 ok=$(bench_kv ok "$acks")
 acked_db=$(sqlite3 "$DB" "SELECT count(*) FROM recipient WHERE warning_id = $w1 AND channel = 'in_app' AND state = 'acknowledged'")
 audit_db=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'recipient.ack' AND object_type = 'recipient'
@@ -181,7 +195,38 @@ for c in $SWEEP; do
   sweep_issue[$c]=$issue_ms
   sweep_res[$c]=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$warning" --mode ack \
     --connections "$c" --seed $((SEED + c)) --count "$SWEEP_ACKS") || true
+  # the unconfirmed rest would escalate in the late phase and blur it: the commander cancels it
+  expect 200 "$(api POST "/warnings/$warning/cancel" "$cmdr")" "cancel sweep warning $warning"
 done
+
+# ---- acks after the escalation wave ---------------------------------------------------------------
+# Many recipients confirm late. A new warning is issued, then the server is
+# restarted with its clock 11 minutes ahead (YJ_FAKE_NOW, read once at start
+# and running on from there): every recipient is past the red limit, and the
+# scheduler escalates each one (an escalation record, the supervisors told).
+# Once all are escalated, LATE_ACKS recipients confirm, and a sample of
+# inboxes is read (an inbox lists the escalations addressed to its user).
+if [ "$LATE_ACKS" -gt 0 ]; then
+  log "late: a new warning, then the clock 11 minutes on"
+  issue_warning
+  wl=$warning
+  kill "$ypid"; wait "$ypid" || true
+  start_server YJ_FAKE_NOW=$(( $(date +%s%3N) + 11 * 60000 ))
+  t0=$SECONDS
+  while :; do
+    left=$(sqlite3 "$DB" "SELECT count(*) FROM recipient WHERE warning_id = $wl AND escalations = 0")
+    [ "$left" -gt 0 ] && [ $((SECONDS - t0)) -lt 600 ] || break
+    sleep 1
+  done
+  esc_wave_s=$((SECONDS - t0))
+  esc_rows=$(sqlite3 "$DB" "SELECT count(*) FROM escalation WHERE warning_id = $wl")
+  log "late: $esc_rows escalations in ${esc_wave_s}s ($left not escalated); $LATE_ACKS acks"
+  late_inbox=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$wl" --mode inbox \
+    --sample $(( SAMPLE < 100 ? SAMPLE : 100 ))) || true
+  late=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$wl" --mode ack \
+    --connections "$CONNS" --seed $((SEED + 1)) --count "$LATE_ACKS") || true
+  late_resolved=$(sqlite3 "$DB" "SELECT count(*) FROM escalation WHERE warning_id = $wl AND resolved_ms IS NOT NULL")
+fi
 log "done"
 loadavg_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -228,6 +273,13 @@ if [ -n "$SWEEP" ]; then
       "$(fmt "$(bench_kv rps "$r" || echo 0)")" "$(bench_kv p50_ms "$r")" "$(bench_kv p99_ms "$r")" \
       "$(bench_kv errors "$r")" "$(ms "${sweep_issue[$c]}")"
   done
+fi
+if [ "$LATE_ACKS" -gt 0 ]; then
+  printf '  late acks (after %s escalations, %s s to escalate everyone): %s acks/s, p50 %s ms, p99 %s ms, errors %s; escalations resolved %s\n' \
+    "$(fmt "${esc_rows:-0}")" "${esc_wave_s:-?}" "$(fmt "$(bench_kv rps "${late:-}")")" "$(bench_kv p50_ms "${late:-}")" \
+    "$(bench_kv p99_ms "${late:-}")" "$(bench_kv errors "${late:-}")" "$(fmt "${late_resolved:-0}")"
+  printf '  inboxes after the escalation wave: GET /me/inbox p50 %s ms, p99 %s ms (%s sampled)\n' \
+    "$(bench_kv p50_ms "${late_inbox:-}")" "$(bench_kv p99_ms "${late_inbox:-}")" "$(bench_kv n "${late_inbox:-}")"
 fi
 [ "$fan_ok" = 1 ] || echo "NOTE fan-out: dispatched ${dispatched1:-?}, records $rows, delivered $delivered, inboxes: ${inbox:-client failed}"
 [ "${ok:-0}" = "$nrcpt" ] && [ "$acked_db" = "$ok" ] ||

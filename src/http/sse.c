@@ -49,6 +49,18 @@ long http_sse_clients(void)
 	return client_count;
 }
 
+long http_sse_topic_clients(const char *topic)
+{
+	if (!client_count)
+		return 0;
+	long n = 0;
+	pthread_mutex_lock(&clients_lock);
+	for (http_sse *c = clients; c; c = c->next)
+		n += !c->gone && strcmp(c->topic, topic) == 0;
+	pthread_mutex_unlock(&clients_lock);
+	return n;
+}
+
 /* append and wake; caller holds c->lock */
 static void push(http_sse *c, const char *text, size_t len)
 {
@@ -117,16 +129,6 @@ void http_sse_publish_users(const char *topic, const char *event, http_sse_user_
 	}
 	pthread_mutex_unlock(&clients_lock);
 	strbuf_free(&msg);
-}
-
-long http_sse_topic_clients(const char *topic)
-{
-	long n = 0;
-	pthread_mutex_lock(&clients_lock);
-	for (http_sse *c = clients; c; c = c->next)
-		n += strcmp(c->topic, topic) == 0;
-	pthread_mutex_unlock(&clients_lock);
-	return n;
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)

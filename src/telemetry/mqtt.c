@@ -19,7 +19,10 @@
 
 #include "telemetry/tel_int.h"
 
-static struct mosquitto *mosq;
+#define MQTT_CLIENTS 8
+static struct mosquitto *mosqs[MQTT_CLIENTS];
+static int nmosq;
+static char share_topic[300];
 static char sub_topic[256];
 static _Atomic long messages, rejected_lines;
 
@@ -29,7 +32,7 @@ static void on_connect(struct mosquitto *m, void *obj, int rc)
 		yj_log(YJ_LOG_WARN, "mqtt_connect", "rc=%d message=\"%s\"", rc, mosquitto_connack_string(rc));
 		return;
 	}
-	int s = mosquitto_subscribe(m, NULL, sub_topic, 1);
+	int s = mosquitto_subscribe(m, NULL, share_topic, 1);
 	yj_log(s == MOSQ_ERR_SUCCESS ? YJ_LOG_INFO : YJ_LOG_ERROR, "mqtt_subscribe", "topic=%s rc=%d",
 	       sub_topic, s);
 }
@@ -84,24 +87,28 @@ int tel_mqtt_start(const char *url, const char *topic, yj_err *e)
 	}
 	snprintf(sub_topic, sizeof sub_topic, "%s", topic && *topic ? topic : "yingji/telemetry/#");
 	mosquitto_lib_init();
+	/* several sessions share the subscription: each callback blocks until its report is durable,
+	 * so K clients put K messages into every group commit instead of one */
+	snprintf(share_topic, sizeof share_topic, "$share/yingji/%s", sub_topic);
 	char id[64];
 	const char *env_id = getenv("YJ_MQTT_CLIENT_ID");
-	snprintf(id, sizeof id, "%s", env_id && *env_id ? env_id : "yingji-telemetry");
-	mosq = mosquitto_new(id, false, NULL);
-	if (!mosq)
-		return yj_fail(e, YJ_EINTERNAL, "mqtt", "cannot create the MQTT client");
-	mosquitto_connect_callback_set(mosq, on_connect);
-	mosquitto_disconnect_callback_set(mosq, on_disconnect);
-	mosquitto_message_callback_set(mosq, on_message);
-	mosquitto_reconnect_delay_set(mosq, 1, 30, true);
-	/* connect_async: the first connection may fail and is retried by the loop thread */
-	int rc = mosquitto_connect_async(mosq, host, port, 30);
-	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
-		yj_log(YJ_LOG_WARN, "mqtt_connect", "host=%s port=%d rc=%d (will retry)", host, port, rc);
-	if (mosquitto_loop_start(mosq) != MOSQ_ERR_SUCCESS) {
-		mosquitto_destroy(mosq);
-		mosq = NULL;
-		return yj_fail(e, YJ_EINTERNAL, "mqtt", "cannot start the MQTT thread");
+	for (nmosq = 0; nmosq < MQTT_CLIENTS; nmosq++) {
+		snprintf(id, sizeof id, "%s-%d", env_id && *env_id ? env_id : "yingji-telemetry", nmosq);
+		struct mosquitto *mosq = mosquitto_new(id, false, NULL);
+		if (!mosq)
+			return yj_fail(e, YJ_EINTERNAL, "mqtt", "cannot create the MQTT client");
+		mosquitto_connect_callback_set(mosq, on_connect);
+		mosquitto_disconnect_callback_set(mosq, on_disconnect);
+		mosquitto_message_callback_set(mosq, on_message);
+		mosquitto_reconnect_delay_set(mosq, 1, 30, true);
+		int rc = mosquitto_connect_async(mosq, host, port, 30);
+		if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
+			yj_log(YJ_LOG_WARN, "mqtt_connect", "host=%s port=%d rc=%d (will retry)", host, port, rc);
+		if (mosquitto_loop_start(mosq) != MOSQ_ERR_SUCCESS) {
+			mosquitto_destroy(mosq);
+			return yj_fail(e, YJ_EINTERNAL, "mqtt", "cannot start the MQTT thread");
+		}
+		mosqs[nmosq] = mosq;
 	}
 	yj_log(YJ_LOG_INFO, "mqtt", "host=%s port=%d topic=%s client_id=%s", host, port, sub_topic, id);
 	return 0;
@@ -109,12 +116,15 @@ int tel_mqtt_start(const char *url, const char *topic, yj_err *e)
 
 void tel_mqtt_stop(void)
 {
-	if (!mosq)
+	if (!nmosq)
 		return;
-	mosquitto_disconnect(mosq);
-	mosquitto_loop_stop(mosq, false);
-	mosquitto_destroy(mosq);
-	mosq = NULL;
+	for (int i = 0; i < nmosq; i++) {
+		mosquitto_disconnect(mosqs[i]);
+		mosquitto_loop_stop(mosqs[i], false);
+		mosquitto_destroy(mosqs[i]);
+		mosqs[i] = NULL;
+	}
+	nmosq = 0;
 	mosquitto_lib_cleanup();
 	yj_log(YJ_LOG_INFO, "mqtt_stopped", "messages=%ld rejected_lines=%ld", (long)messages,
 	       (long)rejected_lines);

@@ -164,7 +164,7 @@ static void after_commit(const tel_report *r, size_t n)
 		}
 	}
 	pthread_rwlock_unlock(&tel_devices_lock);
-	if (http_sse_clients() == 0)
+	if (http_sse_topic_clients("positions") == 0)
 		return;
 	strbuf b;
 	strbuf_init(&b);
@@ -209,9 +209,26 @@ static void tick(store *s, int64_t *last_tick)
 	}
 }
 
+static pthread_t ckpt_thread;
+static volatile bool ckpt_stop;
+
+/* checkpoints the WAL off the writer's path: the writer never stops to copy pages */
+static void *ckpt_main(void *arg)
+{
+	store *s = store_thread();
+	while (s && !ckpt_stop) {
+		usleep(250000);
+		int nlog = 0, nckpt = 0;
+		sqlite3_wal_checkpoint_v2(store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	}
+	return NULL;
+}
+
 static void *writer_main(void *arg)
 {
 	store *s = store_thread();
+	if (s)
+		sqlite3_wal_autocheckpoint(store_db(s), 0);
 	tel_report *batch = NULL;
 	size_t cap_batch = 0;
 	int64_t last_tick = 0;
@@ -289,6 +306,8 @@ int tel_start(store *s, const tel_config *cfg, yj_err *e)
 	running = true;
 	stopping = false;
 	pthread_mutex_unlock(&qlock);
+	ckpt_stop = false;
+	pthread_create(&ckpt_thread, NULL, ckpt_main, NULL);
 	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
 		running = false;
 		return yj_fail(e, YJ_EINTERNAL, "", "cannot start the telemetry writer");
@@ -308,6 +327,8 @@ void tel_stop(void)
 	pthread_cond_signal(&qcond);
 	pthread_mutex_unlock(&qlock);
 	pthread_join(writer, NULL);
+	ckpt_stop = true;
+	pthread_join(ckpt_thread, NULL);
 	pthread_mutex_lock(&qlock);
 	running = false;
 	pthread_cond_broadcast(&dcond);
@@ -469,6 +490,181 @@ static bool check_report(json_t *o, long line, const char *only_device, const au
 	return true;
 }
 
+/* ---- fast path for NDJSON lines ------------------------------------------------------ */
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	return p;
+}
+
+/* a plain string: printable ASCII, no escapes; p at the opening quote */
+static const char *fast_string(const char *p, const char *end, const char **s, size_t *len)
+{
+	if (p >= end || *p != '"')
+		return NULL;
+	const char *q = ++p;
+	while (q < end && *q != '"') {
+		if ((unsigned char)*q < 0x20 || (unsigned char)*q >= 0x80 || *q == '\\')
+			return NULL;
+		q++;
+	}
+	if (q >= end)
+		return NULL;
+	*s = p;
+	*len = (size_t)(q - p);
+	return q + 1;
+}
+
+/* a JSON number (strict grammar), finite, not an integer jansson would call too big */
+static const char *fast_number(const char *p, const char *end, double *v)
+{
+	const char *q = p;
+	bool real = false;
+	if (q < end && *q == '-')
+		q++;
+	if (q >= end || *q < '0' || *q > '9')
+		return NULL;
+	if (*q == '0')
+		q++;
+	else
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	if (q < end && *q == '.') {
+		real = true;
+		q++;
+		if (q >= end || *q < '0' || *q > '9')
+			return NULL;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		real = true;
+		q++;
+		if (q < end && (*q == '+' || *q == '-'))
+			q++;
+		if (q >= end || *q < '0' || *q > '9')
+			return NULL;
+		while (q < end && *q >= '0' && *q <= '9')
+			q++;
+	}
+	char tmp[64];
+	if ((size_t)(q - p) >= sizeof tmp || (!real && q - p > 15))
+		return NULL;
+	memcpy(tmp, p, (size_t)(q - p));
+	tmp[q - p] = 0;
+	*v = strtod(tmp, NULL);
+	return isfinite(*v) ? q : NULL;
+}
+
+/*
+ * The common line, {"device":"…","ts":"…","lon":…,"lat":…} and the like, read
+ * without building a jansson tree. True with *r filled only for a flat object
+ * of known keys, plain strings and numbers, that passes every check; anything
+ * else (escapes, other keys, duplicates, a bad value) returns false and the
+ * line goes through json_loadb and check_report, which word the rejection.
+ */
+static bool fast_report(const char *p, const char *end, const char *only_device, const auth_user *user,
+                        int64_t now, tel_report *r)
+{
+	enum { K_DEVICE = 1, K_TS = 2, K_LON = 4, K_LAT = 8, K_SPEED = 16, K_HEADING = 32, K_METRIC = 64, K_VALUE = 128 };
+	unsigned seen = 0;
+	const char *dev = NULL, *ts = NULL, *metric = NULL;
+	size_t devlen = 0, tslen = 0, metlen = 0;
+	double lon = 0, lat = 0, speed = NAN, heading = NAN, value = 0;
+	p = skip_ws(p, end);
+	if (p >= end || *p++ != '{')
+		return false;
+	for (;;) {
+		const char *k;
+		size_t kl;
+		p = fast_string(skip_ws(p, end), end, &k, &kl);
+		if (!p)
+			return false;
+		p = skip_ws(p, end);
+		if (p >= end || *p++ != ':')
+			return false;
+		p = skip_ws(p, end);
+		unsigned bit;
+		if (kl == 6 && memcmp(k, "device", 6) == 0)
+			bit = K_DEVICE, p = fast_string(p, end, &dev, &devlen);
+		else if (kl == 2 && memcmp(k, "ts", 2) == 0)
+			bit = K_TS, p = fast_string(p, end, &ts, &tslen);
+		else if (kl == 3 && memcmp(k, "lon", 3) == 0)
+			bit = K_LON, p = fast_number(p, end, &lon);
+		else if (kl == 3 && memcmp(k, "lat", 3) == 0)
+			bit = K_LAT, p = fast_number(p, end, &lat);
+		else if (kl == 9 && memcmp(k, "speed_kmh", 9) == 0)
+			bit = K_SPEED, p = fast_number(p, end, &speed);
+		else if (kl == 7 && memcmp(k, "heading", 7) == 0)
+			bit = K_HEADING, p = fast_number(p, end, &heading);
+		else if (kl == 6 && memcmp(k, "metric", 6) == 0)
+			bit = K_METRIC, p = fast_string(p, end, &metric, &metlen);
+		else if (kl == 5 && memcmp(k, "value", 5) == 0)
+			bit = K_VALUE, p = fast_number(p, end, &value);
+		else
+			return false;
+		if (!p || (seen & bit))
+			return false;
+		seen |= bit;
+		p = skip_ws(p, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '}') {
+			p++;
+			break;
+		}
+		return false;
+	}
+	if (skip_ws(p, end) != end || !(seen & K_DEVICE) || !(seen & K_TS))
+		return false;
+	memset(r, 0, sizeof *r);
+	char id[64], tsb[64];
+	if (devlen == 0 || devlen >= sizeof id || tslen >= sizeof tsb)
+		return false;
+	memcpy(id, dev, devlen);
+	id[devlen] = 0;
+	memcpy(tsb, ts, tslen);
+	tsb[tslen] = 0;
+	if (only_device && strcmp(id, only_device) != 0)
+		return false;
+	r->device = tel_device_find(id);
+	tel_device d;
+	if (r->device < 0 || !tel_device_get(r->device, &d) || d.disabled ||
+	    (user && !auth_area_visible(user, d.area_code)))
+		return false;
+	yj_err e = {0};
+	if (yj_time_parse(tsb, &r->ts_ms, "ts", &e) || r->ts_ms > now + 5 * 60 * 1000 || r->ts_ms < 946684800000LL)
+		return false;
+	if (seen & (K_LON | K_LAT)) {
+		if ((seen & (K_METRIC | K_VALUE)) || (seen & (K_LON | K_LAT)) != (K_LON | K_LAT))
+			return false;
+		if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
+			return false;
+		if ((!isnan(speed) && (speed < 0 || speed > 1000)) || (!isnan(heading) && (heading < 0 || heading > 360)))
+			return false;
+		r->is_position = true;
+		r->lon = lon;
+		r->lat = lat;
+		r->speed_kmh = speed;
+		r->heading = heading;
+		return true;
+	}
+	if ((seen & (K_SPEED | K_HEADING)) || (seen & (K_METRIC | K_VALUE)) != (K_METRIC | K_VALUE) ||
+	    metlen >= sizeof r->metric)
+		return false;
+	memcpy(r->metric, metric, metlen);
+	r->metric[metlen] = 0;
+	if (!metric_ok(r->metric))
+		return false;
+	r->value = value;
+	r->speed_kmh = r->heading = NAN;
+	return true;
+}
+
 void tel_result_free(tel_result *r)
 {
 	free(r->rejected);
@@ -521,7 +717,13 @@ int tel_ingest(const char *body, size_t len, const char *only_device, const auth
 				a++;
 			while (b > a && (body[b - 1] == ' ' || body[b - 1] == '\t' || body[b - 1] == '\r'))
 				b--;
-			if (b > a) {
+			if (b > a && n == cap) {
+				cap *= 2;
+				reports = realloc(reports, cap * sizeof *reports);
+			}
+			if (b > a && fast_report(body + a, body + b, only_device, user, now, &reports[n])) {
+				n++;
+			} else if (b > a) {
 				json_error_t jerr;
 				json_t *o = json_loadb(body + a, b - a, JSON_REJECT_DUPLICATES, &jerr);
 				if (!o) {
