@@ -154,7 +154,8 @@ int cmd_demo(int argc, char **argv)
 	printf("yingji demo: created %s in %.1f s — %d staff users (admin, commander, duty_officer, "
 	       "inspector, legal_reviewer, licensing_clerk, warehouse_keeper, "
 	       "duty_officer_<county>, commander_<county>), 4700 grid workers (gw<village code>_<n>), "
-	       "and the generated demo registry\n",
+	       "certified inspectors (inspector_<county>_1..5, inspector_<town>_1..2), experts (expert_1, expert_2), "
+	       "an enterprise account (enterprise_demo), and the generated demo registry\n",
 	       db, (yj_mono_ms() - t0) / 1000.0, users);
 	if (password == random_pw)
 		printf("demo password: %s\n", password);
