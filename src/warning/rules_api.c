@@ -285,7 +285,7 @@ static int handle_rule_create(http_req *req, http_res *res, yj_err *e)
 		store_rollback(s);
 		goto out;
 	}
-	warn_rules_reload(s, NULL);
+	warn_rules_add(s, id, NULL);
 	http_json(res, 201, rule_json(s, id));
 	rc = 0;
 out:

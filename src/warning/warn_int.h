@@ -44,6 +44,7 @@ int warn_rule_compile(store *s, wrule *r, const char *kind, const char *level, c
                       json_t *spec, yj_err *e);
 void warn_rule_release(wrule *r);
 int warn_rules_reload(store *s, yj_err *e);
+int warn_rules_add(store *s, int64_t id, yj_err *e);
 int warn_rule_forget(store *s, int64_t rule_id, yj_err *e);
 void warn_rules_publish(void);
 
