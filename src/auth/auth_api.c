@@ -20,22 +20,6 @@ static int opt_string(json_t *body, const char *key, const char **out, yj_err *e
 	return 0;
 }
 
-/* Reject members the endpoint does not know, so typos are not silently ignored. */
-static int only_keys(json_t *body, const char *const *keys, yj_err *e)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(body, k, v) {
-		bool known = false;
-		for (int i = 0; keys[i]; i++)
-			if (strcmp(k, keys[i]) == 0)
-				known = true;
-		if (!known)
-			return yj_fail(e, YJ_EINVAL, k, "field '%.60s' is not known here", k);
-	}
-	return 0;
-}
-
 static json_t *me_json(const auth_user *u)
 {
 	return json_pack("{s:I, s:s, s:s, s:s, s:s}", "id", (json_int_t)u->id, "username",
@@ -51,7 +35,7 @@ static int handle_login(http_req *req, http_res *res, yj_err *e)
 	const char *username, *password;
 	static const char *const keys[] = {"username", "password", NULL};
 	int rc = -1;
-	if (only_keys(body, keys, e) || opt_string(body, "username", &username, e) ||
+	if (yj_only_keys(body, keys, e) || opt_string(body, "username", &username, e) ||
 	    opt_string(body, "password", &password, e))
 		goto out;
 	char token[AUTH_TOKEN_LEN + 1];
@@ -111,7 +95,7 @@ static int handle_me_password(http_req *req, http_res *res, yj_err *e)
 	const char *old_pw, *new_pw;
 	store *s = store_thread();
 	int rc = -1;
-	if (only_keys(body, keys, e) || opt_string(body, "old_password", &old_pw, e) ||
+	if (yj_only_keys(body, keys, e) || opt_string(body, "old_password", &old_pw, e) ||
 	    opt_string(body, "new_password", &new_pw, e))
 		goto out;
 	if (!old_pw) {
@@ -222,7 +206,7 @@ static int handle_users_create(http_req *req, http_res *res, yj_err *e)
 	store *s = store_thread();
 	int rc = -1;
 	int64_t id;
-	if (only_keys(body, keys, e) || opt_string(body, "username", &in.username, e) ||
+	if (yj_only_keys(body, keys, e) || opt_string(body, "username", &in.username, e) ||
 	    opt_string(body, "display_name", &in.display_name, e) ||
 	    opt_string(body, "role", &in.role, e) || opt_string(body, "area_code", &in.area_code, e) ||
 	    opt_string(body, "phone", &in.phone, e) || opt_string(body, "password", &in.password, e))
@@ -274,7 +258,7 @@ static int handle_user_patch(http_req *req, http_res *res, yj_err *e)
 	auth_user_patch p = {.disabled = -1};
 	store *s = store_thread();
 	int rc = -1;
-	if (only_keys(body, keys, e) || opt_string(body, "display_name", &p.display_name, e) ||
+	if (yj_only_keys(body, keys, e) || opt_string(body, "display_name", &p.display_name, e) ||
 	    opt_string(body, "role", &p.role, e) || opt_string(body, "area_code", &p.area_code, e) ||
 	    opt_string(body, "phone", &p.phone, e))
 		goto out;
@@ -312,7 +296,7 @@ static int handle_user_password(http_req *req, http_res *res, yj_err *e)
 	auth_user_patch p = {.disabled = -1};
 	store *s = store_thread();
 	int rc = -1;
-	if (only_keys(body, keys, e) || opt_string(body, "password", &p.password, e))
+	if (yj_only_keys(body, keys, e) || opt_string(body, "password", &p.password, e))
 		goto out;
 	if (auth_password_check(p.password, "password", e) || store_begin(s, e))
 		goto out;

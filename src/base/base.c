@@ -549,6 +549,20 @@ int yj_parse_double(const char *s, double lo, double hi, double *out, const char
 	return 0;
 }
 
+int yj_only_keys(json_t *obj, const char *const *keys, yj_err *e)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(obj, k, v) {
+		bool known = false;
+		for (int i = 0; keys[i] && !known; i++)
+			known = strcmp(k, keys[i]) == 0;
+		if (!known)
+			return yj_fail(e, YJ_EINVAL, k, "field '%.60s' is not known here", k);
+	}
+	return 0;
+}
+
 uint64_t yj_rand_next(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);

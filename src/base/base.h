@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 /* ---- errors ------------------------------------------------------------ */
 
 /* Error classes. The HTTP layer maps them to statuses in one table. */
@@ -124,6 +126,10 @@ uint64_t yj_rand_next(uint64_t *state);
 double yj_rand_unit(uint64_t *state);
 /* uniform in [0, n) */
 uint64_t yj_rand_below(uint64_t *state, uint64_t n);
+
+/* Refuse members of a JSON object that are not in keys (NULL-terminated), so a
+ * typo is an error naming the field, not a silently ignored value. */
+int yj_only_keys(json_t *obj, const char *const *keys, yj_err *e);
 
 /* Append s to b as a JSON string literal (quotes, escapes, valid UTF-8 assumed). */
 void yj_json_escape(strbuf *b, const char *s);

@@ -32,16 +32,7 @@ static char evidence_dir[512];
 
 int enf_only_keys(json_t *body, const char *const *keys, yj_err *e)
 {
-	const char *k;
-	json_t *v;
-	json_object_foreach(body, k, v) {
-		bool known = false;
-		for (int i = 0; keys[i]; i++)
-			known |= !strcmp(keys[i], k);
-		if (!known)
-			return yj_fail(e, YJ_EINVAL, k, "field '%.60s' is not known here", k);
-	}
-	return 0;
+	return yj_only_keys(body, keys, e);
 }
 
 json_t *enf_time(sqlite3_stmt *st, int col)

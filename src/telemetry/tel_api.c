@@ -37,20 +37,6 @@ static const char *opt_str(json_t *o, const char *key, yj_err *e, bool *bad)
 	return json_string_value(v);
 }
 
-static int only_keys(json_t *body, const char *const *keys, yj_err *e)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(body, k, v) {
-		bool known = false;
-		for (int i = 0; keys[i]; i++)
-			known |= strcmp(k, keys[i]) == 0;
-		if (!known)
-			return yj_fail(e, YJ_EINVAL, k, "field '%.60s' is not known here", k);
-	}
-	return 0;
-}
-
 static int handle_device_create(http_req *req, http_res *res, yj_err *e)
 {
 	json_t *body = http_json_body(req, e);
@@ -61,7 +47,7 @@ static int handle_device_create(http_req *req, http_res *res, yj_err *e)
 	int rc = -1;
 	store *s = store_thread();
 	const char *id = NULL, *kind = NULL, *area = NULL, *name = NULL, *owner = NULL;
-	if (only_keys(body, keys, e))
+	if (yj_only_keys(body, keys, e))
 		goto out;
 	id = opt_str(body, "id", e, &bad);
 	kind = opt_str(body, "kind", e, &bad);
@@ -166,7 +152,7 @@ static int handle_device_patch(http_req *req, http_res *res, yj_err *e)
 	bool bad = false;
 	int rc = -1, disabled = -1;
 	store *s = store_thread();
-	if (only_keys(body, keys, e))
+	if (yj_only_keys(body, keys, e))
 		goto out;
 	const char *name = opt_str(body, "name", e, &bad), *owner = opt_str(body, "owner", e, &bad);
 	const char *area = opt_str(body, "area", e, &bad);

@@ -30,17 +30,6 @@ static bool one_of(const char *const *set, const char *v)
 	return false;
 }
 
-static int only_keys(json_t *o, const char *where, const char *const *keys, yj_err *e)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v) {
-		if (!one_of(keys, k))
-			return yj_fail(e, YJ_EINVAL, k, "field '%s%.60s' is not known here", where, k);
-	}
-	return 0;
-}
-
 static int check_kinds(json_t *spec, bool required, yj_err *e)
 {
 	json_t *kinds = json_object_get(spec, "device_kinds");
@@ -66,7 +55,7 @@ static int check_spec(store *s, const auth_user *user, const char *kind, json_t 
 		return yj_fail(e, YJ_EINVAL, "spec", "field 'spec' must be an object");
 	if (strcmp(kind, "threshold") == 0) {
 		static const char *const keys[] = {"metric", "window_s", "agg", "op", "value", "clear_value", "device_kinds", NULL};
-		if (only_keys(spec, "spec.", keys, e) || check_kinds(spec, false, e))
+		if (yj_only_keys(spec, keys, e) || check_kinds(spec, false, e))
 			return -1;
 		const char *m = json_string_value(json_object_get(spec, "metric"));
 		if (!m || !*m || strlen(m) > 23)
@@ -101,7 +90,7 @@ static int check_spec(store *s, const auth_user *user, const char *kind, json_t 
 	}
 	if (strcmp(kind, "geofence") == 0) {
 		static const char *const keys[] = {"device_kinds", "polygon", "area", "trigger", "during_warning", "margin_m", NULL};
-		if (only_keys(spec, "spec.", keys, e) || check_kinds(spec, true, e))
+		if (yj_only_keys(spec, keys, e) || check_kinds(spec, true, e))
 			return -1;
 		json_t *poly = json_object_get(spec, "polygon"), *area = json_object_get(spec, "area");
 		if (!!poly == !!area)
@@ -137,7 +126,7 @@ static int check_spec(store *s, const auth_user *user, const char *kind, json_t 
 	}
 	if (strcmp(kind, "offline") == 0) {
 		static const char *const keys[] = {"minutes", "device_kinds", NULL};
-		if (only_keys(spec, "spec.", keys, e) || check_kinds(spec, false, e))
+		if (yj_only_keys(spec, keys, e) || check_kinds(spec, false, e))
 			return -1;
 		json_t *m = json_object_get(spec, "minutes");
 		if (!json_is_integer(m) || json_integer_value(m) < 1 || json_integer_value(m) > 10080)
@@ -226,7 +215,7 @@ static int handle_rule_create(http_req *req, http_res *res, yj_err *e)
 	const char *level = json_string_value(json_object_get(body, "level"));
 	const char *area = json_string_value(json_object_get(body, "area_code"));
 	json_t *spec = json_object_get(body, "spec"), *enabled = json_object_get(body, "enabled");
-	if (only_keys(body, "", keys, e))
+	if (yj_only_keys(body, keys, e))
 		goto out;
 	if (!name || !*name || strlen(name) > 120) {
 		yj_fail(e, YJ_EINVAL, "name", "field 'name' is required (at most 120 bytes)");
@@ -344,7 +333,7 @@ static int handle_rule_patch(http_req *req, http_res *res, yj_err *e)
 	const char *name = json_string_value(json_object_get(body, "name"));
 	const char *level = json_string_value(json_object_get(body, "level"));
 	json_t *enabled = json_object_get(body, "enabled"), *spec = json_object_get(body, "spec");
-	if (only_keys(body, "", keys, e))
+	if (yj_only_keys(body, keys, e))
 		goto out;
 	if (json_object_get(body, "name") && (!name || !*name || strlen(name) > 120)) {
 		yj_fail(e, YJ_EINVAL, "name", "field 'name' must be 1 to 120 bytes");
