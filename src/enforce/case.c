@@ -88,6 +88,15 @@ int enf_case_create(store *s, const auth_user *u, json_t *body, int64_t *id_out,
 	const char *matter = json_string_value(json_object_get(body, "matter_code"));
 	const char *title = json_string_value(json_object_get(body, "title"));
 	json_t *insp = json_object_get(body, "inspection_id");
+	/* experts of guidance visits (专家指导服务) advise; they hold no enforcement power */
+	sqlite3_stmt *ex = store_stmt(s, "SELECT expert FROM inspector_cert WHERE user_id = ?", e);
+	if (!ex)
+		return -1;
+	sqlite3_bind_int64(ex, 1, u->id);
+	bool expert = sqlite3_step(ex) == SQLITE_ROW && sqlite3_column_int(ex, 0);
+	sqlite3_reset(ex);
+	if (expert)
+		return yj_fail(e, YJ_EFORBIDDEN, "", "experts give guidance; they cannot open penalty cases");
 	if (!!ent == !!party)
 		return yj_fail(e, YJ_EINVAL, "enterprise_id", "give exactly one party: enterprise_id, or party {type: individual, name, id_number}");
 	if (!matter)

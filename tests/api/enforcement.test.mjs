@@ -305,3 +305,36 @@ test('the year\'s figures count exactly what happened', async () => {
   assert.equal(other.json.penalty_cases, 0);
   assert.equal((await srv.req('GET', `/api/v1/stats/enforcement?area=441502`, { token: cmd })).status, 403);
 });
+
+test('expert guidance visits: experts only, findings become hazards for the enterprise', async () => {
+  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id LIMIT 1 OFFSET 3"));
+  const notExpert = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [uid('inspector_441523_4')] } });
+  assert.equal(notExpert.status, 400);
+  assert.match(notExpert.json.error.message, /expert/);
+  const r = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [uid('expert_1')] } });
+  assert.equal(r.status, 201, r.text);
+  const expert = await srv.login('expert_1');
+  assert.equal((await srv.req('PATCH', `/api/v1/inspections/${r.json.id}`, { token: expert, body: { findings: '动火作业审批不规范' } })).status, 200);
+  const h = await srv.req('POST', `/api/v1/inspections/${r.json.id}/hazards`, { token: expert, body: { level: 'general', description: '动火作业未落实审批', deadline: inDays(20) } });
+  assert.equal(h.status, 201, h.text);
+  assert.equal(h.json.source, 'expert');
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${r.json.id}/confirm`, { token: expert })).json.state, 'confirmed');
+  // an expert has no enforcement power: no cases
+  assert.equal((await srv.req('POST', '/api/v1/cases', { token: expert, body: { enterprise_id: ent, matter_code: 'AQ-01', title: 'x' } })).status, 403);
+});
+
+test('duty spot checks: enterprises drawn at random; an unanswered call becomes a finding', async () => {
+  const duty = await srv.login('duty_officer_441523');
+  const r = await srv.req('POST', '/api/v1/duty-checks', { token: duty, body: { count: 3, area_code: '441523' } });
+  assert.equal(r.status, 201, r.text);
+  assert.match(r.json.seed, /^[0-9a-f]{64}$/);
+  assert.equal(r.json.items.length, 3);
+  assert.ok(r.json.items.every((i) => i.kind === 'duty_check' && i.area_code.startsWith('441523')));
+  const [answered, missed] = r.json.items;
+  await srv.req('PATCH', `/api/v1/inspections/${answered.id}`, { token: duty, body: { answered: true, findings: '值班人员在岗' } });
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${answered.id}/confirm`, { token: duty })).json.state, 'confirmed');
+  await srv.req('PATCH', `/api/v1/inspections/${missed.id}`, { token: duty, body: { answered: false } });
+  await srv.req('POST', `/api/v1/inspections/${missed.id}/confirm`, { token: duty });
+  assert.equal(sql(srv.db, `SELECT count(*) FROM hazard WHERE inspection_id=${missed.id} AND source='duty_check'`), '1');
+  assert.equal(sql(srv.db, `SELECT count(*) FROM hazard WHERE inspection_id=${answered.id}`), '0');
+});
