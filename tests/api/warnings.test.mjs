@@ -239,6 +239,29 @@ test('webhooks: signed, retried with backoff until a 2xx', async () => {
   }
 });
 
+test('webhooks: an unreachable receiver ends failed, with the reason, after the last attempt', async () => {
+  const u = await srv.req('POST', '/api/v1/member-units', { token: admin, body: { name: '失联网关', area_code: '441500', webhook_url: 'http://127.0.0.1:1/down' } });
+  assert.equal(u.status, 201, u.text);
+  try {
+    const w = await issued({ level: 'yellow' });
+    const rid = sql(srv.db, `SELECT id FROM recipient WHERE warning_id=${w.id} AND unit_id=${u.json.id}`);
+    let t = 0;
+    for (let i = 0; i < 12 && sql(srv.db, `SELECT state FROM recipient WHERE id=${rid}`) !== 'failed'; i++) {
+      t += 11 * 60000;
+      await clock(t);
+      await sleep(700);
+    }
+    assert.equal(sql(srv.db, `SELECT state FROM recipient WHERE id=${rid}`), 'failed');
+    assert.equal(sql(srv.db, `SELECT attempts FROM recipient WHERE id=${rid}`), '8');
+    assert.match(sql(srv.db, `SELECT fail_reason FROM recipient WHERE id=${rid}`), /connect|refused/i);
+    const list = await srv.req('GET', `/api/v1/warnings/${w.id}/recipients?channel=webhook&state=failed`, { token: cityCmd }); // a city-level unit: the city sees it
+    assert.ok(list.json.items.some((x) => x.unit && x.unit.id === u.json.id && x.fail_reason));
+  } finally {
+    await clock(0);
+    await srv.req('PATCH', `/api/v1/member-units/${u.json.id}`, { token: admin, body: { enabled: false } });
+  }
+});
+
 test('escalation: unanswered past the limit goes up to the duty officers, until acknowledged', async () => {
   const w = await issued({ level: 'red', areas: ['441523100'] });
   const name = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id=r.user_id WHERE r.warning_id=${w.id} AND u.role='grid_worker' LIMIT 1`);
