@@ -9,12 +9,13 @@
  * FILE holds "user_id token" a line (bench/warnings_tokens.c makes it).
  *
  * ack: POST /api/v1/me/inbox/{ID}/ack {"version":V} (default 1) once per
- * recipient, each with that recipient's bearer token, in a shuffled order (people confirm in no
- * particular order; the seed makes it repeatable). N threads, each with one
- * libcurl easy handle (one keep-alive connection), take equal slices of the
- * shuffled list and send them one after the other (closed loop: N requests
- * in flight). Each request is timed from send to the last byte of the
- * answer. Prints one line:
+ * recipient, each with that recipient's bearer token, in a shuffled order
+ * (people confirm in no particular order; the seed makes it repeatable;
+ * --count N takes the first N of it). N threads, each with one libcurl easy
+ * handle (one keep-alive connection), take equal slices of the shuffled list
+ * and send them one after the other (closed loop: N requests in flight).
+ * Each request is timed from send to the last byte of the answer. Prints
+ * one line:
  *   n=… p50_ms=… p90_ms=… p99_ms=… max_ms=… mean_ms=… mean_features=0.0 rps=… ok=… acked=… errors=… connections=…
  * ok = 2xx answers, acked = answers whose recipient state is acknowledged.
  *

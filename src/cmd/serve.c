@@ -28,7 +28,7 @@ static void help(void)
 	       "  --db PATH            SQLite database (created and migrated if needed)\n"
 	       "  --listen HOST:PORT   address to listen on (default 127.0.0.1:8080; port 0 = any free)\n"
 	       "  --web DIR            static web UI folder (default: none)\n"
-	       "  --threads N          HTTP worker threads (default 2 x cores, at least 4)\n"
+	       "  --threads N          HTTP worker threads (default 4 x cores, at least 8)\n"
 	       "  --body-limit BYTES   largest request body (default 1048576)\n"
 	       "  --session-ttl SEC    how long a login lasts (default 43200)\n"
 	       "  --port-file FILE     write the bound port to FILE once listening\n"

@@ -192,7 +192,8 @@ static int handle_inbox(http_req *req, http_res *res, yj_err *e)
 	                "SELECT e.id, e.warning_id, e.step, e.from_area, e.to_area, e.created_ms, u.username, u.display_name, "
 	                "r.state, w.headline FROM escalation e JOIN recipient r ON r.id = e.recipient_id "
 	                "JOIN user u ON u.id = r.user_id JOIN warning w ON w.id = e.warning_id "
-	                "WHERE e.resolved_ms IS NULL AND EXISTS (SELECT 1 FROM json_each(e.supervisors) WHERE value = ?1) "
+	                "WHERE e.resolved_ms IS NULL AND e.to_area = ?2 "
+	                "AND EXISTS (SELECT 1 FROM json_each(e.supervisors) WHERE value = ?1) "
 	                "ORDER BY e.id DESC LIMIT 500",
 	                e);
 	if (!st) {
@@ -200,6 +201,7 @@ static int handle_inbox(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	}
 	sqlite3_bind_int64(st, 1, req->user->id);
+	store_bind_text(st, 2, req->user->area_code);
 	json_t *esc = json_array();
 	while (sqlite3_step(st) == SQLITE_ROW)
 		json_array_append_new(esc, json_pack("{s:I, s:I, s:i, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id",

@@ -447,8 +447,10 @@ void disp_parent_area(store *s, const char *code, char out[16])
 static int escalate_due(store *s, int64_t now, yj_err *e)
 {
 	sqlite3_stmt *st = store_stmt(s,
+	                              /* CROSS JOIN keeps the recipient_escalation index in front: a scan of every
+	                               * recipient of every issued warning twice a second held the write lock */
 	                              "SELECT r.id, r.warning_id, r.area_code, r.escalations, w.level FROM recipient r "
-	                              "JOIN warning w ON w.id = r.warning_id WHERE r.next_escalation_ms <= ? "
+	                              "CROSS JOIN warning w ON w.id = r.warning_id WHERE r.next_escalation_ms <= ? "
 	                              "AND r.state NOT IN ('acknowledged', 'failed') AND w.state = 'issued' LIMIT 2000",
 	                              e);
 	if (!st)

@@ -460,7 +460,8 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		config.body_limit = 1 << 20;
 	if (!config.threads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
-		config.threads = n > 2 ? (unsigned)n * 2 : 4;
+		/* handlers wait on commits (acknowledgements, telemetry): more threads, more in each group commit */
+		config.threads = n > 2 ? (unsigned)n * 4 : 8;
 	}
 	free(web_root);
 	web_root = cfg->web_dir ? strdup(cfg->web_dir) : NULL;

@@ -277,6 +277,11 @@ const char *const store_migrations[] = {
 	"  id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES penalty_case(id),"
 	"  reviewer_id INTEGER NOT NULL REFERENCES user(id), items TEXT NOT NULL, score REAL NOT NULL,"
 	"  problems TEXT NOT NULL DEFAULT '', year INTEGER NOT NULL, created_ms INTEGER NOT NULL);",
+
+	/* 6: open escalations by recipient (each acknowledgement resolves its own) and by the
+	 * supervisors' area (each inbox lists those addressed to it) */
+	"CREATE INDEX escalation_open_recipient ON escalation(recipient_id) WHERE resolved_ms IS NULL;"
+	"CREATE INDEX escalation_open_area ON escalation(to_area) WHERE resolved_ms IS NULL;",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);
