@@ -155,7 +155,7 @@ function initMap() {
   }
   map.on('moveend', debounce(() => reloadLayers(false), 200));
   // expose for debugging and tests (window.yingji.map)
-  window.yingji = { map, state, groups, loaded, drawn, openDetail, setTheme, openArea };
+  window.yingji = { map, state, groups, loaded, drawn, openDetail, closeDetail, panelWidth, setTheme, openArea };
 }
 
 function clusterIcon(def, n) {

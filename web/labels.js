@@ -127,5 +127,26 @@ window.YJ_LABELS = (() => {
     SOURCES: { own: '本级发布', cap: '上级转发 (CAP)', rule: '监测规则', alarm: '监测报警' },
   };
 
-  return { LAYERS, THEMES, THEME_EN, COMMON, FIELDS, VALUES, LEVEL_VALUES, ROLES, UNITS, WARN };
+  // live positions (实时位置, positions.js): device kinds, their marker colour;
+  // "moving" kinds are the ones drawn on the positions layer
+  const DEVICE_KINDS = {
+    fishing_vessel: { label: '渔船', color: '#0277bd', moving: true },
+    cargo_vessel: { label: '货船', color: '#283593', moving: true },
+    bus: { label: '公交车', color: '#00897b', moving: true },
+    coach: { label: '客车', color: '#6a1b9a', moving: true },
+    hazmat_vehicle: { label: '危化品车', color: '#d84315', moving: true },
+    heavy_truck: { label: '重型货车', color: '#5d4037', moving: true },
+    ranger: { label: '护林员', color: '#2e7d32', moving: true },
+    other: { label: '其他', color: '#546e7a', moving: true },
+    rain_gauge: { label: '雨量站', color: '#607d8b' },
+    water_level: { label: '水位站', color: '#607d8b' },
+    wind: { label: '风速站', color: '#607d8b' },
+    gas: { label: '气体监测', color: '#607d8b' },
+    tank_level: { label: '储罐液位', color: '#607d8b' },
+    temperature: { label: '温度监测', color: '#607d8b' },
+    pressure: { label: '压力监测', color: '#607d8b' },
+  };
+  const ALARM_STATES = { open: '未处理', acknowledged: '已确认', closed: '已关闭' };
+
+  return { LAYERS, THEMES, THEME_EN, COMMON, FIELDS, VALUES, LEVEL_VALUES, ROLES, UNITS, WARN, DEVICE_KINDS, ALARM_STATES };
 })();
