@@ -292,3 +292,28 @@ test('kill -9 during ingest loses no acknowledged report', async () => {
   assert.equal(layer.json.features.length, 4);
   assert.equal((await s3.stop()).code, 0);
 });
+
+test('geofence during a warning: a vessel out at sea alarms only while a typhoon warning is in effect', async () => {
+  const key = await device('V-T', 'fishing_vessel', '441502');
+  const sea = { type: 'Polygon', coordinates: [[[115.20, 22.40], [115.60, 22.40], [115.60, 22.62], [115.20, 22.62], [115.20, 22.40]]] };
+  const rule = await srv.req('POST', '/api/v1/rules', { token: admin, body: {
+    name: '台风期间渔船未回港', kind: 'geofence', level: 'red', spec: { device_kinds: ['fishing_vessel'], polygon: sea, trigger: 'enter', during_warning: 'typhoon', margin_m: 0 } } });
+  assert.equal(rule.status, 201, rule.text);
+  const id = rule.json.id;
+  let t = Date.now() - 600000;
+  const at = () => ({ device: 'V-T', ts: new Date(t += 1000).toISOString(), lon: 115.40, lat: 22.50 });
+  await send(key, [at()]);
+  assert.equal((await alarms(id)).length, 0, 'no warning, no alarm');
+  const duty = await srv.login('duty_officer_441502');
+  const w = await srv.req('POST', '/api/v1/warnings', { token: duty, body: { type: 'typhoon', level: 'red', headline: '台风红色预警', areas: ['441502'], expires: new Date(Date.now() + 6 * 3600000).toISOString() } });
+  await srv.req('POST', `/api/v1/warnings/${w.json.id}/submit`, { token: duty });
+  await srv.req('POST', `/api/v1/warnings/${w.json.id}/approve`, { token: await srv.login('commander_441502') });
+  assert.equal((await srv.req('POST', `/api/v1/warnings/${w.json.id}/issue`, { token: duty })).status, 200);
+  await send(key, [at()]);
+  const list = await alarms(id);
+  assert.equal(list.length, 1);
+  assert.equal(list[0].state, 'open');
+  await srv.req('POST', `/api/v1/warnings/${w.json.id}/cancel`, { token: await srv.login('commander_441502') });
+  await send(key, [at()]);
+  assert.equal((await alarms(id))[0].state, 'closed', 'the warning ended: so did the episode');
+});
