@@ -38,6 +38,8 @@ static void help(void)
 	       "  --webhook-secret-file FILE  key to sign webhook deliveries (HMAC-SHA256)\n"
 	       "  --ack-limits LIST    minutes to acknowledge before escalation, by level\n"
 	       "                       (default red=10,orange=20,yellow=30,blue=60)\n"
+	       "  --mmap-mb N          MiB of the database each connection reads through mmap\n"
+	       "                       (default 1024; 0 = pread, cheaper under many small writes)\n"
 	       "  --drill              drill mode: member units get log records, no webhooks are sent\n"
 	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n");
 }
@@ -52,6 +54,7 @@ int cmd_serve(int argc, char **argv)
 		{"mqtt", required_argument, NULL, 'm'},       {"mqtt-topic", required_argument, NULL, 'T'},
 		{"webhook-secret-file", required_argument, NULL, 'W'}, {"ack-limits", required_argument, NULL, 'A'},
 		{"drill", no_argument, NULL, 'D'},            {"cap-sender", required_argument, NULL, 'C'},
+		{"mmap-mb", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
 	};
 	const char *db = NULL, *port_file = NULL, *mqtt = NULL, *mqtt_topic = NULL;
@@ -126,6 +129,11 @@ int cmd_serve(int argc, char **argv)
 			else
 				return cmd_usage_error("serve", "--log-level: '%s' is not debug, info, warn or error",
 				                       optarg);
+			break;
+		case 'M':
+			if (yj_parse_long(optarg, 0, 65536, &v, "mmap-mb", &e))
+				return cmd_usage_error("serve", "--mmap-mb: %s", e.message);
+			store_set_mmap_size((int64_t)v << 20);
 			break;
 		case 'h': help(); return 0;
 		default: return cmd_usage_error("serve", "unknown or incomplete option '%s'",

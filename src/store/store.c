@@ -70,6 +70,13 @@ static void store_key_init(void)
 	pthread_key_create(&store_key, store_thread_exit);
 }
 
+static int64_t mmap_size = 1073741824;
+
+void store_set_mmap_size(int64_t bytes)
+{
+	mmap_size = bytes < 0 ? 0 : bytes;
+}
+
 static int configure(sqlite3 *db, yj_err *e)
 {
 	sqlite3_busy_timeout(db, 10000);
@@ -79,11 +86,15 @@ static int configure(sqlite3 *db, yj_err *e)
 	                      "PRAGMA synchronous=FULL;"
 	                      "PRAGMA foreign_keys=ON;"
 	                      "PRAGMA temp_store=MEMORY;"
-	                      "PRAGMA cache_size=-32768;"
-	                      /* reads as memory loads from the shared page cache, not pread calls:
-	                       * the map layers read hundreds of random rows per request */
-	                      "PRAGMA mmap_size=1073741824;",
+	                      "PRAGMA cache_size=-32768;",
 	                      NULL, NULL, &msg);
+	if (rc == SQLITE_OK) {
+		/* reads as memory loads from the shared page cache, not pread calls: the map
+		 * layers read hundreds of random rows per request (a number, not client text) */
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA mmap_size=%lld;", (long long)mmap_size);
+		rc = sqlite3_exec(db, pragma, NULL, NULL, &msg);
+	}
 	if (rc != SQLITE_OK) {
 		yj_fail(e, YJ_EINTERNAL, "", "configure database: %s", msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);

@@ -18,6 +18,14 @@ typedef struct store store;
  * Returns 0, or -1 with *e filled. Call once at start, before threads.
  */
 int store_open(const char *path, yj_err *e);
+/*
+ * Bytes of the database file each connection reads through mmap (default
+ * 1 GiB; 0 reads with pread into the page cache). Set before store_open.
+ * SQLite drops a connection's whole mapping whenever another connection has
+ * committed since its last read, so under a steady stream of small writes
+ * (acknowledgements) 0 costs less; on a read-mostly database mmap is faster.
+ */
+void store_set_mmap_size(int64_t bytes);
 /* Close this process's connections (the calling thread's and the cached ones). */
 void store_close_all(void);
 const char *store_path(void);

@@ -60,6 +60,16 @@ test('nothing acknowledged is lost on kill -9; restart keeps the data', async ()
   assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
 });
 
+test('serve --mmap-mb 0 reads with pread: a write on one connection is seen by the next read', async () => {
+  const srv = await startServer({ args: ['--mmap-mb', '0'] });
+  const admin = await srv.login('admin');
+  const r = await srv.req('POST', '/api/v1/users', { token: admin, body: { username: 'pread_1', role: 'inspector', area_code: '441521', password: 'long-enough-1' } });
+  assert.equal(r.status, 201, r.text);
+  const again = await srv.login('pread_1', 'long-enough-1');
+  assert.ok(again);
+  assert.equal((await srv.stop()).code, 0);
+});
+
 test('CLI: help, unknown options and bad values give one line and exit 2', () => {
   const help = cli(['--help']);
   assert.equal(help.status, 0);
@@ -76,6 +86,9 @@ test('CLI: help, unknown options and bad values give one line and exit 2', () =>
   const badVal = cli(['serve', '--db', '/tmp/x.db', '--threads', 'many']);
   assert.equal(badVal.status, 2);
   assert.match(badVal.stderr, /threads/);
+  const badMmap = cli(['serve', '--db', '/tmp/x.db', '--mmap-mb', '-1']);
+  assert.equal(badMmap.status, 2);
+  assert.match(badMmap.stderr, /mmap-mb/);
   assert.equal(cli(['frobnicate']).status, 2);
   assert.equal(cli(['audit', 'verify']).status, 2);
 });
