@@ -50,6 +50,34 @@ static int in_tx(http_req *req, tx_fn fn, void *ctx, yj_err *e)
 	return 0;
 }
 
+typedef int (*create_fn)(store *, const auth_user *, json_t *, int64_t *, yj_err *);
+
+typedef struct create_ctx {
+	create_fn fn;
+	json_t *body;
+	int64_t id;
+} create_ctx;
+
+static int tx_create(store *s, http_req *req, void *ctx, yj_err *e)
+{
+	create_ctx *c = ctx;
+	return c->fn(s, req->user, c->body, &c->id, e);
+}
+
+/* POST of a new object: the JSON body to fn in one transaction, then 201 with show(new id) */
+static int create_from_body(http_req *req, http_res *res, create_fn fn, json_t *(*show)(store *, int64_t), yj_err *e)
+{
+	create_ctx c = {.fn = fn, .body = http_json_body(req, e)};
+	if (!c.body)
+		return -1;
+	int rc = in_tx(req, tx_create, &c, e);
+	json_decref(c.body);
+	if (rc)
+		return -1;
+	http_json(res, 201, show(store_thread(), c.id));
+	return 0;
+}
+
 static int list_ids(http_req *req, const char *sql, int nbind, const char *const *binds, json_t *(*row)(store *, int64_t),
                     http_res *res, yj_err *e)
 {
@@ -90,24 +118,9 @@ static int list_ids(http_req *req, const char *sql, int nbind, const char *const
 
 /* ---- plans and draws ----------------------------------------------------------------------------- */
 
-static int tx_plan(store *s, http_req *req, void *ctx, yj_err *e)
-{
-	return enf_plan_create(s, req->user, ((json_t **)ctx)[0], (int64_t *)((json_t **)ctx)[1], e);
-}
-
 static int handle_plan_create(http_req *req, http_res *res, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int64_t id = 0;
-	void *ctx[2] = {body, &id};
-	int rc = in_tx(req, tx_plan, ctx, e);
-	json_decref(body);
-	if (rc)
-		return -1;
-	http_json(res, 201, enf_plan_json(store_thread(), id));
-	return 0;
+	return create_from_body(req, res, enf_plan_create, enf_plan_json, e);
 }
 
 static json_t *plan_row(store *s, int64_t id)
@@ -192,10 +205,8 @@ static int handle_draw_verify(http_req *req, http_res *res, yj_err *e)
 
 /* ---- inspections ----------------------------------------------------------------------------------- */
 
-static int tx_inspection(store *s, http_req *req, void *ctx, yj_err *e)
+static int inspection_create(store *s, const auth_user *u, json_t *body, int64_t *id, yj_err *e)
 {
-	json_t *body = ((json_t **)ctx)[0];
-	int64_t *id = (int64_t *)((json_t **)ctx)[1];
 	static const char *const keys[] = {"enterprise_id", "kind", "reason", "matter_code", "inspectors", NULL};
 	if (enf_only_keys(body, keys, e))
 		return -1;
@@ -216,7 +227,7 @@ static int tx_inspection(store *s, http_req *req, void *ctx, yj_err *e)
 		return yj_fail(e, YJ_EINVAL, "inspectors",
 		               need == 2 ? "field 'inspectors' must list at least two inspectors: the law requires two"
 		                         : "field 'inspectors' must list the experts of the visit");
-	if (!strcmp(kind, "adhoc") && enf_check_matter(s, req->user, matter, e))
+	if (!strcmp(kind, "adhoc") && enf_check_matter(s, u, matter, e))
 		return -1;
 	/* everyone listed: an inspector with a valid certificate (experts: the expert flag) */
 	sqlite3_stmt *st = store_stmt(s,
@@ -237,22 +248,12 @@ static int tx_inspection(store *s, http_req *req, void *ctx, yj_err *e)
 			return yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i,
 			               !strcmp(kind, "expert") ? "expert registration" : "enforcement certificate (执法证)");
 	}
-	return enf_inspection_insert(s, req->user, kind, 0, json_integer_value(ent), reason, matter, members, id, e);
+	return enf_inspection_insert(s, u, kind, 0, json_integer_value(ent), reason, matter, members, id, e);
 }
 
 static int handle_inspection_create(http_req *req, http_res *res, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int64_t id = 0;
-	void *ctx[2] = {body, &id};
-	int rc = in_tx(req, tx_inspection, ctx, e);
-	json_decref(body);
-	if (rc)
-		return -1;
-	http_json(res, 201, enf_inspection_json(store_thread(), id));
-	return 0;
+	return create_from_body(req, res, inspection_create, enf_inspection_json, e);
 }
 
 static json_t *inspection_row(store *s, int64_t id)
@@ -309,6 +310,19 @@ static int tx_body(store *s, http_req *req, void *ctx, yj_err *e)
 	return c->fn(s, req->user, c->id, c->body, e);
 }
 
+/* the JSON body to c->fn in one transaction, then 200 with show(c->id) */
+static int apply_body(http_req *req, http_res *res, body_ctx *c, json_t *(*show)(store *, int64_t), yj_err *e)
+{
+	if (!(c->body = http_json_body(req, e)))
+		return -1;
+	int rc = in_tx(req, tx_body, c, e);
+	json_decref(c->body);
+	if (rc)
+		return -1;
+	http_json(res, 200, show(store_thread(), c->id));
+	return 0;
+}
+
 static int handle_inspection_record(http_req *req, http_res *res, yj_err *e)
 {
 	body_ctx c = {.fn = enf_inspection_record};
@@ -316,14 +330,7 @@ static int handle_inspection_record(http_req *req, http_res *res, yj_err *e)
 	if (visible_inspection(req, &c.id, &i, e))
 		return -1;
 	json_decref(i);
-	if (!(c.body = http_json_body(req, e)))
-		return -1;
-	int rc = in_tx(req, tx_body, &c, e);
-	json_decref(c.body);
-	if (rc)
-		return -1;
-	http_json(res, 200, enf_inspection_json(store_thread(), c.id));
-	return 0;
+	return apply_body(req, res, &c, enf_inspection_json, e);
 }
 
 static int tx_confirm(store *s, http_req *req, void *ctx, yj_err *e)
@@ -566,14 +573,7 @@ static int handle_hazard_rectify(http_req *req, http_res *res, yj_err *e)
 	if (visible_hazard(req, &c.id, &h, e))
 		return -1;
 	json_decref(h);
-	if (!(c.body = http_json_body(req, e)))
-		return -1;
-	int rc = in_tx(req, tx_body, &c, e);
-	json_decref(c.body);
-	if (rc)
-		return -1;
-	http_json(res, 200, enf_hazard_json(store_thread(), c.id));
-	return 0;
+	return apply_body(req, res, &c, enf_hazard_json, e);
 }
 
 static int handle_hazard_evidence(http_req *req, http_res *res, yj_err *e)
@@ -601,14 +601,7 @@ static int handle_hazard_verify(http_req *req, http_res *res, yj_err *e)
 	if (visible_hazard(req, &c.id, &h, e))
 		return -1;
 	json_decref(h);
-	if (!(c.body = http_json_body(req, e)))
-		return -1;
-	int rc = in_tx(req, tx_body, &c, e);
-	json_decref(c.body);
-	if (rc)
-		return -1;
-	http_json(res, 200, enf_hazard_json(store_thread(), c.id));
-	return 0;
+	return apply_body(req, res, &c, enf_hazard_json, e);
 }
 
 /* ---- duty checks ------------------------------------------------------------------------------------- */
@@ -634,24 +627,14 @@ static int handle_duty_check(http_req *req, http_res *res, yj_err *e)
 
 /* ---- cases ------------------------------------------------------------------------------------------- */
 
-static int tx_case(store *s, http_req *req, void *ctx, yj_err *e)
+static json_t *case_with_timeline(store *s, int64_t id)
 {
-	return enf_case_create(s, req->user, ((json_t **)ctx)[0], (int64_t *)((json_t **)ctx)[1], e);
+	return enf_case_json(s, id, true);
 }
 
 static int handle_case_create(http_req *req, http_res *res, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int64_t id = 0;
-	void *ctx[2] = {body, &id};
-	int rc = in_tx(req, tx_case, ctx, e);
-	json_decref(body);
-	if (rc)
-		return -1;
-	http_json(res, 201, enf_case_json(store_thread(), id, true));
-	return 0;
+	return create_from_body(req, res, enf_case_create, case_with_timeline, e);
 }
 
 static json_t *case_row(store *s, int64_t id)
@@ -789,24 +772,15 @@ static int handle_review_summary(http_req *req, http_res *res, yj_err *e)
 
 /* ---- coercive measures -------------------------------------------------------------------------------- */
 
-static int tx_coercive(store *s, http_req *req, void *ctx, yj_err *e)
+static json_t *id_only(store *s, int64_t id)
 {
-	return enf_coercive_create(s, req->user, ((json_t **)ctx)[0], (int64_t *)((json_t **)ctx)[1], e);
+	(void)s;
+	return json_pack("{s:I}", "id", (json_int_t)id);
 }
 
 static int handle_coercive_create(http_req *req, http_res *res, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int64_t id = 0;
-	void *ctx[2] = {body, &id};
-	int rc = in_tx(req, tx_coercive, ctx, e);
-	json_decref(body);
-	if (rc)
-		return -1;
-	http_json(res, 201, json_pack("{s:I}", "id", (json_int_t)id));
-	return 0;
+	return create_from_body(req, res, enf_coercive_create, id_only, e);
 }
 
 static int handle_coercive_list(http_req *req, http_res *res, yj_err *e)
