@@ -1039,15 +1039,7 @@ static int handle_units_list(http_req *req, http_res *res, yj_err *e)
 	if (!st)
 		return -1;
 	store_bind_text(st, 1, req->user->area_prefix);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) json_array_append_new(items, unit_json(s, json_integer_value(v)));
-	json_decref(ids);
+	json_t *items = store_rows_json(s, st, unit_json, -1, NULL);
 	http_json(res, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }

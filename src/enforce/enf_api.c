@@ -94,24 +94,8 @@ static int list_ids(http_req *req, const char *sql, int nbind, const char *const
 	sqlite3_bind_int64(st, 3, limit + 1);
 	for (int i = 0; i < nbind; i++)
 		store_bind_text(st, 4 + i, binds[i]);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) {
-		if ((long)i == limit)
-			break;
-		json_t *r = row(s, json_integer_value(v));
-		if (r)
-			json_array_append_new(items, r);
-	}
-	json_t *next = json_array_size(ids) > (size_t)limit
-	                   ? json_sprintf("%lld", (long long)json_integer_value(json_array_get(ids, (size_t)limit - 1)))
-	                   : json_null();
-	json_decref(ids);
+	json_t *next;
+	json_t *items = store_rows_json(s, st, row, limit, &next);
 	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 	return 0;
 }
@@ -553,15 +537,7 @@ static int handle_my_hazards(http_req *req, http_res *res, yj_err *e)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, ent);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) json_array_append_new(items, enf_hazard_json(store_thread(), json_integer_value(v)));
-	json_decref(ids);
+	json_t *items = store_rows_json(store_thread(), st, enf_hazard_json, -1, NULL);
 	http_json(res, 200, json_pack("{s:I, s:o}", "enterprise_id", (json_int_t)ent, "items", items));
 	return 0;
 }

@@ -99,21 +99,18 @@ static int handle_penalties(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+static json_t *draw_row(store *s, int64_t id)
+{
+	return enf_draw_json(s, id, false);
+}
+
 static int handle_draws(http_req *req, http_res *res, yj_err *e)
 {
 	store *s = store_thread();
 	sqlite3_stmt *st = store_stmt(s, "SELECT id FROM draw ORDER BY id DESC LIMIT 200", e);
 	if (!st)
 		return -1;
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) json_array_append_new(items, enf_draw_json(s, json_integer_value(v), false));
-	json_decref(ids);
+	json_t *items = store_rows_json(s, st, draw_row, -1, NULL);
 	http_json(res, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }

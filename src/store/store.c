@@ -280,6 +280,27 @@ int store_fail(store *s, yj_err *e, const char *what)
 	return yj_fail(e, YJ_EINTERNAL, "", "database error during %s", what);
 }
 
+json_t *store_rows_json(store *s, sqlite3_stmt *st, json_t *(*row)(store *, int64_t), long limit, json_t **next)
+{
+	/* all ids first: row() runs statements of its own on the same connection */
+	json_t *ids = json_array();
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
+	sqlite3_reset(st);
+	size_t n = json_array_size(ids), take = limit < 0 || (size_t)limit > n ? n : (size_t)limit;
+	json_t *items = json_array();
+	for (size_t i = 0; i < take; i++) {
+		json_t *r = row(s, json_integer_value(json_array_get(ids, i)));
+		if (r)
+			json_array_append_new(items, r);
+	}
+	if (next)
+		*next = take < n && take > 0 ? json_sprintf("%lld", (long long)json_integer_value(json_array_get(ids, take - 1)))
+		                             : json_null();
+	json_decref(ids);
+	return items;
+}
+
 int store_exec(store *s, const char *sql, yj_err *e)
 {
 	char *msg = NULL;

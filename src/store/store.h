@@ -51,6 +51,13 @@ int store_exec(store *s, const char *sql, yj_err *e);
 
 /* Fill *e from the connection's last error, with words for the log; returns -1. */
 int store_fail(store *s, yj_err *e, const char *what);
+/*
+ * Step a bound statement whose first column is an id to its end (then reset it) and answer
+ * [row(s, id), ...] for the first limit ids (limit < 0: all), leaving out rows that answer NULL.
+ * With next not NULL, *next is the id the following page starts after (a JSON string) when
+ * the statement gave more than limit ids, else JSON null: ask for limit + 1 rows.
+ */
+json_t *store_rows_json(store *s, sqlite3_stmt *st, json_t *(*row)(store *, int64_t), long limit, json_t **next);
 
 /* Bind helpers: text may be NULL (binds NULL). */
 void store_bind_text(sqlite3_stmt *st, int idx, const char *text);

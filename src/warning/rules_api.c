@@ -294,15 +294,7 @@ static int handle_rule_list(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	store_bind_text(st, 1, req->user->area_prefix);
 	store_bind_text(st, 2, kind);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) json_array_append_new(items, rule_json(s, json_integer_value(v)));
-	json_decref(ids);
+	json_t *items = store_rows_json(s, st, rule_json, -1, NULL);
 	http_json(res, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }
@@ -533,22 +525,8 @@ static int handle_alarm_list(http_req *req, http_res *res, yj_err *e)
 	store_bind_text(st, 5, device);
 	sqlite3_bind_int64(st, 6, cursor);
 	sqlite3_bind_int64(st, 7, limit + 1);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) {
-		if ((long)i == limit)
-			break;
-		json_array_append_new(items, warn_alarm_json(s, json_integer_value(v)));
-	}
-	json_t *next = json_array_size(ids) > (size_t)limit
-	                   ? json_sprintf("%lld", (long long)json_integer_value(json_array_get(ids, (size_t)limit - 1)))
-	                   : json_null();
-	json_decref(ids);
+	json_t *next;
+	json_t *items = store_rows_json(s, st, warn_alarm_json, limit, &next);
 	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
 	return 0;
 }
