@@ -182,6 +182,8 @@ test('grid worker (phone): inbox, open, acknowledge, report moved persons offlin
   await page.click('#report-submit');
   await page.waitForSelector('#pending-badge:not([hidden])');
   assert.equal(await page.textContent('#pending-badge'), '待发送 1');
+  // the badge is drawn when the report is queued, the message a moment later when the send fails
+  await page.waitForFunction(() => /网络不可用/.test(document.querySelector('#report-msg').textContent), null, { timeout: 10000 });
   assert.match(await page.textContent('#report-msg'), /网络不可用/);
   await page.waitForSelector('#task-pending');
   const queued = await page.evaluate(() => window.yjGw.outbox.all());
