@@ -327,6 +327,9 @@ static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const cha
 	return c;
 }
 
+/* the largest oversize body read (and dropped) before answering 413 */
+#define DISCARD_MAX (64u << 20)
+
 static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
 {
 	http_res res = {0};
@@ -357,7 +360,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
 		if (cl && strtoull(cl, NULL, 10) > c->body_limit) {
 			c->too_big = true;
-			return too_big(c, conn);
+			/* Answering before the body is read closes the connection on a client that is
+			 * still sending, and the reset can reach it before the 413 does. So a body of
+			 * moderate size is read and dropped first; only a client that waits for
+			 * "100 Continue", or a huge body, gets the answer at once. */
+			const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
+			if (expect || strtoull(cl, NULL, 10) > DISCARD_MAX)
+				return too_big(c, conn);
 		}
 		return MHD_YES;
 	}
