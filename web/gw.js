@@ -120,7 +120,7 @@
       }
     } else if (item.kind === 'ack') {
       const it = inbox.find((x) => x.warning.id === item.warning_id);
-      if (it && data && data.recipient) { it.recipient = data.recipient; it.warning = data.warning; }
+      if (it && data && data.recipient) { it.recipient = data.recipient; Object.assign(it.warning, data.warning); }
     }
     renderInbox();
     renderTasks();
@@ -313,8 +313,9 @@
     $('#ack-btn').disabled = true;
     const r = await post(item);
     if (r.result === 'sent') {
+      // the answer is the recipient record and the warning's id, version and state
       it.recipient = r.data.recipient;
-      it.warning = r.data.warning;
+      Object.assign(it.warning, r.data.warning);
       $('#warn-notice').hidden = true;
     } else if (r.result === 'refused') {
       if (r.err.field === 'version' || r.err.status === 409) {

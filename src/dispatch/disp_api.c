@@ -218,13 +218,12 @@ static int handle_inbox(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+/* opening an inbox item marks it read */
 typedef struct rcpt_job {
 	int64_t recipient, warning;
 	int version;
-	bool ack;
 	const auth_user *user;
 	char state[24];
-	char area[16];
 } rcpt_job;
 
 static int rcpt_job_run(store *s, void *ctx, yj_err *e)
@@ -232,10 +231,8 @@ static int rcpt_job_run(store *s, void *ctx, yj_err *e)
 	rcpt_job *j = ctx;
 	int64_t now = yj_now_ms();
 	sqlite3_stmt *st = store_stmt(s,
-	                              j->ack ? "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1), "
-	                                       "next_escalation_ms = NULL WHERE id = ?2 AND version = ?3 AND state IN ('delivered', 'read')"
-	                                     : "UPDATE recipient SET state = 'read', read_ms = ?1 WHERE id = ?2 AND version = ?3 "
-	                                       "AND state = 'delivered'",
+	                              "UPDATE recipient SET state = 'read', read_ms = ?1 WHERE id = ?2 AND version = ?3 "
+	                              "AND state = 'delivered'",
 	                              e);
 	if (!st)
 		return -1;
@@ -251,20 +248,11 @@ static int rcpt_job_run(store *s, void *ctx, yj_err *e)
 		snprintf(j->state, sizeof j->state, "unchanged");
 		return 0;
 	}
-	snprintf(j->state, sizeof j->state, "%s", j->ack ? "acknowledged" : "read");
-	if (j->ack) {
-		st = store_stmt(s, "UPDATE escalation SET resolved_ms = ? WHERE recipient_id = ? AND resolved_ms IS NULL", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, j->recipient);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
+	snprintf(j->state, sizeof j->state, "read");
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)j->recipient);
 	json_t *state = json_pack("{s:I, s:i, s:s}", "warning_id", (json_int_t)j->warning, "version", j->version, "state", j->state);
-	int rc = audit_append(s, j->user, j->ack ? "recipient.ack" : "recipient.read", "recipient", idbuf, state, e);
+	int rc = audit_append(s, j->user, "recipient.read", "recipient", idbuf, state, e);
 	json_decref(state);
 	return rc;
 }
@@ -307,13 +295,13 @@ static int inbox_one(http_req *req, http_res *res, int64_t warning, yj_err *e)
 
 static int handle_inbox_open(http_req *req, http_res *res, yj_err *e)
 {
-	int64_t warning, rid;
-	int version;
-	char state[24], area[16];
+	int64_t warning, rid = 0;
+	int version = 0;
+	char state[24] = "", area[16] = "";
 	if (parse_id_param(req, "warning", &warning, e) || my_recipient(req, warning, &rid, &version, state, area, e))
 		return -1;
 	if (!strcmp(state, "delivered")) {
-		rcpt_job j = {.recipient = rid, .warning = warning, .version = version, .ack = false, .user = req->user};
+		rcpt_job j = {.recipient = rid, .warning = warning, .version = version, .user = req->user};
 		if (store_group_run(rcpt_job_run, &j, e))
 			return -1;
 		publish_loop(warning, "loop", area);
@@ -321,45 +309,144 @@ static int handle_inbox_open(http_req *req, http_res *res, yj_err *e)
 	return inbox_one(req, res, warning, e);
 }
 
+/*
+ * Acknowledging is the loop's hottest write (a city-wide warning: every grid
+ * worker within minutes), so all of it runs on the group writer, found,
+ * checked, changed and audited in one job, while the connection waits
+ * without a thread; the answer is the recipient record and the warning's
+ * version and state, not the whole warning again.
+ */
+typedef struct ack_job {
+	int64_t warning;
+	int asked; /* the version the client confirms (0: the current one) */
+	const auth_user *user;
+	/* the recipient record after the job */
+	int64_t recipient, delivered_ms, read_ms, acked_ms;
+	int version, wversion;
+	char state[24], wstate[24], area[16];
+	bool changed;
+} ack_job;
+
+static int ack_job_run(store *s, void *ctx, yj_err *e)
+{
+	ack_job *j = ctx;
+	sqlite3_stmt *st = store_stmt(s,
+	                              "SELECT r.id, r.version, r.state, r.area_code, r.delivered_ms, r.read_ms, r.acked_ms, "
+	                              "w.state, w.version FROM recipient r JOIN warning w ON w.id = r.warning_id "
+	                              "WHERE r.warning_id = ?1 AND r.user_id = ?2 AND r.channel = 'in_app'",
+	                              e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, j->warning);
+	sqlite3_bind_int64(st, 2, j->user->id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		j->recipient = sqlite3_column_int64(st, 0);
+		j->version = sqlite3_column_int(st, 1);
+		snprintf(j->state, sizeof j->state, "%s", (const char *)sqlite3_column_text(st, 2));
+		snprintf(j->area, sizeof j->area, "%s", (const char *)sqlite3_column_text(st, 3));
+		j->delivered_ms = sqlite3_column_int64(st, 4);
+		j->read_ms = sqlite3_column_int64(st, 5);
+		j->acked_ms = sqlite3_column_int64(st, 6);
+		snprintf(j->wstate, sizeof j->wstate, "%s", (const char *)sqlite3_column_text(st, 7));
+		j->wversion = sqlite3_column_int(st, 8);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? yj_fail(e, YJ_ENOTFOUND, "warning", "warning %lld is not in your inbox", (long long)j->warning)
+		                         : store_fail(s, e, "find the recipient");
+	if (j->asked && j->asked != j->version)
+		return yj_fail(e, YJ_ECONFLICT, "version", "version %d was replaced by version %d: read it, then acknowledge",
+		               j->asked, j->version);
+	/* acknowledging twice is fine: a phone that lost the answer retries */
+	if (!strcmp(j->state, "acknowledged"))
+		return 0;
+	if (strcmp(j->wstate, "issued") != 0)
+		return yj_fail(e, YJ_ECONFLICT, "warning", "warning %lld is %s: nothing to acknowledge", (long long)j->warning,
+		               j->wstate);
+	int64_t now = yj_now_ms();
+	st = store_stmt(s,
+	                "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1), "
+	                "next_escalation_ms = NULL WHERE id = ?2 AND state IN ('delivered', 'read')",
+	                e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, j->recipient);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "acknowledge");
+	if (sqlite3_changes(store_db(s)) == 0)
+		return yj_fail(e, YJ_ECONFLICT, "state", "a %s recipient cannot acknowledge", j->state);
+	j->changed = true;
+	j->acked_ms = now;
+	if (!j->read_ms)
+		j->read_ms = now;
+	snprintf(j->state, sizeof j->state, "acknowledged");
+	st = store_stmt(s, "UPDATE escalation SET resolved_ms = ? WHERE recipient_id = ? AND resolved_ms IS NULL", e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, j->recipient);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "resolve escalations");
+	char idbuf[24];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)j->recipient);
+	json_t *state = json_pack("{s:I, s:i, s:s}", "warning_id", (json_int_t)j->warning, "version", j->version, "state",
+	                          j->state);
+	rc = audit_append(s, j->user, "recipient.ack", "recipient", idbuf, state, e);
+	json_decref(state);
+	return rc;
+}
+
+static json_t *ms_or_null(int64_t ms)
+{
+	if (!ms)
+		return json_null();
+	char t[40];
+	yj_time_format(ms, t);
+	return json_string(t);
+}
+
+static int ack_answer(http_req *req, http_res *res, void *ctx, int rc, yj_err *e)
+{
+	ack_job *j = ctx;
+	if (rc)
+		return -1;
+	if (j->changed)
+		publish_loop(j->warning, "loop", j->area);
+	http_json(res, 200,
+	          json_pack("{s:{s:I, s:i, s:s}, s:{s:I, s:s, s:i, s:o, s:o, s:o}}", "warning", "id", (json_int_t)j->warning,
+	                    "version", j->wversion, "state", j->wstate, "recipient", "id", (json_int_t)j->recipient, "state",
+	                    j->state, "version", j->version, "delivered", ms_or_null(j->delivered_ms), "read",
+	                    ms_or_null(j->read_ms), "acknowledged", ms_or_null(j->acked_ms)));
+	return 0;
+}
+
 static int handle_inbox_ack(http_req *req, http_res *res, yj_err *e)
 {
-	int64_t warning, rid;
-	int version;
-	char state[24], area[16];
-	if (parse_id_param(req, "warning", &warning, e) || my_recipient(req, warning, &rid, &version, state, area, e))
+	int64_t warning;
+	if (parse_id_param(req, "warning", &warning, e))
 		return -1;
+	ack_job *j = arena_alloc(req->a, sizeof *j);
+	memset(j, 0, sizeof *j);
+	j->warning = warning;
+	j->user = req->user;
 	if (req->body_len) {
 		json_t *body = http_json_body(req, e);
 		if (!body)
 			return -1;
 		json_t *v = json_object_get(body, "version");
-		bool bad = v && !json_is_integer(v);
-		int asked = json_is_integer(v) ? (int)json_integer_value(v) : version;
+		bool bad = v && (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 1000000);
+		j->asked = bad || !v ? 0 : (int)json_integer_value(v);
 		json_decref(body);
 		if (bad)
-			return yj_fail(e, YJ_EINVAL, "version", "field 'version' must be a whole number");
-		if (asked != version)
-			return yj_fail(e, YJ_ECONFLICT, "version", "version %d was replaced by version %d: read it, then acknowledge",
-			               asked, version);
+			return yj_fail(e, YJ_EINVAL, "version", "field 'version' must be a whole number from 1");
 	}
-	if (strcmp(state, "acknowledged") != 0) {
-		sqlite3_stmt *st = store_stmt(store_thread(), "SELECT state FROM warning WHERE id = ?", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, warning);
-		char wstate[24] = "";
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(wstate, sizeof wstate, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		if (strcmp(wstate, "issued") != 0)
-			return yj_fail(e, YJ_ECONFLICT, "warning", "warning %lld is %s: nothing to acknowledge", (long long)warning, wstate);
-		rcpt_job j = {.recipient = rid, .warning = warning, .version = version, .ack = true, .user = req->user};
-		if (store_group_run(rcpt_job_run, &j, e))
-			return -1;
-		publish_loop(warning, "loop", area);
-	}
-	/* acknowledging twice is fine: a phone that lost the answer retries */
-	return inbox_one(req, res, warning, e);
+	return http_defer_group(req, res, ack_job_run, j, ack_answer);
 }
 
 static int handle_inbox_stream(http_req *req, http_res *res, yj_err *e)

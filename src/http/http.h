@@ -50,9 +50,22 @@ typedef struct http_res {
 	int nheaders;
 	const char *header_name[HTTP_MAX_HEADERS];
 	const char *header_value[HTTP_MAX_HEADERS];
+	struct http_deferred *deferred; /* http_defer_group: answer after the commit */
 } http_res;
 
 typedef int (*http_handler)(http_req *req, http_res *res, yj_err *e);
+
+/*
+ * Answer after a group commit without holding an HTTP thread: the handler
+ * calls http_defer_group(req, res, job, ctx, after) as its last step and
+ * returns what it returns. The connection is parked, job runs on the group
+ * writer (store_group_submit) together with other clients' jobs, and once
+ * it is committed after(req, res, ctx, rc, e) runs on an HTTP thread with
+ * the job's rc and *e to fill the answer like a handler (return -1 with *e
+ * for an error answer). ctx must live as long as the request (req->a).
+ */
+typedef int (*http_after_fn)(http_req *req, http_res *res, void *ctx, int rc, yj_err *e);
+int http_defer_group(http_req *req, http_res *res, store_job_fn job, void *ctx, http_after_fn after);
 
 /* Who may call a route: 0 = anyone (no login), else a mask of ROLE_BIT()s. */
 #define HTTP_PUBLIC 0u

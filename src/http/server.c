@@ -19,6 +19,12 @@
 #include "http/http_int.h"
 #include "store/store.h"
 
+struct http_deferred {
+	store_job_fn job;
+	void *ctx;
+	http_after_fn after;
+};
+
 typedef struct conn_ctx {
 	http_req req;
 	strbuf body;
@@ -33,9 +39,16 @@ typedef struct conn_ctx {
 	size_t body_limit;
 	auth_user user;
 	char client_ip[INET6_ADDRSTRLEN];
+	/* http_defer_group: the parked answer, and the job's result once committed */
+	bool deferred;
+	struct http_deferred defer;
+	http_res res;
+	int job_rc;
+	yj_err job_err;
 } conn_ctx;
 
 static struct MHD_Daemon *daemon_handle;
+static _Atomic long deferred_pending; /* jobs submitted and not yet committed */
 static http_config config;
 static char *web_root;
 
@@ -108,6 +121,16 @@ void http_add_header(http_req *req, http_res *res, const char *name, const char 
 	res->header_value[res->nheaders++] = arena_strdup(req->a, value);
 }
 
+int http_defer_group(http_req *req, http_res *res, store_job_fn job, void *ctx, http_after_fn after)
+{
+	struct http_deferred *d = arena_alloc(req->a, sizeof *d);
+	d->job = job;
+	d->ctx = ctx;
+	d->after = after;
+	res->deferred = d;
+	return 0;
+}
+
 int http_require_area(const http_req *req, const char *area_code, const char *field, yj_err *e)
 {
 	return auth_require_area(req->user, area_code, field, e);
@@ -154,6 +177,45 @@ static const char *find_token(conn_ctx *c)
 static bool is_api_path(const char *p)
 {
 	return strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0;
+}
+
+/* after a handler (or a deferred answer's after-function) returned rc */
+static void handled(http_req *req, http_res *res, int rc, yj_err *e)
+{
+	if (rc != 0) {
+		/* a handler that failed mid-transaction must not leave it open */
+		store *s = store_thread();
+		if (s)
+			store_rollback(s);
+		res->deferred = NULL;
+		if (e->code == YJ_OK)
+			yj_fail(e, YJ_EINTERNAL, "", "internal error");
+		if (e->code == YJ_ETHROTTLED && e->retry_after > 0) {
+			char ra[16];
+			snprintf(ra, sizeof ra, "%d", e->retry_after);
+			http_add_header(req, res, "Retry-After", ra);
+		}
+		error_json(res, e);
+	} else if (!res->status && !res->deferred) {
+		res->status = 200;
+	}
+}
+
+/* a deferred answer's job, on the group writer */
+static int deferred_job(store *s, void *ctx, yj_err *e)
+{
+	conn_ctx *c = ctx;
+	return c->defer.job(s, c->defer.ctx, e);
+}
+
+/* committed (or failed): keep the result and let the connection go on */
+static void deferred_done(void *ctx, int rc, const yj_err *e)
+{
+	conn_ctx *c = ctx;
+	c->job_rc = rc;
+	c->job_err = *e;
+	deferred_pending--;
+	MHD_resume_connection(c->req.conn);
 }
 
 /* route, check access, run the handler; fills res, returns nothing: errors become JSON */
@@ -221,20 +283,7 @@ static void dispatch(conn_ctx *c, http_res *res)
 		error_json(res, &e);
 		return;
 	}
-	if (route->handler(req, res, &e) != 0) {
-		/* a handler that failed mid-transaction must not leave it open */
-		store_rollback(s);
-		if (e.code == YJ_OK)
-			yj_fail(&e, YJ_EINTERNAL, "", "internal error");
-		if (e.code == YJ_ETHROTTLED && e.retry_after > 0) {
-			char ra[16];
-			snprintf(ra, sizeof ra, "%d", e.retry_after);
-			http_add_header(req, res, "Retry-After", ra);
-		}
-		error_json(res, &e);
-	} else if (!res->status) {
-		res->status = 200;
-	}
+	handled(req, res, route->handler(req, res, &e), &e);
 }
 
 static enum MHD_Result queue_stream(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
@@ -384,12 +433,32 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (c->responded)
 		return MHD_YES;
+	if (c->deferred) {
+		/* resumed: the job is committed, the after-function answers */
+		c->deferred = false;
+		http_res res = c->res;
+		yj_err e = c->job_err;
+		handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &e), &e);
+		res.deferred = NULL;
+		return queue(c, conn, &res);
+	}
 	if (c->too_big)
 		return too_big(c, conn);
 	c->req.body = c->body.data;
 	c->req.body_len = c->body.len;
 	http_res res = {0};
 	dispatch(c, &res);
+	if (res.deferred) {
+		/* park the connection (suspend before submitting: the writer may resume it at once) */
+		c->deferred = true;
+		c->defer = *res.deferred;
+		c->res = res;
+		c->res.deferred = NULL;
+		deferred_pending++;
+		MHD_suspend_connection(conn);
+		store_group_submit(deferred_job, c, deferred_done);
+		return MHD_YES;
+	}
 	return queue(c, conn, &res);
 }
 
@@ -507,6 +576,9 @@ void http_stop(void)
 	if (!daemon_handle)
 		return;
 	MHD_quiesce_daemon(daemon_handle);
+	/* parked answers resume when their commit is done: wait for those (bounded) */
+	for (int i = 0; deferred_pending > 0 && i < 10000; i++)
+		usleep(1000);
 	http_sse_stop();
 	MHD_stop_daemon(daemon_handle);
 	daemon_handle = NULL;

@@ -7,6 +7,11 @@
  * so one job's failure rolls back only that job, commits once (one fsync
  * for the lot) and wakes each caller with its own result. Under load a
  * commit carries hundreds of jobs; alone, a job costs one commit as before.
+ *
+ * A caller that must not block (an HTTP thread serving many connections)
+ * submits instead: the writer calls it back after the commit, and the
+ * number of jobs in one commit then grows with the number of clients
+ * waiting, not with the number of threads.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,6 +22,7 @@
 typedef struct group_job {
 	store_job_fn fn;
 	void *ctx;
+	store_job_done notify; /* submitted: called after the commit, then the job is freed */
 	yj_err err;
 	int rc;
 	bool done;
@@ -31,6 +37,18 @@ static bool grunning, gstopping;
 static pthread_t gthread;
 static _Atomic long batches, jobs_total;
 
+/* the savepoint statements, prepared once (sqlite3_exec would parse them for every job) */
+static void savepoint(store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, NULL);
+	if (st) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	} else {
+		store_exec(s, sql, NULL);
+	}
+}
+
 static void run_batch(store *s, group_job *jobs)
 {
 	yj_err e = {0};
@@ -42,15 +60,15 @@ static void run_batch(store *s, group_job *jobs)
 		return;
 	}
 	for (group_job *j = jobs; j; j = j->next) {
-		store_exec(s, "SAVEPOINT job", NULL);
+		savepoint(s, "SAVEPOINT job");
 		yj_err_clear(&j->err);
 		j->rc = j->fn(s, j->ctx, &j->err);
 		if (j->rc) {
-			store_exec(s, "ROLLBACK TO job", NULL);
+			savepoint(s, "ROLLBACK TO job");
 			if (j->err.code == YJ_OK)
 				yj_fail(&j->err, YJ_EINTERNAL, "", "internal error");
 		}
-		store_exec(s, "RELEASE job", NULL);
+		savepoint(s, "RELEASE job");
 	}
 	if (store_commit(s, &e)) {
 		for (group_job *j = jobs; j; j = j->next)
@@ -84,13 +102,26 @@ static void *group_main(void *arg)
 				yj_fail(&j->err, YJ_EUNAVAILABLE, "", "database unavailable");
 			}
 		}
-		pthread_mutex_lock(&glock);
-		for (group_job *j = jobs; j; j = j->next) {
-			j->done = true;
+		/* submitted jobs first, outside the lock: their callers wait on nothing of ours */
+		group_job *waiting = NULL, *next;
+		for (group_job *j = jobs; j; j = next) {
+			next = j->next;
 			jobs_total++;
+			if (j->notify) {
+				j->notify(j->ctx, j->rc, &j->err);
+				free(j);
+			} else {
+				j->next = waiting;
+				waiting = j;
+			}
 		}
-		pthread_cond_broadcast(&gdone);
-		pthread_mutex_unlock(&glock);
+		if (waiting) {
+			pthread_mutex_lock(&glock);
+			for (group_job *j = waiting; j; j = j->next)
+				j->done = true;
+			pthread_cond_broadcast(&gdone);
+			pthread_mutex_unlock(&glock);
+		}
 	}
 	return NULL;
 }
@@ -122,23 +153,52 @@ void store_group_stop(void)
 	grunning = false;
 }
 
+/* no writer (commands, tests): run it in a transaction of its own on this thread */
+static int run_alone(store_job_fn fn, void *ctx, yj_err *e)
+{
+	store *s = store_thread();
+	if (!s)
+		return yj_fail(e, YJ_EUNAVAILABLE, "", "database unavailable");
+	if (store_begin(s, e))
+		return -1;
+	if (fn(s, ctx, e) || store_commit(s, e)) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void store_group_submit(store_job_fn fn, void *ctx, store_job_done done)
+{
+	group_job *job = calloc(1, sizeof *job);
+	pthread_mutex_lock(&glock);
+	if (!job || !grunning || gstopping) {
+		pthread_mutex_unlock(&glock);
+		free(job);
+		yj_err e = {0};
+		int rc = run_alone(fn, ctx, &e);
+		done(ctx, rc, &e);
+		return;
+	}
+	job->fn = fn;
+	job->ctx = ctx;
+	job->notify = done;
+	if (queue_tail)
+		queue_tail->next = job;
+	else
+		queue_head = job;
+	queue_tail = job;
+	pthread_cond_signal(&gwork);
+	pthread_mutex_unlock(&glock);
+}
+
 int store_group_run(store_job_fn fn, void *ctx, yj_err *e)
 {
 	group_job job = {.fn = fn, .ctx = ctx};
 	pthread_mutex_lock(&glock);
 	if (!grunning || gstopping) {
 		pthread_mutex_unlock(&glock);
-		/* no writer (commands, tests): run it in a transaction of its own */
-		store *s = store_thread();
-		if (!s)
-			return yj_fail(e, YJ_EUNAVAILABLE, "", "database unavailable");
-		if (store_begin(s, e))
-			return -1;
-		if (fn(s, ctx, e) || store_commit(s, e)) {
-			store_rollback(s);
-			return -1;
-		}
-		return 0;
+		return run_alone(fn, ctx, e);
 	}
 	if (queue_tail)
 		queue_tail->next = &job;

@@ -120,6 +120,47 @@ test('a grid worker opens (read) and acknowledges (idempotent); the loop counts 
   assert.equal((await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: await srv.login('duty_officer_441502') })).status, 404);
 });
 
+test('acks: a burst from many grid workers at once, each answered, counted and audited once; errors name the field', async () => {
+  const w = await issued({ level: 'red' });
+  const names = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.id} AND u.role='grid_worker' ORDER BY r.id LIMIT 60`).split('\n');
+  assert.equal(names.length, 60);
+  const tokens = await Promise.all(names.map((n) => srv.login(n)));
+  // every ack in flight at once: the connections wait for one shared commit, none holds a thread
+  const acks = await Promise.all(tokens.map((t) => srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: t, body: { version: 1 } })));
+  for (const a of acks) {
+    assert.equal(a.status, 200, a.text);
+    assert.equal(a.json.recipient.state, 'acknowledged');
+    assert.equal(a.json.warning.id, w.id);
+    assert.equal(a.json.warning.version, 1);
+    assert.equal(a.json.warning.state, 'issued');
+    assert.ok(Date.parse(a.json.recipient.acknowledged) > 0 && Date.parse(a.json.recipient.read) > 0);
+  }
+  // and again, all at once: nothing changes, the same answers
+  const again = await Promise.all(tokens.map((t) => srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: t })));
+  assert.deepEqual(again.map((a) => a.json.recipient.acknowledged), acks.map((a) => a.json.recipient.acknowledged));
+  assert.equal(sql(srv.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.id} AND state='acknowledged'`), '60');
+  assert.equal(sql(srv.db, `SELECT count(*) FROM audit WHERE action='recipient.ack' AND CAST(object_id AS INTEGER) IN (SELECT id FROM recipient WHERE warning_id=${w.id})`), '60');
+  const loop = await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: cmd });
+  assert.equal(loop.json.totals.states.acknowledged, 60);
+  // errors: a bad version, a stale version, not my warning, a cancelled warning
+  const bad = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: tokens[0], body: { version: 'one' } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.field, 'version');
+  const stale = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: tokens[0], body: { version: 7 } });
+  assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.field, 'version');
+  const notMine = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: await srv.login(gwOf('441502')) });
+  assert.equal(notMine.status, 404);
+  assert.equal(notMine.json.error.field, 'warning');
+  assert.equal((await srv.req('POST', '/api/v1/me/inbox/0/ack', { token: tokens[0] })).status, 400);
+  const later = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.id} AND r.state='delivered' AND u.role='grid_worker' LIMIT 1`);
+  assert.equal((await act(cmd, w.id, 'cancel')).status, 200);
+  const gone = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: await srv.login(later) });
+  assert.equal(gone.status, 409);
+  assert.match(gone.json.error.message, /cancelled: nothing to acknowledge/);
+  assert.equal(sql(srv.db, `SELECT state FROM recipient WHERE warning_id=${w.id} AND user_id=(SELECT id FROM user WHERE username='${later}')`), 'delivered');
+});
+
 test('update: a new version; everyone must confirm it; an old-version ack is refused', async () => {
   const w = await issued({ level: 'blue' });
   const name = gwOf('441523');
