@@ -13,7 +13,10 @@
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <glib.h>
 
 static const char *const role_names[ROLE_COUNT] = {
 	"admin",           "commander",        "duty_officer", "inspector",  "legal_reviewer",
@@ -32,6 +35,8 @@ int auth_role_parse(const char *name)
 			return i;
 	return -1;
 }
+
+static void cache_drop_user(int64_t user_id); /* the session cache, below */
 
 /* ---- jurisdiction ------------------------------------------------------- */
 
@@ -273,6 +278,8 @@ int auth_user_update(store *s, const auth_user *actor, int64_t id, const auth_us
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "update user");
+	/* the cached sessions carry the user's name, role and area: drop them once this commits */
+	store_after_commit(s, cache_drop_user, id);
 	if (p->password || p->disabled == 1 || p->role || p->area_code) {
 		/* changed credentials or powers: existing sessions end */
 		st = store_stmt(s, "DELETE FROM session WHERE user_id = ?", e);
@@ -464,6 +471,150 @@ static void token_digest(const char *token, unsigned char out[32])
 
 /* a hash to verify against when the user does not exist, so both answers take as long */
 static char dummy_hash[128];
+
+/* ---- the session cache ------------------------------------------------------------------
+ * Every request resolves its token. Reading the session table for it starts a read
+ * transaction on the HTTP thread, and SQLite drops a connection's page cache and memory
+ * map whenever another connection has committed since; under a stream of small commits
+ * (acknowledgements) that was a quarter of the server's time. So the live sessions are
+ * also kept here: loaded at start, added at login and on a miss (a session some other
+ * process wrote), dropped at logout and after a commit that ends a user's sessions.
+ * auth.c is the only code that writes sessions. A fill that raced with a drop (it read
+ * before the dropping commit) is refused by the generation check.
+ */
+#define SESSION_CACHE_MAX 2000000
+
+typedef struct cached_session {
+	unsigned char digest[32]; /* the key */
+	int64_t expires_ms;
+	auth_user user;
+} cached_session;
+
+static pthread_rwlock_t cache_lock = PTHREAD_RWLOCK_INITIALIZER;
+static GHashTable *cache;     /* digest -> cached_session */
+static uint64_t cache_gen;    /* bumped by every drop, under the write lock */
+static unsigned cache_puts;   /* every 4096th put sweeps out expired sessions */
+
+static guint digest_hash(gconstpointer k)
+{
+	guint h;
+	memcpy(&h, k, sizeof h); /* a BLAKE2b digest: any four bytes are uniform */
+	return h;
+}
+
+static gboolean digest_equal(gconstpointer a, gconstpointer b)
+{
+	return memcmp(a, b, 32) == 0;
+}
+
+static uint64_t cache_generation(void)
+{
+	pthread_rwlock_rdlock(&cache_lock);
+	uint64_t g = cache_gen;
+	pthread_rwlock_unlock(&cache_lock);
+	return g;
+}
+
+static gboolean session_expired(gpointer key, gpointer value, gpointer now)
+{
+	return ((cached_session *)value)->expires_ms <= *(int64_t *)now;
+}
+
+/* remember a session read (or written) when the generation was gen */
+static void cache_put(const unsigned char digest[32], int64_t expires_ms, const auth_user *u, uint64_t gen)
+{
+	pthread_rwlock_wrlock(&cache_lock);
+	if (!cache)
+		cache = g_hash_table_new_full(digest_hash, digest_equal, NULL, free);
+	if (++cache_puts % 4096 == 0) {
+		int64_t now = yj_real_now_ms();
+		g_hash_table_foreach_remove(cache, session_expired, &now);
+	}
+	cached_session *c;
+	if (gen == cache_gen && g_hash_table_size(cache) < SESSION_CACHE_MAX && (c = malloc(sizeof *c))) {
+		memcpy(c->digest, digest, 32);
+		c->expires_ms = expires_ms;
+		c->user = *u;
+		g_hash_table_replace(cache, c->digest, c);
+	}
+	pthread_rwlock_unlock(&cache_lock);
+}
+
+static bool cache_get(const unsigned char digest[32], int64_t now, auth_user *out)
+{
+	bool hit = false;
+	pthread_rwlock_rdlock(&cache_lock);
+	cached_session *c = cache ? g_hash_table_lookup(cache, digest) : NULL;
+	if (c && c->expires_ms > now) {
+		*out = c->user;
+		hit = true;
+	}
+	pthread_rwlock_unlock(&cache_lock);
+	return hit;
+}
+
+static gboolean session_of_user(gpointer key, gpointer value, gpointer user_id)
+{
+	return ((cached_session *)value)->user.id == *(int64_t *)user_id;
+}
+
+
+/* after a commit that ended or changed a user's sessions (store_after_commit) */
+static void cache_drop_user(int64_t user_id)
+{
+	pthread_rwlock_wrlock(&cache_lock);
+	cache_gen++;
+	if (cache)
+		g_hash_table_foreach_remove(cache, session_of_user, &user_id);
+	pthread_rwlock_unlock(&cache_lock);
+}
+
+static void cache_drop(const unsigned char digest[32])
+{
+	pthread_rwlock_wrlock(&cache_lock);
+	cache_gen++;
+	if (cache)
+		g_hash_table_remove(cache, digest);
+	pthread_rwlock_unlock(&cache_lock);
+}
+
+int auth_sessions_load(store *s, yj_err *e)
+{
+	uint64_t gen = cache_generation();
+	sqlite3_stmt *st = store_stmt(s,
+	                              "SELECT s.token_hash, s.expires_ms, u.id, u.username, u.display_name, u.role, u.area_code "
+	                              "FROM session s JOIN user u ON u.id = s.user_id WHERE s.expires_ms > ? AND u.disabled = 0",
+	                              e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, yj_real_now_ms());
+	long n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_bytes(st, 0) != 32)
+			continue;
+		auth_user u;
+		fill_user(st, 2, &u);
+		cache_put(sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1), &u, gen);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "load sessions");
+	yj_log(YJ_LOG_INFO, "sessions_loaded", "sessions=%ld", n);
+	return 0;
+}
+
+void auth_sessions_forget(void)
+{
+	pthread_rwlock_wrlock(&cache_lock);
+	cache_gen++;
+	if (cache)
+		g_hash_table_destroy(cache);
+	cache = NULL;
+	pthread_rwlock_unlock(&cache_lock);
+}
+
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 static void make_dummy_hash(void)
 {
@@ -532,6 +683,7 @@ int auth_login(store *s, const char *username, const char *password, const char 
 	sodium_bin2base64(token_out, AUTH_TOKEN_LEN + 1, raw, sizeof raw,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	token_digest(token_out, digest);
+	uint64_t gen = cache_generation();
 	if (store_begin(s, e))
 		return -1;
 	st = store_stmt(s,
@@ -567,6 +719,7 @@ int auth_login(store *s, const char *username, const char *password, const char 
 		store_rollback(s);
 		return -1;
 	}
+	cache_put(digest, now + session_ttl_ms, &u, gen);
 	*user_out = u;
 	return 0;
 }
@@ -577,18 +730,24 @@ int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e)
 		return yj_fail(e, YJ_EUNAUTH, "", "not signed in, or the session has ended");
 	unsigned char digest[32];
 	token_digest(token, digest);
+	int64_t now = yj_real_now_ms();
+	if (cache_get(digest, now, out))
+		return 0;
+	uint64_t gen = cache_generation();
 	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT u.id, u.username, u.display_name, u.role, u.area_code "
+	                              "SELECT u.id, u.username, u.display_name, u.role, u.area_code, s.expires_ms "
 	                              "FROM session s JOIN user u ON u.id = s.user_id "
 	                              "WHERE s.token_hash = ? AND s.expires_ms > ? AND u.disabled = 0",
 	                              e);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, yj_real_now_ms());
+	sqlite3_bind_int64(st, 2, now);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		fill_user(st, 0, out);
+		cache_put(digest, sqlite3_column_int64(st, 5), out, gen);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
 		return yj_fail(e, YJ_EUNAUTH, "", "not signed in, or the session has ended");
@@ -625,6 +784,7 @@ int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e)
 		store_rollback(s);
 		return -1;
 	}
+	cache_drop(digest);
 	return 0;
 }
 

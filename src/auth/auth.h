@@ -119,6 +119,14 @@ int auth_login(store *s, const char *username, const char *password, const char 
 /* The user of a live token; 0, or -1 (YJ_EUNAUTH). */
 int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e);
 int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e);
+/*
+ * Live sessions are also held in memory (resolving a token then reads no
+ * table). Load them at start (serve); forget them when the database is
+ * replaced under the process (tests). Sessions must only be changed through
+ * these functions while a server runs on the database.
+ */
+int auth_sessions_load(store *s, yj_err *e);
+void auth_sessions_forget(void);
 /* Session lifetime in ms (default 12 h). */
 void auth_set_session_ttl(int64_t ms);
 int64_t auth_session_ttl(void);

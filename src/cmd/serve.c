@@ -157,7 +157,7 @@ int cmd_serve(int argc, char **argv)
 
 	if (store_open(db, &e))
 		return cmd_fail("serve", &e);
-	if (reg_start(store_thread(), &e) || tel_start(store_thread(), NULL, &e) ||
+	if (auth_sessions_load(store_thread(), &e) || reg_start(store_thread(), &e) || tel_start(store_thread(), NULL, &e) ||
 	    warn_rules_start(store_thread(), &e) || store_group_start(&e) || disp_start(&dcfg, &e))
 		return cmd_fail("serve", &e);
 	warn_start(store_thread());

@@ -25,10 +25,15 @@ typedef struct stmt_slot {
 	sqlite3_stmt *st;
 } stmt_slot;
 
+#define AFTER_COMMIT_MAX 16
+
 struct store {
 	sqlite3 *db;
 	stmt_slot cache[STMT_CACHE_SIZE];
 	int cached;
+	int nafter; /* store_after_commit: run after the next COMMIT, dropped on ROLLBACK */
+	void (*after_fn[AFTER_COMMIT_MAX])(int64_t);
+	int64_t after_arg[AFTER_COMMIT_MAX];
 	struct store *next_open; /* list of all open connections, for close_all */
 };
 
@@ -322,13 +327,35 @@ int store_commit(store *s, yj_err *e)
 		store_rollback(s);
 		return -1;
 	}
+	int n = s->nafter;
+	s->nafter = 0;
+	for (int i = 0; i < n; i++)
+		s->after_fn[i](s->after_arg[i]);
 	return 0;
 }
 
 void store_rollback(store *s)
 {
+	s->nafter = 0;
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void store_after_commit(store *s, void (*fn)(int64_t), int64_t arg)
+{
+	if (sqlite3_get_autocommit(s->db)) {
+		fn(arg); /* no transaction open: what was written is committed already */
+		return;
+	}
+	if (s->nafter == AFTER_COMMIT_MAX) {
+		/* more than any transaction here registers: run the oldest now and keep this one */
+		s->after_fn[0](s->after_arg[0]);
+		memmove(s->after_fn, s->after_fn + 1, (AFTER_COMMIT_MAX - 1) * sizeof s->after_fn[0]);
+		memmove(s->after_arg, s->after_arg + 1, (AFTER_COMMIT_MAX - 1) * sizeof s->after_arg[0]);
+		s->nafter--;
+	}
+	s->after_fn[s->nafter] = fn;
+	s->after_arg[s->nafter++] = arg;
 }
 
 void store_bind_text(sqlite3_stmt *st, int idx, const char *text)

@@ -46,6 +46,13 @@ int store_begin(store *s, yj_err *e);
 int store_commit(store *s, yj_err *e);
 void store_rollback(store *s);
 
+/*
+ * Call fn(arg) once the open transaction has committed (store_commit), not
+ * at all if it rolls back; at once when no transaction is open. For caches
+ * of rows: drop the copy after the change is visible to every reader.
+ */
+void store_after_commit(store *s, void (*fn)(int64_t), int64_t arg);
+
 /* Run SQL with no results (may hold several statements). */
 int store_exec(store *s, const char *sql, yj_err *e);
 

@@ -225,7 +225,47 @@ test('own password change needs the old password', async () => {
   assertErrorJson(wrong, 403);
   const ok = await srv.req('POST', '/api/v1/me/password', { token: t, body: { old_password: PASSWORD, new_password: 'new-password-1' } });
   assert.equal(ok.status, 204, ok.text);
+  assert.equal((await srv.req('GET', '/api/v1/me', { token: t })).status, 401); // the old session ended
   await srv.login('legal_reviewer', 'new-password-1');
+});
+
+test('sessions held in memory follow every change at once, and survive a restart', async () => {
+  const own = await startServer();
+  try {
+    const admin = await own.login('admin');
+    const t = await own.login('inspector');
+    const me = await own.req('GET', '/api/v1/me', { token: t });
+    assert.equal(me.json.role, 'inspector');
+    // a new role ends the sessions: the old token is refused on the next request
+    const patched = await own.req('PATCH', `/api/v1/users/${me.json.id}`, { token: admin, body: { role: 'legal_reviewer' } });
+    assert.equal(patched.status, 200, patched.text);
+    assert.equal((await own.req('GET', '/api/v1/me', { token: t })).status, 401);
+    // a new display name keeps the session but is shown at once
+    const t2 = await own.login('inspector');
+    await own.req('PATCH', `/api/v1/users/${me.json.id}`, { token: admin, body: { display_name: '新名字' } });
+    const renamed = await own.req('GET', '/api/v1/me', { token: t2 });
+    assert.equal(renamed.status, 200);
+    assert.equal(renamed.json.display_name, '新名字');
+    assert.equal(renamed.json.role, 'legal_reviewer');
+    // a refused change (bad role) changes nothing: the session goes on
+    const bad = await own.req('PATCH', `/api/v1/users/${me.json.id}`, { token: admin, body: { role: 'king' } });
+    assert.equal(bad.status, 400);
+    assert.equal((await own.req('GET', '/api/v1/me', { token: t2 })).status, 200);
+    // sessions open before a restart are still open after it; logged-out ones are not
+    const t3 = await own.login('commander');
+    await own.req('POST', '/api/v1/auth/logout', { token: t3 });
+    assert.equal((await own.stop()).code, 0);
+    const again = await startServer({ db: own.db });
+    try {
+      assert.equal((await again.req('GET', '/api/v1/me', { token: t2 })).json.display_name, '新名字');
+      assert.equal((await again.req('GET', '/api/v1/me', { token: t3 })).status, 401);
+      assert.match(again.logs(), /event=sessions_loaded sessions=\d+/);
+    } finally {
+      await again.stop();
+    }
+  } finally {
+    await own.stop();
+  }
 });
 
 test('static files are served and traversal is refused', async () => {
