@@ -14,6 +14,7 @@
  * waiting, not with the number of threads.
  */
 #include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,9 +81,74 @@ static void run_batch(store *s, group_job *jobs)
 	batches++;
 }
 
+/* ---- the checkpointer: copies the WAL back into the database off the writers' path ---- */
+
+static pthread_mutex_t ckpt_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t ckpt_cond = PTHREAD_COND_INITIALIZER;
+static pthread_t ckpt_thread;
+static int ckpt_users; /* starts minus stops */
+static bool ckpt_stopping;
+
+static void *ckpt_main(void *arg)
+{
+	store *s = store_thread();
+	pthread_mutex_lock(&ckpt_lock);
+	while (s && !ckpt_stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&ckpt_cond, &ckpt_lock, &ts);
+		pthread_mutex_unlock(&ckpt_lock);
+		int nlog = 0, nckpt = 0;
+		sqlite3_wal_checkpoint_v2(store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+		pthread_mutex_lock(&ckpt_lock);
+	}
+	pthread_mutex_unlock(&ckpt_lock);
+	return NULL;
+}
+
+void store_checkpointer_start(void)
+{
+	pthread_mutex_lock(&ckpt_lock);
+	if (ckpt_users++ == 0) {
+		ckpt_stopping = false;
+		if (pthread_create(&ckpt_thread, NULL, ckpt_main, NULL) != 0)
+			ckpt_users = 0; /* the writers' connections then checkpoint as SQLite does by default */
+	}
+	pthread_mutex_unlock(&ckpt_lock);
+}
+
+void store_checkpointer_stop(void)
+{
+	pthread_mutex_lock(&ckpt_lock);
+	bool last = ckpt_users > 0 && --ckpt_users == 0;
+	if (last) {
+		ckpt_stopping = true;
+		pthread_cond_signal(&ckpt_cond);
+	}
+	pthread_mutex_unlock(&ckpt_lock);
+	if (last)
+		pthread_join(ckpt_thread, NULL);
+}
+
+bool store_checkpointer_running(void)
+{
+	pthread_mutex_lock(&ckpt_lock);
+	bool r = ckpt_users > 0;
+	pthread_mutex_unlock(&ckpt_lock);
+	return r;
+}
+
 static void *group_main(void *arg)
 {
 	store *s = store_thread();
+	/* its commits are many and small: the checkpointer copies pages back, not this thread */
+	if (s && store_checkpointer_running())
+		sqlite3_wal_autocheckpoint(store_db(s), 0);
 	for (;;) {
 		pthread_mutex_lock(&glock);
 		while (!queue_head && !gstopping)
@@ -134,7 +200,10 @@ int store_group_start(yj_err *e)
 		return 0;
 	}
 	gstopping = false;
+	store_checkpointer_start();
 	grunning = pthread_create(&gthread, NULL, group_main, NULL) == 0;
+	if (!grunning)
+		store_checkpointer_stop();
 	pthread_mutex_unlock(&glock);
 	return grunning ? 0 : yj_fail(e, YJ_EINTERNAL, "", "cannot start the group-commit writer");
 }
@@ -151,6 +220,7 @@ void store_group_stop(void)
 	pthread_mutex_unlock(&glock);
 	pthread_join(gthread, NULL);
 	grunning = false;
+	store_checkpointer_stop();
 }
 
 /* no writer (commands, tests): run it in a transaction of its own on this thread */

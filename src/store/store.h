@@ -92,6 +92,17 @@ int store_group_run(store_job_fn fn, void *ctx, yj_err *e);
 typedef void (*store_job_done)(void *ctx, int rc, const yj_err *e);
 void store_group_submit(store_job_fn fn, void *ctx, store_job_done done);
 
+/*
+ * The checkpointer: a thread that copies the WAL back into the database
+ * every 250 ms (PASSIVE: it never blocks a writer), so that writers whose
+ * connections turn SQLite's automatic checkpoint off (the group writer, the
+ * telemetry writer) never stop to do it. Started and stopped with those
+ * writers (counted: the last stop ends it).
+ */
+void store_checkpointer_start(void);
+void store_checkpointer_stop(void);
+bool store_checkpointer_running(void);
+
 /* Apply the migrations to a connection opened elsewhere (unit tests on :memory:). */
 int store_migrate_db(sqlite3 *db, yj_err *e);
 

@@ -209,26 +209,11 @@ static void tick(store *s, int64_t *last_tick)
 	}
 }
 
-static pthread_t ckpt_thread;
-static volatile bool ckpt_stop;
-
-/* checkpoints the WAL off the writer's path: the writer never stops to copy pages */
-static void *ckpt_main(void *arg)
-{
-	store *s = store_thread();
-	while (s && !ckpt_stop) {
-		usleep(250000);
-		int nlog = 0, nckpt = 0;
-		sqlite3_wal_checkpoint_v2(store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
-	}
-	return NULL;
-}
-
 static void *writer_main(void *arg)
 {
 	store *s = store_thread();
 	if (s)
-		sqlite3_wal_autocheckpoint(store_db(s), 0);
+		sqlite3_wal_autocheckpoint(store_db(s), 0); /* the store's checkpointer does it */
 	tel_report *batch = NULL;
 	size_t cap_batch = 0;
 	int64_t last_tick = 0;
@@ -306,10 +291,10 @@ int tel_start(store *s, const tel_config *cfg, yj_err *e)
 	running = true;
 	stopping = false;
 	pthread_mutex_unlock(&qlock);
-	ckpt_stop = false;
-	pthread_create(&ckpt_thread, NULL, ckpt_main, NULL);
+	store_checkpointer_start();
 	if (pthread_create(&writer, NULL, writer_main, NULL) != 0) {
 		running = false;
+		store_checkpointer_stop();
 		return yj_fail(e, YJ_EINTERNAL, "", "cannot start the telemetry writer");
 	}
 	yj_log(YJ_LOG_INFO, "telemetry", "devices=%d", tel_device_count());
@@ -327,8 +312,7 @@ void tel_stop(void)
 	pthread_cond_signal(&qcond);
 	pthread_mutex_unlock(&qlock);
 	pthread_join(writer, NULL);
-	ckpt_stop = true;
-	pthread_join(ckpt_thread, NULL);
+	store_checkpointer_stop();
 	pthread_mutex_lock(&qlock);
 	running = false;
 	pthread_cond_broadcast(&dcond);
