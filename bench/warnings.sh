@@ -8,8 +8,8 @@
 #
 #   bench/warnings.sh                  (after `make build`; `make bench` does both)
 #   BENCH_RECIPIENTS=20000 BENCH_SWEEP="" bench/warnings.sh      smaller, for a quick look
-#   BENCH_CONNECTIONS=8 (ack connections of the main run), BENCH_SWEEP="4 8 16" (one more
-#   warning per entry, BENCH_SWEEP_ACKS=20000 acks each over that many connections; "" skips),
+#   BENCH_CONNECTIONS=256 (ack connections of the main run), BENCH_SWEEP="8 64 256 1024" (one
+#   more warning per entry, BENCH_SWEEP_ACKS=20000 acks each over that many connections; "" skips),
 #   BENCH_INBOX_SAMPLE=1000 (recipients whose inbox is read), BENCH_LATE_ACKS=2000 (acks after
 #   the escalation wave; 0 skips), BENCH_SERVE_ARGS="--threads 8" (extra serve options),
 #   BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder: database, logs)
@@ -28,11 +28,15 @@ cd "$(dirname "$0")/.."
 . bench/common.sh
 
 RECIPIENTS=${BENCH_RECIPIENTS:-100000}
-# 8 ack connections: twice the server's default HTTP threads on a small machine (each
-# connection stays on the worker thread that accepted it, so a few more than threads keeps
-# them all busy); 4, 8 and 16 were within noise of each other on 2 cores, 8 slightly ahead
-CONNS=${BENCH_CONNECTIONS:-8}
-SWEEP=${BENCH_SWEEP-4 8 16}
+# 256 ack connections: a red warning has many phones acknowledging at once (100,000
+# recipients, not 8), and the server parks each ack's connection until a shared group commit,
+# so a commit groups as many acks as there are requests in flight: the connection count, not
+# the server's threads, sets the batch size. The client runs every connection from one thread
+# (an event loop, no thread a connection; its CPU a request is printed next to the server's);
+# the sweep shows the curve from a few to a thousand connections. The server takes 20,000
+# connections (src/http/server.c); the open-files limit is raised for them below.
+CONNS=${BENCH_CONNECTIONS:-256}
+SWEEP=${BENCH_SWEEP-8 64 256 1024}
 SWEEP_ACKS=${BENCH_SWEEP_ACKS:-20000}
 SAMPLE=${BENCH_INBOX_SAMPLE:-1000}
 LATE_ACKS=${BENCH_LATE_ACKS:-2000}
@@ -45,6 +49,18 @@ SERVE_ARGS=(${BENCH_SERVE_ARGS:-})
 [ -x "$YINGJI" ] || { echo "warnings: $YINGJI missing: run 'make build' first" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "warnings: the sqlite3 shell is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "warnings: curl is missing" >&2; exit 1; }
+
+# every connection is a socket in this client and one in the server (both inherit this limit):
+# raise the soft limit of open files towards the hard one when the largest run needs more
+max_conns=$CONNS
+for c in $SWEEP; do [ "$c" -gt "$max_conns" ] && max_conns=$c; done
+need_fds=$(( max_conns + 256 ))
+if [ "$(ulimit -Sn)" != unlimited ] && [ "$(ulimit -Sn)" -lt "$need_fds" ]; then
+  hard=$(ulimit -Hn)
+  if [ "$hard" = unlimited ] || [ "$hard" -ge "$need_fds" ]; then ulimit -Sn "$need_fds"; else ulimit -Sn "$hard"; fi
+  [ "$(ulimit -Sn)" -ge "$need_fds" ] ||
+    { echo "warnings: $max_conns connections need $need_fds open files, the hard limit is $hard" >&2; exit 1; }
+fi
 
 bench_init warnings
 T=$BENCH_TMP
@@ -190,13 +206,16 @@ audit_db=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE action = 'recipient.a
 grep "path=/api/v1/me/inbox/$w1/ack " "$T/yingji.log" | sed -n 's/.*dur_ms=\([0-9.]*\).*/\1/p' >"$T/srv.acks" || true
 
 # ---- connections sweep --------------------------------------------------------------------------
-declare -A sweep_res sweep_issue
+declare -A sweep_res sweep_issue sweep_cpu
 for c in $SWEEP; do
   log "sweep: a new warning, $SWEEP_ACKS acks over $c connections"
   issue_warning
   sweep_issue[$c]=$issue_ms
+  c0=$(cpu_ticks)
   sweep_res[$c]=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$warning" --mode ack \
     --connections "$c" --seed $((SEED + c)) --count "$SWEEP_ACKS") || true
+  sweep_cpu[$c]=$(( $(cpu_ticks) - c0 ))
+  alive "the sweep over $c connections"
   # the unconfirmed rest would escalate in the late phase and blur it: the commander cancels it
   expect 200 "$(api POST "/warnings/$warning/cancel" "$cmdr")" "cancel sweep warning $warning"
 done
@@ -265,15 +284,19 @@ printf '  acks, client: p90 %s ms, max %s ms, mean %s ms; server (request log du
   "$(bench_kv p90_ms "$acks")" "$(bench_kv max_ms "$acks")" "$(bench_kv mean_ms "$acks")" \
   "$(bench_pct 50 <"$T/srv.acks")" "$(bench_pct 99 <"$T/srv.acks")"
 awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" -v w="$(bench_kv wall_ms "$acks")" -v c="$(nproc)" \
-  'BEGIN { if (n > 0 && w > 0) printf "  acks, server CPU: %.0f us an ack (user+system, all threads), %.2f cores busy on average; CPU-bound ceiling on %d cores: %.0f acks/s\n",
-    t / hz * 1e6 / n, t / hz / (w / 1000), c, c / (t / hz / n) }'
+  -v cl="$(bench_kv client_cpu_us_per_req "$acks")" \
+  'BEGIN { if (n > 0 && w > 0) printf "  acks, server CPU: %.0f us an ack (user+system, all threads), %.2f cores busy on average; CPU-bound ceiling on %d cores: %.0f acks/s; client CPU: %s us a request (one thread, same cores)\n",
+    t / hz * 1e6 / n, t / hz / (w / 1000), c, c / (t / hz / n), cl == "" ? "-" : cl }'
 if [ -n "$SWEEP" ]; then
   echo "  connections sweep (a new warning each, issued in ms; then $(fmt "$SWEEP_ACKS") acks):"
   for c in $SWEEP; do
     r=${sweep_res[$c]:-}
-    printf '    %3s connections: %8s acks/s, p50 %8s ms, p99 %8s ms, errors %s   (issue %s ms)\n' "$c" \
+    n=$(bench_kv ok "$r")
+    printf '    %4s connections: %8s acks/s, p50 %8s ms, p99 %8s ms, errors %s; CPU server %s us an ack, client %s us a request   (issue %s ms)\n' "$c" \
       "$(fmt "$(bench_kv rps "$r" || echo 0)")" "$(bench_kv p50_ms "$r")" "$(bench_kv p99_ms "$r")" \
-      "$(bench_kv errors "$r")" "$(ms "${sweep_issue[$c]}")"
+      "$(bench_kv errors "$r")" \
+      "$(awk -v t="${sweep_cpu[$c]}" -v hz="$(getconf CLK_TCK)" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "-" }')" \
+      "$(bench_kv client_cpu_us_per_req "$r")" "$(ms "${sweep_issue[$c]}")"
   done
 fi
 if [ "$LATE_ACKS" -gt 0 ]; then
