@@ -324,6 +324,7 @@ typedef struct ack_job {
 	int64_t recipient, delivered_ms, read_ms, acked_ms;
 	int version, wversion;
 	char state[24], wstate[24], area[16];
+	bool escalated; /* escalations were raised for this recipient: the ack resolves them */
 	bool changed;
 } ack_job;
 
@@ -332,7 +333,7 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 	ack_job *j = ctx;
 	sqlite3_stmt *st = store_stmt(s,
 	                              "SELECT r.id, r.version, r.state, r.area_code, r.delivered_ms, r.read_ms, r.acked_ms, "
-	                              "w.state, w.version FROM recipient r JOIN warning w ON w.id = r.warning_id "
+	                              "w.state, w.version, r.escalations FROM recipient r JOIN warning w ON w.id = r.warning_id "
 	                              "WHERE r.warning_id = ?1 AND r.user_id = ?2 AND r.channel = 'in_app'",
 	                              e);
 	if (!st)
@@ -350,6 +351,7 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 		j->acked_ms = sqlite3_column_int64(st, 6);
 		snprintf(j->wstate, sizeof j->wstate, "%s", (const char *)sqlite3_column_text(st, 7));
 		j->wversion = sqlite3_column_int(st, 8);
+		j->escalated = sqlite3_column_int(st, 9) > 0;
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
@@ -366,8 +368,9 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 		               j->wstate);
 	int64_t now = yj_now_ms();
 	st = store_stmt(s,
-	                "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1), "
-	                "next_escalation_ms = NULL WHERE id = ?2 AND state IN ('delivered', 'read')",
+	                /* next_escalation_ms stays: the escalation scan drops answered ones in bulk */
+	                "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1) "
+	                "WHERE id = ?2 AND state IN ('delivered', 'read')",
 	                e);
 	if (!st)
 		return -1;
@@ -384,15 +387,17 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 	if (!j->read_ms)
 		j->read_ms = now;
 	snprintf(j->state, sizeof j->state, "acknowledged");
-	st = store_stmt(s, "UPDATE escalation SET resolved_ms = ? WHERE recipient_id = ? AND resolved_ms IS NULL", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, j->recipient);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "resolve escalations");
+	if (j->escalated) {
+		st = store_stmt(s, "UPDATE escalation SET resolved_ms = ? WHERE recipient_id = ? AND resolved_ms IS NULL", e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, j->recipient);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, e, "resolve escalations");
+	}
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)j->recipient);
 	json_t *state = json_pack("{s:I, s:i, s:s}", "warning_id", (json_int_t)j->warning, "version", j->version, "state",

@@ -446,7 +446,21 @@ void disp_parent_area(store *s, const char *code, char out[16])
 
 static int escalate_due(store *s, int64_t now, yj_err *e)
 {
+	/* acknowledging leaves next_escalation_ms alone (one random index page less to write per
+	 * ack, the hottest write): those who answered in time leave the index here, in bulk, once
+	 * their deadline passes; what stays due has not answered */
 	sqlite3_stmt *st = store_stmt(s,
+	                              "UPDATE recipient SET next_escalation_ms = NULL WHERE next_escalation_ms <= ? "
+	                              "AND state IN ('acknowledged', 'failed')",
+	                              e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	int urc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (urc != SQLITE_DONE)
+		return store_fail(s, e, "clear answered deadlines");
+	st = store_stmt(s,
 	                              /* CROSS JOIN keeps the recipient_escalation index in front: a scan of every
 	                               * recipient of every issued warning twice a second held the write lock */
 	                              "SELECT r.id, r.warning_id, r.area_code, r.escalations, w.level FROM recipient r "

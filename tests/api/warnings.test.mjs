@@ -305,7 +305,10 @@ test('webhooks: an unreachable receiver ends failed, with the reason, after the 
 
 test('escalation: unanswered past the limit goes up to the duty officers, until acknowledged', async () => {
   const w = await issued({ level: 'red', areas: ['441523100'] });
-  const name = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id=r.user_id WHERE r.warning_id=${w.id} AND u.role='grid_worker' LIMIT 1`);
+  const [name, early] = sql(srv.db, `SELECT u.username FROM recipient r JOIN user u ON u.id=r.user_id WHERE r.warning_id=${w.id} AND u.role='grid_worker' ORDER BY r.id LIMIT 2`).split('\n');
+  const escOf = (user) => sql(srv.db, `SELECT count(*) FROM escalation e JOIN recipient r ON r.id=e.recipient_id JOIN user u ON u.id=r.user_id WHERE e.warning_id=${w.id} AND u.username='${user}'`);
+  // one answers in time: never escalated, though the deadline passes for everyone
+  assert.equal((await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: await srv.login(early) })).status, 200);
   await clock(11 * 60000);
   const esc = await until(async () => (await srv.req('GET', `/api/v1/warnings/${w.id}/loop`, { token: cmd })).json.totals.open_escalations > 0);
   assert.ok(esc, 'escalations opened');
@@ -318,6 +321,9 @@ test('escalation: unanswered past the limit goes up to the duty officers, until 
   await clock(22 * 60000);
   const city = await until(() => Number(sql(srv.db, `SELECT count(*) FROM escalation WHERE warning_id=${w.id} AND to_area='441500'`)) > 0);
   assert.ok(city, 'escalated to the city');
+  assert.equal(escOf(early), '0');
+  assert.equal(escOf(name), '1'); // answered after the first step: not escalated again
+  assert.equal(sql(srv.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.id} AND state='acknowledged' AND next_escalation_ms IS NOT NULL`), '0');
   await clock(0);
   await act(cmd, w.id, 'cancel');
 });
