@@ -48,7 +48,10 @@ typedef struct conn_ctx {
 } conn_ctx;
 
 static struct MHD_Daemon *daemon_handle;
-static _Atomic long deferred_pending; /* jobs submitted and not yet committed */
+/* parked answers not yet resumed; once stopping is set nothing new is parked (MHD cannot stop
+ * with parked connections): a request counts itself first, then looks at stopping */
+static _Atomic long deferred_pending;
+static _Atomic bool stopping;
 static http_config config;
 static char *web_root;
 
@@ -214,8 +217,10 @@ static void deferred_done(void *ctx, int rc, const yj_err *e)
 	conn_ctx *c = ctx;
 	c->job_rc = rc;
 	c->job_err = *e;
-	deferred_pending--;
+	/* resumed first, then uncounted: http_stop may stop the daemon once the count is 0, and
+	 * MHD finishes resumed connections when it stops (c may be gone after the resume) */
 	MHD_resume_connection(c->req.conn);
+	deferred_pending--;
 }
 
 /* route, check access, run the handler; fills res, returns nothing: errors become JSON */
@@ -389,6 +394,17 @@ static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
 	return queue(c, conn, &res);
 }
 
+/* the job of a deferred answer is committed (or failed): the after-function answers */
+static enum MHD_Result deferred_answer(conn_ctx *c, struct MHD_Connection *conn)
+{
+	c->deferred = false;
+	http_res res = c->res;
+	yj_err e = c->job_err;
+	handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &e), &e);
+	res.deferred = NULL;
+	return queue(c, conn, &res);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -433,15 +449,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (c->responded)
 		return MHD_YES;
-	if (c->deferred) {
-		/* resumed: the job is committed, the after-function answers */
-		c->deferred = false;
-		http_res res = c->res;
-		yj_err e = c->job_err;
-		handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &e), &e);
-		res.deferred = NULL;
-		return queue(c, conn, &res);
-	}
+	if (c->deferred)
+		return deferred_answer(c, conn); /* resumed: the job is committed */
 	if (c->too_big)
 		return too_big(c, conn);
 	c->req.body = c->body.data;
@@ -455,6 +464,14 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		c->res = res;
 		c->res.deferred = NULL;
 		deferred_pending++;
+		if (stopping) {
+			/* the daemon is stopping: wait here for the commit instead of parking */
+			deferred_pending--;
+			yj_err e = {0};
+			c->job_rc = store_group_run(deferred_job, c, &e);
+			c->job_err = e;
+			return deferred_answer(c, conn);
+		}
 		MHD_suspend_connection(conn);
 		store_group_submit(deferred_job, c, deferred_done);
 		return MHD_YES;
@@ -555,6 +572,7 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	stopping = false;
 	daemon_handle = MHD_start_daemon(
 		/* the logger first, so that MHD's messages about the other options reach it too */
 		flags, 0, NULL, NULL, answer, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
@@ -579,8 +597,10 @@ void http_stop(void)
 	if (!daemon_handle)
 		return;
 	MHD_quiesce_daemon(daemon_handle);
-	/* parked answers resume when their commit is done: wait for those (bounded) */
-	for (int i = 0; deferred_pending > 0 && i < 10000; i++)
+	/* parked answers resume when their commit is done: wait for those; requests still
+	 * arriving on open connections wait for their commit on their thread instead */
+	stopping = true;
+	while (deferred_pending > 0)
 		usleep(1000);
 	http_sse_stop();
 	MHD_stop_daemon(daemon_handle);
