@@ -3,7 +3,8 @@
 # issued city-wide to 100,000 in-app recipients (the demo's grid workers and
 # duty officers plus grid workers added by the fixture): the time until every
 # dispatch record is durable and the inboxes show it; then one acknowledgement
-# per recipient, each with its own bearer token, from a C load generator:
+# per recipient, each with its own bearer token, from a load generator (wrk
+# with bench/warnings_acks.lua, or the libcurl client bench/warnings_acks.c):
 # acks/s, p50/p99. Targets: fan-out < 1 s, acks >= 20,000/s.
 #
 #   bench/warnings.sh                  (after `make build`; `make bench` does both)
@@ -12,7 +13,8 @@
 #   more warning per entry, BENCH_SWEEP_ACKS=20000 acks each over that many connections; "" skips),
 #   BENCH_INBOX_SAMPLE=1000 (recipients whose inbox is read), BENCH_LATE_ACKS=2000 (acks after
 #   the escalation wave; 0 skips), BENCH_SERVE_ARGS="--threads 8" (extra serve options),
-#   BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder: database, logs)
+#   BENCH_YINGJI=path (another build), BENCH_KEEP=1 (keep the temp folder: database, logs),
+#   BENCH_ACK_CLIENT=wrk|curl (the ack client of every ack run, below), BENCH_WRK_THREADS=1
 #
 # Steps: a demo database plus grid workers and sessions (fixture, below),
 # yingji serve, a red warning through its lifecycle (draft as duty_officer,
@@ -33,7 +35,8 @@ RECIPIENTS=${BENCH_RECIPIENTS:-100000}
 # so a commit groups as many acks as there are requests in flight: the connection count, not
 # the server's threads, sets the batch size. The client runs every connection from one thread
 # (an event loop, no thread a connection; its CPU a request is printed next to the server's);
-# the sweep shows the curve from a few to a thousand connections. The server takes 20,000
+# the sweep shows the curve from a few to a thousand connections. (With wrk: BENCH_WRK_THREADS
+# event loops share the connections.) The server takes 20,000
 # connections (src/http/server.c); the open-files limit is raised for them below.
 CONNS=${BENCH_CONNECTIONS:-256}
 SWEEP=${BENCH_SWEEP-8 64 256 1024}
@@ -49,6 +52,28 @@ SERVE_ARGS=(${BENCH_SERVE_ARGS:-})
 [ -x "$YINGJI" ] || { echo "warnings: $YINGJI missing: run 'make build' first" >&2; exit 1; }
 command -v sqlite3 >/dev/null || { echo "warnings: the sqlite3 shell is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
 command -v curl >/dev/null || { echo "warnings: curl is missing" >&2; exit 1; }
+
+# The ack client, for the main run, the sweep and the late acks: both send the same acks in the
+# same order (the seeded shuffle of bench/warnings_acks.c) and print the same stats line.
+#   wrk: Debian's wrk (one event loop a thread, BENCH_WRK_THREADS=1 of them) driven by
+#        bench/warnings_acks.lua: each ack exactly once, latency paired by recipient id (see there)
+#   curl: bench/warnings_acks.c --mode ack, libcurl multi on epoll, one thread
+# The client shares the cores with the server, so its CPU a request lowers the rate measured: the
+# default is the leaner one, wrk: about 20 us of client CPU a request at 256 connections against 32-40
+# for curl (most of both is the kernel's loopback TCP), all database checks passing with either; curl
+# when wrk is not installed (scripts/install-deps.sh bench lists it).
+ACK_CLIENT=${BENCH_ACK_CLIENT:-}
+WRK_THREADS=${BENCH_WRK_THREADS:-1}
+if [ -z "$ACK_CLIENT" ]; then
+  ACK_CLIENT=wrk
+  command -v wrk >/dev/null || { ACK_CLIENT=curl; echo "warnings: wrk is missing: acks sent by the curl client" >&2; }
+fi
+case $ACK_CLIENT in
+  wrk) command -v wrk >/dev/null || { echo "warnings: wrk is missing (scripts/install-deps.sh bench)" >&2; exit 1; }
+       [ "$WRK_THREADS" -ge 1 ] 2>/dev/null || { echo "warnings: BENCH_WRK_THREADS must be >= 1" >&2; exit 1; } ;;
+  curl) ;;
+  *) echo "warnings: BENCH_ACK_CLIENT must be wrk or curl, not '$ACK_CLIENT'" >&2; exit 1 ;;
+esac
 
 # every connection is a socket in this client and one in the server (both inherit this limit):
 # raise the soft limit of open files towards the hard one when the largest run needs more
@@ -192,10 +217,35 @@ alive() { # the server still runs (something else on a shared machine may have s
   echo "warnings: the server stopped during $1: $(grep -v 'event=request' "$T/yingji.log" | tail -n 3 | tr '\n' ' ')" >&2
   exit 1
 }
-log "acknowledging: $nrcpt acks over $CONNS connections"
+# send_acks WARNING CONNECTIONS SEED COUNT [LAT_FILE]: the first COUNT (0: all) recipients of the order
+# for SEED acknowledge WARNING over CONNECTIONS connections, through ACK_CLIENT; prints its stats line
+send_acks() {
+  local w=$1 c=$2 seed=$3 count=$4 lat=${5:-} n th
+  if [ "$ACK_CLIENT" = curl ]; then
+    "$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$w" --mode ack \
+      --connections "$c" --seed "$seed" --count "$count" ${lat:+--lat "$lat"}
+    return
+  fi
+  # wrk: the C client's order, then each token with the id of its recipient record for this
+  # warning (the answer carries that id: how bench/warnings_acks.lua pairs an answer with its request)
+  "$BENCH_BIN/warnings_acks" --tokens "$T/tokens" --mode order --seed "$seed" --count "$count" >"$T/order" || return 1
+  sqlite3 -separator ' ' "$DB" "SELECT user_id, id FROM recipient
+    WHERE warning_id = $w AND channel = 'in_app' AND user_id IS NOT NULL" >"$T/rids" || return 1
+  awk 'NR == FNR { r[$1] = $2; next } { print $2, (($1 in r) ? r[$1] : 0) }' "$T/rids" "$T/order" >"$T/order.wrk"
+  n=$(wc -l <"$T/order.wrk")
+  [ "$c" -le "$n" ] || c=$n
+  th=$(( WRK_THREADS < c ? WRK_THREADS : c ))
+  c=$(( c / th * th )) # wrk gives each thread connections / threads
+  rm -f "$T/wrk.done"
+  # -d is only a cap (a server that stops answering): the script ends the run when the last ack is in
+  wrk -t "$th" -c "$c" -d "$(( 120 + n / 500 ))s" -s "$BENCH_ROOT/bench/warnings_acks.lua" \
+    "http://127.0.0.1:$port/api/v1/me/inbox/$w/ack" -- "$T/order.wrk" "$th" "$c" "$T/wrk.done" "$lat" \
+    >"$T/wrk.out" || { cat "$T/wrk.out" >&2; return 1; }
+  grep '^n=' "$T/wrk.out" | tail -n 1
+}
+log "acknowledging: $nrcpt acks over $CONNS connections ($ACK_CLIENT)"
 cpu0=$(cpu_ticks)
-acks=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$w1" --mode ack \
-  --connections "$CONNS" --seed $SEED --lat "$T/lat.acks") || true
+acks=$(send_acks "$w1" "$CONNS" $SEED 0 "$T/lat.acks") || true
 cpu1=$(cpu_ticks)
 alive "the acks"
 ok=$(bench_kv ok "$acks")
@@ -212,8 +262,7 @@ for c in $SWEEP; do
   issue_warning
   sweep_issue[$c]=$issue_ms
   c0=$(cpu_ticks)
-  sweep_res[$c]=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$warning" --mode ack \
-    --connections "$c" --seed $((SEED + c)) --count "$SWEEP_ACKS") || true
+  sweep_res[$c]=$(send_acks "$warning" "$c" $((SEED + c)) "$SWEEP_ACKS") || true
   sweep_cpu[$c]=$(( $(cpu_ticks) - c0 ))
   alive "the sweep over $c connections"
   # the unconfirmed rest would escalate in the late phase and blur it: the commander cancels it
@@ -244,8 +293,7 @@ if [ "$LATE_ACKS" -gt 0 ]; then
   log "late: $esc_rows escalations in ${esc_wave_s}s ($left not escalated); $LATE_ACKS acks"
   late_inbox=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$wl" --mode inbox \
     --sample $(( SAMPLE < 100 ? SAMPLE : 100 ))) || true
-  late=$("$BENCH_BIN/warnings_acks" --port "$port" --tokens "$T/tokens" --warning "$wl" --mode ack \
-    --connections "$CONNS" --seed $((SEED + 1)) --count "$LATE_ACKS") || true
+  late=$(send_acks "$wl" "$CONNS" $((SEED + 1)) "$LATE_ACKS") || true
   late_resolved=$(sqlite3 "$DB" "SELECT count(*) FROM escalation WHERE warning_id = $wl AND resolved_ms IS NOT NULL")
 fi
 log "done"
@@ -261,11 +309,13 @@ fan_ok=$( [ "${dispatched1:-0}" -ge "$RECIPIENTS" ] && [ "$rows" -ge "$RECIPIENT
 fan_verdict=$(verdict "$fanout_ms" "<" 1000)
 [ "$fan_ok" = 1 ] || fan_verdict="FAIL (not every recipient reached: see below)"
 ack_verdict=$(verdict "$rps" ">=" 20000)
+if [ "$ACK_CLIENT" = wrk ]; then ack_client_desc="wrk, $WRK_THREADS thread$([ "$WRK_THREADS" = 1 ] || echo s)"
+else ack_client_desc="curl, one thread"; fi
 [ "${ok:-0}" = "$nrcpt" ] && [ "$acked_db" = "$ok" ] || ack_verdict="FAIL (not every ack counted: see below)"
 
 echo
-printf 'warnings: red warning to %s in-app recipients (city %s), then one ack each over %s connections\n' \
-  "$(fmt "$rows")" "$AREA" "$CONNS"
+printf 'warnings: red warning to %s in-app recipients (city %s), then one ack each over %s connections (ack client: %s)\n' \
+  "$(fmt "$rows")" "$AREA" "$CONNS" "$ack_client_desc"
 printf '%-46s %12s %12s  %s\n' measure value target verdict
 printf '%-46s %12s %12s  %s\n' "fan-out: issue answered, all records durable" "$(ms "$fanout_ms") ms" "< 1000 ms" "$fan_verdict"
 printf '%-46s %12s %12s  %s\n' "acks/s ($(fmt "${ok:-0}") acks, $CONNS connections)" "$(fmt "${rps:-0}")" ">= 20,000" "$ack_verdict"
@@ -284,9 +334,9 @@ printf '  acks, client: p90 %s ms, max %s ms, mean %s ms; server (request log du
   "$(bench_kv p90_ms "$acks")" "$(bench_kv max_ms "$acks")" "$(bench_kv mean_ms "$acks")" \
   "$(bench_pct 50 <"$T/srv.acks")" "$(bench_pct 99 <"$T/srv.acks")"
 awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="${ok:-0}" -v w="$(bench_kv wall_ms "$acks")" -v c="$(nproc)" \
-  -v cl="$(bench_kv client_cpu_us_per_req "$acks")" \
-  'BEGIN { if (n > 0 && w > 0) printf "  acks, server CPU: %.0f us an ack (user+system, all threads), %.2f cores busy on average; CPU-bound ceiling on %d cores: %.0f acks/s; client CPU: %s us a request (one thread, same cores)\n",
-    t / hz * 1e6 / n, t / hz / (w / 1000), c, c / (t / hz / n), cl == "" ? "-" : cl }'
+  -v cl="$(bench_kv client_cpu_us_per_req "$acks")" -v d="$ack_client_desc" \
+  'BEGIN { if (n > 0 && w > 0) printf "  acks, server CPU: %.0f us an ack (user+system, all threads), %.2f cores busy on average; CPU-bound ceiling on %d cores: %.0f acks/s; client CPU: %s us a request (%s, same cores)\n",
+    t / hz * 1e6 / n, t / hz / (w / 1000), c, c / (t / hz / n), cl == "" ? "-" : cl, d }'
 if [ -n "$SWEEP" ]; then
   echo "  connections sweep (a new warning each, issued in ms; then $(fmt "$SWEEP_ACKS") acks):"
   for c in $SWEEP; do

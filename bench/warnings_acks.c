@@ -5,6 +5,7 @@
  *   warnings_acks --port P --tokens FILE --warning ID --mode ack
  *                 [--connections N] [--count N] [--seed S] [--lat FILE] [--version V]
  *   warnings_acks --port P --tokens FILE --warning ID --mode inbox [--sample K]
+ *   warnings_acks --tokens FILE --mode order [--count N] [--seed S]
  *
  * FILE holds "user_id token" a line (bench/warnings_tokens.c makes it).
  *
@@ -23,6 +24,9 @@
  * ok = 2xx answers, acked = answers whose recipient.state is acknowledged,
  * client_cpu_us_per_req = this process's CPU time (user + system, getrusage)
  * over the acks, divided by their number.
+ *
+ * order: prints the order that --mode ack would send (the first N of it), one "user_id token" a
+ * line, for bench/warnings_acks.lua (the same acks sent by wrk).
  *
  * inbox: GET /api/v1/me/inbox for K recipients spread evenly over the file,
  * one connection; checks (jansson) that warning ID is among the items.
@@ -121,6 +125,23 @@ static uint64_t rng_next(void)
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
 	return z ^ (z >> 31);
+}
+
+/* the order in which the recipients acknowledge: indexes into toks, shuffled (Fisher-Yates) with
+ * the seed; --mode ack sends in this order and --mode order prints it, so both clients send alike */
+static size_t *shuffled(uint64_t seed)
+{
+	size_t *order = bench_xmalloc(ntoks * sizeof *order);
+	for (size_t i = 0; i < ntoks; i++)
+		order[i] = i;
+	rng_state = seed;
+	for (size_t i = ntoks - 1; i > 0; i--) {
+		size_t j = (size_t)(rng_next() % (i + 1));
+		size_t x = order[i];
+		order[i] = order[j];
+		order[j] = x;
+	}
+	return order;
 }
 
 static CURL *new_handle(buf *b)
@@ -429,16 +450,7 @@ static int mode_ack(long connections, size_t count, uint64_t seed, const char *l
 {
 	if (count == 0 || count > ntoks)
 		count = ntoks;
-	size_t *order = bench_xmalloc(ntoks * sizeof *order);
-	for (size_t i = 0; i < ntoks; i++)
-		order[i] = i;
-	rng_state = seed;
-	for (size_t i = ntoks - 1; i > 0; i--) { /* Fisher-Yates */
-		size_t j = (size_t)(rng_next() % (i + 1));
-		size_t x = order[i];
-		order[i] = order[j];
-		order[j] = x;
-	}
+	size_t *order = shuffled(seed);
 	size_t nconn = (size_t)connections < count ? (size_t)connections : count;
 	raise_nofile(nconn + 64);
 
@@ -546,10 +558,24 @@ static int mode_ack(long connections, size_t count, uint64_t seed, const char *l
 	return rc || L.errors ? 1 : 0;
 }
 
+/* order: the first count of the shuffled order, one "user_id token" a line (what --mode ack would
+ * send, for another client: bench/warnings_acks.lua under wrk) */
+static int mode_order(size_t count, uint64_t seed)
+{
+	if (count == 0 || count > ntoks)
+		count = ntoks;
+	size_t *order = shuffled(seed);
+	for (size_t i = 0; i < count; i++)
+		printf("%lld %s\n", toks[order[i]].user_id, toks[order[i]].tok);
+	free(order);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: warnings_acks --port P --tokens FILE --warning ID --mode ack|inbox "
-	                "[--connections N] [--count N] [--seed S] [--lat FILE] [--version V] [--sample K]\n");
+	                "[--connections N] [--count N] [--seed S] [--lat FILE] [--version V] [--sample K]\n"
+	                "       warnings_acks --tokens FILE --mode order [--count N] [--seed S]\n");
 	exit(2);
 }
 
@@ -586,8 +612,9 @@ int main(int argc, char **argv)
 			usage();
 		i++;
 	}
-	if (opt_port <= 0 || opt_port > 65535 || !tok_file || opt_warning <= 0 || !mode || connections < 1 ||
-	    connections > 100000 || count < 0 || sample < 1)
+	bool order_only = mode && strcmp(mode, "order") == 0; /* no server: needs neither port nor warning */
+	if ((!order_only && (opt_port <= 0 || opt_port > 65535 || opt_warning <= 0)) || !tok_file || !mode ||
+	    connections < 1 || connections > 100000 || count < 0 || sample < 1)
 		usage();
 	ntoks = read_tokens(tok_file);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -596,6 +623,8 @@ int main(int argc, char **argv)
 		rc = mode_ack(connections, (size_t)count, seed, lat_file);
 	else if (strcmp(mode, "inbox") == 0)
 		rc = mode_inbox((size_t)sample);
+	else if (order_only)
+		rc = mode_order((size_t)count, seed);
 	else
 		usage(), rc = 2;
 	curl_global_cleanup();
