@@ -9,12 +9,30 @@
  * commit carries hundreds of jobs; alone, a job costs one commit as before.
  *
  * A caller that must not block (an HTTP thread serving many connections)
- * submits instead: the writer calls it back after the commit, and the
+ * submits instead: it is called back once its commit is on disk, and the
  * number of jobs in one commit then grows with the number of clients
  * waiting, not with the number of threads.
+ *
+ * The flush is not the writer's: its connection commits with
+ * synchronous=OFF (frames written to the WAL, no fsync) and hands the batch
+ * to the syncer thread, which fdatasyncs the WAL file (one call for every
+ * batch committed meanwhile) and only then tells the callers; the writer
+ * goes on with the next batch while the disk works. An answer still means
+ * "on disk". This is safe because the writer never checkpoints (the
+ * checkpointer's connection keeps synchronous=FULL, so it syncs the WAL
+ * before copying it back and the database before the WAL may be reused):
+ * it is WAL mode with synchronous=NORMAL plus an explicit flush before
+ * anyone is told. The price: another connection may read a batch a few
+ * milliseconds before it is on disk. Without the checkpointer or the WAL
+ * file the writer commits with synchronous=FULL as before.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,12 +161,157 @@ bool store_checkpointer_running(void)
 	return r;
 }
 
+/* ---- telling callers: a submitted job is called back and freed, a waiting one woken ---- */
+
+static void notify_jobs(group_job *jobs)
+{
+	group_job *waiting = NULL, *next;
+	for (group_job *j = jobs; j; j = next) {
+		next = j->next;
+		jobs_total++;
+		if (j->notify) {
+			j->notify(j->ctx, j->rc, &j->err);
+			free(j);
+		} else {
+			j->next = waiting;
+			waiting = j;
+		}
+	}
+	if (waiting) {
+		pthread_mutex_lock(&glock);
+		for (group_job *j = waiting; j; j = j->next)
+			j->done = true;
+		pthread_cond_broadcast(&gdone);
+		pthread_mutex_unlock(&glock);
+	}
+}
+
+/* ---- the syncer: flushes the WAL for committed batches, then tells their callers ---- */
+
+static pthread_mutex_t slock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t swork = PTHREAD_COND_INITIALIZER;
+static pthread_t sthread;
+static bool srunning, sstopping;
+static group_job *sync_head, *sync_tail; /* committed, waiting for the flush */
+static int wal_fd = -1;
+static dev_t wal_dev;
+static ino_t wal_ino;
+static _Atomic long flushes;
+
+/* the WAL file of the database, opened (again, if it was replaced) for fdatasync */
+static int wal_open(void)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s-wal", store_path() ? store_path() : "") >= (int)sizeof path)
+		return -1;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	if (wal_fd >= 0 && st.st_dev == wal_dev && st.st_ino == wal_ino)
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return -1;
+	}
+	if (wal_fd >= 0)
+		close(wal_fd);
+	wal_fd = fd;
+	wal_dev = st.st_dev;
+	wal_ino = st.st_ino;
+	return 0;
+}
+
+static void *sync_main(void *arg)
+{
+	pthread_mutex_lock(&slock);
+	for (;;) {
+		while (!sync_head && !sstopping)
+			pthread_cond_wait(&swork, &slock);
+		if (!sync_head && sstopping)
+			break;
+		group_job *jobs = sync_head;
+		sync_head = sync_tail = NULL;
+		pthread_mutex_unlock(&slock);
+		/* one flush for every batch committed since the last: each was written before it */
+		if (wal_open() != 0 || fdatasync(wal_fd) != 0) {
+			yj_log(YJ_LOG_ERROR, "wal_flush", "message=\"cannot flush the WAL: %s\"", strerror(errno));
+			for (group_job *j = jobs; j; j = j->next)
+				if (j->rc == 0) {
+					j->rc = -1;
+					yj_fail(&j->err, YJ_EUNAVAILABLE, "", "the change could not be written to disk");
+				}
+		}
+		flushes++;
+		notify_jobs(jobs);
+		pthread_mutex_lock(&slock);
+	}
+	pthread_mutex_unlock(&slock);
+	return NULL;
+}
+
+/* hand a committed batch to the syncer (kept in commit order) */
+static void sync_later(group_job *jobs)
+{
+	group_job *last = jobs;
+	while (last->next)
+		last = last->next;
+	pthread_mutex_lock(&slock);
+	if (sync_tail)
+		sync_tail->next = jobs;
+	else
+		sync_head = jobs;
+	sync_tail = last;
+	pthread_cond_signal(&swork);
+	pthread_mutex_unlock(&slock);
+}
+
+/* the writer's connection commits without fsync when the syncer can flush for it */
+static bool sync_start(store *s)
+{
+	if (!s || !store_checkpointer_running() || wal_open() != 0)
+		return false;
+	sstopping = false;
+	if (pthread_create(&sthread, NULL, sync_main, NULL) != 0)
+		return false;
+	srunning = true;
+	if (store_exec(s, "PRAGMA synchronous=OFF", NULL) == 0)
+		return true;
+	pthread_mutex_lock(&slock);
+	sstopping = true;
+	pthread_cond_signal(&swork);
+	pthread_mutex_unlock(&slock);
+	pthread_join(sthread, NULL);
+	srunning = false;
+	return false;
+}
+
+/* after the writer's last batch: flush what is left, and leave the connection as it was */
+static void sync_stop(store *s)
+{
+	if (!srunning)
+		return;
+	pthread_mutex_lock(&slock);
+	sstopping = true;
+	pthread_cond_signal(&swork);
+	pthread_mutex_unlock(&slock);
+	pthread_join(sthread, NULL);
+	srunning = false;
+	store_exec(s, "PRAGMA synchronous=FULL", NULL);
+	if (wal_fd >= 0)
+		close(wal_fd);
+	wal_fd = -1;
+}
+
 static void *group_main(void *arg)
 {
 	store *s = store_thread();
 	/* its commits are many and small: the checkpointer copies pages back, not this thread */
 	if (s && store_checkpointer_running())
 		sqlite3_wal_autocheckpoint(store_db(s), 0);
+	bool async_flush = sync_start(s);
 	for (;;) {
 		pthread_mutex_lock(&glock);
 		while (!queue_head && !gstopping)
@@ -168,27 +331,12 @@ static void *group_main(void *arg)
 				yj_fail(&j->err, YJ_EUNAVAILABLE, "", "database unavailable");
 			}
 		}
-		/* submitted jobs first, outside the lock: their callers wait on nothing of ours */
-		group_job *waiting = NULL, *next;
-		for (group_job *j = jobs; j; j = next) {
-			next = j->next;
-			jobs_total++;
-			if (j->notify) {
-				j->notify(j->ctx, j->rc, &j->err);
-				free(j);
-			} else {
-				j->next = waiting;
-				waiting = j;
-			}
-		}
-		if (waiting) {
-			pthread_mutex_lock(&glock);
-			for (group_job *j = waiting; j; j = j->next)
-				j->done = true;
-			pthread_cond_broadcast(&gdone);
-			pthread_mutex_unlock(&glock);
-		}
+		if (async_flush)
+			sync_later(jobs);
+		else
+			notify_jobs(jobs);
 	}
+	sync_stop(s);
 	return NULL;
 }
 

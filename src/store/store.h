@@ -83,11 +83,12 @@ int store_group_start(yj_err *e);
 void store_group_stop(void);
 int store_group_run(store_job_fn fn, void *ctx, yj_err *e);
 /*
- * The same without waiting: queue fn(s, ctx, e) and return at once; the
- * writer calls done(ctx, rc, e) on its thread after the commit (rc and *e:
- * the job's result, or the commit's failure). done must be quick (hand the
- * result to someone) and must not submit or run group jobs. Without a
- * started writer the job runs now and done is called before this returns.
+ * The same without waiting: queue fn(s, ctx, e) and return at once;
+ * done(ctx, rc, e) is called on a store thread once the commit is on disk
+ * (rc and *e: the job's result, or the commit's or flush's failure). done
+ * must be quick (hand the result to someone) and must not submit or run
+ * group jobs. Without a started writer the job runs now and done is called
+ * before this returns.
  */
 typedef void (*store_job_done)(void *ctx, int rc, const yj_err *e);
 void store_group_submit(store_job_fn fn, void *ctx, store_job_done done);

@@ -161,39 +161,45 @@ test('acks: a burst from many grid workers at once, each answered, counted and a
   assert.equal(sql(srv.db, `SELECT state FROM recipient WHERE warning_id=${w.id} AND user_id=(SELECT id FROM user WHERE username='${later}')`), 'delivered');
 });
 
-test('stopping while acknowledgements are in flight: a clean exit, and every answered ack is stored', async () => {
-  const own = await startServer();
-  let running = true;
-  try {
-    const [d, c] = [await own.login('duty_officer_441523'), await own.login('commander_441523')];
-    const w = await own.req('POST', '/api/v1/warnings', { token: d, body: draft({ level: 'red' }) });
-    for (const [t, a] of [[d, 'submit'], [c, 'approve'], [d, 'issue']]) assert.equal((await own.req('POST', `/api/v1/warnings/${w.json.id}/${a}`, { token: t })).status, 200);
-    const names = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND u.role='grid_worker' ORDER BY r.id LIMIT 16`).split('\n');
-    const tokens = await Promise.all(names.map((n) => own.login(n)));
-    const answered = new Set();
-    // each phone keeps acknowledging (again and again: idempotent) until the server is gone
-    const loops = tokens.map(async (t, i) => {
-      while (running) {
-        try {
-          const r = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: t });
-          if (r.status === 200) answered.add(names[i]);
-        } catch { return; }
+for (const how of ['SIGTERM', 'SIGKILL']) {
+  test(`${how} while acknowledgements are in flight: every answered ack is stored${how === 'SIGTERM' ? ', and a clean exit' : ''}`, async () => {
+    const own = await startServer();
+    let running = true;
+    try {
+      const [d, c] = [await own.login('duty_officer_441523'), await own.login('commander_441523')];
+      const w = await own.req('POST', '/api/v1/warnings', { token: d, body: draft({ level: 'red' }) });
+      for (const [t, a] of [[d, 'submit'], [c, 'approve'], [d, 'issue']]) assert.equal((await own.req('POST', `/api/v1/warnings/${w.json.id}/${a}`, { token: t })).status, 200);
+      const names = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND u.role='grid_worker' ORDER BY r.id LIMIT 16`).split('\n');
+      const tokens = await Promise.all(names.map((n) => own.login(n)));
+      const answered = new Set();
+      // each phone keeps acknowledging (again and again: idempotent) until the server is gone
+      const loops = tokens.map(async (t, i) => {
+        while (running) {
+          try {
+            const r = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: t });
+            if (r.status === 200) answered.add(names[i]);
+          } catch { return; }
+        }
+      });
+      await sleep(400);
+      const end = how === 'SIGTERM' ? await own.stop() : await own.kill9(); // parked connections waiting for their commit
+      running = false;
+      await Promise.all(loops);
+      if (how === 'SIGTERM') {
+        assert.equal(end.code, 0, own.logs().slice(-2000));
+        assert.doesNotMatch(own.logs(), /suspended connections/);
       }
-    });
-    await sleep(400);
-    const end = await own.stop(); // SIGTERM with parked connections waiting for their commit
-    running = false;
-    await Promise.all(loops);
-    assert.equal(end.code, 0, own.logs().slice(-2000));
-    assert.doesNotMatch(own.logs(), /suspended connections/);
-    assert.ok(answered.size > 0);
-    const stored = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND r.state='acknowledged'`).split('\n');
-    for (const n of answered) assert.ok(stored.includes(n), `${n} was answered 200 but is not stored`);
-  } finally {
-    running = false;
-    await own.stop();
-  }
-});
+      assert.ok(answered.size > 0);
+      const stored = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND r.state='acknowledged'`).split('\n');
+      for (const n of answered) assert.ok(stored.includes(n), `${n} was answered 200 but is not stored`);
+      const audited = Number(sql(own.db, `SELECT count(*) FROM audit WHERE action='recipient.ack' AND CAST(object_id AS INTEGER) IN (SELECT id FROM recipient WHERE warning_id=${w.json.id})`));
+      assert.equal(audited, stored.length);
+    } finally {
+      running = false;
+      await own.stop().catch(() => {});
+    }
+  });
+}
 
 test('update: a new version; everyone must confirm it; an old-version ack is refused', async () => {
   const w = await issued({ level: 'blue' });
