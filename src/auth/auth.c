@@ -644,6 +644,9 @@ int auth_login(store *s, const char *username, const char *password, const char 
 		return yj_fail(e, YJ_ETHROTTLED, "", "too many failed logins; try again in %d s", wait);
 	}
 
+	/* before the user is read: a change to the user during the (slow) password check then
+	 * keeps this session out of the cache (cache_put refuses a stale generation) */
+	uint64_t gen = cache_generation();
 	sqlite3_stmt *st = store_stmt(s,
 	                              "SELECT id, username, display_name, role, area_code, "
 	                              "password_hash, disabled FROM user WHERE username = ?",
@@ -683,7 +686,6 @@ int auth_login(store *s, const char *username, const char *password, const char 
 	sodium_bin2base64(token_out, AUTH_TOKEN_LEN + 1, raw, sizeof raw,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	token_digest(token_out, digest);
-	uint64_t gen = cache_generation();
 	if (store_begin(s, e))
 		return -1;
 	st = store_stmt(s,

@@ -450,8 +450,10 @@ static int escalate_due(store *s, int64_t now, yj_err *e)
 	 * ack, the hottest write): those who answered in time leave the index here, in bulk, once
 	 * their deadline passes; what stays due has not answered */
 	sqlite3_stmt *st = store_stmt(s,
-	                              "UPDATE recipient SET next_escalation_ms = NULL WHERE next_escalation_ms <= ? "
-	                              "AND state IN ('acknowledged', 'failed')",
+	                              /* a bounded pass (a city-wide deadline clears 100,000 rows over a few ticks
+	                               * instead of holding the write lock for all of them at once) */
+	                              "UPDATE recipient SET next_escalation_ms = NULL WHERE id IN (SELECT id FROM recipient "
+	                              "WHERE next_escalation_ms <= ? AND state IN ('acknowledged', 'failed') LIMIT 20000)",
 	                              e);
 	if (!st)
 		return -1;
@@ -572,7 +574,8 @@ static int escalate_due(store *s, int64_t now, yj_err *e)
 		else
 			sqlite3_bind_int64(up, 2, now + disp_ack_limit_ms(d[i].level));
 		sqlite3_bind_int64(up, 3, d[i].id);
-		sqlite3_step(up);
+		if (sqlite3_step(up) != SQLITE_DONE)
+			rc = store_fail(s, e, "count the escalation");
 		sqlite3_reset(up);
 	}
 	free(d);

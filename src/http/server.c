@@ -596,7 +596,9 @@ void http_stop(void)
 {
 	if (!daemon_handle)
 		return;
-	MHD_quiesce_daemon(daemon_handle);
+	MHD_socket lfd = MHD_quiesce_daemon(daemon_handle);
+	if (lfd != MHD_INVALID_SOCKET)
+		close(lfd); /* no new connections wait in the backlog while the rest finishes */
 	/* parked answers resume when their commit is done: wait for those; requests still
 	 * arriving on open connections wait for their commit on their thread instead */
 	stopping = true;

@@ -14,7 +14,8 @@
  * waiting, not with the number of threads.
  *
  * The flush is not the writer's: its connection commits with
- * synchronous=OFF (frames written to the WAL, no fsync) and hands the batch
+ * synchronous=NORMAL (in WAL mode: frames written, no fsync at commit; the
+ * WAL header is still synced when the log restarts) and hands the batch
  * to the syncer thread, which fdatasyncs the WAL file (one call for every
  * batch committed meanwhile) and only then tells the callers; the writer
  * goes on with the next batch while the disk works. An answer still means
@@ -23,8 +24,9 @@
  * before copying it back and the database before the WAL may be reused):
  * it is WAL mode with synchronous=NORMAL plus an explicit flush before
  * anyone is told. The price: another connection may read a batch a few
- * milliseconds before it is on disk. Without the checkpointer or the WAL
- * file the writer commits with synchronous=FULL as before.
+ * milliseconds before it is on disk. A failed flush stops the process
+ * (fail-stop; see sync_main). Without the checkpointer or the WAL file the
+ * writer commits with synchronous=FULL as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -83,6 +85,20 @@ static void run_batch(store *s, group_job *jobs)
 		yj_err_clear(&j->err);
 		j->rc = j->fn(s, j->ctx, &j->err);
 		if (j->rc) {
+			if (sqlite3_get_autocommit(store_db(s))) {
+				/* an error that ended the whole transaction (disk full, I/O): the jobs before
+				 * this one are undone too, and nothing after it may run outside a transaction */
+				yj_err lost = j->err;
+				if (lost.code == YJ_OK)
+					yj_fail(&lost, YJ_EUNAVAILABLE, "", "the change could not be stored");
+				for (group_job *k = jobs; k; k = k->next) {
+					k->rc = -1;
+					k->err = lost;
+				}
+				store_rollback(s);
+				batches++;
+				return;
+			}
 			savepoint(s, "ROLLBACK TO job");
 			if (j->err.code == YJ_OK)
 				yj_fail(&j->err, YJ_EINTERNAL, "", "internal error");
@@ -106,11 +122,14 @@ static pthread_cond_t ckpt_cond = PTHREAD_COND_INITIALIZER;
 static pthread_t ckpt_thread;
 static int ckpt_users; /* starts minus stops */
 static bool ckpt_stopping;
+static int ckpt_state; /* 0 starting, 1 has its connection, -1 has none (then not running) */
 
 static void *ckpt_main(void *arg)
 {
 	store *s = store_thread();
 	pthread_mutex_lock(&ckpt_lock);
+	ckpt_state = s ? 1 : -1;
+	pthread_cond_broadcast(&ckpt_cond);
 	while (s && !ckpt_stopping) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -134,8 +153,13 @@ void store_checkpointer_start(void)
 	pthread_mutex_lock(&ckpt_lock);
 	if (ckpt_users++ == 0) {
 		ckpt_stopping = false;
-		if (pthread_create(&ckpt_thread, NULL, ckpt_main, NULL) != 0)
+		ckpt_state = 0;
+		if (pthread_create(&ckpt_thread, NULL, ckpt_main, NULL) != 0) {
 			ckpt_users = 0; /* the writers' connections then checkpoint as SQLite does by default */
+			ckpt_state = -1;
+		}
+		while (ckpt_state == 0)
+			pthread_cond_wait(&ckpt_cond, &ckpt_lock);
 	}
 	pthread_mutex_unlock(&ckpt_lock);
 }
@@ -156,7 +180,7 @@ void store_checkpointer_stop(void)
 bool store_checkpointer_running(void)
 {
 	pthread_mutex_lock(&ckpt_lock);
-	bool r = ckpt_users > 0;
+	bool r = ckpt_users > 0 && ckpt_state == 1;
 	pthread_mutex_unlock(&ckpt_lock);
 	return r;
 }
@@ -236,13 +260,14 @@ static void *sync_main(void *arg)
 		sync_head = sync_tail = NULL;
 		pthread_mutex_unlock(&slock);
 		/* one flush for every batch committed since the last: each was written before it */
-		if (wal_open() != 0 || fdatasync(wal_fd) != 0) {
-			yj_log(YJ_LOG_ERROR, "wal_flush", "message=\"cannot flush the WAL: %s\"", strerror(errno));
-			for (group_job *j = jobs; j; j = j->next)
-				if (j->rc == 0) {
-					j->rc = -1;
-					yj_fail(&j->err, YJ_EUNAVAILABLE, "", "the change could not be written to disk");
-				}
+		const char *why = wal_open() != 0 ? "cannot open the WAL file" : fdatasync(wal_fd) != 0 ? strerror(errno) : NULL;
+		if (why) {
+			/* Fail-stop, as databases do: after a failed flush the kernel may have dropped the
+			 * dirty pages and a later flush would report success without them, while other
+			 * connections already read the batch. Only recovery from what is on disk (SQLite
+			 * replays the WAL at the next start) gives a state that is both durable and seen. */
+			yj_log(YJ_LOG_ERROR, "wal_flush_failed", "message=\"cannot flush the WAL: %s; stopping\"", why);
+			abort();
 		}
 		flushes++;
 		notify_jobs(jobs);
@@ -277,7 +302,10 @@ static bool sync_start(store *s)
 	if (pthread_create(&sthread, NULL, sync_main, NULL) != 0)
 		return false;
 	srunning = true;
-	if (store_exec(s, "PRAGMA synchronous=OFF", NULL) == 0)
+	/* NORMAL, not OFF: in WAL mode NORMAL does no fsync at commit, but still syncs the WAL
+	 * header when the log starts over after a checkpoint, before frames overwrite old ones
+	 * (at OFF an out-of-order write after a restart could corrupt the database) */
+	if (store_exec(s, "PRAGMA synchronous=NORMAL", NULL) == 0)
 		return true;
 	pthread_mutex_lock(&slock);
 	sstopping = true;

@@ -5,7 +5,8 @@
  * by two threads at once) from a pthread key, opened lazily on the path given
  * to store_open. WAL lets readers run beside the one writer; synchronous=FULL
  * means a COMMIT that returned is on disk, so nothing acknowledged is lost on
- * kill -9 or power loss. Writers use BEGIN IMMEDIATE so two read-modify-write
+ * kill -9 or power loss (the group writer's connection commits at NORMAL and
+ * has its own syncer flush the WAL before anyone is told: group.c). Writers use BEGIN IMMEDIATE so two read-modify-write
  * transactions never both read the old value; busy_timeout makes them queue.
  *
  * The statement cache is a small open-addressing table keyed by the SQL text.

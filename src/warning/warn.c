@@ -630,8 +630,20 @@ static int expire_due(store *s, int64_t now, yj_err *e)
 			return -1;
 		sqlite3_bind_int64(st, 1, now);
 		sqlite3_bind_int64(st, 2, ids[i]);
-		sqlite3_step(st);
+		int rc = sqlite3_step(st);
 		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, e, "expire warning");
+		/* nobody escalates for an expired warning: out of the escalation index */
+		st = store_stmt(s, "UPDATE recipient SET next_escalation_ms = NULL WHERE warning_id = ? AND next_escalation_ms IS NOT NULL",
+		                e);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, e, "expire escalations");
 		if (audit_warning(s, NULL, "expire", ids[i], e))
 			return -1;
 	}

@@ -201,6 +201,26 @@ for (const how of ['SIGTERM', 'SIGKILL']) {
   });
 }
 
+test('expiry: an issued warning past its expiry becomes expired and leaves the escalation index', async () => {
+  const own = await startServer();
+  try {
+    const admin2 = await own.login('admin');
+    const [d, c] = [await own.login('duty_officer_441523'), await own.login('commander_441523')];
+    const w = await own.req('POST', '/api/v1/warnings', { token: d, body: draft({ level: 'blue', areas: ['441523100'], expires: inHours(1) }) });
+    for (const [t, a] of [[d, 'submit'], [c, 'approve'], [d, 'issue']]) assert.equal((await own.req('POST', `/api/v1/warnings/${w.json.id}/${a}`, { token: t })).status, 200);
+    assert.ok(Number(sql(own.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.json.id} AND next_escalation_ms IS NOT NULL`)) > 0);
+    await own.req('POST', '/api/v1/test/clock', { token: admin2, body: { offset_ms: 2 * 3600000 } });
+    const expired = await until(async () => (await own.req('GET', `/api/v1/warnings/${w.json.id}`, { token: c })).json.state === 'expired');
+    assert.ok(expired, 'expired');
+    assert.equal(sql(own.db, `SELECT count(*) FROM recipient WHERE warning_id=${w.json.id} AND next_escalation_ms IS NOT NULL`), '0');
+    const ack = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: await own.login(sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id=r.user_id WHERE r.warning_id=${w.json.id} AND u.role='grid_worker' LIMIT 1`)) });
+    assert.equal(ack.status, 409);
+    assert.match(ack.json.error.message, /expired: nothing to acknowledge/);
+  } finally {
+    await own.stop();
+  }
+});
+
 test('update: a new version; everyone must confirm it; an old-version ack is refused', async () => {
   const w = await issued({ level: 'blue' });
   const name = gwOf('441523');
