@@ -88,6 +88,9 @@ int64_t yj_clock_offset(void);
 int64_t yj_real_now_ms(void);
 /* Monotonic milliseconds for measuring durations (never faked). */
 double yj_mono_ms(void);
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+struct timespec;
+void yj_deadline_in(long ms, struct timespec *ts);
 
 /* RFC 3339 <-> UTC ms. Parsing accepts Z or +hh:mm; fills *e on failure. */
 int yj_time_parse(const char *s, int64_t *ms, const char *field, yj_err *e);

@@ -328,6 +328,19 @@ typedef struct ack_job {
 	bool changed;
 } ack_job;
 
+/* run an UPDATE whose ?1 is a time and ?2 an id */
+static int update_at(store *s, const char *sql, int64_t now, int64_t id, const char *what, yj_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, e, what);
+}
+
 static int ack_job_run(store *s, void *ctx, yj_err *e)
 {
 	ack_job *j = ctx;
@@ -367,19 +380,12 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 		return yj_fail(e, YJ_ECONFLICT, "warning", "warning %lld is %s: nothing to acknowledge", (long long)j->warning,
 		               j->wstate);
 	int64_t now = yj_now_ms();
-	st = store_stmt(s,
-	                /* next_escalation_ms stays: the escalation scan drops answered ones in bulk */
-	                "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1) "
-	                "WHERE id = ?2 AND state IN ('delivered', 'read')",
-	                e);
-	if (!st)
+	/* next_escalation_ms stays: the escalation scan drops answered ones in bulk */
+	if (update_at(s,
+	              "UPDATE recipient SET state = 'acknowledged', acked_ms = ?1, read_ms = coalesce(read_ms, ?1) "
+	              "WHERE id = ?2 AND state IN ('delivered', 'read')",
+	              now, j->recipient, "acknowledge", e))
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, j->recipient);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "acknowledge");
 	if (sqlite3_changes(store_db(s)) == 0)
 		return yj_fail(e, YJ_ECONFLICT, "state", "a %s recipient cannot acknowledge", j->state);
 	j->changed = true;
@@ -387,17 +393,9 @@ static int ack_job_run(store *s, void *ctx, yj_err *e)
 	if (!j->read_ms)
 		j->read_ms = now;
 	snprintf(j->state, sizeof j->state, "acknowledged");
-	if (j->escalated) {
-		st = store_stmt(s, "UPDATE escalation SET resolved_ms = ? WHERE recipient_id = ? AND resolved_ms IS NULL", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_int64(st, 2, j->recipient);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return store_fail(s, e, "resolve escalations");
-	}
+	if (j->escalated && update_at(s, "UPDATE escalation SET resolved_ms = ?1 WHERE recipient_id = ?2 AND resolved_ms IS NULL",
+	                              now, j->recipient, "resolve escalations", e))
+		return -1;
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)j->recipient);
 	json_t *state = json_pack("{s:I, s:i, s:s}", "warning_id", (json_int_t)j->warning, "version", j->version, "state",

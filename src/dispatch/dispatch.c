@@ -746,12 +746,7 @@ static void *sched_main(void *arg)
 	while (!sched_stop) {
 		pthread_mutex_lock(&wake_lock);
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 500 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		yj_deadline_in(500, &ts);
 		pthread_cond_timedwait(&wake, &wake_lock, &ts);
 		pthread_mutex_unlock(&wake_lock);
 		if (sched_stop || !s)

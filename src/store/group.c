@@ -50,6 +50,16 @@ typedef struct group_job {
 	struct group_job *next;
 } group_job;
 
+/* append the list first..last to a queue given by its head and tail (under its lock) */
+static void append_jobs(group_job **head, group_job **tail, group_job *first, group_job *last)
+{
+	if (*tail)
+		(*tail)->next = first;
+	else
+		*head = first;
+	*tail = last;
+}
+
 static pthread_mutex_t glock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gwork = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t gdone = PTHREAD_COND_INITIALIZER;
@@ -132,12 +142,7 @@ static void *ckpt_main(void *arg)
 	pthread_cond_broadcast(&ckpt_cond);
 	while (s && !ckpt_stopping) {
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		yj_deadline_in(250, &ts);
 		pthread_cond_timedwait(&ckpt_cond, &ckpt_lock, &ts);
 		pthread_mutex_unlock(&ckpt_lock);
 		int nlog = 0, nckpt = 0;
@@ -284,11 +289,7 @@ static void sync_later(group_job *jobs)
 	while (last->next)
 		last = last->next;
 	pthread_mutex_lock(&slock);
-	if (sync_tail)
-		sync_tail->next = jobs;
-	else
-		sync_head = jobs;
-	sync_tail = last;
+	append_jobs(&sync_head, &sync_tail, jobs, last);
 	pthread_cond_signal(&swork);
 	pthread_mutex_unlock(&slock);
 }
@@ -429,11 +430,7 @@ void store_group_submit(store_job_fn fn, void *ctx, store_job_done done)
 	job->fn = fn;
 	job->ctx = ctx;
 	job->notify = done;
-	if (queue_tail)
-		queue_tail->next = job;
-	else
-		queue_head = job;
-	queue_tail = job;
+	append_jobs(&queue_head, &queue_tail, job, job);
 	pthread_cond_signal(&gwork);
 	pthread_mutex_unlock(&glock);
 }
@@ -446,11 +443,7 @@ int store_group_run(store_job_fn fn, void *ctx, yj_err *e)
 		pthread_mutex_unlock(&glock);
 		return run_alone(fn, ctx, e);
 	}
-	if (queue_tail)
-		queue_tail->next = &job;
-	else
-		queue_head = &job;
-	queue_tail = &job;
+	append_jobs(&queue_head, &queue_tail, &job, &job);
 	pthread_cond_signal(&gwork);
 	while (!job.done)
 		pthread_cond_wait(&gdone, &glock);

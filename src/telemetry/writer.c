@@ -221,12 +221,7 @@ static void *writer_main(void *arg)
 		pthread_mutex_lock(&qlock);
 		while (npending == 0 && !stopping) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 250 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			yj_deadline_in(250, &ts);
 			pthread_cond_timedwait(&qcond, &qlock, &ts);
 			if (npending == 0) {
 				pthread_mutex_unlock(&qlock);
