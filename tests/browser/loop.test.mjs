@@ -5,7 +5,7 @@
 // the retry's answer lost on the way back: the report counts exactly once.
 // The commander's loop view shows it and moves without reload when someone
 // else acknowledges; the command map colours the towns by closure.
-// Screenshots in tests/out/screenshots: gw-inbox, gw-task, loop-console, loop-map.
+// Screenshots in tests/out/screenshots: gw-inbox, gw-acked, gw-task, loop-console, loop-map.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -154,6 +154,10 @@ test('grid worker (phone): inbox, open, acknowledge, report moved persons offlin
   await page.waitForSelector('#warn-detail[data-state="acknowledged"]');
   assert.match(await page.textContent('#ack-btn'), /已确认收到/);
   assert.ok(await page.isDisabled('#ack-btn'));
+  // the ack's answer is the recipient record and the warning's version and state: the page keeps the rest
+  assert.match(await page.textContent('#warn-detail'), /河田镇暴雨红色预警/);
+  assert.match(await page.textContent('#warn-detail'), /立即组织地质灾害隐患点/);
+  await page.screenshot({ path: path.join(OUT, 'gw-acked.png') });
   const loop1 = await ok(await srv.req('GET', `/api/v1/warnings/${W.id}/loop`, { token: cmd }));
   assert.equal(loop1.totals.states.acknowledged, 1);
 
