@@ -41,6 +41,7 @@ typedef struct conn_ctx {
 	char client_ip[INET6_ADDRSTRLEN];
 	/* http_defer_group: the parked answer, and the job's result once committed */
 	bool deferred;
+	bool answering; /* counted in deferred_answering until completed */
 	struct http_deferred defer;
 	http_res res;
 	int job_rc;
@@ -51,6 +52,7 @@ static struct MHD_Daemon *daemon_handle;
 /* parked answers not yet resumed; once stopping is set nothing new is parked (MHD cannot stop
  * with parked connections): a request counts itself first, then looks at stopping */
 static _Atomic long deferred_pending;
+static _Atomic long deferred_answering; /* parked once, answer not yet sent (completed) */
 static _Atomic bool stopping;
 static http_config config;
 static char *web_root;
@@ -456,16 +458,28 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 	c->req.body = c->body.data;
 	c->req.body_len = c->body.len;
 	http_res res = {0};
+	if (stopping) {
+		/* a request that comes while stopping is not started: say so and close the connection */
+		yj_err e;
+		yj_fail(&e, YJ_EUNAVAILABLE, "", "the server is stopping; try again shortly");
+		error_json(&res, &e);
+		http_add_header(&c->req, &res, "Connection", "close");
+		http_add_header(&c->req, &res, "Retry-After", "2");
+		return queue(c, conn, &res);
+	}
 	dispatch(c, &res);
 	if (res.deferred) {
-		/* park the connection (suspend before submitting: the writer may resume it at once) */
+		/* park the connection (suspend before submitting: the writer may resume it at once);
+		 * counted until its answer is sent, so that a stop lets it go out */
 		c->deferred = true;
 		c->defer = *res.deferred;
 		c->res = res;
 		c->res.deferred = NULL;
+		c->answering = true;
+		deferred_answering++;
 		deferred_pending++;
 		if (stopping) {
-			/* the daemon is stopping: wait here for the commit instead of parking */
+			/* the stop began meanwhile: wait here for the commit instead of parking */
 			deferred_pending--;
 			yj_err e = {0};
 			c->job_rc = store_group_run(deferred_job, c, &e);
@@ -485,6 +499,8 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	conn_ctx *c = *con_cls;
 	if (!c)
 		return;
+	if (c->answering)
+		deferred_answering--;
 	double ms = yj_mono_ms() - c->start_ms;
 	http_metrics_record(c->route_index, c->status, ms);
 	const http_route_def *r = http_route_at(c->route_index);
@@ -599,10 +615,13 @@ void http_stop(void)
 	MHD_socket lfd = MHD_quiesce_daemon(daemon_handle);
 	if (lfd != MHD_INVALID_SOCKET)
 		close(lfd); /* no new connections wait in the backlog while the rest finishes */
-	/* parked answers resume when their commit is done: wait for those; requests still
-	 * arriving on open connections wait for their commit on their thread instead */
+	/* parked answers resume when their commit is done: wait for those, then for their answers
+	 * to go out; a request that arrives on an open connection meanwhile gets 503 and a close */
 	stopping = true;
 	while (deferred_pending > 0)
+		usleep(1000);
+	/* and for their answers to go out (bounded: a peer that stopped reading must not hold us) */
+	for (int i = 0; deferred_answering > 0 && i < 5000; i++)
 		usleep(1000);
 	http_sse_stop();
 	MHD_stop_daemon(daemon_handle);

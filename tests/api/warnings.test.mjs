@@ -172,12 +172,13 @@ for (const how of ['SIGTERM', 'SIGKILL']) {
       const names = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND u.role='grid_worker' ORDER BY r.id LIMIT 16`).split('\n');
       const tokens = await Promise.all(names.map((n) => own.login(n)));
       const answered = new Set();
+      let oks = 0;
       // each phone keeps acknowledging (again and again: idempotent) until the server is gone
       const loops = tokens.map(async (t, i) => {
         while (running) {
           try {
             const r = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: t });
-            if (r.status === 200) answered.add(names[i]);
+            if (r.status === 200) { answered.add(names[i]); oks++; }
           } catch { return; }
         }
       });
@@ -188,6 +189,10 @@ for (const how of ['SIGTERM', 'SIGKILL']) {
       if (how === 'SIGTERM') {
         assert.equal(end.code, 0, own.logs().slice(-2000));
         assert.doesNotMatch(own.logs(), /suspended connections/);
+        // a graceful stop answers every ack it took: what the server sent, the phones got
+        const ackLines = own.logs().split('\n').filter((l) => l.includes(`path=/api/v1/me/inbox/${w.json.id}/ack `));
+        assert.equal(ackLines.filter((l) => / status=200 /.test(l) && !/aborted=1/.test(l)).length, oks);
+        assert.deepEqual(ackLines.filter((l) => /aborted=1/.test(l)), []);
       }
       assert.ok(answered.size > 0);
       const stored = sql(own.db, `SELECT u.username FROM recipient r JOIN user u ON u.id = r.user_id WHERE r.warning_id=${w.json.id} AND r.state='acknowledged'`).split('\n');
