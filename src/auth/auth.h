@@ -121,9 +121,9 @@ int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e)
 int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e);
 /*
  * Live sessions are also held in memory (resolving a token then reads no
- * table). Load them at start (serve); forget them when the database is
- * replaced under the process (tests). Sessions must only be changed through
- * these functions while a server runs on the database.
+ * table). Load them at start and forget them at stop (serve). Sessions and
+ * users must only be changed through this module while a server runs on
+ * the database.
  */
 int auth_sessions_load(store *s, yj_err *e);
 void auth_sessions_forget(void);

@@ -201,6 +201,7 @@ int cmd_serve(int argc, char **argv)
 	tel_stop();
 	warn_rules_stop();
 	reg_stop();
+	auth_sessions_forget();
 	store_close_all();
 	yj_log(YJ_LOG_INFO, "stopped", "db=%s", db);
 	return 0;
