@@ -4,9 +4,18 @@
  * role and jurisdiction checks (the one place every route passes), the
  * handler call, error JSON, headers, and a log line per request.
  *
- * The daemon runs a pool of epoll threads; each worker thread uses its own
- * SQLite connection (store_thread). MHD_ALLOW_SUSPEND_RESUME is on so later
- * event streams can park idle connections without a thread each.
+ * The daemon runs a pool of poll threads; each worker thread uses its own
+ * SQLite connection (store_thread). MHD_ALLOW_SUSPEND_RESUME is on: event
+ * streams park idle connections, and acknowledgements park theirs until
+ * their group commit is on disk (http_defer_group).
+ *
+ * poll, not epoll: with libmicrohttpd 0.9.75's edge-triggered epoll loop and
+ * connections suspended and resumed from another thread at ~20,000/s, a
+ * worker now and then stopped reading its connections (requests sat in the
+ * socket buffers, every worker in epoll_wait, seen about once in ten 100,000-
+ * ack bench runs). Level-triggered poll cannot lose a wake-up; it was also
+ * faster here (no epoll_ctl for every suspend and resume). Idle connections
+ * cost a poll entry each; parked ones none.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -585,7 +594,7 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 	http_route("GET", "/healthz", handle_healthz, HTTP_PUBLIC, NULL);
 	http_route("GET", "/metrics", handle_metrics, HTTP_PUBLIC, NULL);
 
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	stopping = false;
