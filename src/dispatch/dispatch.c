@@ -444,8 +444,12 @@ void disp_parent_area(store *s, const char *code, char out[16])
 	sqlite3_reset(st);
 }
 
-static int escalate_due(store *s, int64_t now, yj_err *e)
+#define ESCALATE_BATCH 2000 /* escalations in one transaction */
+
+/* escalate up to ESCALATE_BATCH recipients whose deadline passed; *count gets how many */
+static int escalate_due(store *s, int64_t now, long *count, yj_err *e)
 {
+	*count = 0;
 	/* acknowledging leaves next_escalation_ms alone (one random index page less to write per
 	 * ack, the hottest write): those who answered in time leave the index here, in bulk, once
 	 * their deadline passes; what stays due has not answered */
@@ -467,11 +471,12 @@ static int escalate_due(store *s, int64_t now, yj_err *e)
 	                               * recipient of every issued warning twice a second held the write lock */
 	                              "SELECT r.id, r.warning_id, r.area_code, r.escalations, w.level FROM recipient r "
 	                              "CROSS JOIN warning w ON w.id = r.warning_id WHERE r.next_escalation_ms <= ? "
-	                              "AND r.state NOT IN ('acknowledged', 'failed') AND w.state = 'issued' LIMIT 2000",
+	                              "AND r.state NOT IN ('acknowledged', 'failed') AND w.state = 'issued' LIMIT ?2",
 	                              e);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, ESCALATE_BATCH);
 	typedef struct due { int64_t id, warning; int step; char area[16], level[8]; } due;
 	size_t n = 0, cap = 256;
 	due *d = malloc(cap * sizeof *d);
@@ -486,6 +491,7 @@ static int escalate_due(store *s, int64_t now, yj_err *e)
 		n++;
 	}
 	sqlite3_reset(st);
+	*count = (long)n;
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		/* step k goes k levels up from the recipient's area, skipping levels with no one on duty */
@@ -753,13 +759,27 @@ static void *sched_main(void *arg)
 			break;
 		int64_t now = yj_now_ms();
 		yj_err e = {0};
+		long escalated = 0;
+		double t0 = yj_mono_ms();
 		if (store_begin(s, &e) == 0) {
-			int rc = escalate_due(s, now, &e);
+			int rc = escalate_due(s, now, &escalated, &e);
 			for (int i = 0; i < njobs && rc == 0; i++)
 				rc = jobs[i](s, now, &e);
 			if (rc || store_commit(s, &e)) {
 				store_rollback(s);
+				escalated = 0;
 				yj_log(YJ_LOG_ERROR, "scheduler", "message=\"%s\"", e.message);
+			}
+		}
+		/* a wave (a city-wide deadline): more batches in this tick, each its own transaction so
+		 * that acknowledgements get the write lock between them, for at most ~300 ms */
+		while (escalated == ESCALATE_BATCH && yj_mono_ms() - t0 < 300 && !sched_stop) {
+			if (store_begin(s, &e) != 0)
+				break;
+			if (escalate_due(s, now, &escalated, &e) || store_commit(s, &e)) {
+				store_rollback(s);
+				yj_log(YJ_LOG_ERROR, "scheduler", "message=\"%s\"", e.message);
+				break;
 			}
 		}
 		/* webhook calls happen outside any transaction; each result is its own small write */
