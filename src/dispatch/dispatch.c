@@ -446,8 +446,51 @@ void disp_parent_area(store *s, const char *code, char out[16])
 
 #define ESCALATE_BATCH 2000 /* escalations in one transaction */
 
-/* escalate up to ESCALATE_BATCH recipients whose deadline passed; *count gets how many */
-static int escalate_due(store *s, int64_t now, long *count, yj_err *e)
+/* the events of one pass, told only once its transaction has committed */
+typedef struct esc_event {
+	int64_t user_id;  /* a supervisor's inbox, or 0: the warning's loop stream */
+	int64_t warning;
+	char data[160];
+} esc_event;
+typedef struct esc_events {
+	esc_event *v;
+	size_t n, cap;
+} esc_events;
+
+static void esc_event_add(esc_events *ev, int64_t user_id, int64_t warning, const char *data)
+{
+	if (ev->n == ev->cap) {
+		size_t cap = ev->cap ? ev->cap * 2 : 256;
+		esc_event *v = realloc(ev->v, cap * sizeof *v);
+		if (!v)
+			return; /* an event less; the loop view still shows the escalation */
+		ev->v = v;
+		ev->cap = cap;
+	}
+	esc_event *x = &ev->v[ev->n++];
+	x->user_id = user_id;
+	x->warning = warning;
+	snprintf(x->data, sizeof x->data, "%s", data);
+}
+
+/* after the commit: supervisors' inboxes and the loop streams */
+static void esc_events_publish(esc_events *ev)
+{
+	for (size_t i = 0; i < ev->n; i++) {
+		if (ev->v[i].user_id) {
+			disp_publish_user(ev->v[i].user_id, "escalation", ev->v[i].data);
+		} else {
+			char topic[48];
+			snprintf(topic, sizeof topic, "loop:%lld", (long long)ev->v[i].warning);
+			http_sse_publish(topic, "escalation", NULL, NULL, ev->v[i].data);
+		}
+	}
+	ev->n = 0;
+}
+
+/* escalate up to ESCALATE_BATCH recipients whose deadline passed; *count gets how many, ev the
+ * events to tell once the caller's transaction has committed */
+static int escalate_due(store *s, int64_t now, long *count, esc_events *ev, yj_err *e)
 {
 	*count = 0;
 	/* acknowledging leaves next_escalation_ms alone (one random index page less to write per
@@ -559,10 +602,8 @@ static int escalate_due(store *s, int64_t now, long *count, yj_err *e)
 				         (long long)d[i].warning, (long long)d[i].id, d[i].step, to);
 				size_t k;
 				json_t *u;
-				json_array_foreach(sup, k, u) disp_publish_user(json_integer_value(u), "escalation", data);
-				char topic[48];
-				snprintf(topic, sizeof topic, "loop:%lld", (long long)d[i].warning);
-				http_sse_publish(topic, "escalation", NULL, NULL, data);
+				json_array_foreach(sup, k, u) esc_event_add(ev, json_integer_value(u), d[i].warning, data);
+				esc_event_add(ev, 0, d[i].warning, data);
 			}
 		}
 		json_decref(sup);
@@ -749,6 +790,7 @@ static void webhooks_due(store *s, int64_t now)
 static void *sched_main(void *arg)
 {
 	store *s = store_thread();
+	esc_events events = {0};
 	while (!sched_stop) {
 		pthread_mutex_lock(&wake_lock);
 		struct timespec ts;
@@ -762,29 +804,34 @@ static void *sched_main(void *arg)
 		long escalated = 0;
 		double t0 = yj_mono_ms();
 		if (store_begin(s, &e) == 0) {
-			int rc = escalate_due(s, now, &escalated, &e);
+			int rc = escalate_due(s, now, &escalated, &events, &e);
 			for (int i = 0; i < njobs && rc == 0; i++)
 				rc = jobs[i](s, now, &e);
 			if (rc || store_commit(s, &e)) {
 				store_rollback(s);
 				escalated = 0;
+				events.n = 0;
 				yj_log(YJ_LOG_ERROR, "scheduler", "message=\"%s\"", e.message);
 			}
+			esc_events_publish(&events);
 		}
 		/* a wave (a city-wide deadline): more batches in this tick, each its own transaction so
 		 * that acknowledgements get the write lock between them, for at most ~300 ms */
 		while (escalated == ESCALATE_BATCH && yj_mono_ms() - t0 < 300 && !sched_stop) {
 			if (store_begin(s, &e) != 0)
 				break;
-			if (escalate_due(s, now, &escalated, &e) || store_commit(s, &e)) {
+			if (escalate_due(s, now, &escalated, &events, &e) || store_commit(s, &e)) {
 				store_rollback(s);
+				events.n = 0;
 				yj_log(YJ_LOG_ERROR, "scheduler", "message=\"%s\"", e.message);
 				break;
 			}
+			esc_events_publish(&events);
 		}
 		/* webhook calls happen outside any transaction; each result is its own small write */
 		webhooks_due(s, now);
 	}
+	free(events.v);
 	return NULL;
 }
 
