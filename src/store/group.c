@@ -66,7 +66,6 @@ static pthread_cond_t gdone = PTHREAD_COND_INITIALIZER;
 static group_job *queue_head, *queue_tail;
 static bool grunning, gstopping;
 static pthread_t gthread;
-static _Atomic long batches, jobs_total;
 
 /* the savepoint statements, prepared once (sqlite3_exec would parse them for every job) */
 static void savepoint(store *s, const char *sql)
@@ -106,7 +105,6 @@ static void run_batch(store *s, group_job *jobs)
 					k->err = lost;
 				}
 				store_rollback(s);
-				batches++;
 				return;
 			}
 			savepoint(s, "ROLLBACK TO job");
@@ -122,7 +120,6 @@ static void run_batch(store *s, group_job *jobs)
 				j->err = e;
 			}
 	}
-	batches++;
 }
 
 /* ---- the checkpointer: copies the WAL back into the database off the writers' path ---- */
@@ -197,7 +194,6 @@ static void notify_jobs(group_job *jobs)
 	group_job *waiting = NULL, *next;
 	for (group_job *j = jobs; j; j = next) {
 		next = j->next;
-		jobs_total++;
 		if (j->notify) {
 			j->notify(j->ctx, j->rc, &j->err);
 			free(j);
@@ -225,7 +221,6 @@ static group_job *sync_head, *sync_tail; /* committed, waiting for the flush */
 static int wal_fd = -1;
 static dev_t wal_dev;
 static ino_t wal_ino;
-static _Atomic long flushes;
 
 /* the WAL file of the database, opened (again, if it was replaced) for fdatasync */
 static int wal_open(void)
@@ -274,7 +269,6 @@ static void *sync_main(void *arg)
 			yj_log(YJ_LOG_ERROR, "wal_flush_failed", "message=\"cannot flush the WAL: %s; stopping\"", why);
 			abort();
 		}
-		flushes++;
 		notify_jobs(jobs);
 		pthread_mutex_lock(&slock);
 	}
