@@ -36,52 +36,7 @@ int auth_role_parse(const char *name)
 	return -1;
 }
 
-static void cache_drop_user(int64_t user_id); /* the session cache, below */
-
-/* ---- jurisdiction ------------------------------------------------------- */
-
-static bool all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
-			return false;
-	return s[n] == 0;
-}
-
-void auth_area_prefix(const char *code, char out[16])
-{
-	out[0] = 0;
-	if (!code)
-		return;
-	size_t n = strlen(code);
-	if ((n != 6 && n != 9 && n != 12) || !all_digits(code, n))
-		return;
-	size_t keep = n;
-	if (n == 6) {
-		if (strcmp(code + 2, "0000") == 0)
-			keep = 2; /* province */
-		else if (strcmp(code + 4, "00") == 0)
-			keep = 4; /* prefecture-level city */
-	}
-	memcpy(out, code, keep);
-	out[keep] = 0;
-}
-
-bool auth_area_visible(const auth_user *u, const char *area_code)
-{
-	if (!u || !area_code || !u->area_prefix[0])
-		return false;
-	size_t n = strlen(u->area_prefix);
-	return strncmp(area_code, u->area_prefix, n) == 0;
-}
-
-int auth_require_area(const auth_user *u, const char *area_code, const char *field, yj_err *e)
-{
-	if (auth_area_visible(u, area_code))
-		return 0;
-	return yj_fail(e, YJ_EFORBIDDEN, field, "area %s is outside your jurisdiction (%s)",
-	               area_code ? area_code : "(none)", u ? u->area_code : "none");
-}
+static void cache_drop_user(void *ctx); /* the session cache, below */
 
 /* ---- passwords ------------------------------------------------------------ */
 
@@ -279,7 +234,7 @@ int auth_user_update(store *s, const auth_user *actor, int64_t id, const auth_us
 	if (rc != SQLITE_DONE)
 		return store_fail(s, e, "update user");
 	/* the cached sessions carry the user's name, role and area: drop them once this commits */
-	store_after_commit(s, cache_drop_user, id);
+	store_after_commit(s, cache_drop_user, NULL, (void *)(intptr_t)id);
 	if (p->password || p->disabled == 1 || p->role || p->area_code) {
 		/* changed credentials or powers: existing sessions end */
 		st = store_stmt(s, "DELETE FROM session WHERE user_id = ?", e);
@@ -560,8 +515,9 @@ static gboolean session_of_user(gpointer key, gpointer value, gpointer user_id)
 
 
 /* after a commit that ended or changed a user's sessions (store_after_commit) */
-static void cache_drop_user(int64_t user_id)
+static void cache_drop_user(void *ctx)
 {
+	int64_t user_id = (int64_t)(intptr_t)ctx;
 	pthread_rwlock_wrlock(&cache_lock);
 	cache_gen++;
 	if (cache)

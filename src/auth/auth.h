@@ -54,14 +54,44 @@ typedef struct auth_user {
 	char area_prefix[16]; /* codes in the subtree start with this */
 } auth_user;
 
-/* ---- jurisdiction ------------------------------------------------------- */
+/* ---- jurisdiction (scope.c) -------------------------------------------------- */
+
+/*
+ * A scope: the subtree of one area, as the range of codes in it. Codes are
+ * hierarchical by prefix (city 441500 → "4415", county 441502, town
+ * 441502001, village 441502001001), so "in the subtree" is
+ * area_code >= lo AND area_code < hi, which an index on area_code answers
+ * (AUTH_SCOPE_SQL). A scope is never empty and never "everything": it is
+ * made only from a known area.
+ */
+typedef struct auth_scope {
+	char code[16]; /* the area the scope is rooted at */
+	char lo[16];   /* its prefix: the smallest code inside */
+	char hi[16];   /* the prefix with its last digit raised: the first code after */
+} auth_scope;
+
+/* "(col >= ? AND col < ?)": bind scope.lo, scope.hi */
+#define AUTH_SCOPE_SQL(col) "(" col " >= ? AND " col " < ?)"
+
+/*
+ * The one jurisdiction rule. The scope of a request by user u for area
+ * (a client's ?area= or body field; NULL or "" means the user's own area):
+ * area must be a known area code (YJ_EINVAL naming field when it is
+ * malformed or unknown) inside the user's subtree (YJ_EFORBIDDEN naming
+ * field otherwise). A user whose own area is not known gets YJ_EFORBIDDEN.
+ */
+int auth_scope_for(const auth_user *u, const char *area, const char *field, auth_scope *out, yj_err *e);
+/* The scope of a known area, with no user (system jobs). YJ_EINVAL naming field when unknown. */
+int auth_scope_of_area(const char *code, const char *field, auth_scope *out, yj_err *e);
+/* true when area_code lies in the scope. */
+bool auth_scope_contains(const auth_scope *sc, const char *area_code);
 
 /* The prefix shared by every code in code's subtree: 441500 -> "4415",
  * 441502 -> "441502", 441502001 -> "441502001". Writes "" for a malformed code. */
 void auth_area_prefix(const char *code, char out[16]);
-/* true when area_code lies in the user's subtree (the one place that decides). */
+/* true when area_code is a known area in the user's subtree. */
 bool auth_area_visible(const auth_user *u, const char *area_code);
-/* 0, or -1 with YJ_EFORBIDDEN naming the field. */
+/* 0, or -1: YJ_EINVAL naming field for an unknown or malformed code, YJ_EFORBIDDEN outside. */
 int auth_require_area(const auth_user *u, const char *area_code, const char *field, yj_err *e);
 
 /* ---- passwords ------------------------------------------------------------ */

@@ -30,7 +30,9 @@ int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
-	yj_utf8_trim(e->message);
+	/* a message may echo what a client sent: it must stay valid UTF-8, whatever was cut */
+	yj_utf8_repair(e->message, sizeof e->message);
+	yj_utf8_repair(e->field, sizeof e->field);
 	return -1;
 }
 
@@ -59,6 +61,67 @@ const char *yj_code_name(yj_code code)
 	return "internal";
 }
 
+/* ---- memory ------------------------------------------------------------- */
+
+static void out_of_memory(size_t n)
+{
+	/* no allocation here: the log line is formatted on the stack */
+	yj_log(YJ_LOG_ERROR, "out_of_memory", "bytes=%zu message=\"allocation failed; stopping\"", n);
+	abort();
+}
+
+void *yj_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		out_of_memory(n);
+	return p;
+}
+
+void *yj_calloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory(n * size);
+	return p;
+}
+
+void *yj_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		out_of_memory(n);
+	return q;
+}
+
+char *yj_strdup(const char *s)
+{
+	return s ? yj_strndup(s, strlen(s)) : NULL;
+}
+
+char *yj_strndup(const char *s, size_t n)
+{
+	char *p = yj_malloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+void *yj_grow(void *p, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : 16;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			out_of_memory(SIZE_MAX);
+		c *= 2;
+	}
+	p = yj_realloc(p, c * size);
+	*cap = c;
+	return p;
+}
+
 /* ---- arena -------------------------------------------------------------- */
 
 typedef struct arena_block {
@@ -74,9 +137,7 @@ struct arena {
 
 static arena_block *arena_block_new(size_t cap)
 {
-	arena_block *b = malloc(sizeof *b + cap);
-	if (!b)
-		abort();
+	arena_block *b = yj_malloc(sizeof *b + cap);
 	b->next = NULL;
 	b->used = 0;
 	b->cap = cap;
@@ -85,9 +146,7 @@ static arena_block *arena_block_new(size_t cap)
 
 arena *arena_new(size_t first_block)
 {
-	arena *a = malloc(sizeof *a);
-	if (!a)
-		abort();
+	arena *a = yj_malloc(sizeof *a);
 	if (first_block < 256)
 		first_block = 256;
 	a->head = arena_block_new(first_block);
@@ -174,10 +233,7 @@ static void strbuf_reserve(strbuf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < b->len + extra + 1)
 		cap *= 2;
-	char *p = realloc(b->data, cap);
-	if (!p)
-		abort();
-	b->data = p;
+	b->data = yj_realloc(b->data, cap);
 	b->cap = cap;
 }
 
@@ -454,6 +510,67 @@ void yj_hex(const unsigned char *in, size_t n, char *out)
 		out[2 * i + 1] = digits[in[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+/* length of the valid UTF-8 sequence at p (at most n bytes), 0 when it is not one */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	uint32_t cp;
+	if (c >= 0xC2 && c <= 0xDF) {
+		len = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		len = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3F);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return len;
+}
+
+void yj_utf8_repair(char *s, size_t cap)
+{
+	if (!s || cap == 0)
+		return;
+	size_t n = strnlen(s, cap - 1);
+	if (yj_utf8_valid(s, n)) {
+		s[n] = 0;
+		return;
+	}
+	char tmp[1024];
+	char *out = cap <= sizeof tmp ? tmp : yj_malloc(cap);
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(p + i, n - i);
+		const char *src = len ? s + i : "\xEF\xBF\xBD";
+		size_t w = len ? len : 3;
+		if (o + w > cap - 1)
+			break;
+		memcpy(out + o, src, w);
+		o += w;
+		i += len ? len : 1;
+	}
+	memcpy(s, out, o);
+	s[o] = 0;
+	if (out != tmp)
+		free(out);
 }
 
 void yj_utf8_trim(char *s)

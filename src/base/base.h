@@ -46,6 +46,23 @@ int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
 const char *yj_code_name(yj_code code);
 void yj_err_clear(yj_err *e);
 
+/* ---- memory: one out-of-memory policy ----------------------------------- */
+
+/*
+ * yingji does not try to go on without memory: every allocation goes
+ * through these (or an arena), and one that fails logs a line and aborts,
+ * as Redis's zmalloc and git's xmalloc do. A server that half-handles
+ * out-of-memory corrupts state; one that stops is restarted by its
+ * supervisor and SQLite recovers what was committed. Never NULL.
+ */
+void *yj_malloc(size_t n);
+void *yj_calloc(size_t n, size_t size);
+void *yj_realloc(void *p, size_t n);
+char *yj_strdup(const char *s);   /* NULL for NULL */
+char *yj_strndup(const char *s, size_t n);
+/* Grow array p of elements of size so that it holds at least need: *cap doubles. */
+void *yj_grow(void *p, size_t *cap, size_t need, size_t size);
+
 /* ---- arena: memory by lifetime ----------------------------------------- */
 
 typedef struct arena arena;
@@ -114,6 +131,12 @@ const char *yj_log_quote(char *buf, size_t cap, const char *v);
 void yj_hex(const unsigned char *in, size_t n, char *out);
 /* Cut an incomplete UTF-8 sequence off the end of s (after snprintf truncation). */
 void yj_utf8_trim(char *s);
+/*
+ * Make s valid UTF-8 that fits in cap bytes with its NUL: every byte that
+ * is not part of a valid sequence becomes U+FFFD, and the text is cut on a
+ * character boundary. For text echoed back to a client (error messages).
+ */
+void yj_utf8_repair(char *s, size_t cap);
 /* true when s is valid UTF-8 (no overlongs, no surrogates). */
 bool yj_utf8_valid(const char *s, size_t n);
 /* Read a whole file; *len gets its size. NULL and *e filled on failure. */
@@ -133,6 +156,31 @@ uint64_t yj_rand_below(uint64_t *state, uint64_t n);
 /* Refuse members of a JSON object that are not in keys (NULL-terminated), so a
  * typo is an error naming the field, not a silently ignored value. */
 int yj_only_keys(json_t *obj, const char *const *keys, yj_err *e);
+
+/* ---- JSON fields (json_fields.c): members of a request object, checked, naming the field ---- */
+
+/*
+ * Each answers 1 when the member is present and valid (*out set), 0 when it
+ * is absent or JSON null (*out untouched; an error instead with
+ * YJ_REQUIRED), -1 with *e naming the field. Text is valid UTF-8 by then
+ * (jansson checks), and counted in bytes.
+ */
+enum {
+	YJ_REQUIRED = 1, /* absent or null is an error */
+	YJ_NONEMPTY = 2, /* text: "" (or only spaces) is an error */
+};
+int yj_json_text(json_t *obj, const char *key, unsigned flags, size_t max_bytes, const char **out, yj_err *e);
+int yj_json_int(json_t *obj, const char *key, unsigned flags, int64_t lo, int64_t hi, int64_t *out, yj_err *e);
+int yj_json_double(json_t *obj, const char *key, unsigned flags, double lo, double hi, double *out, yj_err *e);
+int yj_json_bool(json_t *obj, const char *key, unsigned flags, bool *out, yj_err *e);
+/* RFC 3339 text with offset, into UTC ms */
+int yj_json_time(json_t *obj, const char *key, unsigned flags, int64_t *ms, yj_err *e);
+/* one of values (NULL-terminated): *out its index */
+int yj_json_enum(json_t *obj, const char *key, unsigned flags, const char *const *values, int *out, yj_err *e);
+/* an array of at most max items (borrowed reference) */
+int yj_json_array(json_t *obj, const char *key, unsigned flags, size_t max, json_t **out, yj_err *e);
+/* an id: a positive whole number (or its decimal text) up to 2^53 - 1 */
+int yj_json_id(json_t *obj, const char *key, unsigned flags, int64_t *out, yj_err *e);
 
 /* Append s to b as a JSON string literal (quotes, escapes, valid UTF-8 assumed). */
 void yj_json_escape(strbuf *b, const char *s);

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "base/base.h"
+#include "store/store.h"
 
 /* ---- coordinates ---------------------------------------------------------- */
 
@@ -61,6 +62,32 @@ size_t geo_code_prefix_len(int level);
  * inconsistent, or SQLite refused a row).
  */
 int geo_areas_load(sqlite3 *db, yj_err *e);
+
+/* ---- the area directory (geo_area_dir.c) ---------------------------------------- */
+
+/*
+ * The areas of table `area` (geo owns it), held in memory: every request's
+ * jurisdiction asks whether an area code is known, and names are shown
+ * beside codes everywhere. Loaded from the store on first use (or by
+ * geo_area_dir_load at start) and again after geo_area_dir_invalidate.
+ */
+typedef struct geo_area {
+	char code[16];
+	char parent[16]; /* "" for the top */
+	int level;       /* GEO_LEVEL_* */
+	char name[96];
+} geo_area;
+
+int geo_area_dir_load(store *s, yj_err *e);
+/* Forget the directory; the next lookup loads it again (after areas were written). */
+void geo_area_dir_invalidate(void);
+/* The area of code, or NULL when code is not a known area. The record lives until the next
+ * invalidate: copy what you keep. */
+const geo_area *geo_area_find(const char *code);
+/* The area's name, or "" when unknown. */
+const char *geo_area_name(const char *code);
+/* The parent's code into out ("" at the top or when unknown). */
+void geo_area_parent(const char *code, char out[16]);
 
 /* ---- point -> area index ---------------------------------------------------- */
 

@@ -18,6 +18,7 @@
 
 #include "auth/auth.h"
 #include "base/base.h"
+#include "store/store.h"
 
 #define HTTP_MAX_PARAMS 6
 #define HTTP_MAX_HEADERS 8
@@ -108,6 +109,42 @@ void http_add_header(http_req *req, http_res *res, const char *name, const char 
 int http_status_for(yj_code code);
 /* Require a visible area (jurisdiction); same words everywhere. */
 int http_require_area(const http_req *req, const char *area_code, const char *field, yj_err *e);
+
+/* ---- the request kit (kit.c): what every handler parses, written once ---------------------- */
+
+/*
+ * The jurisdiction of this request: the ?area= parameter when given (a
+ * known area inside the user's subtree: 400 for a malformed or unknown
+ * code, 403 outside), else the user's own area. Every list, export, layer
+ * and count a handler answers is scoped by this (bind out->lo, out->hi to
+ * AUTH_SCOPE_SQL). The one place the rule lives: auth_scope_for.
+ */
+int http_scope(const http_req *req, auth_scope *out, yj_err *e);
+/* The same for an area named elsewhere (a body field): field names it in errors. */
+int http_scope_of(const http_req *req, const char *area, const char *field, auth_scope *out, yj_err *e);
+/* Path parameter name as an id (1 .. 2^53 - 1): 400 naming it otherwise (404 would hide a typo). */
+int http_path_id(const http_req *req, const char *name, int64_t *out, yj_err *e);
+
+/* ?limit= (1..max, default def) and ?cursor= (an id the page starts after; 0 = from the start). */
+typedef struct http_page {
+	long limit;
+	int64_t cursor;
+} http_page;
+int http_paging(const http_req *req, long def, long max, http_page *out, yj_err *e);
+/* {"items": items, "next_cursor": "<id>" or null}: next is the last id of this page when more follow (0: none). */
+json_t *http_page_json(json_t *items, int64_t next);
+
+/* Query parameters: 0 when absent (out untouched), 1 when present and valid, -1 with *e naming it. */
+int http_query_long(const http_req *req, const char *name, long lo, long hi, long *out, yj_err *e);
+int http_query_double(const http_req *req, const char *name, double lo, double hi, double *out, yj_err *e);
+int http_query_bool(const http_req *req, const char *name, bool *out, yj_err *e);       /* 1/0/true/false */
+int http_query_time(const http_req *req, const char *name, int64_t *ms, yj_err *e);     /* RFC 3339 or ms */
+/* one of values (NULL-terminated): *out its index */
+int http_query_enum(const http_req *req, const char *name, const char *const *values, int *out, yj_err *e);
+/* ?bbox=minLon,minLat,maxLon,maxLat in range and ordered */
+int http_query_bbox(const http_req *req, const char *name, double out[4], yj_err *e);
+/* text of at most max bytes (valid UTF-8) */
+int http_query_text(const http_req *req, const char *name, size_t max, const char **out, yj_err *e);
 
 /* ---- Server-Sent Events ------------------------------------------------------ */
 

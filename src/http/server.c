@@ -171,13 +171,44 @@ static int handle_metrics(http_req *req, http_res *res, yj_err *e)
 
 /* ---- the request path ---------------------------------------------------------- */
 
-static void error_json(http_res *res, const yj_err *e)
+/*
+ * The error body of e, built by hand so that it cannot fail whatever the
+ * message echoes: {"error":{"code":…,"message":…,"field":…}}. The message
+ * and field are repaired to valid UTF-8 first (cut on a character
+ * boundary, invalid bytes as U+FFFD). Never NULL, never empty.
+ */
+static char *error_body(const yj_err *e, size_t *len)
 {
-	json_t *err = json_pack("{s:s, s:s}", "code", yj_code_name(e->code), "message",
-	                        e->message[0] ? e->message : yj_code_name(e->code));
-	if (e->field[0])
-		json_object_set_new(err, "field", json_string(e->field));
-	http_json(res, http_status_for(e->code), json_pack("{s:o}", "error", err));
+	char message[sizeof e->message], field[sizeof e->field];
+	snprintf(message, sizeof message, "%s", e->message[0] ? e->message : yj_code_name(e->code));
+	snprintf(field, sizeof field, "%s", e->field);
+	yj_utf8_repair(message, sizeof message);
+	yj_utf8_repair(field, sizeof field);
+	strbuf b;
+	strbuf_init(&b);
+	strbuf_puts(&b, "{\"error\":{\"code\":");
+	yj_json_escape(&b, yj_code_name(e->code));
+	strbuf_puts(&b, ",\"message\":");
+	yj_json_escape(&b, message);
+	if (field[0]) {
+		strbuf_puts(&b, ",\"field\":");
+		yj_json_escape(&b, field);
+	}
+	strbuf_puts(&b, "}}");
+	return strbuf_take(&b, len);
+}
+
+/* make res the error answer of e (whatever the handler had put in it before) */
+static void error_json(http_req *req, http_res *res, const yj_err *e)
+{
+	json_decref(res->json);
+	res->json = NULL;
+	free(res->body);
+	res->status = http_status_for(e->code);
+	res->body = error_body(e, &res->body_len);
+	res->content_type = "application/json";
+	if (e->code == YJ_EUNAUTH)
+		http_add_header(req, res, "WWW-Authenticate", "Bearer realm=\"yingji\"");
 }
 
 static const char *find_token(conn_ctx *c)
@@ -209,7 +240,7 @@ static void handled(http_req *req, http_res *res, int rc, yj_err *e)
 			snprintf(ra, sizeof ra, "%d", e->retry_after);
 			http_add_header(req, res, "Retry-After", ra);
 		}
-		error_json(res, e);
+		error_json(req, res, e);
 	} else if (!res->status && !res->deferred) {
 		res->status = 200;
 	}
@@ -253,7 +284,7 @@ static void dispatch(conn_ctx *c, http_res *res)
 		} else if (http_static_serve(web_root, req->path, res, &e) == 0) {
 			return;
 		}
-		error_json(res, &e);
+		error_json(req, res, &e);
 		return;
 	}
 
@@ -262,13 +293,13 @@ static void dispatch(conn_ctx *c, http_res *res)
 	route_result rr = c->match;
 	if (rr == ROUTE_NO_PATH) {
 		yj_fail(&e, YJ_ENOTFOUND, "", "no such endpoint: %s %.200s", req->method, req->path);
-		error_json(res, &e);
+		error_json(req, res, &e);
 		return;
 	}
 	if (rr == ROUTE_NO_METHOD) {
 		yj_fail(&e, YJ_EMETHOD, "", "%s is not allowed here; allowed: %s", req->method, allowed);
 		http_add_header(req, res, "Allow", allowed);
-		error_json(res, &e);
+		error_json(req, res, &e);
 		return;
 	}
 	c->route_index = http_route_index(route);
@@ -277,29 +308,30 @@ static void dispatch(conn_ctx *c, http_res *res)
 	if (route->roles != HTTP_PUBLIC) {
 		if (!req->user) {
 			yj_fail(&e, YJ_EUNAUTH, "", "sign in first (POST /api/v1/auth/login)");
-			error_json(res, &e);
+			error_json(req, res, &e);
 			return;
 		}
 		if (!(route->roles & ROLE_BIT(req->user->role))) {
 			yj_fail(&e, YJ_EFORBIDDEN, "", "role %s may not do this",
 			        auth_role_name(req->user->role));
-			error_json(res, &e);
+			error_json(req, res, &e);
 			return;
 		}
 		if (route->area_param) {
 			const char *code = http_param(req, route->area_param);
 			if (auth_require_area(req->user, code, route->area_param, &e)) {
-				error_json(res, &e);
+				error_json(req, res, &e);
 				return;
 			}
 		}
 	}
 	if (!s) {
 		yj_fail(&e, YJ_EUNAVAILABLE, "", "database unavailable");
-		error_json(res, &e);
+		error_json(req, res, &e);
 		return;
 	}
 	handled(req, res, route->handler(req, res, &e), &e);
+	store_idle_check(s); /* a statement left open by the handler is a defect: finished and logged */
 }
 
 static enum MHD_Result queue_stream(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
@@ -332,9 +364,17 @@ static enum MHD_Result queue(conn_ctx *c, struct MHD_Connection *conn, http_res 
 		json_decref(res->json);
 		res->json = NULL;
 		free(res->body);
+		if (!body) {
+			/* an answer that cannot be rendered is our fault: say so in JSON, never with nothing */
+			yj_err e;
+			yj_fail(&e, YJ_EINTERNAL, "", "the answer could not be rendered");
+			yj_log(YJ_LOG_ERROR, "render_failed", "path=%.200s", c->req.path);
+			res->status = 500;
+			body = error_body(&e, &len);
+		}
 	}
 	if (!body) {
-		body = strdup("");
+		body = yj_strdup("");
 		len = 0;
 	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
@@ -401,7 +441,7 @@ static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
 	yj_err e;
 	yj_fail(&e, YJ_ETOOBIG, "body", "the request body is larger than the limit of %zu bytes",
 	        c->body_limit);
-	error_json(&res, &e);
+	error_json(&c->req, &res, &e);
 	return queue(c, conn, &res);
 }
 
@@ -471,7 +511,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		/* a request that comes while stopping is not started: say so and close the connection */
 		yj_err e;
 		yj_fail(&e, YJ_EUNAVAILABLE, "", "the server is stopping; try again shortly");
-		error_json(&res, &e);
+		error_json(&c->req, &res, &e);
 		http_add_header(&c->req, &res, "Connection", "close");
 		http_add_header(&c->req, &res, "Retry-After", "2");
 		return queue(c, conn, &res);

@@ -38,11 +38,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store.h"
+#include "store/store_int.h"
 
 typedef struct group_job {
 	store_job_fn fn;
 	void *ctx;
+	store_hook *hooks;     /* the batch's after-commit hooks (on its first job): run once it is on disk */
+	size_t nhooks;
 	store_job_done notify; /* submitted: called after the commit, then the job is freed */
 	yj_err err;
 	int rc;
@@ -67,18 +69,6 @@ static group_job *queue_head, *queue_tail;
 static bool grunning, gstopping;
 static pthread_t gthread;
 
-/* the savepoint statements, prepared once (sqlite3_exec would parse them for every job) */
-static void savepoint(store *s, const char *sql)
-{
-	sqlite3_stmt *st = store_stmt(s, sql, NULL);
-	if (st) {
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	} else {
-		store_exec(s, sql, NULL);
-	}
-}
-
 static void run_batch(store *s, group_job *jobs)
 {
 	yj_err e = {0};
@@ -90,11 +80,12 @@ static void run_batch(store *s, group_job *jobs)
 		return;
 	}
 	for (group_job *j = jobs; j; j = j->next) {
-		savepoint(s, "SAVEPOINT job");
 		yj_err_clear(&j->err);
-		j->rc = j->fn(s, j->ctx, &j->err);
+		j->rc = store_savepoint(s, &j->err);
+		if (j->rc == 0)
+			j->rc = j->fn(s, j->ctx, &j->err);
 		if (j->rc) {
-			if (sqlite3_get_autocommit(store_db(s))) {
+			if (!store_in_tx(s)) {
 				/* an error that ended the whole transaction (disk full, I/O): the jobs before
 				 * this one are undone too, and nothing after it may run outside a transaction */
 				yj_err lost = j->err;
@@ -107,13 +98,14 @@ static void run_batch(store *s, group_job *jobs)
 				store_rollback(s);
 				return;
 			}
-			savepoint(s, "ROLLBACK TO job");
+			store_savepoint_rollback(s);
 			if (j->err.code == YJ_OK)
 				yj_fail(&j->err, YJ_EINTERNAL, "", "internal error");
+		} else {
+			store_savepoint_release(s);
 		}
-		savepoint(s, "RELEASE job");
 	}
-	if (store_commit(s, &e)) {
+	if (store_commit_keep_hooks(s, &jobs->hooks, &jobs->nhooks, &e)) {
 		for (group_job *j = jobs; j; j = j->next)
 			if (j->rc == 0) {
 				j->rc = -1;
@@ -143,7 +135,7 @@ static void *ckpt_main(void *arg)
 		pthread_cond_timedwait(&ckpt_cond, &ckpt_lock, &ts);
 		pthread_mutex_unlock(&ckpt_lock);
 		int nlog = 0, nckpt = 0;
-		sqlite3_wal_checkpoint_v2(store_db(s), NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
 		pthread_mutex_lock(&ckpt_lock);
 	}
 	pthread_mutex_unlock(&ckpt_lock);
@@ -194,6 +186,10 @@ static void notify_jobs(group_job *jobs)
 	group_job *waiting = NULL, *next;
 	for (group_job *j = jobs; j; j = next) {
 		next = j->next;
+		if (j->nhooks) /* the batch's events: it is on disk now */
+			store_hooks_call(j->hooks, j->nhooks);
+		j->hooks = NULL;
+		j->nhooks = 0;
 		if (j->notify) {
 			j->notify(j->ctx, j->rc, &j->err);
 			free(j);
@@ -300,7 +296,7 @@ static bool sync_start(store *s)
 	/* NORMAL, not OFF: in WAL mode NORMAL does no fsync at commit, but still syncs the WAL
 	 * header when the log starts over after a checkpoint, before frames overwrite old ones
 	 * (at OFF an out-of-order write after a restart could corrupt the database) */
-	if (store_exec(s, "PRAGMA synchronous=NORMAL", NULL) == 0)
+	if (store_exec_script(s, "PRAGMA synchronous=NORMAL", NULL) == 0)
 		return true;
 	pthread_mutex_lock(&slock);
 	sstopping = true;
@@ -322,7 +318,7 @@ static void sync_stop(store *s)
 	pthread_mutex_unlock(&slock);
 	pthread_join(sthread, NULL);
 	srunning = false;
-	store_exec(s, "PRAGMA synchronous=FULL", NULL);
+	store_exec_script(s, "PRAGMA synchronous=FULL", NULL);
 	if (wal_fd >= 0)
 		close(wal_fd);
 	wal_fd = -1;
@@ -333,7 +329,7 @@ static void *group_main(void *arg)
 	store *s = store_thread();
 	/* its commits are many and small: the checkpointer copies pages back, not this thread */
 	if (s && store_checkpointer_running())
-		sqlite3_wal_autocheckpoint(store_db(s), 0);
+		store_leave_checkpoints(s);
 	bool async_flush = sync_start(s);
 	for (;;) {
 		pthread_mutex_lock(&glock);
@@ -400,20 +396,14 @@ static int run_alone(store_job_fn fn, void *ctx, yj_err *e)
 	store *s = store_thread();
 	if (!s)
 		return yj_fail(e, YJ_EUNAVAILABLE, "", "database unavailable");
-	if (store_begin(s, e))
-		return -1;
-	if (fn(s, ctx, e) || store_commit(s, e)) {
-		store_rollback(s);
-		return -1;
-	}
-	return 0;
+	return store_tx(s, fn, ctx, e);
 }
 
 void store_group_submit(store_job_fn fn, void *ctx, store_job_done done)
 {
-	group_job *job = calloc(1, sizeof *job);
+	group_job *job = yj_calloc(1, sizeof *job);
 	pthread_mutex_lock(&glock);
-	if (!job || !grunning || gstopping) {
+	if (!grunning || gstopping) {
 		pthread_mutex_unlock(&glock);
 		free(job);
 		yj_err e = {0};
