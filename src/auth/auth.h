@@ -163,33 +163,55 @@ int64_t auth_session_ttl(void);
 /* Forget all throttling state (tests and admin unlock). */
 void auth_throttle_reset(void);
 
-/* ---- audit chain (全过程记录) ------------------------------------------------- */
+/* ---- audit chain (全过程记录, audit.c) ----------------------------------------------- */
 
 /*
- * Append a record inside the caller's write transaction (BEGIN IMMEDIATE,
- * so appends are serialised): (time, user, action, object, digest of the new
- * state, digest of the previous record). state may be NULL (deleted). The
- * state digest is SHA-256 of the canonical JSON (sorted keys, compact).
+ * An audit projection: what the chain vouches for of one object type. It
+ * is an explicit record of the fields that matter, built from the stored
+ * row (never the API's JSON, so an answer may grow without making old
+ * records look tampered), and versioned: a record keeps the version of
+ * the projection it was made with, and a type that changes its projection
+ * registers the new one under the next version and keeps the old ones, so
+ * verify reproduces what each record saw. project answers the object's
+ * state as stored now, or NULL when it no longer exists.
  */
+typedef json_t *(*audit_project_fn)(store *s, const char *object_id);
+/* Register version (1, 2, ...) of object_type's projection (at start, before threads). */
+void audit_register_type(const char *object_type, int version, audit_project_fn fn);
+
+/*
+ * Append a record of action on an object inside the caller's write
+ * transaction (BEGIN IMMEDIATE, so appends are serialised): (time, user,
+ * action, object, digest of its state, digest of the previous record).
+ * The state is the type's current projection, read now: call this after
+ * the write. A type with no projection records the state null. actor NULL
+ * is the system.
+ */
+int audit_record(store *s, const auth_user *actor, const char *action, const char *object_type,
+                 const char *object_id, yj_err *e);
+/* the same with an integer id */
+int audit_record_id(store *s, const auth_user *actor, const char *action, const char *object_type, int64_t id,
+                    yj_err *e);
+
+/* Before projections: the caller's JSON as the state (legacy: being replaced by audit_record). */
 int audit_append(store *s, const auth_user *actor, const char *action, const char *object_type,
                  const char *object_id, json_t *state, yj_err *e);
-
-/* The canonical state of an object as audit saw it, for verification. */
 typedef json_t *(*audit_state_fn)(store *s, const char *object_id);
-/* Register how to read the current state of object_type (call at start). */
 void audit_register_state(const char *object_type, audit_state_fn fn);
 
 typedef struct audit_report {
 	int64_t records;
-	int64_t first_broken_id; /* 0 when the chain is whole */
+	int64_t objects;          /* objects whose current state was compared */
+	int64_t not_comparable;   /* last recorded before projections (version 0): chain checked only */
+	int64_t first_broken_id;  /* 0 when the chain is whole */
 	char reason[256];
-	char head_digest[65];    /* digest of the last record: anchor it elsewhere */
+	char head_digest[65];     /* digest of the last record: anchor it elsewhere */
 } audit_report;
 
 /*
  * Walk the chain: every record's digest and link, then the current state of
- * every registered object against its last record. 0 when whole, 1 when
- * broken (report says where), -1 on error.
+ * every object with a projection against its last record. 0 when whole, 1
+ * when broken (report says where), -1 on error.
  */
 int audit_verify(store *s, audit_report *r, yj_err *e);
 

@@ -40,6 +40,8 @@ struct MHD_Response;
 struct MHD_Response *http_sse_response(http_sse *c);
 void http_sse_start_ticker(void);
 void http_sse_stop(void);
+/* sse_bus.c: stream the bus's events (once, at start) */
+void http_sse_bus_attach(void);
 
 /* static files: fills res (body) or returns -1 with *e (404) */
 int http_static_serve(const char *web_dir, const char *path, http_res *res, yj_err *e);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "geo/geo.h"
 #include "http/http_int.h"
 #include "store/store.h"
 
@@ -319,6 +320,13 @@ static void dispatch(conn_ctx *c, http_res *res)
 		}
 		if (route->area_param) {
 			const char *code = http_param(req, route->area_param);
+			char prefix[16];
+			auth_area_prefix(code, prefix);
+			if (prefix[0] && !geo_area_find(code)) {
+				yj_fail(&e, YJ_ENOTFOUND, route->area_param, "there is no area %s", code);
+				error_json(req, res, &e);
+				return;
+			}
 			if (auth_require_area(req->user, code, route->area_param, &e)) {
 				error_json(req, res, &e);
 				return;
@@ -650,6 +658,7 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 	 * server bind the same port and silently take half the requests */
 	if (!daemon_handle)
 		return yj_fail(e, YJ_EUNAVAILABLE, "listen", "cannot listen on %s (in use?)", cfg->listen);
+	http_sse_bus_attach();
 	http_sse_start_ticker();
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(daemon_handle, MHD_DAEMON_INFO_BIND_PORT);
 	if (port_out)

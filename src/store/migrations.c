@@ -293,6 +293,10 @@ const char *const store_migrations[] = {
 	 * place (acknowledgements come in no order): half the pages an ack wrote. Only the offline
 	 * `yingji audit verify` groups by object, and it reads the whole log anyway */
 	"DROP INDEX audit_object;",
+
+	/* 9: the version of the audit projection a record's state digest was made with (0: before
+	 * projections, the API's JSON then; verify compares only versioned states) */
+	"ALTER TABLE audit ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0;",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -156,7 +156,8 @@ test('area tree: city root, counties, towns, geometry, locate', async () => {
   const bad = await srv.req('GET', '/api/v1/areas/locate?lon=181&lat=23', { token: adminToken });
   assertErrorJson(bad, 400, 'invalid_argument');
   assert.equal(bad.json.error.field, 'lon');
-  assert.equal((await srv.req('GET', '/api/v1/areas/999999', { token: adminToken })).status, 403);
+  assert.equal((await srv.req('GET', '/api/v1/areas/999999', { token: adminToken })).status, 404);
+  assert.equal((await srv.req('GET', '/api/v1/areas/44150x', { token: adminToken })).status, 400);
   assert.equal((await srv.req('GET', '/api/v1/areas/441599', { token: adminToken })).status, 404);
 });
 
