@@ -134,6 +134,40 @@ bool auth_user_password_matches(store *s, int64_t id, const char *password);
 /* Load a user as auth_user. 0, or -1 (YJ_ENOTFOUND). */
 int auth_user_load(store *s, int64_t id, auth_user *out, yj_err *e);
 
+/* ---- the user directory (user_dir.c): how other modules read users --------------------- */
+
+/* One user as other modules see it (no password hash). */
+typedef struct auth_user_row {
+	int64_t id;
+	char username[64];
+	char display_name[128];
+	auth_role role;
+	char area_code[16];
+	char phone[32];
+	bool disabled;
+	int64_t enterprise_id; /* an enterprise's account: its enterprise; else 0 */
+} auth_user_row;
+
+/* 1 with *out filled, 0 when there is no such user, -1 on error. */
+int auth_user_get(store *s, int64_t id, auth_user_row *out, yj_err *e);
+int auth_user_find(store *s, const char *username, auth_user_row *out, yj_err *e);
+/* The name to show for a user: the display name, else the username; "" when unknown. */
+void auth_user_label(store *s, int64_t id, char *out, size_t cap);
+
+/* Which users auth_users_each visits (ascending id). */
+typedef struct auth_user_query {
+	unsigned roles;          /* ROLE_BIT() mask; 0 = every role */
+	const auth_scope *scope; /* users whose area lies in it; NULL = everywhere */
+	const char *exact_area;  /* users of exactly this area; NULL = no such condition */
+	bool include_disabled;   /* false: enabled users only */
+} auth_user_query;
+/* fn answers 0 to go on, 1 to stop, -1 (with *e) to fail. fn may run statements of its own. */
+typedef int (*auth_user_fn)(store *s, const auth_user_row *u, void *ctx, yj_err *e);
+/* Visit the users q selects: 0 when all were visited or fn stopped, -1 on error. */
+int auth_users_each(store *s, const auth_user_query *q, auth_user_fn fn, void *ctx, yj_err *e);
+/* Link a user to the enterprise it acts for (0: none), audited, inside the caller's transaction. */
+int auth_user_set_enterprise(store *s, const auth_user *actor, int64_t user_id, int64_t enterprise_id, yj_err *e);
+
 /* ---- sessions --------------------------------------------------------------- */
 
 #define AUTH_TOKEN_LEN 43 /* 32 random bytes, base64url without padding */

@@ -88,6 +88,12 @@ const geo_area *geo_area_find(const char *code);
 const char *geo_area_name(const char *code);
 /* The parent's code into out ("" at the top or when unknown). */
 void geo_area_parent(const char *code, char out[16]);
+/* Visit the areas whose parent is code (code NULL or "": the top areas), in code order; or, with
+ * level > 0, every area of that level. fn answers false to stop. */
+typedef bool (*geo_area_fn)(const geo_area *a, void *ctx);
+void geo_areas_each(const char *parent, int level, geo_area_fn fn, void *ctx);
+/* The boundary of an area as GeoJSON text (malloc'ed), or NULL (none, or *e on error). */
+char *geo_area_geometry(store *s, const char *code, yj_err *e);
 
 /* ---- point -> area index ---------------------------------------------------- */
 

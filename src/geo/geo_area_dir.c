@@ -124,3 +124,28 @@ void geo_area_parent(const char *code, char out[16])
 	const geo_area *a = geo_area_find(code);
 	snprintf(out, 16, "%s", a ? a->parent : "");
 }
+
+void geo_areas_each(const char *parent, int level, geo_area_fn fn, void *ctx)
+{
+	area_dir *d = current();
+	if (!d)
+		return;
+	for (size_t i = 0; i < d->n; i++) {
+		const geo_area *a = &d->areas[i];
+		bool take = level > 0 ? a->level == level : strcmp(a->parent, parent ? parent : "") == 0;
+		if (take && !fn(a, ctx))
+			return;
+	}
+}
+
+char *geo_area_geometry(store *s, const char *code, yj_err *e)
+{
+	store_q *q;
+	char *geom = NULL;
+	if (store_row(s, &q, e, "SELECT geom FROM area WHERE code = ?", code) > 0) {
+		if (!store_col_null(q, 0))
+			geom = yj_strdup(store_col_text(q, 0));
+		store_done(q);
+	}
+	return geom;
+}

@@ -201,4 +201,58 @@ int reg_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err
 int reg_layer_geojson(store *s, const auth_user *user, const char *layer, const char *bbox,
                       const char *area, const char *theme, long limit, strbuf *out, yj_err *e);
 
+/* ---- lookups for other modules (reg_lookup.c) --------------------------------------------- */
+
+/* An enterprise as other modules see it (enforcement, the enterprise portal). */
+typedef struct reg_enterprise {
+	int64_t id;
+	char name[200];
+	char area_code[16];
+	char credit_code[24];
+	char risk_grade[16];
+	char principal[104];
+	char address[304];
+	json_t *sectors; /* array of sector codes: owned, release with reg_enterprise_clear */
+	double lon, lat; /* NaN when unknown */
+} reg_enterprise;
+void reg_enterprise_clear(reg_enterprise *en);
+/* 1 with *out filled, 0 when there is none, -1 on error. */
+int reg_enterprise_get(store *s, int64_t id, reg_enterprise *out, yj_err *e);
+/* The enterprise's name into out ("" when unknown). */
+void reg_enterprise_name(store *s, int64_t id, char *out, size_t cap);
+/* Visit the enterprises in scope (ascending id) whose sectors meet any of sectors (an array of
+ * codes; NULL or empty: all). fn: 0 go on, 1 stop, -1 fail; it may run statements of its own. */
+typedef int (*reg_enterprise_fn)(store *s, const reg_enterprise *en, void *ctx, yj_err *e);
+int reg_enterprises_each(store *s, const auth_scope *scope, const json_t *sectors, reg_enterprise_fn fn, void *ctx,
+                         yj_err *e);
+
+/* A risk point (风险点) as dispatch sees it. */
+typedef struct reg_risk_point {
+	int64_t id;
+	char name[200];
+	char area_code[16];
+	double lon, lat;       /* NaN when unknown */
+	int64_t grid_worker_id; /* 0: none */
+	int64_t population;     /* 0 when unknown */
+	json_t *shelter_ids;    /* array of shelter ids: owned, release with reg_risk_point_clear */
+} reg_risk_point;
+void reg_risk_point_clear(reg_risk_point *rp);
+int reg_risk_point_get(store *s, int64_t id, reg_risk_point *out, yj_err *e);
+typedef int (*reg_risk_point_fn)(store *s, const reg_risk_point *rp, void *ctx, yj_err *e);
+/* the risk points in scope, ascending id */
+int reg_risk_points_each(store *s, const auth_scope *scope, reg_risk_point_fn fn, void *ctx, yj_err *e);
+/* the risk points whose point lies in bbox (minLon, minLat, maxLon, maxLat): a dialect point
+ * (SQLite's R*Tree here, a GiST index in PostgreSQL) */
+int reg_risk_points_in_bbox(store *s, const double bbox[4], reg_risk_point_fn fn, void *ctx, yj_err *e);
+
+/* A shelter (避难场所) as dispatch sees it. */
+typedef struct reg_shelter {
+	int64_t id;
+	char name[200];
+	char area_code[16];
+	int64_t capacity; /* 0 when unknown */
+	double lon, lat;  /* NaN when unknown */
+} reg_shelter;
+int reg_shelter_get(store *s, int64_t id, reg_shelter *out, yj_err *e);
+
 #endif

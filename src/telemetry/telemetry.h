@@ -110,6 +110,24 @@ int32_t tel_device_count(void);
 /* Verify a device API key ("<device id>.<secret>"); the device id on success. */
 bool tel_device_key_check(const char *key, char id_out[64]);
 
+/* ---- what other modules read of telemetry (tel_lookup.c) ------------------------------------- */
+
+/* The readings of metric since since_ms, oldest first (rules warm their windows at start).
+ * fn: 0 go on, 1 stop, -1 fail. */
+typedef int (*tel_reading_fn)(const char *device_id, int64_t ts_ms, double value, void *ctx, yj_err *e);
+int tel_readings_each(store *s, const char *metric, int64_t since_ms, tel_reading_fn fn, void *ctx, yj_err *e);
+
+/*
+ * Events (src/bus) the telemetry writer emits.
+ *   TEL_EV_BATCH  inside the batch's transaction, after its reports are inserted; payload:
+ *                 the batch's tel_report array (payload_len / sizeof(tel_report) reports).
+ *                 The rules (src/warning) judge it there, so an alarm is durable with the
+ *                 reports that raised it.
+ *   TEL_EV_POSITION after commit, one a position, for the map streams (stream "positions").
+ */
+#define TEL_EV_BATCH "telemetry.batch"
+#define TEL_EV_POSITION "telemetry.position"
+
 /* ---- hooks for the rules engine (src/warning) --------------------------------------- */
 
 /* Called by the writer inside the batch transaction, after the reports are

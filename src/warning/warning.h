@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "auth/auth.h"
 #include "base/base.h"
 #include "store/store.h"
 
@@ -35,6 +36,58 @@ void warn_set_cap_sender(const char *sender);
  * "during a warning" (e.g. fishing vessels out at sea during a typhoon). */
 void warn_set_active_type(const char *type, bool active);
 bool warn_type_active(const char *type);
+
+/* ---- what other modules read of warnings (warn_lookup.c) ------------------------------------ */
+
+/* A warning as other modules see it (dispatch, the loop, webhooks). */
+typedef struct warn_info {
+	int64_t id;
+	int version;
+	char identifier[160];
+	char type[32];
+	char level[8];     /* blue, yellow, orange, red */
+	char state[16];    /* draft, submitted, approved, issued, cancelled, expired, rejected */
+	char headline[400];
+	char area_code[16]; /* the issuing jurisdiction */
+	json_t *areas;      /* target area codes (owned) */
+	json_t *polygons;   /* target polygons, GeoJSON Polygon objects (owned) */
+	int64_t issued_ms, expires_ms; /* 0 when not set */
+	bool evacuation;
+} warn_info;
+/* 1 with *out filled (release with warn_info_clear), 0 none, -1 error. */
+int warn_get(store *s, int64_t id, warn_info *out, yj_err *e);
+void warn_info_clear(warn_info *w);
+/* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's. */
+bool warn_info_visible(const warn_info *w, const auth_user *u);
+/* The message type and CAP snapshot of one version (*snapshot malloc'ed): 1, 0 none, -1 error. */
+int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e);
+
+/*
+ * Other modules add members to a warning's JSON answer (dispatch: the
+ * recipients' counts) without the warning module knowing them: fn is
+ * called with the rendered object, on the answering thread. At start.
+ */
+typedef void (*warn_render_fn)(store *s, int64_t warning_id, json_t *out);
+void warn_add_renderer(warn_render_fn fn);
+/* (warn.c) call the renderers on out */
+void warn_render_extras(store *s, int64_t warning_id, json_t *out);
+
+/*
+ * Events (src/bus) the warning module emits; payload: warn_event.
+ *   WARN_EV_VERSION   a version became current (issued, or an update issued): in the
+ *                     transaction, dispatch resolves the recipients; after commit, streams.
+ *   WARN_EV_CANCELLED the warning was cancelled (recipients are told).
+ *   WARN_EV_EXPIRED   the warning expired (escalations end).
+ */
+#define WARN_EV_VERSION "warning.version"
+#define WARN_EV_CANCELLED "warning.cancelled"
+#define WARN_EV_EXPIRED "warning.expired"
+typedef struct warn_event {
+	int64_t warning_id;
+	int version;
+	bool evacuation;
+	char msg_type[16]; /* Alert, Update, Cancel */
+} warn_event;
 
 /* ---- CAP 1.2 (cap.c) ---- */
 
