@@ -21,6 +21,90 @@
 #include "warning/warning.h"
 #include "dispatch/dispatch.h"
 #include "enforce/enforce.h"
+#include "geo/geo.h"
+#include "sched/sched.h"
+
+/*
+ * The modules of a running server, in the order they start; they stop in
+ * the reverse order (the scheduler first, the sessions last), after the
+ * MQTT client and the HTTP server. A start that fails stops the ones
+ * already started. routes registers a module's HTTP routes (before HTTP
+ * starts).
+ */
+static disp_config dispatch_config;
+
+static int start_areas(store *s, yj_err *e)
+{
+	return geo_area_dir_load(s, e);
+}
+static int start_telemetry(store *s, yj_err *e)
+{
+	return tel_start(s, NULL, e);
+}
+static int start_group(store *s, yj_err *e)
+{
+	return store_group_start(e);
+}
+static int start_dispatch(store *s, yj_err *e)
+{
+	return disp_start(&dispatch_config, e);
+}
+static int start_warnings(store *s, yj_err *e)
+{
+	warn_start(s);
+	return 0;
+}
+static int start_enforce(store *s, yj_err *e)
+{
+	return enf_start(s, NULL, e);
+}
+static int start_scheduler(store *s, yj_err *e)
+{
+	return sched_start(e);
+}
+
+typedef struct module_life {
+	const char *name;
+	int (*start)(store *s, yj_err *e);
+	void (*stop)(void);
+	void (*routes)(void);
+} module_life;
+
+static const module_life modules[] = {
+	{"areas", start_areas, NULL, NULL},
+	{"sessions", auth_sessions_load, auth_sessions_forget, auth_api_register},
+	{"registry", reg_start, reg_stop, reg_api_register},
+	{"telemetry", start_telemetry, tel_stop, tel_api_register},
+	{"rules", warn_rules_start, warn_rules_stop, NULL},
+	{"group writer", start_group, store_group_stop, NULL},
+	{"dispatch", start_dispatch, disp_stop, disp_api_register},
+	{"warnings", start_warnings, NULL, warn_api_register},
+	{"enforcement", start_enforce, NULL, enf_api_register},
+	{"scheduler", start_scheduler, sched_stop, NULL},
+};
+
+/* stop the first n modules, last first */
+static void modules_stop(size_t n)
+{
+	while (n-- > 0)
+		if (modules[n].stop)
+			modules[n].stop();
+}
+
+/* start every module; on failure the started ones are stopped and *e names the one that failed */
+static int modules_start(store *s, yj_err *e)
+{
+	for (size_t i = 0; i < YJ_ARRAY_LEN(modules); i++) {
+		if (modules[i].start && modules[i].start(s, e)) {
+			yj_log(YJ_LOG_ERROR, "start_failed", "module=\"%s\" message=\"%s\"", modules[i].name, e->message);
+			modules_stop(i);
+			return -1;
+		}
+		if (modules[i].routes)
+			modules[i].routes();
+	}
+	return 0;
+}
 
 static void help(void)
 {
@@ -157,27 +241,17 @@ int cmd_serve(int argc, char **argv)
 
 	if (store_open(db, &e))
 		return cmd_fail("serve", &e);
-	if (auth_sessions_load(store_thread(), &e) || reg_start(store_thread(), &e) || tel_start(store_thread(), NULL, &e) ||
-	    warn_rules_start(store_thread(), &e) || store_group_start(&e) || disp_start(&dcfg, &e))
+	dispatch_config = dcfg;
+	if (modules_start(store_thread(), &e)) {
+		store_close_all();
 		return cmd_fail("serve", &e);
-	warn_start(store_thread());
-	if (enf_start(store_thread(), NULL, &e))
-		return cmd_fail("serve", &e);
-	auth_api_register();
-	reg_api_register();
-	tel_api_register();
-	warn_api_register();
-	disp_api_register();
-	enf_api_register();
+	}
 
 	unsigned port;
 	if (http_start(&cfg, &port, &e) || (mqtt && tel_mqtt_start(mqtt, mqtt_topic, &e))) {
+		tel_mqtt_stop();
 		http_stop();
-		disp_stop();
-		store_group_stop();
-		tel_stop();
-		warn_rules_stop();
-		reg_stop();
+		modules_stop(YJ_ARRAY_LEN(modules));
 		store_close_all();
 		return cmd_fail("serve", &e);
 	}
@@ -193,15 +267,10 @@ int cmd_serve(int argc, char **argv)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	yj_log(YJ_LOG_INFO, "stopping", "signal=%s", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	/* MQTT first (its callback may wait on the writer), then HTTP, then the writer */
+	/* MQTT first (its callback may wait on the writer), then HTTP, then the modules, last first */
 	tel_mqtt_stop();
 	http_stop();
-	disp_stop();
-	store_group_stop();
-	tel_stop();
-	warn_rules_stop();
-	reg_stop();
-	auth_sessions_forget();
+	modules_stop(YJ_ARRAY_LEN(modules));
 	store_close_all();
 	yj_log(YJ_LOG_INFO, "stopped", "db=%s", db);
 	return 0;
