@@ -196,3 +196,48 @@ int reg_shelter_get(store *s, int64_t id, reg_shelter *out, yj_err *e)
 	}
 	return rc;
 }
+
+/* ---- member units ----------------------------------------------------------------------------------- */
+
+static void fill_member_unit(store_q *q, reg_member_unit *mu)
+{
+	mu->id = store_col_int(q, 0);
+	store_col_copy(q, 1, mu->name, sizeof mu->name);
+	store_col_copy(q, 2, mu->area_code, sizeof mu->area_code);
+	store_col_copy(q, 3, mu->webhook_url, sizeof mu->webhook_url);
+	mu->enabled = store_col_int(q, 4) != 0;
+}
+
+int reg_member_unit_get(store *s, int64_t id, reg_member_unit *out, yj_err *e)
+{
+	store_q *q;
+	memset(out, 0, sizeof *out);
+	int rc = store_row(s, &q, e, "SELECT id, name, area_code, webhook_url, enabled FROM member_unit WHERE id = ?", id);
+	if (rc > 0) {
+		fill_member_unit(q, out);
+		store_done(q);
+	}
+	return rc;
+}
+
+int reg_member_units_each(store *s, const auth_scope *scope, bool include_disabled, reg_member_unit_fn fn, void *ctx,
+                          yj_err *e)
+{
+	store_q *q = store_query(s, e,
+	                         "SELECT id, name, area_code, webhook_url, enabled FROM member_unit WHERE (? = 1 OR enabled = 1) "
+	                         "AND " AUTH_SCOPE_SQL("area_code") " ORDER BY id",
+	                         include_disabled, scope->lo, scope->hi);
+	if (!q)
+		return -1;
+	int rc;
+	while ((rc = store_step(q, e)) > 0) {
+		reg_member_unit mu;
+		fill_member_unit(q, &mu);
+		int r = fn(s, &mu, ctx, e);
+		if (r) {
+			store_done(q);
+			return r < 0 ? -1 : 0;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}

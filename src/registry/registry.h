@@ -255,4 +255,18 @@ typedef struct reg_shelter {
 } reg_shelter;
 int reg_shelter_get(store *s, int64_t id, reg_shelter *out, yj_err *e);
 
+/* A member unit (成员单位) of the emergency committee: a webhook receiver of warnings. */
+typedef struct reg_member_unit {
+	int64_t id;
+	char name[200];
+	char area_code[16];
+	char webhook_url[1024];
+	bool enabled;
+} reg_member_unit;
+int reg_member_unit_get(store *s, int64_t id, reg_member_unit *out, yj_err *e);
+typedef int (*reg_member_unit_fn)(store *s, const reg_member_unit *mu, void *ctx, yj_err *e);
+/* the member units in scope (enabled only unless include_disabled), ascending id */
+int reg_member_units_each(store *s, const auth_scope *scope, bool include_disabled, reg_member_unit_fn fn, void *ctx,
+                          yj_err *e);
+
 #endif
