@@ -88,6 +88,8 @@ typedef struct http_config {
 	const char *web_dir;    /* static files, or NULL */
 	unsigned threads;       /* worker threads (0 = default) */
 	size_t body_limit;      /* bytes (0 = 1 MiB) */
+	size_t body_memory;     /* request bodies held in memory at once, all clients (0 = 512 MiB) */
+	unsigned client_conns;  /* open connections one client address may have (0 = 4096) */
 } http_config;
 
 /* Start serving; *port_out gets the bound port. 0, or -1 with *e. */
