@@ -17,11 +17,13 @@
  * (503), so that such work can never occupy every worker and /healthz
  * and /metrics always find one.
  *
- * A refusal with a body pending goes out at once when the body is large
- * (nothing of it is read: an unauthenticated 50 MB upload costs nothing),
- * and after reading and dropping it when it is small or moderately over
- * a limit (a client that writes its whole body before reading then gets
- * the answer instead of a connection reset).
+ * A refusal with a large body pending is written at once and the sending
+ * side closed (nothing of the body is kept: an unauthenticated 50 MB
+ * upload costs nothing); what the client still sends is read and dropped
+ * for a little while so that it sees the answer, not a reset (a lingering
+ * close, as nginx does), then the connection is closed. A small body, or
+ * an authenticated one moderately over its route's limit, is read to its
+ * end and dropped, and the answer goes out the usual way.
  */
 #include <glib.h>
 #include <pthread.h>

@@ -68,6 +68,8 @@ typedef struct conn_ctx {
 	size_t body_reserved; /* bytes of the in-flight body budget this request holds */
 	bool heavy;           /* holds one of the heavy routes' slots */
 	bool refused;         /* answered at the gate; the body is read and dropped, then early goes out */
+	bool lingering;       /* early was written at once: drop what arrives, then close */
+	size_t lingered;
 	http_res early;
 	auth_user user;
 	char client_ip[INET6_ADDRSTRLEN];

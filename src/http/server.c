@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,6 +239,18 @@ static enum MHD_Result deferred_answer(conn_ctx *c, struct MHD_Connection *conn)
 	return http_queue(c, conn, &res);
 }
 
+/* what a refused client may still send after its answer, read and dropped, before we close: a
+ * client that writes before it reads sees the answer, not a reset; nobody gets to send forever */
+#define LINGER_MAX (64u << 20)
+#define LINGER_MS 5000
+
+static void shutdown_write(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		shutdown(ci->connect_fd, SHUT_WR);
+}
+
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -250,13 +263,26 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		c->body_limit = config.body_limit;
 		bool drain;
 		if (http_gate(c, &c->early, &drain)) {
-			if (!drain)
-				return http_queue(c, conn, &c->early); /* at once: the body is never read */
-			c->refused = true;                         /* read and drop the body, then answer */
+			c->refused = true;
+			if (!drain && !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") &&
+			    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length") &&
+			    strcmp(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"), "0") != 0) {
+				/* a large body is coming: answer now, close our side, drop what still arrives */
+				http_send_direct(c, conn, &c->early);
+				shutdown_write(conn);
+				c->lingering = true;
+			} else if (!drain) {
+				return http_queue(c, conn, &c->early);
+			}
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
+		if (c->lingering) {
+			c->lingered += *upload_data_size;
+			*upload_data_size = 0;
+			return c->lingered > LINGER_MAX || yj_mono_ms() - c->start_ms > LINGER_MS ? MHD_NO : MHD_YES;
+		}
 		if (!c->refused) {
 			if (c->body.len + *upload_data_size > c->body_limit) {
 				/* more than declared, or more than the route takes: drop the rest, then answer */
@@ -273,6 +299,8 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (c->lingering)
+		return MHD_NO; /* answered already; the connection closes */
 	if (c->responded)
 		return MHD_YES;
 	if (c->deferred)
