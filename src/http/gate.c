@@ -297,3 +297,13 @@ void http_gate_release(conn_ctx *c)
 		c->heavy = false;
 	}
 }
+
+int64_t http_gate_bodies(void)
+{
+	return (int64_t)atomic_load(&bodies_in_flight);
+}
+
+int64_t http_gate_heavy(void)
+{
+	return atomic_load(&heavy_running);
+}

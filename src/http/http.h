@@ -52,6 +52,7 @@ typedef struct http_res {
 	const char *header_name[HTTP_MAX_HEADERS];
 	const char *header_value[HTTP_MAX_HEADERS];
 	struct http_deferred *deferred; /* http_defer_group: answer after the commit */
+	bool encoded;         /* body is gzip already (Content-Encoding set): not compressed again */
 } http_res;
 
 typedef int (*http_handler)(http_req *req, http_res *res, yj_err *e);
@@ -174,5 +175,8 @@ void http_sse_publish_users(const char *topic, const char *event, http_sse_user_
 
 /* Prometheus text exposition of requests by route and status and latency. */
 char *http_metrics_text(size_t *len);
+/* Report a value in /metrics: name, help text, type ("counter" or "gauge"), and how to read it
+ * (called on the answering thread: make it a load of an atomic). Register from *_api.c. */
+void http_metric(const char *name, const char *help, const char *type, int64_t (*read)(void));
 
 #endif

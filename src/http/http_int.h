@@ -97,6 +97,9 @@ void http_gate_release(conn_ctx *c);
 /* MHD_OPTION_NOTIFY_CONNECTION: count open connections per client address */
 void http_gate_connection(void *cls, struct MHD_Connection *connection, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe);
+/* for /metrics: body bytes held, heavy requests running */
+int64_t http_gate_bodies(void);
+int64_t http_gate_heavy(void);
 /* stopping: the gate answers 503 with Retry-After and Connection: close */
 void http_gate_stopping(bool stopping);
 
@@ -113,7 +116,14 @@ void http_send_direct(conn_ctx *c, struct MHD_Connection *conn, http_res *res);
 /* free what an answer that never went out holds */
 void http_res_free(http_res *res);
 
+/* gzip.c: compressed answers */
+#define HTTP_GZIP_MIN 1400 /* smaller answers fit one packet: compressing them gains nothing */
+bool http_accepts_gzip(const http_req *req);
+bool http_compressible(const char *content_type, size_t len);
+/* gzip of in at level (1 fast .. 9 small), malloc'ed; NULL on failure */
+char *http_gzip(const char *in, size_t len, int level, size_t *out_len);
+
 /* static files: fills res (body) or returns -1 with *e (404) */
-int http_static_serve(const char *web_dir, const char *path, http_res *res, yj_err *e);
+int http_static_serve(const char *web_dir, http_req *req, http_res *res, yj_err *e);
 
 #endif

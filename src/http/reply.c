@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "http/http_int.h"
@@ -186,6 +187,20 @@ enum MHD_Result http_queue(conn_ctx *c, struct MHD_Connection *conn, http_res *r
 	size_t len;
 	const char *ctype;
 	char *body = render_body(c, res, &len, &ctype);
+	bool vary = false;
+	if (!res->encoded && http_compressible(ctype, len)) {
+		vary = true;
+		size_t zlen;
+		char *z = http_accepts_gzip(&c->req) ? http_gzip(body, len, 1, &zlen) : NULL;
+		if (z && zlen < len) {
+			free(body);
+			body = z;
+			len = zlen;
+			http_add_header(&c->req, res, "Content-Encoding", "gzip");
+		} else {
+			free(z);
+		}
+	}
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(body);
@@ -197,10 +212,13 @@ enum MHD_Result http_queue(conn_ctx *c, struct MHD_Connection *conn, http_res *r
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	if (http_is_api_path(c->req.path))
-		MHD_add_response_header(r, "Cache-Control", "no-store");
-	else
-		MHD_add_response_header(r, "Cache-Control", "no-cache");
+	if (vary || res->encoded)
+		MHD_add_response_header(r, "Vary", "Accept-Encoding");
+	bool cache_set = false;
+	for (int i = 0; i < res->nheaders; i++)
+		cache_set |= strcasecmp(res->header_name[i], "Cache-Control") == 0;
+	if (!cache_set)
+		MHD_add_response_header(r, "Cache-Control", http_is_api_path(c->req.path) ? "no-store" : "no-cache");
 	for (int i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(r, res->header_name[i], res->header_value[i]);
 	c->status = res->status ? res->status : 200;

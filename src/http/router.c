@@ -127,8 +127,13 @@ route_result http_router_match(http_req *req, const http_route_def **out, char *
 		if (!best || r->literals > best->literals)
 			best = r;
 	}
-	if (!best)
+	if (!best) {
+		/* a path that answers GET answers HEAD as well (the same, without the body) */
+		size_t used = strlen(allowed);
+		if (path_matched && strstr(allowed, "GET") && used + 7 < allowed_cap)
+			snprintf(allowed + used, allowed_cap - used, ", HEAD");
 		return path_matched ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+	}
 	req->nparams = 0;
 	for (int k = 0; k < nseg; k++) {
 		if (best->seg[k][0] != '{' || req->nparams == HTTP_MAX_PARAMS)

@@ -185,7 +185,7 @@ static void dispatch(conn_ctx *c, http_res *res)
 	http_req *req = &c->req;
 	yj_err e = {0};
 	if (!http_is_api_path(req->path)) {
-		if (http_static_serve(web_root, req->path, res, &e) != 0)
+		if (http_static_serve(web_root, req, res, &e) != 0)
 			http_error_json(req, res, &e);
 		return;
 	}

@@ -161,12 +161,6 @@ test('a parked acknowledgement is answered when its client half-closed after sen
   }
 });
 
-test('methods the library knows are answered with Allow, favicon is not a JSON 404 from the API', async () => {
-  const r = await srv.req('DELETE', '/api/v1/areas', { token: admin });
-  assert.equal(r.status, 405);
-  assert.match(r.headers.get('allow'), /GET/);
-});
-
 // Jurisdiction by area code: the one rule. A table that a full permission matrix grows from:
 // every route that lists by area, asked by the commander of 441523 (陆河县)
 const AREA_ROUTES = [
