@@ -131,7 +131,7 @@ static void handled(http_req *req, http_res *res, int rc, yj_err *e, bool on_han
 		/* a handler that failed mid-transaction must not leave it open */
 		store *s = on_handler_thread ? store_thread() : NULL;
 		if (s)
-			store_rollback(s);
+			store_rollback_all(s);
 		res->deferred = NULL;
 		if (e->code == YJ_OK)
 			yj_fail(e, YJ_EINTERNAL, "", "internal error");

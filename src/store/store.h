@@ -215,11 +215,20 @@ int store_get_text_a(store *s, char *buf, size_t cap, yj_err *e, const char *sql
 
 /* ---- transactions ------------------------------------------------------------------------------ */
 
-/* BEGIN IMMEDIATE (a writer: read-modify-write never reads a stale value) / COMMIT / ROLLBACK.
- * store_commit rolls back on failure. store_rollback does nothing outside a transaction. */
+/*
+ * BEGIN IMMEDIATE (a writer: read-modify-write never reads a stale value) /
+ * COMMIT / ROLLBACK. Inside an open transaction they nest: begin sets a
+ * savepoint, commit releases it (its writes and events commit with the
+ * transaction around it), rollback undoes only what was done since. The
+ * HTTP layer uses this to run a request with an Idempotency-Key in a
+ * transaction of its own that also records the answer. store_commit rolls
+ * back on failure. store_rollback does nothing outside a transaction;
+ * store_rollback_all ends the whole transaction, however deep.
+ */
 int store_begin(store *s, yj_err *e);
 int store_commit(store *s, yj_err *e);
 void store_rollback(store *s);
+void store_rollback_all(store *s);
 bool store_in_tx(store *s);
 
 /* Run fn(s, ctx, e) in a transaction of its own: committed when it answers 0, else rolled back. */

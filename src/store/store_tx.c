@@ -29,11 +29,9 @@ bool store_in_tx(store *s)
 
 int store_begin(store *s, yj_err *e)
 {
+	if (store_in_tx(s))
+		return store_savepoint(s, e); /* nested: a savepoint of the open transaction */
 	store_finish_all(s, "begin", true);
-	if (store_in_tx(s)) {
-		yj_log(YJ_LOG_ERROR, "sql_nested_begin", "message=\"a transaction is open already\"");
-		return yj_fail(e, YJ_EINTERNAL, "", "internal error");
-	}
 	s->nhooks = 0;
 	s->nsavepoints = 0;
 	return exec_cached(s, "BEGIN IMMEDIATE", e);
@@ -65,6 +63,10 @@ void store_hooks_drop(store *s, size_t from)
 
 int store_commit(store *s, yj_err *e)
 {
+	if (s->nsavepoints > 0) {
+		store_savepoint_release(s); /* nested: it commits with the transaction around it */
+		return 0;
+	}
 	store_finish_all(s, "commit", true);
 	if (exec_cached(s, "COMMIT", e) != 0) {
 		store_rollback(s);
@@ -102,6 +104,15 @@ void store_hooks_call(store_hook *hooks, size_t n)
 }
 
 void store_rollback(store *s)
+{
+	if (s->nsavepoints > 0) {
+		store_savepoint_rollback(s); /* nested: only what was done since its begin */
+		return;
+	}
+	store_rollback_all(s);
+}
+
+void store_rollback_all(store *s)
 {
 	store_finish_all(s, "rollback", false); /* an error path may leave a loop early */
 	s->nsavepoints = 0;
