@@ -83,6 +83,14 @@ void http_route(const char *method, const char *pattern, http_handler h, unsigne
 
 /* Let the route registered last accept bodies up to bytes (imports). */
 void http_route_body_limit(size_t bytes);
+/*
+ * HTTP_ROUTE_OWN_RETRIES: the route registered last answers after another
+ * thread's commit (http_defer_group, telemetry's writer) and keeps its own
+ * retry semantics; an Idempotency-Key does not run it in a transaction of
+ * the request's own (which would hold this thread's write lock meanwhile).
+ */
+#define HTTP_ROUTE_OWN_RETRIES 1u
+void http_route_flags(unsigned flags);
 
 typedef struct http_config {
 	const char *listen;     /* HOST:PORT; port 0 picks a free one */

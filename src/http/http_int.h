@@ -25,6 +25,7 @@ typedef struct http_route_def {
 	const char *seg[HTTP_MAX_SEGMENTS]; /* "{name}" for parameters */
 	int literals;                       /* literal segment count: more is more specific */
 	size_t body_limit;                  /* 0 = the server's default */
+	unsigned flags;                     /* HTTP_ROUTE_* */
 } http_route_def;
 
 typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result;
@@ -73,6 +74,9 @@ typedef struct conn_ctx {
 	http_res early;
 	auth_user user;
 	char client_ip[INET6_ADDRSTRLEN];
+	/* Idempotency-Key: the request's own transaction is open (idem.c) */
+	const char *idem_key;
+	unsigned char idem_hash[32];
 	/* http_defer_group: the parked answer, and the job's result once committed */
 	bool deferred;
 	bool answering; /* counted in deferred_answering until completed */
@@ -102,6 +106,14 @@ int64_t http_gate_bodies(void);
 int64_t http_gate_heavy(void);
 /* stopping: the gate answers 503 with Retry-After and Connection: close */
 void http_gate_stopping(bool stopping);
+
+/* idem.c: Idempotency-Key. begin: 0 go on (maybe in the request's transaction), 1 res holds the
+ * stored answer, -1 *e; end: record a successful answer with the handler's writes (rc as given, or
+ * -1 when recording failed); abandon: the request's transaction goes */
+int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e);
+int http_idem_end(conn_ctx *c, http_res *res, int rc, yj_err *e);
+void http_idem_abandon(conn_ctx *c);
+void http_idem_start(void);
 
 /* reply.c: answers */
 bool http_is_api_path(const char *p);

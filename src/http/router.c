@@ -57,6 +57,12 @@ void http_route_body_limit(size_t bytes)
 		routes[route_count - 1].body_limit = bytes;
 }
 
+void http_route_flags(unsigned flags)
+{
+	if (route_count > 0)
+		routes[route_count - 1].flags |= flags;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -195,7 +195,14 @@ static void dispatch(conn_ctx *c, http_res *res)
 		http_error_json(req, res, &e);
 		return;
 	}
-	handled(req, res, c->route->handler(req, res, &e), &e, true);
+	int irc = http_idem_begin(c, res, &e);
+	if (irc) {
+		if (irc < 0)
+			http_error_json(req, res, &e);
+		return; /* refused, or the first answer again */
+	}
+	int rc = c->route->handler(req, res, &e);
+	handled(req, res, http_idem_end(c, res, rc, &e), &e, true);
 	store_idle_check(s); /* a statement left open by the handler is a defect: finished and logged */
 }
 
@@ -424,6 +431,7 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 	web_root = yj_strdup(cfg->web_dir);
 	http_gate_configure(&config);
 	http_gate_stopping(false);
+	http_idem_start();
 
 	struct sockaddr_storage ss;
 	socklen_t sslen;

@@ -297,6 +297,13 @@ const char *const store_migrations[] = {
 	/* 9: the version of the audit projection a record's state digest was made with (0: before
 	 * projections, the API's JSON then; verify compares only versioned states) */
 	"ALTER TABLE audit ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0;",
+
+	/* 10: the answers of requests sent with an Idempotency-Key (the HTTP layer's), kept a day */
+	"CREATE TABLE idempotency("
+	"  user_id INTEGER NOT NULL, idem_key TEXT NOT NULL, request_hash BLOB NOT NULL,"
+	"  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, idem_key));"
+	"CREATE INDEX idempotency_created ON idempotency(created_ms);",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -81,3 +81,46 @@ test('401 names the Bearer scheme; the favicon is an icon', async () => {
   assert.equal(icon.status, 200);
   assert.equal(icon.headers['content-type'], 'image/x-icon');
 });
+
+test('Idempotency-Key: the same request twice creates once and answers the first answer again', async () => {
+  const body = { name: '幂等测试避难所', area_code: '441502', lon: 115.37, lat: 22.78, kind: 'purpose_built', capacity: 80 };
+  const count = async () => (await srv.req('GET', '/api/v1/shelters?q=幂等测试&limit=50', { token: admin })).json.items.length;
+  const before = await count();
+  const headers = { 'Idempotency-Key': 'shelter-create-0001' };
+  const first = await srv.req('POST', '/api/v1/shelters', { token: admin, body, headers });
+  assert.equal(first.status, 201, first.text);
+  const again = await srv.req('POST', '/api/v1/shelters', { token: admin, body, headers });
+  assert.equal(again.status, 201);
+  assert.equal(again.headers.get('idempotent-replayed'), 'true');
+  assert.equal(again.json.id, first.json.id);
+  assert.equal(await count(), before + 1);
+  const other = await srv.req('POST', '/api/v1/shelters', { token: admin, body: { ...body, capacity: 81 }, headers });
+  assert.equal(other.status, 422);
+  assert.equal(other.json.error.field, 'Idempotency-Key');
+  const bad = await srv.req('POST', '/api/v1/shelters', { token: admin, body, headers: { 'Idempotency-Key': ' ' } });
+  assert.equal(bad.status, 400);
+  // a refused request is not kept: the same key may carry the corrected request
+  const refused = await srv.req('POST', '/api/v1/shelters', { token: admin, body: { ...body, lon: 999 }, headers: { 'Idempotency-Key': 'k2' } });
+  assert.ok(refused.status === 400 || refused.status === 422, refused.text);
+  const fixed = await srv.req('POST', '/api/v1/shelters', { token: admin, body: { ...body, name: '幂等测试二' }, headers: { 'Idempotency-Key': 'k3' } });
+  assert.equal(fixed.status, 201, fixed.text);
+  assert.equal(await count(), before + 2);
+});
+
+test('Idempotency-Key: a create whose answer was lost to kill -9 is answered on retry, not run twice', async () => {
+  const { startServer: start } = await import('./lib.mjs');
+  const own = await start();
+  const token = await own.login('admin');
+  const body = { name: '断电重试避难所', area_code: '441502', lon: 115.37, lat: 22.78, kind: 'purpose_built', capacity: 60 };
+  const headers = { 'Idempotency-Key': 'after-kill-1' };
+  const first = await own.req('POST', '/api/v1/shelters', { token, body, headers });
+  assert.equal(first.status, 201);
+  await own.kill9();
+  const again = await start({ db: own.db });
+  const t2 = await again.login('admin');
+  const retry = await again.req('POST', '/api/v1/shelters', { token: t2, body, headers });
+  assert.equal(retry.status, 201);
+  assert.equal(retry.json.id, first.json.id);
+  assert.equal((await again.req('GET', '/api/v1/shelters?q=断电重试&limit=5', { token: t2 })).json.items.length, 1);
+  assert.equal((await again.stop()).code, 0);
+});
