@@ -1,20 +1,20 @@
 /*
  * idem.c — safe retries: a request sent with an Idempotency-Key header
- * (IETF httpapi draft) is carried out once. The handler runs inside a
- * transaction of the request's own (the store nests the handler's
- * transactions in it), and its answer is recorded in that same
- * transaction, so a request either committed together with its answer or
- * not at all — a retry after a lost answer, even after kill -9, gets the
- * first answer again (with Idempotent-Replayed: true) instead of running
- * twice or failing on its own success. The same key with another request
- * is 422. Only successful answers are kept (a refused request wrote
- * nothing; running it again is harmless); they are kept a day.
- *
- * Routes that answer after another thread's commit (acknowledgements on
- * the group writer, telemetry on its writer) must not hold this thread's
- * write lock meanwhile: they are registered with HTTP_ROUTE_OWN_RETRIES
- * and keep their own retry semantics (an ack is idempotent, telemetry is
- * stored once per device, time and metric).
+ * (IETF httpapi draft) is carried out once. The handler's outermost
+ * commit on this thread is held (store_hold_commit): its writes stay in
+ * an open transaction, the answer is rendered and recorded in it, and only
+ * then is it committed — so a request commits together with its answer or
+ * not at all, and a retry after a lost answer, even after kill -9, gets
+ * the first answer again (Idempotent-Replayed: true) instead of running
+ * twice or failing on its own success. The write lock is taken by the
+ * handler's own first write, not before, so a handler that waits for
+ * another thread's commit (telemetry, the group writer) holds nothing
+ * meanwhile; what such a handler writes elsewhere commits there, and its
+ * answer is recorded right after. The same key with another request is
+ * 422; two at once with the same key: the second is 409. Only successful
+ * answers are kept (a refused request wrote nothing; running it again is
+ * harmless); they are kept a day. Routes with retry semantics of their own
+ * opt out with HTTP_ROUTE_OWN_RETRIES.
  */
 #include <sodium.h>
 #include <string.h>
@@ -40,9 +40,7 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e)
 {
 	http_req *req = &c->req;
 	const char *key = http_header(req, "Idempotency-Key");
-	/* heavy routes (imports, telemetry) are left out too: telemetry waits for its writer */
-	if (!key || strcmp(req->method, "POST") != 0 || !req->user || (c->route->flags & HTTP_ROUTE_OWN_RETRIES) ||
-	    c->heavy)
+	if (!key || strcmp(req->method, "POST") != 0 || !req->user || (c->route->flags & HTTP_ROUTE_OWN_RETRIES))
 		return 0;
 	size_t n = strlen(key);
 	bool ok = n > 0 && n <= IDEM_KEY_MAX;
@@ -54,17 +52,12 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e)
 	store *s = store_thread();
 	unsigned char hash[32];
 	request_hash(req, hash);
-	/* the write lock first: a second request with this key waits for the first to finish */
-	if (store_begin(s, e))
-		return -1;
 	store_q *q;
 	int rc = store_row(s, &q, e,
 	                   "SELECT request_hash, status, content_type, body FROM idempotency WHERE user_id = ? AND idem_key = ?",
 	                   req->user->id, key);
-	if (rc < 0) {
-		store_rollback_all(s);
+	if (rc < 0)
 		return -1;
-	}
 	if (rc > 0) {
 		size_t hn, bn;
 		const void *h = store_col_blob(q, 0, &hn);
@@ -79,7 +72,6 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e)
 			http_add_header(req, res, "Idempotent-Replayed", "true");
 		}
 		store_done(q);
-		store_rollback_all(s);
 		if (!same)
 			return yj_fail(e, YJ_EUNPROCESSABLE, "Idempotency-Key",
 			               "this Idempotency-Key was used for a different request; use a new key");
@@ -87,6 +79,7 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e)
 	}
 	c->idem_key = arena_strdup(req->a, key);
 	memcpy(c->idem_hash, hash, 32);
+	store_hold_commit(s);
 	return 0;
 }
 
@@ -95,14 +88,15 @@ int http_idem_end(conn_ctx *c, http_res *res, int rc, yj_err *e)
 	if (!c->idem_key)
 		return rc;
 	store *s = store_thread();
+	const char *key = c->idem_key;
 	c->idem_key = NULL;
-	if (rc != 0 || res->deferred || res->sse || res->status >= 300 || (res->status && res->status < 200)) {
-		/* nothing to keep: a refused request wrote nothing (the caller rolls back on failure) */
-		if (rc == 0 && !store_in_tx(s))
-			return rc;
-		if (rc == 0 && store_commit(s, e))
-			return -1;
+	if (rc != 0) {
+		store_release_hold(s); /* the caller rolls back what the handler held */
 		return rc;
+	}
+	if (res->deferred || res->sse || res->status >= 300 || (res->status && res->status < 200)) {
+		/* nothing to keep: what the handler committed is committed */
+		return store_commit_held(s, e) ? -1 : 0;
 	}
 	/* render now, so that what is kept is exactly what goes out */
 	if (res->json) {
@@ -116,14 +110,22 @@ int http_idem_end(conn_ctx *c, http_res *res, int rc, yj_err *e)
 			res->json = NULL;
 		}
 	}
+	/* with the handler's writes when it made them on this thread, else in a transaction of its own */
+	bool held = store_commit_is_held(s);
+	store_release_hold(s);
+	if (!held && store_begin(s, e))
+		return -1;
 	if (store_run(s, e,
 	              "INSERT INTO idempotency(user_id, idem_key, request_hash, status, content_type, body, created_ms) "
 	              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-	              c->req.user->id, http_header(&c->req, "Idempotency-Key"), store_blob(c->idem_hash, 32),
-	              res->status ? res->status : 200, res->content_type ? res->content_type : "application/json",
+	              c->req.user->id, key, store_blob(c->idem_hash, 32), res->status ? res->status : 200,
+	              res->content_type ? res->content_type : "application/json",
 	              store_blob(res->body ? res->body : "", res->body ? res->body_len : 0), yj_now_ms()) < 0 ||
 	    store_commit(s, e)) {
 		store_rollback_all(s);
+		if (e->code == YJ_ECONFLICT)
+			yj_fail(e, YJ_ECONFLICT, "Idempotency-Key",
+			        "a request with this Idempotency-Key is being carried out just now; retry to get its answer");
 		return -1;
 	}
 	return 0;
@@ -135,8 +137,10 @@ void http_idem_abandon(conn_ctx *c)
 		return;
 	c->idem_key = NULL;
 	store *s = store_thread();
-	if (s)
+	if (s) {
+		store_release_hold(s);
 		store_rollback_all(s);
+	}
 }
 
 static int expire(store *s, int64_t now, void *ctx, yj_err *e)

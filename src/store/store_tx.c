@@ -61,6 +61,17 @@ void store_hooks_drop(store *s, size_t from)
 			s->hooks[i].drop(s->hooks[i].ctx);
 }
 
+static int commit_now(store *s, yj_err *e)
+{
+	if (exec_cached(s, "COMMIT", e) != 0) {
+		store_rollback_all(s);
+		return -1;
+	}
+	s->nsavepoints = 0;
+	store_hooks_run(s);
+	return 0;
+}
+
 int store_commit(store *s, yj_err *e)
 {
 	if (s->nsavepoints > 0) {
@@ -68,13 +79,38 @@ int store_commit(store *s, yj_err *e)
 		return 0;
 	}
 	store_finish_all(s, "commit", true);
-	if (exec_cached(s, "COMMIT", e) != 0) {
-		store_rollback(s);
-		return -1;
+	if (s->hold_armed) {
+		s->held = true; /* committed in the caller's eyes; the holder commits it for real */
+		return 0;
 	}
-	s->nsavepoints = 0;
-	store_hooks_run(s);
-	return 0;
+	return commit_now(s, e);
+}
+
+void store_hold_commit(store *s)
+{
+	s->hold_armed = true;
+	s->held = false;
+}
+
+bool store_commit_is_held(store *s)
+{
+	return s->held && store_in_tx(s);
+}
+
+int store_commit_held(store *s, yj_err *e)
+{
+	s->hold_armed = false;
+	s->held = false;
+	if (!store_in_tx(s))
+		return 0;
+	store_finish_all(s, "commit", true);
+	return commit_now(s, e);
+}
+
+void store_release_hold(store *s)
+{
+	s->hold_armed = false;
+	s->held = false;
 }
 
 int store_commit_keep_hooks(store *s, store_hook **hooks, size_t *n, yj_err *e)
@@ -114,6 +150,7 @@ void store_rollback(store *s)
 
 void store_rollback_all(store *s)
 {
+	s->held = false;
 	store_finish_all(s, "rollback", false); /* an error path may leave a loop early */
 	s->nsavepoints = 0;
 	if (store_in_tx(s))
