@@ -91,6 +91,17 @@ void http_route_body_limit(size_t bytes);
  */
 #define HTTP_ROUTE_OWN_RETRIES 1u
 void http_route_flags(unsigned flags);
+/*
+ * Describe the route registered last for the API description (OpenAPI
+ * 3.1, GET /api/v1/openapi.json): a one-line summary, its query parameters
+ * as "name:type, ..." (type: string, integer, number, boolean, area, time,
+ * bbox, id; a leading '!' marks a required one), and what its body is (a
+ * word like "json", "csv or geojson", or NULL for none). Routes without a
+ * description are listed all the same, from the route table alone.
+ */
+void http_route_doc(const char *summary, const char *query, const char *body);
+/* The OpenAPI 3.1 document of every registered route (new reference). */
+json_t *http_openapi(void);
 
 typedef struct http_config {
 	const char *listen;     /* HOST:PORT; port 0 picks a free one */

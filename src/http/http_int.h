@@ -26,6 +26,7 @@ typedef struct http_route_def {
 	int literals;                       /* literal segment count: more is more specific */
 	size_t body_limit;                  /* 0 = the server's default */
 	unsigned flags;                     /* HTTP_ROUTE_* */
+	const char *summary, *query, *body; /* http_route_doc */
 } http_route_def;
 
 typedef enum { ROUTE_FOUND, ROUTE_NO_PATH, ROUTE_NO_METHOD } route_result;

@@ -57,6 +57,15 @@ void http_route_body_limit(size_t bytes)
 		routes[route_count - 1].body_limit = bytes;
 }
 
+void http_route_doc(const char *summary, const char *query, const char *body)
+{
+	if (route_count == 0)
+		return;
+	routes[route_count - 1].summary = summary;
+	routes[route_count - 1].query = query;
+	routes[route_count - 1].body = body;
+}
+
 void http_route_flags(unsigned flags)
 {
 	if (route_count > 0)

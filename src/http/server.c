@@ -114,6 +114,12 @@ static int handle_healthz(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+static int handle_openapi(http_req *req, http_res *res, yj_err *e)
+{
+	http_json(res, 200, http_openapi());
+	return 0;
+}
+
 static int handle_metrics(http_req *req, http_res *res, yj_err *e)
 {
 	res->status = 200;
@@ -439,7 +445,11 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		return -1;
 
 	http_route("GET", "/healthz", handle_healthz, HTTP_PUBLIC, NULL);
+	http_route_doc("liveness and the database", NULL, NULL);
 	http_route("GET", "/metrics", handle_metrics, HTTP_PUBLIC, NULL);
+	http_route_doc("Prometheus text: requests by route and status, latencies, queues", NULL, NULL);
+	http_route("GET", "/api/v1/openapi.json", handle_openapi, ROLES_ANY, NULL);
+	http_route_doc("this document: every route of the server, from its route table", NULL, NULL);
 
 	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
