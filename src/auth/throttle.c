@@ -6,12 +6,12 @@
  * either of its keys is locked, before any password hashing: argon2id is
  * slow on purpose and must not become a free CPU burner.
  *
- * Why these keys: counting per username alone let anyone anywhere keep a
- * user out (twelve wrong passwords every half minute locked `commander`
- * out of the office). A (username, address) pair locks only the guesser;
- * the address budget (wider: an office shares one address) stops one
- * address trying many usernames. IPv6 clients count by their /64, which
- * one subscriber usually holds whole.
+ * Why these keys: a count per username alone would let anyone anywhere
+ * keep a user out (twelve wrong passwords every half minute would lock
+ * `commander` out of the office). A (username, address) pair locks only
+ * the guesser; the address budget (wider: an office shares one address)
+ * stops one address trying many usernames. IPv6 clients count by their
+ * /64, which one subscriber usually holds whole.
  *
  * Memory is bounded: a fixed table of slots, keyed by a keyed hash
  * (SipHash with a random key, so nobody can aim collisions at a slot);
