@@ -16,7 +16,8 @@
  * A case is major (重大) when the fine reaches the configured threshold or
  * the penalty revokes a licence or suspends production; a major case cannot
  * be decided without legal review and collective discussion, while one that
- * is not may be decided straight after notification. The decision is due
+ * is not may be decided straight after notification. A hearing is requested
+ * only where the intended penalty gives the right to one. The decision is due
  * within 90 days of filing unless a commander extends it (once, with a
  * reason). Every step is role-gated, moves the state only from the state it
  * was taken in, is time-stamped on the case's timeline and recorded in the
@@ -40,15 +41,42 @@ typedef struct step {
 } step;
 
 typedef int (*step_fn)(step *x, yj_err *e);
+/* a condition on the case beyond its state: true when the step may be taken; else *e says why
+ * (allowed: the actions allowed now, for the words) */
+typedef bool (*step_guard)(const enf_case *c, const char *allowed, yj_err *e);
 
 typedef struct case_action {
 	const char *name;
 	unsigned roles;
-	const char *from[8];    /* the states it may be taken in */
-	const char *to;         /* NULL: the case stays in its state */
-	const char *minor_only; /* a state from which only a case that is not major may take it */
-	step_fn fn;             /* NULL: nothing but the move */
+	const char *from[8]; /* the states it may be taken in */
+	const char *to;      /* NULL: the case stays in its state */
+	step_guard may;      /* NULL: no condition but the state */
+	step_fn fn;          /* NULL: nothing but the move */
 } case_action;
+
+/* ---- conditions beyond the state ------------------------------------------------------------------------- */
+
+/* a major case is decided only after legal review and collective discussion */
+static bool may_decide(const enf_case *c, const char *allowed, yj_err *e)
+{
+	if (!c->major || strcmp(c->state, "notified") != 0)
+		return true;
+	yj_fail(e, YJ_ECONFLICT, "state",
+	        "a major case (重大案件) is decided only after legal review and collective discussion; allowed now: %s",
+	        allowed);
+	return false;
+}
+
+/* a hearing (听证) only where the penalty gives a right to one */
+static bool may_request_hearing(const enf_case *c, const char *allowed, yj_err *e)
+{
+	if (c->hearing_right)
+		return true;
+	yj_fail(e, YJ_ECONFLICT, "state",
+	        "this penalty gives no right to a hearing (fine below %.0f yuan, no revocation or suspension); allowed now: %s",
+	        enf_cfg.hearing_fine_yuan, allowed);
+	return false;
+}
 
 /* ---- the steps' own work -------------------------------------------------------------------------------- */
 
@@ -77,14 +105,6 @@ static int do_notify(step *x, yj_err *e)
 		return -1;
 	json_object_set_new(x->data, "rights", json_pack("{s:b, s:b}", "statement", 1, "hearing", hearing));
 	json_object_set_new(x->data, "major", json_boolean(major));
-	return 0;
-}
-
-static int do_request_hearing(step *x, yj_err *e)
-{
-	if (!x->c->hearing_right)
-		return yj_fail(e, YJ_ECONFLICT, "state", "this penalty gives no right to a hearing (fine below %.0f yuan)",
-		               enf_cfg.hearing_fine_yuan);
 	return 0;
 }
 
@@ -217,12 +237,12 @@ static const case_action actions[] = {
 	{"file", ENF_COMMANDER, {"draft"}, "filed", NULL, do_file},
 	{"investigate", ENF_INSPECTOR, {"filed"}, "investigating", NULL, NULL},
 	{"notify", ENF_INSPECTOR, {"investigating"}, "notified", NULL, do_notify},
-	{"request_hearing", ENF_INSPECTOR, {"notified"}, "hearing", NULL, do_request_hearing},
+	{"request_hearing", ENF_INSPECTOR, {"notified"}, "hearing", may_request_hearing, NULL},
 	{"submit_review", ENF_INSPECTOR, {"notified", "hearing"}, "legal_review", NULL, NULL},
 	{"approve_review", ENF_REVIEWER, {"legal_review"}, "reviewed", NULL, do_approve_review}, /* major: discussion */
 	{"reject_review", ENF_REVIEWER, {"legal_review"}, "investigating", NULL, do_reject_review},
 	{"discuss", ENF_COMMANDER, {"collective_discussion"}, "reviewed", NULL, do_discuss},
-	{"decide", ENF_COMMANDER, {"reviewed", "notified"}, "decided", "notified", do_decide},
+	{"decide", ENF_COMMANDER, {"reviewed", "notified"}, "decided", may_decide, do_decide},
 	{"extend", ENF_COMMANDER, BEFORE_DECISION, NULL, NULL, do_extend},
 	{"serve", ENF_INSPECTOR, {"decided"}, "served", NULL, do_serve},
 	{"record_payment", ENF_INSPECTOR, {"served"}, "executed", NULL, do_record_payment},
@@ -249,7 +269,7 @@ static bool in_state(const case_action *a, const char *state)
 bool enf_case_action_allowed(const char *name, const enf_case *c)
 {
 	const case_action *a = find(name);
-	return a && in_state(a, c->state) && !(c->major && a->minor_only && !strcmp(a->minor_only, c->state));
+	return a && in_state(a, c->state) && (!a->may || a->may(c, "", NULL));
 }
 
 size_t enf_case_action_count(void)
@@ -273,15 +293,13 @@ static int refuse(const case_action *a, const enf_case *c, yj_err *e)
 	strbuf allow;
 	strbuf_init(&allow);
 	enf_case_allowed(c, &allow, NULL);
-	int rc = in_state(a, c->state)
-	                 ? yj_fail(e, YJ_ECONFLICT, "state",
-	                           "a major case (重大案件) is decided only after legal review and collective discussion; "
-	                           "allowed now: %s",
-	                           allow.len ? allow.data : "none")
-	                 : yj_fail(e, YJ_ECONFLICT, "state", "cannot %s a case that is %s; allowed now: %s", a->name, c->state,
-	                           allow.len ? allow.data : "none");
+	const char *allowed = allow.len ? allow.data : "none";
+	if (!in_state(a, c->state))
+		yj_fail(e, YJ_ECONFLICT, "state", "cannot %s a case that is %s; allowed now: %s", a->name, c->state, allowed);
+	else if (a->may)
+		a->may(c, allowed, e);
 	strbuf_free(&allow);
-	return rc;
+	return -1;
 }
 
 int enf_case_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, yj_err *e)
