@@ -2,7 +2,9 @@
  * on a real temporary database: the legal order of a case that is not
  * major and of one that is, refused steps answering 409 with the allowed
  * actions, role gates, the 90-day limit and its one extension, and the
- * audit chain verifying after it all. */
+ * audit chain verifying after it all. And the overdue job of hazards: what
+ * it tells (a bus event) is told once its pass commits, never after a
+ * rollback. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "bus/bus.h"
 #include "enforce/enf_int.h"
 #include "geo/geo.h"
 #include "store/store.h"
@@ -276,17 +279,75 @@ static void test_timeline_and_audit(void **state)
 	assert_true(r.objects > 0);
 }
 
+/* ---- overdue hazards: told after commit ---------------------------------------------------------------------- */
+
+static int told;
+static char told_data[128];
+
+static void on_overdue(const bus_event *ev, void *ctx)
+{
+	told++;
+	snprintf(told_data, sizeof told_data, "%s %s %s", ev->stream, ev->name, ev->data);
+}
+
+static void test_overdue_told_after_commit(void **state)
+{
+	store *s = store_thread();
+	yj_err e = {0};
+	/* an enterprise of the registry's, written here as set-up data */
+	assert_int_equal(store_exec_script(s,
+	                                   "INSERT INTO enterprise(id, name, area_code, credit_code, created_ms, updated_ms) "
+	                                   "VALUES (9001, '测试化工有限公司', '441523100', '91441523TEST00001X', 0, 0)",
+	                                   &e),
+	                 0);
+	int64_t now = yj_now_ms(), hid;
+	enf_hazard_new h = {.enterprise_id = 9001, .source = "inspection", .level = "general", .description = "警示标志缺失",
+	                    .area_code = "441523100", .deadline_ms = now + 86400000, .created_by = inspector.id, .now = now};
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(enf_hazard_db_insert(s, &h, &hid, &e), 0);
+	assert_int_equal(store_commit(s, &e), 0);
+	/* a pass two days later that rolls back: flagged nowhere, told to nobody */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(enf_overdue_job(s, now + 2 * 86400000LL, NULL, &e), 0);
+	assert_int_equal(told, 0);
+	store_rollback(s);
+	assert_int_equal(told, 0);
+	enf_hazard got;
+	assert_int_equal(enf_hazard_db_get(s, hid, &got, &e), 1);
+	assert_false(got.overdue);
+	enf_hazard_clear(&got);
+	/* the same pass committed: flagged, and told once, on the hazards stream */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(enf_overdue_job(s, now + 2 * 86400000LL, NULL, &e), 0);
+	assert_int_equal(told, 0);
+	assert_int_equal(store_commit(s, &e), 0);
+	assert_int_equal(told, 1);
+	char want[128];
+	snprintf(want, sizeof want, "hazards overdue {\"hazard_id\":%lld,\"enterprise_id\":9001}", (long long)hid);
+	assert_string_equal(told_data, want);
+	assert_int_equal(enf_hazard_db_get(s, hid, &got, &e), 1);
+	assert_true(got.overdue);
+	enf_hazard_clear(&got);
+	/* flagged once: the next pass has nothing to do */
+	assert_int_equal(store_begin(s, &e), 0);
+	assert_int_equal(enf_overdue_job(s, now + 3 * 86400000LL, NULL, &e), 0);
+	assert_int_equal(store_commit(s, &e), 0);
+	assert_int_equal(told, 1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
 		return 1;
 	auth_init();
 	enf_init();
+	bus_on_commit(ENF_EV_HAZARD_OVERDUE, on_overdue, NULL, NULL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minor_case_in_order),
 		cmocka_unit_test(test_major_case_goes_through_review),
 		cmocka_unit_test(test_refused_steps_name_the_allowed_ones),
 		cmocka_unit_test(test_ninety_days),
+		cmocka_unit_test(test_overdue_told_after_commit),
 		cmocka_unit_test(test_timeline_and_audit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
