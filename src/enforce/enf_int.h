@@ -1,12 +1,14 @@
 /*
  * enf_int.h — shared between the files of src/enforce/ only.
  *
- * Three layers: the data files (*_db.c) hold every SQL statement on the
- * tables enforcement owns and fill the row structs below; the services
- * (case.c, case_steps.c, inspect.c, hazard.c, evidence.c, draw.c, ...) hold
- * the rules and call the data files and other modules' lookups; the
- * handlers (*_api.c, with enf_api_int.h) parse requests, call services and
- * answer. Nothing here includes http/http.h.
+ * Three layers: the data files (case_db.c, inspect_db.c, hazard_db.c,
+ * draw_db.c, figures_db.c) hold every SQL statement on the tables
+ * enforcement owns and fill the row structs below; the services (case.c,
+ * case_steps.c, coercive.c, inspect.c, duty.c, hazard.c, evidence.c,
+ * draw.c, catalogue.c, enforce.c) hold the rules and call the data files
+ * and other modules' lookups (registry, auth, geo); the handlers (*_api.c,
+ * with enf_api_int.h) parse requests, call services and answer. Nothing
+ * here includes http/http.h.
  */
 #ifndef YJ_ENF_INT_H
 #define YJ_ENF_INT_H
@@ -34,7 +36,7 @@ int enf_check_matter(store *s, const auth_user *u, const char *matter, yj_err *e
 int enf_enterprise_in_scope(store *s, const auth_scope *sc, int64_t id, char area_out[16], yj_err *e);
 /* the scope of the user's own area (YJ_EFORBIDDEN when it is not a known area) */
 int enf_own_scope(const auth_user *u, auth_scope *out, yj_err *e);
-/* true when the local (+08:00) calendar year of ms is year; [from, to) of a year */
+/* [from, to) in UTC ms of a local (+08:00) calendar year; the local year of an instant */
 void enf_year_bounds(int year, int64_t *from, int64_t *to);
 int enf_year_of(int64_t ms);
 
@@ -369,8 +371,8 @@ int enf_evidence_read(store *s, const auth_user *u, const char *sha, char **data
 /* [{sha256, mime, size, name, note}] of an owner */
 json_t *enf_evidence_json(store *s, const char *owner_type, int64_t owner_id);
 const char *enf_sniff_mime(const char *data, size_t len);
+/* the folder evidence files live in (enf_start sets it) */
 void enf_evidence_set_dir(const char *dir);
-const char *enf_evidence_dir(void);
 
 /* case.c */
 int enf_case_create(store *s, const auth_user *u, json_t *body, int64_t *id_out, yj_err *e);

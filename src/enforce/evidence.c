@@ -24,11 +24,6 @@ void enf_evidence_set_dir(const char *dir)
 	snprintf(evidence_dir, sizeof evidence_dir, "%s", dir);
 }
 
-const char *enf_evidence_dir(void)
-{
-	return evidence_dir;
-}
-
 const char *enf_sniff_mime(const char *data, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)data;
