@@ -58,23 +58,6 @@ static bool add_county(const geo_area *a, void *ctx)
 	return ++l->n < 16;
 }
 
-static int record_link(store *s, const auth_user_row *u, void *ctx, yj_err *e)
-{
-	return u->enterprise_id > 0 ? audit_record_id(s, NULL, "user.enterprise", "user", u->id, e) : 0;
-}
-
-/*
- * The demo's enterprise accounts are linked to their enterprise by the enforcement demo with a
- * plain UPDATE (src/enforce/enf_demo.c), not through auth_user_set_enterprise, so the chain has
- * no record of the link and `audit verify` would call the account changed outside yingji.
- * Record each link here, as the system, in the same transaction. Once enf_demo.c links through
- * auth_user_set_enterprise this adds a second record of the same state (harmless) and can go.
- */
-static int record_enterprise_links(store *s, yj_err *e)
-{
-	auth_user_query q = {.roles = ROLE_BIT(ROLE_ENTERPRISE), .include_disabled = true};
-	return auth_users_each(s, &q, record_link, NULL, e);
-}
 
 int cmd_demo(int argc, char **argv)
 {
@@ -158,8 +141,7 @@ int cmd_demo(int argc, char **argv)
 		}
 	}
 	/* the registry of the command map, inside the real boundaries */
-	if (reg_start(s, &e) || reg_demo_generate(s, hash, 2022, &e) || enf_demo_generate(s, hash, 2022, &e) ||
-	    record_enterprise_links(s, &e))
+	if (reg_start(s, &e) || reg_demo_generate(s, hash, 2022, &e) || enf_demo_generate(s, hash, 2022, &e))
 		goto fail;
 	if (store_commit(s, &e))
 		goto fail;

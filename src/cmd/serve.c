@@ -23,6 +23,7 @@
 #include "enforce/enforce.h"
 #include "geo/geo.h"
 #include "sched/sched.h"
+#include "stats/stats.h"
 
 /*
  * The modules of a running server, in the order they start; they stop in
@@ -80,6 +81,7 @@ static const module_life modules[] = {
 	{"dispatch", start_dispatch, disp_stop, disp_api_register},
 	{"warnings", start_warnings, NULL, warn_api_register},
 	{"enforcement", start_enforce, NULL, enf_api_register},
+	{"figures", NULL, NULL, stats_api_register},
 	{"scheduler", start_scheduler, sched_stop, NULL},
 };
 

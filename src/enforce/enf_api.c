@@ -7,7 +7,6 @@
  * coercive measures) and public_api.c (publicity, no login).
  */
 #include "enforce/enf_api_int.h"
-#include "stats/stats.h"
 
 typedef struct tx_job {
 	enf_job_fn fn;
@@ -110,6 +109,4 @@ void enf_api_register(void)
 	enf_hazard_routes();
 	enf_case_routes();
 	enf_public_routes();
-	/* the figures live in src/stats; serve's module table does not list it yet */
-	stats_api_register();
 }

@@ -45,7 +45,7 @@ static int setup(void **state)
 	if (store_open(db_path, &e))
 		return -1;
 	store *s = store_thread();
-	if (store_begin(s, &e) || geo_areas_load(store_db(s), &e) || store_commit(s, &e))
+	if (store_begin(s, &e) || geo_areas_load(s, &e) || store_commit(s, &e))
 		return -1;
 	geo_area_dir_invalidate();
 	char hash[128];

@@ -12,6 +12,7 @@
 #include "enforce/enforce.h"
 #include "http/http_int.h"
 #include "registry/registry.h"
+#include "stats/stats.h"
 #include "telemetry/telemetry.h"
 #include "warning/warning.h"
 
@@ -23,6 +24,7 @@ static void test_every_route_once(void **state)
 	warn_api_register();
 	disp_api_register();
 	enf_api_register();
+	stats_api_register();
 	int n = http_route_count();
 	assert_true(n > 100);
 	json_t *doc = http_openapi();
