@@ -13,7 +13,7 @@ static const char *const unit_keys[] = {"name", "area_code", "webhook_url", "ena
 /* the members of body into *in; area_code (when given) must lie in the caller's jurisdiction */
 static int read_unit(http_req *req, json_t *body, bool partial, reg_mu_input *in, yj_err *e)
 {
-	in->enabled = -1;
+	*in = (reg_mu_input){.enabled = -1};
 	bool enabled;
 	const char *area = NULL;
 	int rc;
