@@ -77,6 +77,8 @@ _Static_assert(YJ_ARRAY_LEN(project_v1) == YJ_ARRAY_LEN(projections), "one funct
 
 void reg_audit_init(void)
 {
-	for (size_t i = 0; i < YJ_ARRAY_LEN(projections); i++)
+	for (size_t i = 0; i < YJ_ARRAY_LEN(projections); i++) {
+		reg_db_project_init(projections[i].object_type, projections[i].v1);
 		audit_register_type(projections[i].object_type, 1, project_v1[i]);
+	}
 }

@@ -230,14 +230,12 @@ static int enterprises(demo *d)
 			                        contact, "phone", tel, "principal", principal, "address", addr);
 			place(d, t, obj);
 			/* where it is, for its hazard sources below */
-			json_t *at_lon = json_incref(json_object_get(obj, "lon")), *at_lat = json_incref(json_object_get(obj, "lat"));
+			json_t *lon = json_object_get(obj, "lon"), *lat = json_object_get(obj, "lat");
+			bool located = json_is_number(lon) && json_is_number(lat);
+			double at_lon = located ? json_number_value(lon) : 0, at_lat = located ? json_number_value(lat) : 0;
 			int64_t id;
-			int rc = insert(d, "enterprises", obj, &id);
-			if (rc) {
-				json_decref(at_lon);
-				json_decref(at_lat);
+			if (insert(d, "enterprises", obj, &id))
 				return -1;
-			}
 			serial++;
 			/* major hazard sources (重大危险源) of chemical and refrigeration enterprises */
 			int sources = p == 0 ? (yj_rand_below(&d->rng, 10) < 4 ? 1 + (int)yj_rand_below(&d->rng, 2) : 0)
@@ -259,16 +257,11 @@ static int enterprises(demo *d)
 				                       "substances", subs);
 				place(d, t, hs);
 				/* the source sits at its enterprise */
-				json_object_set_new(hs, "lon", at_lon ? json_real(json_real_value(at_lon)) : json_null());
-				json_object_set_new(hs, "lat", at_lat ? json_real(json_real_value(at_lat)) : json_null());
-				if (insert(d, "hazard-sources", hs, NULL)) {
-					json_decref(at_lon);
-					json_decref(at_lat);
+				json_object_set_new(hs, "lon", located ? json_real(at_lon) : json_null());
+				json_object_set_new(hs, "lat", located ? json_real(at_lat) : json_null());
+				if (insert(d, "hazard-sources", hs, NULL))
 					return -1;
-				}
 			}
-			json_decref(at_lon);
-			json_decref(at_lat);
 		}
 	}
 	return 0;

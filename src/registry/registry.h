@@ -7,7 +7,8 @@
  * Entities are described by tables (reg_entity / reg_field) and handled by
  * one engine: validation with field-level errors, CRUD with jurisdiction
  * scoping and audit records, list filters, import and export, layers. A new
- * entity is a new description plus a migration, not new handler code.
+ * entity is a new description, a migration and its audit projection, not
+ * new handler code.
  *
  * Also the committee's member units (成员单位): webhook receivers of
  * warnings, kept here and read by dispatch through reg_member_unit_*.

@@ -46,6 +46,8 @@ typedef struct reg_proj_col {
 /* The columns of row id of table as a JSON object (new reference), NULL when the row is gone
  * (or the store failed: logged). cols ends with {0}. */
 json_t *reg_db_project(store *s, const char *table, const reg_proj_col *cols, int64_t id);
+/* Build the SELECT of a projection once (at start, before threads; reg_audit_init). */
+void reg_db_project_init(const char *table, const reg_proj_col *cols);
 /* Register version 1 of every entity's projection and the member unit's (reg_init). */
 void reg_audit_init(void);
 
