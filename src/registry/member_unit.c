@@ -5,7 +5,8 @@
  * them. Writes are audited ("member_unit" projection, entity_audit.c).
  *
  * The caller (the handler) has checked that the area lies in the
- * actor's jurisdiction; this file checks the rest and writes.
+ * actor's jurisdiction; this file checks the rest, reads (scoped) and
+ * writes.
  */
 #include <string.h>
 
@@ -25,6 +26,27 @@ static int check_input(const reg_mu_input *in, bool partial, yj_err *e)
 	return 0;
 }
 
+int reg_mu_get(store *s, const auth_scope *scope, int64_t id, json_t **out, yj_err *e)
+{
+	int rc = reg_mu_db_json(s, id, out, e);
+	if (rc > 0 && scope && !auth_scope_contains(scope, json_string_value(json_object_get(*out, "area_code")))) {
+		json_decref(*out);
+		*out = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+int reg_mu_list(store *s, const auth_scope *scope, json_t **items, yj_err *e)
+{
+	*items = json_array();
+	if (reg_mu_db_list(s, scope, *items, e) == 0)
+		return 0;
+	json_decref(*items);
+	*items = NULL;
+	return -1;
+}
+
 int reg_mu_create(store *s, const auth_user *actor, const reg_mu_input *in, int64_t *id, yj_err *e)
 {
 	if (check_input(in, false, e) || reg_mu_db_insert(s, in, yj_now_ms(), id, e))
@@ -38,13 +60,11 @@ int reg_mu_update(store *s, const auth_user *actor, const auth_scope *scope, int
 	if (check_input(in, true, e))
 		return -1;
 	json_t *cur;
-	int rc = reg_mu_db_json(s, id, &cur, e);
+	int rc = reg_mu_get(s, scope, id, &cur, e); /* another jurisdiction's unit reads as missing */
 	if (rc < 0)
 		return -1;
-	/* another jurisdiction's unit reads as missing */
-	bool visible = rc > 0 && auth_scope_contains(scope, json_string_value(json_object_get(cur, "area_code")));
 	json_decref(cur);
-	if (!visible)
+	if (rc == 0)
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no member unit %lld", (long long)id);
 	int64_t n = reg_mu_db_update(s, id, in, e);
 	if (n < 0)

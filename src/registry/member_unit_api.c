@@ -36,7 +36,7 @@ static int read_unit(http_req *req, json_t *body, bool partial, reg_mu_input *in
 static int answer_unit(http_res *res, int status, int64_t id, yj_err *e)
 {
 	json_t *j;
-	int rc = reg_mu_db_json(store_thread(), id, &j, e);
+	int rc = reg_mu_get(store_thread(), NULL, id, &j, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -50,11 +50,9 @@ static int handle_list(http_req *req, http_res *res, yj_err *e)
 	auth_scope sc;
 	if (http_scope(req, &sc, e))
 		return -1;
-	json_t *items = json_array();
-	if (reg_mu_db_list(store_thread(), &sc, items, e)) {
-		json_decref(items);
+	json_t *items;
+	if (reg_mu_list(store_thread(), &sc, &items, e))
 		return -1;
-	}
 	http_json(res, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }

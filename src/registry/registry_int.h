@@ -116,6 +116,11 @@ int reg_mu_db_json(store *s, int64_t id, json_t **out, yj_err *e);
 /* The units in scope, ascending id, appended to items. 0, or -1. */
 int reg_mu_db_list(store *s, const auth_scope *scope, json_t *items, yj_err *e);
 
+/* The unit as the API shows it (*out, new reference): 1, 0 when missing or outside scope (NULL:
+ * anywhere), -1 with *e. */
+int reg_mu_get(store *s, const auth_scope *scope, int64_t id, json_t **out, yj_err *e);
+/* The units in scope as a JSON array (*items, new reference), ascending id. 0, or -1 with *e. */
+int reg_mu_list(store *s, const auth_scope *scope, json_t **items, yj_err *e);
 /* Validate (name, webhook URL) and write, audited, inside the caller's transaction. */
 int reg_mu_create(store *s, const auth_user *actor, const reg_mu_input *in, int64_t *id, yj_err *e);
 /* YJ_ENOTFOUND when there is no such unit in scope. */
