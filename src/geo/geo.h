@@ -117,6 +117,9 @@ void geo_area_parent(const char *code, char out[16]);
  * level > 0, every area of that level. fn answers false to stop. */
 typedef bool (*geo_area_fn)(const geo_area *a, void *ctx);
 void geo_areas_each(const char *parent, int level, geo_area_fn fn, void *ctx);
+/* Whether a town is "special" (类似乡级单位, or run by the 深汕特别合作区: not one of the bureau's
+ * regular towns) into *out: 1, 0 when there is no such area, -1 with *e. */
+int geo_area_special(store *s, const char *code, bool *out, yj_err *e);
 /* The boundary of an area as GeoJSON text (malloc'ed), or NULL (none, or *e on error). */
 char *geo_area_geometry(store *s, const char *code, yj_err *e);
 

@@ -138,6 +138,15 @@ void geo_areas_each(const char *parent, int level, geo_area_fn fn, void *ctx)
 	}
 }
 
+int geo_area_special(store *s, const char *code, bool *out, yj_err *e)
+{
+	int64_t v = 0;
+	int rc = store_get_int(s, &v, e, "SELECT special FROM area WHERE code = ?", code);
+	if (rc > 0)
+		*out = v != 0;
+	return rc;
+}
+
 char *geo_area_geometry(store *s, const char *code, yj_err *e)
 {
 	store_q *q;

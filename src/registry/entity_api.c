@@ -7,9 +7,11 @@
  *   PATCH  /api/v1/{entity}/{id}
  *   DELETE /api/v1/{entity}/{id}
  *   POST   /api/v1/import/{entity}     CSV or GeoJSON, all or nothing
- * Readers and writers are declared per entity and checked by the HTTP layer.
+ * Readers and writers are declared per entity and checked by the HTTP
+ * layer; every list and export is scoped by http_scope (?area= or the
+ * caller's own area), every read and write by the caller's own area.
  */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http.h"
@@ -33,20 +35,6 @@ static const reg_entity *path_entity(const http_req *req)
 	return reg_entity_find(name);
 }
 
-static const char *query_param(const void *ctx, const char *name)
-{
-	return http_query(ctx, name);
-}
-
-static int parse_id(const http_req *req, int64_t *id, yj_err *e)
-{
-	long v;
-	if (yj_parse_long(http_param(req, "id"), 1, 0x7fffffffffffffffL, &v, "id", e))
-		return -1;
-	*id = v;
-	return 0;
-}
-
 static int unprocessable(http_res *res, reg_problems *p, const char *message)
 {
 	http_json(res, 422, reg_problems_json(p, message));
@@ -60,70 +48,134 @@ static int collect_row(void *ctx, json_t *row)
 	return 0;
 }
 
+/* the list parameters: scope, q, bbox, one field filter, paging */
+static int list_query(const http_req *req, const reg_entity *ent, bool export, reg_query *q, yj_err *e)
+{
+	memset(q, 0, sizeof *q);
+	if (http_scope(req, &q->scope, e) || http_query_text(req, "q", 100, &q->q, e) < 0)
+		return -1;
+	int has = http_query_bbox(req, "bbox", q->bbox, e);
+	if (has < 0)
+		return -1;
+	q->has_bbox = has > 0;
+	http_page pg;
+	if (http_paging(req, export ? EXPORT_MAX_ROWS : 50, export ? EXPORT_MAX_ROWS : 1000, &pg, e))
+		return -1;
+	q->limit = pg.limit;
+	q->cursor = pg.cursor;
+	for (const reg_field *f = ent->fields; f->name; f++) {
+		if (!f->filter || !http_query(req, f->name))
+			continue;
+		if (q->filter)
+			return yj_fail(e, YJ_EINVAL, f->name, "filter by one field at a time (%s and %s given)", q->filter->name,
+			               f->name);
+		q->filter = f;
+		int rc;
+		if (f->kind == F_ENUM || f->kind == F_ENUM_SET) {
+			int i = 0;
+			rc = http_query_enum(req, f->name, f->values, &i, e);
+			q->filter_text = f->values[i];
+		} else if (f->kind == F_INT || f->kind == F_REF || f->kind == F_REF_SET) {
+			long v = 0;
+			rc = http_query_long(req, f->name, -0x7fffffffL, 0x7fffffffL, &v, e);
+			q->filter_int = v;
+		} else {
+			rc = http_query_text(req, f->name, 200, &q->filter_text, e);
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int handle_list(http_req *req, http_res *res, yj_err *e)
 {
+	static const char *const formats[] = {"csv", "geojson", "xlsx", NULL};
+	static const reg_export_format format_of[] = {REG_EXPORT_CSV, REG_EXPORT_GEOJSON, REG_EXPORT_XLSX};
 	const reg_entity *ent = path_entity(req);
-	const char *format = http_query(req, "format");
-	reg_export_format fmt = REG_EXPORT_CSV;
-	bool export = format != NULL;
-	if (export) {
-		if (strcmp(format, "csv") == 0)
-			fmt = REG_EXPORT_CSV;
-		else if (strcmp(format, "geojson") == 0)
-			fmt = REG_EXPORT_GEOJSON;
-		else if (strcmp(format, "xlsx") == 0)
-			fmt = REG_EXPORT_XLSX;
-		else
-			return yj_fail(e, YJ_EINVAL, "format", "field 'format': '%.20s' is not csv, geojson or xlsx",
-			               format);
-	}
+	int fmt = 0;
+	int export = http_query_enum(req, "format", formats, &fmt, e);
 	reg_query q;
-	if (reg_query_parse(ent, query_param, req, req->user, export ? EXPORT_MAX_ROWS : 50,
-	                    export ? EXPORT_MAX_ROWS : 1000, &q, e))
+	if (export < 0 || list_query(req, ent, export, &q, e))
 		return -1;
+	store *s = store_thread();
 	json_t *items = json_array();
-	int64_t next = 0;
-	long n = reg_list(store_thread(), ent, req->user, &q, collect_row, items, &next, e);
-	if (n < 0) {
+	int64_t next = 0, total = 0;
+	if (reg_list(s, ent, &q, collect_row, items, &next, e) < 0 || (!export && reg_count(s, ent, &q, &total, e))) {
 		json_decref(items);
 		return -1;
 	}
 	if (export) {
 		if (next) {
 			json_decref(items);
-			return yj_fail(e, YJ_EINVAL, "limit", "more than %d rows: narrow the export with area or filters",
-			               EXPORT_MAX_ROWS);
+			return yj_fail(e, YJ_EINVAL, "limit", "more than %ld rows: narrow the export with area or filters", q.limit);
 		}
 		const char *ctype;
-		int rc = reg_export_render(ent, fmt, items, &res->body, &res->body_len, &ctype, e);
+		int rc = reg_export_render(ent, format_of[fmt], items, &res->body, &res->body_len, &ctype, e);
 		json_decref(items);
 		if (rc)
 			return -1;
 		res->status = 200;
 		res->content_type = ctype;
 		char disp[128];
-		snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", ent->name, format);
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", ent->name, formats[fmt]);
 		http_add_header(req, res, "Content-Disposition", disp);
 		return 0;
 	}
-	json_t *cursor = next ? json_sprintf("%lld", (long long)next) : json_null();
-	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", cursor));
+	char count[24];
+	snprintf(count, sizeof count, "%lld", (long long)total);
+	http_add_header(req, res, "X-Total-Count", count);
+	http_json(res, 200, http_page_json(items, next));
+	return 0;
+}
+
+/* the one object the path names, in the caller's own jurisdiction; 404 otherwise */
+static int path_object(http_req *req, const reg_entity *ent, auth_scope *sc, int64_t *id, json_t **out, yj_err *e)
+{
+	if (http_path_id(req, "id", id, e) || http_scope_of(req, NULL, "area", sc, e))
+		return -1;
+	int rc = reg_get(store_thread(), ent, sc, *id, out, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)*id);
+	return 0;
+}
+
+/* the stored object after a write: read again (the answer shows what was stored) */
+static int answer_object(http_res *res, int status, const reg_entity *ent, int64_t id, yj_err *e)
+{
+	json_t *j;
+	int rc = reg_get(store_thread(), ent, NULL, id, &j, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+	http_json(res, status, j);
 	return 0;
 }
 
 static int handle_create(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
+	if (http_scope_of(req, NULL, "area", &sc, e))
+		return -1;
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
 	store *s = store_thread();
 	reg_problems p = {0};
-	if (reg_validate(s, ent, req->user, body, false, 0, &p)) {
+	long bad = reg_validate(s, ent, &sc, body, false, 0, &p, e);
+	if (bad != 0) {
 		json_decref(body);
+		if (bad < 0) {
+			reg_problems_free(&p);
+			return -1;
+		}
 		return unprocessable(res, &p, "the object has problems; nothing was written");
 	}
-	int64_t id;
+	int64_t id = 0;
 	int rc = -1;
 	if (store_begin(s, e) == 0) {
 		if (reg_insert(s, ent, req->user, body, &id, e) || store_commit(s, e))
@@ -137,39 +189,21 @@ static int handle_create(http_req *req, http_res *res, yj_err *e)
 	char loc[96];
 	snprintf(loc, sizeof loc, "/api/v1/%s/%lld", ent->name, (long long)id);
 	http_add_header(req, res, "Location", loc);
-	http_json(res, 201, reg_get(s, ent, NULL, id));
-	return 0;
+	return answer_object(res, 201, ent, id, e);
 }
 
 static int handle_get(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
 	int64_t id;
-	if (parse_id(req, &id, e))
+	json_t *j;
+	if (path_object(req, ent, &sc, &id, &j, e))
 		return -1;
-	store *s = store_thread();
-	json_t *j = reg_get(s, ent, req->user, id);
-	if (!j)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	/* people referred to (a risk point's grid worker): name and phone beside the id */
-	for (const reg_field *f = ent->fields; f->name; f++) {
-		json_t *v = json_object_get(j, f->name);
-		if (f->kind != F_REF || strcmp(f->ref, "users") != 0 || !json_is_integer(v))
-			continue;
-		sqlite3_stmt *st = store_stmt(s, "SELECT display_name, phone, area_code FROM user WHERE id = ?", NULL);
-		if (!st)
-			continue;
-		sqlite3_bind_int64(st, 1, json_integer_value(v));
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			char key[64];
-			size_t n = strlen(f->name);
-			snprintf(key, sizeof key, "%.*s", (int)(n > 3 && !strcmp(f->name + n - 3, "_id") ? n - 3 : n), f->name);
-			json_object_set_new(j, key, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)json_integer_value(v),
-			                                      "display_name", (const char *)sqlite3_column_text(st, 0), "phone",
-			                                      (const char *)sqlite3_column_text(st, 1), "area_code",
-			                                      (const char *)sqlite3_column_text(st, 2)));
-		}
-		sqlite3_reset(st);
+	if (reg_add_people(store_thread(), ent, j, e)) {
+		json_decref(j);
+		return -1;
 	}
 	http_json(res, 200, j);
 	return 0;
@@ -178,46 +212,48 @@ static int handle_get(http_req *req, http_res *res, yj_err *e)
 static int handle_patch(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
 	int64_t id;
-	if (parse_id(req, &id, e))
+	json_t *cur;
+	if (path_object(req, ent, &sc, &id, &cur, e))
 		return -1;
-	store *s = store_thread();
-	json_t *cur = reg_get(s, ent, req->user, id);
-	if (!cur)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	json_decref(cur);
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
+	store *s = store_thread();
 	reg_problems p = {0};
-	if (reg_validate(s, ent, req->user, body, true, 0, &p)) {
+	long bad = reg_validate(s, ent, &sc, body, true, 0, &p, e);
+	if (bad != 0) {
 		json_decref(body);
+		if (bad < 0) {
+			reg_problems_free(&p);
+			return -1;
+		}
 		return unprocessable(res, &p, "the change has problems; nothing was written");
 	}
 	int rc = -1;
 	if (store_begin(s, e) == 0) {
-		if (reg_update(s, ent, req->user, id, body, e) || store_commit(s, e))
+		if (reg_update(s, ent, req->user, &sc, id, body, e) || store_commit(s, e))
 			store_rollback(s);
 		else
 			rc = 0;
 	}
 	json_decref(body);
-	if (rc)
-		return -1;
-	http_json(res, 200, reg_get(s, ent, NULL, id));
-	return 0;
+	return rc ? -1 : answer_object(res, 200, ent, id, e);
 }
 
 static int handle_delete(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
 	int64_t id;
-	if (parse_id(req, &id, e))
+	if (http_path_id(req, "id", &id, e) || http_scope_of(req, NULL, "area", &sc, e))
 		return -1;
 	store *s = store_thread();
 	if (store_begin(s, e))
 		return -1;
-	if (reg_delete(s, ent, req->user, id, e) || store_commit(s, e)) {
+	if (reg_delete(s, ent, req->user, &sc, id, e) || store_commit(s, e)) {
 		store_rollback(s);
 		return -1;
 	}
@@ -228,9 +264,11 @@ static int handle_delete(http_req *req, http_res *res, yj_err *e)
 static int handle_import(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
+	if (http_scope_of(req, NULL, "area", &sc, e))
+		return -1;
 	reg_problems p = {0};
-	json_t *rows = reg_import_parse(ent, http_header(req, "Content-Type"), req->body,
-	                                req->body_len, &p, e);
+	json_t *rows = reg_import_parse(ent, http_header(req, "Content-Type"), req->body, req->body_len, &p, e);
 	if (!rows) {
 		reg_problems_free(&p);
 		return -1;
@@ -242,9 +280,14 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 		json_t *line = json_object_get(row, "_row");
 		long rownum = json_is_integer(line) ? (long)json_integer_value(line) : (long)i + 1;
 		json_object_del(row, "_row");
-		reg_validate(s, ent, req->user, row, false, rownum, &p);
+		if (reg_validate(s, ent, &sc, row, false, rownum, &p, e) < 0) {
+			json_decref(rows);
+			reg_problems_free(&p);
+			return -1;
+		}
 		json_object_set_new(row, "_row", json_integer(rownum));
 	}
+	reg_check_unique(ent, rows, &p);
 	if (json_array_size(rows) == 0)
 		reg_problems_add(&p, 0, "body", "the file has no data rows");
 	if (p.count) {
@@ -256,21 +299,30 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	}
 	json_array_foreach(rows, i, row) {
-		long rownum = (long)json_integer_value(json_object_get(row, "_row"));
 		json_object_del(row, "_row");
-		yj_err ie = {0};
-		if (reg_insert(s, ent, req->user, row, NULL, &ie))
-			reg_problems_add(&p, rownum, ie.field, "%s", ie.message);
+		if (reg_insert(s, ent, req->user, row, NULL, e)) {
+			/* a store failure, not a problem of the file: nothing was imported */
+			store_rollback(s);
+			json_decref(rows);
+			return -1;
+		}
 	}
 	json_decref(rows);
-	if (p.count) {
+	if (store_commit(s, e)) {
 		store_rollback(s);
-		return unprocessable(res, &p, "the file has problems; nothing was imported");
-	}
-	if (store_commit(s, e))
 		return -1;
+	}
 	http_json(res, 201, json_pack("{s:s, s:I}", "entity", ent->name, "imported", (json_int_t)i));
 	return 0;
+}
+
+/* "/api/v1/<name><suffix>", kept by the route table for the life of the process */
+static char *route_path(const char *prefix, const char *name, const char *suffix)
+{
+	size_t n = strlen(prefix) + strlen(name) + strlen(suffix) + 1;
+	char *p = yj_malloc(n);
+	snprintf(p, n, "%s%s%s", prefix, name, suffix);
+	return p;
 }
 
 void reg_api_register(void)
@@ -278,12 +330,8 @@ void reg_api_register(void)
 	reg_init();
 	for (int i = 0; reg_entities[i]; i++) {
 		const reg_entity *ent = reg_entities[i];
-		/* the route table keeps these patterns for the life of the process */
-		char *coll = NULL, *one = NULL, *imp = NULL;
-		if (asprintf(&coll, "/api/v1/%s", ent->name) < 0 ||
-		    asprintf(&one, "/api/v1/%s/{id}", ent->name) < 0 ||
-		    asprintf(&imp, "/api/v1/import/%s", ent->name) < 0)
-			abort();
+		char *coll = route_path("/api/v1/", ent->name, ""), *one = route_path("/api/v1/", ent->name, "/{id}"),
+		     *imp = route_path("/api/v1/import/", ent->name, "");
 		http_route("GET", coll, handle_list, ent->read_roles, NULL);
 		http_route("POST", coll, handle_create, ent->write_roles, NULL);
 		http_route("GET", one, handle_get, ent->read_roles, NULL);
@@ -294,4 +342,5 @@ void reg_api_register(void)
 	}
 	reg_layer_api_register();
 	reg_area_api_register();
+	reg_mu_api_register();
 }

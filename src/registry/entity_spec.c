@@ -1,8 +1,10 @@
 /*
  * entity_spec.c — the descriptions of the registry's entities: their
  * fields, kinds, ranges, value sets, references, filters, layer properties,
- * Chinese labels and who may write them. The engine (entity.c) does the
- * rest; the tables themselves are in migration 2.
+ * Chinese labels and who may write them. The engine does the rest
+ * (entity_check.c validates, entity.c writes and reads, entity_db.c holds
+ * the SQL); the tables themselves are in migration 2, their audit
+ * projections in entity_audit.c.
  */
 #include <string.h>
 

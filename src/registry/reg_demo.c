@@ -80,6 +80,7 @@ static void place(demo *d, const town *t, json_t *obj)
 	json_object_set_new(obj, "note", json_string(DEMO_NOTE));
 }
 
+/* through the registry's own write (audited, by the system); takes obj */
 static int insert(demo *d, const char *entity, json_t *obj, int64_t *id)
 {
 	int rc = reg_insert(d->s, reg_entity_find(entity), NULL, obj, id, d->e);
@@ -88,34 +89,45 @@ static int insert(demo *d, const char *entity, json_t *obj, int64_t *id)
 	return rc;
 }
 
+static bool add_town(const geo_area *a, void *ctx)
+{
+	demo *d = ctx;
+	if (d->ntowns == 64)
+		return false;
+	town *t = &d->towns[d->ntowns++];
+	snprintf(t->code, sizeof t->code, "%s", a->code);
+	snprintf(t->name, sizeof t->name, "%s", a->name);
+	return true;
+}
+
+static bool add_village(const geo_area *a, void *ctx)
+{
+	town *t = ctx;
+	if (t->nvillages == 128)
+		return false;
+	snprintf(t->villages[t->nvillages++], 16, "%s", a->code);
+	return true;
+}
+
+/* the towns (in code order) from the area directory, their villages, which are regular */
 static int load_towns(demo *d)
 {
-	sqlite3_stmt *st = store_stmt(d->s, "SELECT code, name, special FROM area WHERE level = 3 ORDER BY code", d->e);
-	if (!st)
-		return -1;
-	d->towns = calloc(64, sizeof *d->towns);
-	while (sqlite3_step(st) == SQLITE_ROW && d->ntowns < 64) {
-		town *t = &d->towns[d->ntowns];
-		snprintf(t->code, sizeof t->code, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(t->name, sizeof t->name, "%s", (const char *)sqlite3_column_text(st, 1));
-		t->special = sqlite3_column_int(st, 2);
-		if (!t->special)
-			d->regular[d->nregular++] = d->ntowns;
-		d->ntowns++;
-	}
-	sqlite3_reset(st);
-	st = store_stmt(d->s, "SELECT code FROM area WHERE parent = ? ORDER BY code", d->e);
-	for (int i = 0; st && i < d->ntowns; i++) {
+	d->towns = yj_calloc(64, sizeof *d->towns);
+	geo_areas_each(NULL, GEO_LEVEL_TOWN, add_town, d);
+	for (int i = 0; i < d->ntowns; i++) {
 		town *t = &d->towns[i];
-		t->villages = calloc(128, sizeof *t->villages);
-		store_bind_text(st, 1, t->code);
-		while (sqlite3_step(st) == SQLITE_ROW && t->nvillages < 128)
-			snprintf(t->villages[t->nvillages++], 16, "%s", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
-		t->workers = calloc(256, sizeof *t->workers);
-		t->shelters = calloc(16, sizeof *t->shelters);
+		bool special = false;
+		if (geo_area_special(d->s, t->code, &special, d->e) < 0)
+			return -1;
+		t->special = special;
+		if (!t->special)
+			d->regular[d->nregular++] = i;
+		t->villages = yj_calloc(128, sizeof *t->villages);
+		geo_areas_each(t->code, 0, add_village, t);
+		t->workers = yj_calloc(256, sizeof *t->workers);
+		t->shelters = yj_calloc(16, sizeof *t->shelters);
 	}
-	return st ? 0 : -1;
+	return 0;
 }
 
 /* 4,700 grid workers: five per village, the rest at town level in the regular towns */
@@ -217,6 +229,10 @@ static int enterprises(demo *d)
 			                        grades[yj_rand_below(&d->rng, YJ_ARRAY_LEN(grades))], "contact",
 			                        contact, "phone", tel, "principal", principal, "address", addr);
 			place(d, t, obj);
+			/* where it is, for its hazard sources below */
+			json_t *lon = json_object_get(obj, "lon"), *lat = json_object_get(obj, "lat");
+			bool located = json_is_number(lon) && json_is_number(lat);
+			double at_lon = located ? json_number_value(lon) : 0, at_lat = located ? json_number_value(lat) : 0;
 			int64_t id;
 			if (insert(d, "enterprises", obj, &id))
 				return -1;
@@ -241,10 +257,8 @@ static int enterprises(demo *d)
 				                       "substances", subs);
 				place(d, t, hs);
 				/* the source sits at its enterprise */
-				json_t *ent = reg_get(d->s, reg_entity_find("enterprises"), NULL, id);
-				json_object_set(hs, "lon", json_object_get(ent, "lon"));
-				json_object_set(hs, "lat", json_object_get(ent, "lat"));
-				json_decref(ent);
+				json_object_set_new(hs, "lon", located ? json_real(at_lon) : json_null());
+				json_object_set_new(hs, "lat", located ? json_real(at_lat) : json_null());
 				if (insert(d, "hazard-sources", hs, NULL))
 					return -1;
 			}

@@ -7,7 +7,11 @@
  * Entities are described by tables (reg_entity / reg_field) and handled by
  * one engine: validation with field-level errors, CRUD with jurisdiction
  * scoping and audit records, list filters, import and export, layers. A new
- * entity is a new description plus a migration, not new handler code.
+ * entity is a new description, a migration and its audit projection, not
+ * new handler code.
+ *
+ * Also the committee's member units (成员单位): webhook receivers of
+ * warnings, kept here and read by dispatch through reg_member_unit_*.
  */
 #ifndef YJ_REGISTRY_H
 #define YJ_REGISTRY_H
@@ -24,9 +28,9 @@
  * once at server start, before threads. 0, or -1 with *e. */
 int reg_start(store *s, yj_err *e);
 void reg_stop(void);
-/* Register the HTTP routes of the registry; audit state functions too. */
+/* Register the HTTP routes of the registry (and reg_init). */
 void reg_api_register(void);
-/* Register the audit state functions only (CLI commands that verify). */
+/* Register the audit projections of the registry's object types (CLI commands that verify too). */
 void reg_init(void);
 
 /* ---- areas ------------------------------------------------------------------ */
@@ -114,57 +118,65 @@ json_t *reg_problems_json(const reg_problems *p, const char *message);
 
 /*
  * Check obj (a JSON object) against the entity: types, ranges, enums,
- * references (which must exist and be visible to user), credit codes,
- * jurisdiction of area_code, unknown members. partial = PATCH (only the
- * members present are checked). Problems go to *p with the given row.
- * Returns the number of problems added. obj may be normalised in place
- * (area_code filled from lon/lat, strings trimmed, sets sorted).
+ * references, credit codes, area_code, unknown members. partial = PATCH
+ * (only the members present are checked). scope is the caller's
+ * jurisdiction: area_code and every object a reference leads to (an
+ * enterprise, shelters, a grid worker) must lie in it, else the field is
+ * a problem ("no ... with id N": out of scope reads as missing); NULL
+ * checks nothing of the kind (the demo generator). Problems go to *p with
+ * the given row. Returns the number of problems added, or -1 with *e when
+ * the store failed. obj may be normalised in place (area_code filled from
+ * lon/lat).
  */
-size_t reg_validate(store *s, const reg_entity *ent, const auth_user *user, json_t *obj,
-                    bool partial, long row, reg_problems *p);
+long reg_validate(store *s, const reg_entity *ent, const auth_scope *scope, json_t *obj, bool partial, long row,
+                  reg_problems *p, yj_err *e);
 
 /*
- * Insert a validated object inside the caller's transaction; audit record
- * by user. *id_out gets the new id.
+ * Insert a validated object inside the caller's transaction, with an
+ * audit record by actor (NULL: the system). *id_out (may be NULL) gets the
+ * new id. 0, or -1 with *e.
  */
-int reg_insert(store *s, const reg_entity *ent, const auth_user *user, json_t *obj,
-               int64_t *id_out, yj_err *e);
-/* Apply a validated partial object to row id (caller's transaction). */
-int reg_update(store *s, const reg_entity *ent, const auth_user *user, int64_t id, json_t *obj,
+int reg_insert(store *s, const reg_entity *ent, const auth_user *actor, json_t *obj, int64_t *id_out, yj_err *e);
+/* Apply a validated partial object to row id (caller's transaction), audited. YJ_ENOTFOUND when
+ * there is no such row in scope (NULL: anywhere). */
+int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id,
+               json_t *patch, yj_err *e);
+/* Delete row id (caller's transaction), audited; YJ_ENOTFOUND outside scope, YJ_ECONFLICT when
+ * still referenced. */
+int reg_delete(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id,
                yj_err *e);
-/* Delete row id (caller's transaction); YJ_ECONFLICT when still referenced. */
-int reg_delete(store *s, const reg_entity *ent, const auth_user *user, int64_t id, yj_err *e);
 
-/* One row as JSON (all fields); NULL when missing or not visible to user
- * (user NULL = no scoping, for internal use). */
-json_t *reg_get(store *s, const reg_entity *ent, const auth_user *user, int64_t id);
+/* One row as JSON (all fields) into *out (new reference): 1, 0 when missing or outside scope
+ * (NULL: no scoping, for internal use), -1 with *e. */
+int reg_get(store *s, const reg_entity *ent, const auth_scope *scope, int64_t id, json_t **out, yj_err *e);
+/* Beside each reference to a person (a risk point's grid_worker_id), the person: "grid_worker":
+ * {id, display_name, phone, area_code}. 0, or -1 with *e. */
+int reg_add_people(store *s, const reg_entity *ent, json_t *row, yj_err *e);
 
 /* ---- lists (also used by exports) ------------------------------------------------ */
 
 typedef struct reg_query {
-	const char *area;   /* area subtree (code); NULL = the user's whole jurisdiction */
-	const char *q;      /* substring of name */
-	const char *filter_field, *filter_value; /* one ?field=value filter, or NULLs */
-	const char *bbox;   /* "minLon,minLat,maxLon,maxLat" or NULL */
-	int64_t cursor;     /* rows with id > cursor */
-	long limit;         /* 1..; 0 = no limit (exports) */
+	auth_scope scope;         /* the jurisdiction: every row lies in it */
+	const char *q;            /* substring of name, or NULL */
+	const reg_field *filter;  /* one ?field=value filter (a field of the entity), or NULL */
+	const char *filter_text;  /* its value: text kinds */
+	int64_t filter_int;       /* its value: F_INT, F_REF, F_REF_SET */
+	bool has_bbox;
+	double bbox[4];           /* minLon, minLat, maxLon, maxLat */
+	int64_t cursor;           /* rows with id > cursor */
+	long limit;               /* 1..; 0 = no limit */
 } reg_query;
 
-/* Parse a request's list parameters (area, q, filters, bbox, limit, cursor)
- * into *q; the strings point into the request. -1 + *e on a bad value. */
-typedef const char *(*reg_param_fn)(const void *ctx, const char *name);
-int reg_query_parse(const reg_entity *ent, reg_param_fn param, const void *ctx,
-                    const auth_user *user, long default_limit, long max_limit, reg_query *q,
-                    yj_err *e);
-
-/* Call fn for each matching row (as JSON, borrowed for the call) in id order,
- * within the user's jurisdiction. Returns the number of rows, -1 on error;
+/* Call fn for each matching row (as JSON, borrowed for the call) in id order.
+ * fn answers 0 to go on, else stops. Returns the number of rows, -1 on error;
  * *next_cursor (if not NULL) gets the last id when more rows exist, else 0. */
 typedef int (*reg_row_fn)(void *ctx, json_t *row);
-long reg_list(store *s, const reg_entity *ent, const auth_user *user, const reg_query *q,
-              reg_row_fn fn, void *ctx, int64_t *next_cursor, yj_err *e);
+long reg_list(store *s, const reg_entity *ent, const reg_query *q, reg_row_fn fn, void *ctx, int64_t *next_cursor,
+              yj_err *e);
+/* How many rows match q, cursor and limit aside (X-Total-Count). 0, or -1 with *e. */
+int reg_count(store *s, const reg_entity *ent, const reg_query *q, int64_t *total, yj_err *e);
 
-/* ---- import and export (io.c) ------------------------------------------------------ */
+/* ---- import and export (io_*.c) ------------------------------------------------------ */
 
 /*
  * Turn an uploaded file into JSON objects for the entity, one per data row:
@@ -197,9 +209,16 @@ int reg_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err
 
 /* ---- map layers, themes, nearby (layer.c) -------------------------------------------- */
 
-/* The GeoJSON FeatureCollection of a layer in a bbox (see the API docs). */
-int reg_layer_geojson(store *s, const auth_user *user, const char *layer, const char *bbox,
-                      const char *area, const char *theme, long limit, strbuf *out, yj_err *e);
+/*
+ * The GeoJSON FeatureCollection of a layer (an entity name) in bbox
+ * (minLon, minLat, maxLon, maxLat) within scope, for user's role, narrowed
+ * to a theme (NULL: none), at most limit features, appended to out.
+ * YJ_ENOTFOUND for an unknown layer, YJ_EFORBIDDEN for a layer the role
+ * may not see, YJ_EINVAL (field theme) for an unknown theme or one the
+ * layer is not part of.
+ */
+int reg_layer_geojson(store *s, const auth_user *user, const char *layer, const double bbox[4],
+                      const auth_scope *scope, const char *theme, long limit, strbuf *out, yj_err *e);
 
 /* ---- lookups for other modules (reg_lookup.c) --------------------------------------------- */
 

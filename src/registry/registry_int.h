@@ -1,6 +1,7 @@
 /*
  * registry_int.h — what the files of src/registry/ share with each other
- * and nobody else: the SQL built from each entity description.
+ * and nobody else: the data functions (*_db.c, the only files with SQL),
+ * the themes of the map, the audit projections and the member units.
  */
 #ifndef YJ_REGISTRY_INT_H
 #define YJ_REGISTRY_INT_H
@@ -9,27 +10,129 @@
 
 #define REG_MAX_FIELDS 24
 
-typedef struct ent_sql {
-	int nfields;
-	char *select_cols;
-	char *get, *insert, *update, *delete, *area_of, *by_credit_code;
-	/* list[0] unfiltered, list[1 + field index] filtered by that field; [bbox?] */
-	char *list[REG_MAX_FIELDS + 1][2];
-	/* reference counts of rows pointing at another entity through field k */
-	char *ref_count[REG_MAX_FIELDS], *refset_count[REG_MAX_FIELDS];
-} ent_sql;
-
-const ent_sql *reg_sql(const reg_entity *ent);
 bool reg_field_is_set(reg_field_kind k);
-/* One row of a SELECT of the entity's columns (common first) as JSON. */
-json_t *reg_row_json(const reg_entity *ent, sqlite3_stmt *st);
-/* "minLon,minLat,maxLon,maxLat" into out; -1 + *e (field bbox) when malformed. */
-int reg_bbox_parse(const char *bbox, double out[4], yj_err *e);
-/* area.c: a random point inside area code (its geometry), reproducible from *rng. */
+/* The field of ent called name, or NULL. */
+const reg_field *reg_field_find(const reg_entity *ent, const char *name);
+
+/* Rows of one import (with "_row") that give the same credit code: a problem each after the first. */
+void reg_check_unique(const reg_entity *ent, json_t *rows, reg_problems *p);
+
+/* ---- entity rows (entity_db.c) ------------------------------------------------------------- */
+
+/* The row of id as JSON (*out, new reference): 1, 0 when there is none, -1 with *e. */
+int reg_db_get(store *s, const reg_entity *ent, int64_t id, json_t **out, yj_err *e);
+/* The area_code of row id into out: 1, 0 when there is none, -1 with *e. */
+int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e);
+/* The id of the row with this credit code into *id: 1, 0 when none, -1 with *e. */
+int reg_db_credit_code_owner(store *s, const reg_entity *ent, const char *code, int64_t *id, yj_err *e);
+/* Insert obj (validated) with the times given; *id gets the new id. 0, or -1 with *e. */
+int reg_db_insert(store *s, const reg_entity *ent, json_t *obj, int64_t created, int64_t updated, int64_t *id,
+                  yj_err *e);
+/* Write every column of row id from obj (a whole object): rows changed (0 or 1), -1 with *e. */
+int64_t reg_db_update(store *s, const reg_entity *ent, int64_t id, json_t *obj, int64_t created, int64_t updated,
+                      yj_err *e);
+/* Delete row id: rows changed (0 or 1), -1 with *e. */
+int64_t reg_db_delete(store *s, const reg_entity *ent, int64_t id, yj_err *e);
+/* How many rows of any entity refer to (ent, id); *who gets the first such entity's name. 0, or -1. */
+int reg_db_references(store *s, const reg_entity *ent, int64_t id, int64_t *count, const char **who, yj_err *e);
+
+/* ---- audit projections (entity_audit.c, entity_db.c) ------------------------------------------------ */
+
+/* A column of an audit projection: its name (also the member of the record) and how to read it. */
+typedef struct reg_proj_col {
+	const char *column;
+	reg_field_kind kind; /* F_INT, F_REAL, F_BOOL, a set kind (parsed JSON), else text */
+} reg_proj_col;
+/* The columns of row id of table as a JSON object (new reference), NULL when the row is gone
+ * (or the store failed: logged). cols ends with {0}. */
+json_t *reg_db_project(store *s, const char *table, const reg_proj_col *cols, int64_t id);
+/* Build the SELECT of a projection once (at start, before threads; reg_audit_init). */
+void reg_db_project_init(const char *table, const reg_proj_col *cols);
+/* Register version 1 of every entity's projection and the member unit's (reg_init). */
+void reg_audit_init(void);
+
+/* ---- SQL pieces that differ between databases (entity_db.c) --------------------------------------- */
+
+/* dialect point helpers, used by layer_db.c too: a JSON array column col holds one of values
+ * (NULL-terminated constants of the spec, written inline), or, values NULL, the next bound value */
+void reg_sql_set_has(strbuf *b, const char *col, const char *const *values);
+/* "col IN ('a', 'b')" for constant values of the spec */
+void reg_sql_in_values(strbuf *b, const char *col, const char *const *values);
+
+/* ---- the map (layer.c, layer_db.c) ------------------------------------------------------------------- */
+
+/* A theme (三防 flood, 林火 forest fire, 危化 hazmat): layers, each optionally narrowed to the
+ * rows whose field holds one of values (for a set field: holds any of them). */
+typedef struct reg_theme_layer {
+	const char *layer;
+	const char *field;          /* NULL: the whole layer */
+	const char *const *values;
+} reg_theme_layer;
+typedef struct reg_theme {
+	const char *name, *label;
+	reg_theme_layer layers[8];  /* ends with {NULL} */
+} reg_theme;
+extern const reg_theme reg_themes[];
+extern const int reg_ntheme;
+
+/* Build the layer SQL of every (entity, theme) (at start, by reg_init). */
+void reg_layer_db_init(void);
+/*
+ * Visit the rows of ent's layer (theme: -1 none, else an index of reg_themes) whose point lies
+ * in bbox, within scope, at most limit + 1 of them (the caller says "truncated" after limit).
+ * fn reads the row from q: 0 id, 1 lon, 2 lat, 3 name, 4 area_code, then the entity's
+ * in_layer fields in the order of the description; it answers 0 to go on. 0, or -1 with *e.
+ */
+typedef int (*reg_layer_row_fn)(void *ctx, store_q *q);
+int reg_layer_db_each(store *s, const reg_entity *ent, int theme, const double bbox[4], const auth_scope *scope,
+                      long limit, reg_layer_row_fn fn, void *ctx, yj_err *e);
+/* The rows of ent whose point lies in bbox within scope: fn(ctx, id, lon, lat, name). 0, or -1. */
+typedef void (*reg_near_fn)(void *ctx, const reg_entity *ent, int64_t id, double lon, double lat, const char *name);
+int reg_near_db_each(store *s, const reg_entity *ent, const double bbox[4], const auth_scope *scope, reg_near_fn fn,
+                     void *ctx, yj_err *e);
+/* The theme called name, or -1. */
+int reg_theme_find(const char *name);
+/* true when the theme has ent's layer */
+bool reg_theme_has(int theme, const reg_entity *ent);
+/* Resources near (lon, lat) within radius_m in the named layers (comma-separated; roles that may
+ * not see a layer skip it), nearest first: {"items": [...], "total": n} (new reference), NULL +
+ * *e (YJ_EINVAL field layers for an unknown one). */
+json_t *reg_nearby(store *s, const auth_user *user, const auth_scope *scope, double lon, double lat,
+                   double radius_m, const char *layers, long limit, yj_err *e);
+
+/* ---- member units (member_unit*.c) ------------------------------------------------------------------- */
+
+/* A change to a member unit (NULL / -1: leave as it is). */
+typedef struct reg_mu_input {
+	const char *name;
+	const char *area_code;   /* known and in the caller's scope: the handler checks */
+	const char *webhook_url;
+	int enabled;             /* 1, 0, or -1 */
+} reg_mu_input;
+int reg_mu_db_insert(store *s, const reg_mu_input *in, int64_t created, int64_t *id, yj_err *e);
+int64_t reg_mu_db_update(store *s, int64_t id, const reg_mu_input *in, yj_err *e);
+/* The unit as the API shows it {id, name, area_code, webhook_url, enabled}: 1, 0, -1. */
+int reg_mu_db_json(store *s, int64_t id, json_t **out, yj_err *e);
+/* The units in scope, ascending id, appended to items. 0, or -1. */
+int reg_mu_db_list(store *s, const auth_scope *scope, json_t *items, yj_err *e);
+
+/* The unit as the API shows it (*out, new reference): 1, 0 when missing or outside scope (NULL:
+ * anywhere), -1 with *e. */
+int reg_mu_get(store *s, const auth_scope *scope, int64_t id, json_t **out, yj_err *e);
+/* The units in scope as a JSON array (*items, new reference), ascending id. 0, or -1 with *e. */
+int reg_mu_list(store *s, const auth_scope *scope, json_t **items, yj_err *e);
+/* Validate (name, webhook URL) and write, audited, inside the caller's transaction. */
+int reg_mu_create(store *s, const auth_user *actor, const reg_mu_input *in, int64_t *id, yj_err *e);
+/* YJ_ENOTFOUND when there is no such unit in scope. */
+int reg_mu_update(store *s, const auth_user *actor, const auth_scope *scope, int64_t id, const reg_mu_input *in,
+                  yj_err *e);
+void reg_mu_api_register(void);
+
+/* ---- areas (area.c, area_api.c) ---------------------------------------------------------------------- */
+
+/* a random point inside area code (its geometry), reproducible from *rng */
 bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double *lat);
-/* layer.c: build the layer and nearby SQL (called by reg_init). */
-void reg_layers_init(void);
-void reg_layer_api_register(void);
 void reg_area_api_register(void);
+void reg_layer_api_register(void);
 
 #endif

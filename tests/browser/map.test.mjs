@@ -120,14 +120,22 @@ test('commander: forest-fire theme, click a camera, see its stream URL and nearb
   await page.waitForTimeout(600);
   await page.screenshot({ path: path.join(OUT, 'map-forest-fire.png') });
 
+  // the list is what the API answers for this camera and radius, and it has hits
+  const camObj = (await srv.req('GET', `/api/v1/cameras/${camId}`, { token: await srv.login('commander') })).json;
+  const near = (await srv.req('GET', `/api/v1/nearby?lon=${camObj.lon}&lat=${camObj.lat}&radius_m=10000&layers=shelters,teams,warehouses`,
+    { token: await srv.login('commander') })).json;
+  const hits = page.locator('#nearby-list li.hit');
+  assert.ok(near.items.length > 0, 'resources within 10 km of the camera');
+  assert.equal(await hits.count(), near.items.length);
+
   // a nearby hit opens its own detail
-  const hit = page.locator('#nearby-list li.hit').first();
-  if (await hit.count()) {
-    const layer = await hit.getAttribute('data-layer');
-    const id = await hit.getAttribute('data-id');
-    await hit.click();
-    await page.waitForSelector(`#detail[data-layer="${layer}"][data-id="${id}"]:not(.loading)`);
-  }
+  const hit = hits.first();
+  const layer = await hit.getAttribute('data-layer');
+  const id = await hit.getAttribute('data-id');
+  assert.deepEqual([layer, id], [near.items[0].layer, String(near.items[0].id)], 'nearest first');
+  await hit.click();
+  await page.waitForSelector(`#detail[data-layer="${layer}"][data-id="${id}"]:not(.loading)`);
+  assert.equal(await page.textContent('#detail-title'), near.items[0].name);
   await page.click('#detail-close');
   assert.ok(await page.isHidden('#detail'));
   assert.deepEqual(errors, []);
@@ -160,15 +168,14 @@ test('search: a camera found by name opens its detail, a risk point shows popula
   // a risk point: population, responsible grid worker, shelters
   const rp = (await srv.req('GET', '/api/v1/risk-points?type=forest&limit=50', { token })).json.items
     .find((r) => r.shelter_ids && r.shelter_ids.length && r.grid_worker_id);
-  if (rp) {
-    await page.evaluate(([id]) => window.yingji.openDetail('risk-points', id), [rp.id]);
-    await page.waitForSelector(`#detail[data-layer="risk-points"][data-id="${rp.id}"]:not(.loading)`);
-    assert.match(await page.textContent('#detail [data-field="population"] th'), /威胁人口/);
-    assert.match(await page.textContent('#detail [data-field="grid_worker_id"]'), new RegExp(`#${rp.grid_worker_id}`));
-    assert.equal(await page.locator('#detail [data-field="shelter_ids"] a.ref').count(), rp.shelter_ids.length);
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: path.join(OUT, 'map-risk-point.png') });
-  }
+  assert.ok(rp, 'a forest risk point with shelters and a grid worker');
+  await page.evaluate(([id]) => window.yingji.openDetail('risk-points', id), [rp.id]);
+  await page.waitForSelector(`#detail[data-layer="risk-points"][data-id="${rp.id}"]:not(.loading)`);
+  assert.match(await page.textContent('#detail [data-field="population"] th'), /威胁人口/);
+  assert.match(await page.textContent('#detail [data-field="grid_worker_id"]'), new RegExp(`#${rp.grid_worker_id}`));
+  assert.equal(await page.locator('#detail [data-field="shelter_ids"] a.ref').count(), rp.shelter_ids.length);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(OUT, 'map-risk-point.png') });
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -201,13 +208,21 @@ test('county duty officer sees only features of 441523', async () => {
   const other = await page.evaluate(async () => (await fetch('/api/v1/layers/shelters?area=441502')).status);
   assert.equal(other, 403);
 
-  // the detail panel of a feature on the map names the county
-  const marker = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mk').first();
-  if (await marker.count()) {
-    await clickMarker(marker);
-    await page.waitForSelector('#detail:not(.loading) [data-field="area_code"]');
-    await page.waitForFunction(() => document.querySelector('#detail [data-field="area_code"] td').textContent.includes('陆河县'));
+  // the detail panel of a feature on the map names the county: open clusters until a single
+  // marker can be clicked
+  const markers = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mk');
+  const clusters = page.locator('#map .leaflet-marker-pane .leaflet-marker-icon.mc');
+  for (let i = 0; i < 12 && !(await markers.count()); i++) {
+    assert.ok(await clusters.count(), 'a cluster to open');
+    await clickMarker(await nearestToCentre(page, clusters));
+    await page.waitForTimeout(700);
+    await settle(page);
   }
+  assert.ok(await markers.count(), 'a single marker on the county map');
+  const marker = await nearestToCentre(page, markers);
+  await clickMarker(marker);
+  await page.waitForSelector('#detail:not(.loading) [data-field="area_code"]');
+  await page.waitForFunction(() => document.querySelector('#detail [data-field="area_code"] td').textContent.includes('陆河县'));
   await page.screenshot({ path: path.join(OUT, 'map-county.png') });
   assert.deepEqual(errors, []);
   await page.close();

@@ -1,12 +1,13 @@
 /*
- * test_io.c — unit tests for src/registry/io.c: CSV and GeoJSON import of a
+ * test_io.c — unit tests for src/registry/io_*.c: CSV and GeoJSON import of a
  * test entity with every field kind (conversions, problems with row and
  * column), export to CSV / GeoJSON / XLSX and back, and GB 32100-2015 credit
  * codes (real ones, generated ones and mutations that must fail).
  *
- * Built by `make` against the real reg_problems_* of entity.c; built alone
- * (cc -DYJ_IO_STANDALONE_TEST tests/unit/test_io.c src/registry/io.c
- * src/base/[all].c ...) it brings its own small copies of them.
+ * Built by `make` against the real reg_problems_* of entity_check.c; built
+ * alone (cc -DYJ_IO_STANDALONE_TEST tests/unit/test_io.c src/registry/io_*.c
+ * src/registry/credit_code.c src/base/[all].c ...) it brings its own small
+ * copies of them.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +25,7 @@
 #include "registry/registry.h"
 
 #ifdef YJ_IO_STANDALONE_TEST
-/* Stand-ins for entity.c's, with the same contract: one problem per (row,
+/* Stand-ins for entity_check.c's, with the same contract: one problem per (row,
  * field), and past max only counted. */
 void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
 {
@@ -36,11 +37,7 @@ void reg_problems_add(reg_problems *p, long row, const char *field, const char *
 		p->count++;
 		return;
 	}
-	if (p->count == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 16;
-		p->items = realloc(p->items, p->cap * sizeof *p->items);
-		assert_non_null(p->items);
-	}
+	p->items = yj_grow(p->items, &p->cap, p->count + 1, sizeof *p->items);
 	reg_problem *it = &p->items[p->count++];
 	it->row = row;
 	snprintf(it->field, sizeof it->field, "%s", field ? field : "");
