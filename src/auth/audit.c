@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth/auth.h"
+#include "auth/auth_int.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 #define MAX_TYPES 48
@@ -113,27 +113,25 @@ static int append(store *s, const auth_user *actor, const char *action, const ch
 	/* the caller's BEGIN IMMEDIATE holds the write lock, so "last" cannot move under us */
 	char prev[65] = GENESIS;
 	int64_t id = 1;
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT id, digest FROM audit ORDER BY id DESC LIMIT 1");
+	int rc = audit_db_last(s, &id, prev, e);
 	if (rc < 0)
 		return -1;
-	if (rc > 0) {
-		id = store_col_int(q, 0) + 1;
-		store_col_copy(q, 1, prev, sizeof prev);
-		store_done(q);
-	}
+	if (rc > 0)
+		id++;
 	char dig[65];
-	int64_t ts = yj_now_ms();
-	int64_t user_id = actor ? actor->id : 0;
-	const char *username = actor ? actor->username : "system";
-	record_digest(prev, id, ts, user_id, username, action, object_type, object_id, sdig, dig);
-	return store_run(s, e,
-	                 "INSERT INTO audit(id, ts_ms, user_id, username, action, object_type, object_id, state_digest, "
-	                 "prev_digest, digest, state_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-	                 id, ts, store_id_or_null(user_id), username, action, object_type, object_id, sdig, prev, dig,
-	                 version) < 0
-	               ? -1
-	               : 0;
+	audit_db_record r = {.id = id,
+	                     .ts = yj_now_ms(),
+	                     .user_id = actor ? actor->id : 0,
+	                     .username = actor ? actor->username : "system",
+	                     .action = action,
+	                     .object_type = object_type,
+	                     .object_id = object_id,
+	                     .state_digest = sdig,
+	                     .prev_digest = prev,
+	                     .digest = dig,
+	                     .state_version = version};
+	record_digest(prev, id, r.ts, r.user_id, r.username, action, object_type, object_id, sdig, dig);
+	return audit_db_insert(s, &r, e);
 }
 
 int audit_record(store *s, const auth_user *actor, const char *action, const char *object_type,
@@ -166,93 +164,96 @@ int audit_append(store *s, const auth_user *actor, const char *action, const cha
 	return append(s, actor, action, object_type, object_id, sdig, 0, e);
 }
 
-/* the last record of each object against its state now */
+typedef struct states_walk {
+	audit_report *r;
+	store *s;
+	int result;
+} states_walk;
+
+/* the last record of one object against its state now: 1 stops the walk (broken) */
+static int check_state(const audit_db_record *rec, void *ctx, yj_err *e)
+{
+	states_walk *w = ctx;
+	audit_report *r = w->r;
+	audit_type *t = type_of(rec->object_type, false);
+	int version = rec->state_version;
+	audit_project_fn fn = t && version >= 0 && version <= MAX_VERSIONS ? t->project[version] : NULL;
+	if (!fn) {
+		if (version == 0) {
+			if (t)
+				r->not_comparable++;
+			return 0;
+		}
+		r->first_broken_id = rec->id;
+		snprintf(r->reason, sizeof r->reason,
+		         "record %lld of %s %s was made with projection version %d, which this yingji does not know",
+		         (long long)rec->id, rec->object_type, rec->object_id, version);
+		w->result = 1;
+		return 1;
+	}
+	json_t *now = fn(w->s, rec->object_id);
+	char dig[65];
+	state_digest(now, dig);
+	json_decref(now);
+	r->objects++;
+	if (strcmp(dig, rec->state_digest) != 0) {
+		r->first_broken_id = rec->id;
+		snprintf(r->reason, sizeof r->reason,
+		         "%s %s was changed outside yingji: its current state does not match audit record %lld",
+		         rec->object_type, rec->object_id, (long long)rec->id);
+		w->result = 1;
+		return 1;
+	}
+	return 0;
+}
+
 static int verify_states(store *s, audit_report *r, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT a.id, a.object_type, a.object_id, a.state_digest, a.state_version FROM audit a "
-	                         "JOIN (SELECT object_type, object_id, MAX(id) AS id FROM audit "
-	                         "      GROUP BY object_type, object_id) l ON l.id = a.id ORDER BY a.id");
-	if (!q)
+	states_walk w = {r, s, 0};
+	if (audit_db_each_last(s, check_state, &w, e) < 0)
 		return -1;
-	int result = 0, rc;
-	while (result == 0 && (rc = store_step(q, e)) > 0) {
-		const char *type = store_col_str(q, 1), *oid = store_col_str(q, 2);
-		int version = (int)store_col_int(q, 4);
-		audit_type *t = type_of(type, false);
-		audit_project_fn fn = t && version >= 0 && version <= MAX_VERSIONS ? t->project[version] : NULL;
-		if (!fn) {
-			if (version == 0) {
-				if (t)
-					r->not_comparable++;
-				continue;
-			}
-			r->first_broken_id = store_col_int(q, 0);
-			snprintf(r->reason, sizeof r->reason,
-			         "record %lld of %s %s was made with projection version %d, which this yingji does not know",
-			         (long long)r->first_broken_id, type, oid, version);
-			result = 1;
-			break;
-		}
-		json_t *now = fn(s, oid);
-		char dig[65];
-		state_digest(now, dig);
-		json_decref(now);
-		r->objects++;
-		if (strcmp(dig, store_col_str(q, 3)) != 0) {
-			r->first_broken_id = store_col_int(q, 0);
-			snprintf(r->reason, sizeof r->reason,
-			         "%s %s was changed outside yingji: its current state does not match audit record %lld", type,
-			         oid, (long long)r->first_broken_id);
-			result = 1;
-		}
+	return w.result;
+}
+
+typedef struct chain_walk {
+	audit_report *r;
+	char prev[65];
+	int64_t expect_id;
+	int result;
+} chain_walk;
+
+/* one record of the chain: its digest and its link; 1 stops the walk (broken) */
+static int check_record(const audit_db_record *rec, void *ctx, yj_err *e)
+{
+	chain_walk *w = ctx;
+	char dig[65];
+	record_digest(w->prev, rec->id, rec->ts, rec->user_id, rec->username, rec->action, rec->object_type,
+	              rec->object_id, rec->state_digest, dig);
+	w->r->records++;
+	const char *why = NULL;
+	if (rec->id != w->expect_id)
+		why = "a record is missing before this one";
+	else if (strcmp(rec->prev_digest, w->prev) != 0)
+		why = "its link to the previous record is wrong";
+	else if (strcmp(rec->digest, dig) != 0)
+		why = "its contents do not match its digest";
+	if (why) {
+		w->r->first_broken_id = rec->id;
+		snprintf(w->r->reason, sizeof w->r->reason, "record %lld: %s", (long long)rec->id, why);
+		w->result = 1;
+		return 1;
 	}
-	store_done(q);
-	return result ? result : rc < 0 ? -1 : 0;
+	snprintf(w->prev, sizeof w->prev, "%s", dig);
+	w->expect_id = rec->id + 1;
+	return 0;
 }
 
 int audit_verify(store *s, audit_report *r, yj_err *e)
 {
 	memset(r, 0, sizeof *r);
-	snprintf(r->head_digest, sizeof r->head_digest, GENESIS);
-	store_q *q = store_query(s, e,
-	                         "SELECT id, ts_ms, user_id, username, action, object_type, object_id, state_digest, "
-	                         "prev_digest, digest FROM audit ORDER BY id");
-	if (!q)
+	chain_walk w = {.r = r, .prev = GENESIS, .expect_id = 1};
+	if (audit_db_each(s, check_record, &w, e) < 0)
 		return -1;
-	char prev[65] = GENESIS;
-	int64_t expect_id = 1;
-	int result = 0, rc;
-	while ((rc = store_step(q, e)) > 0) {
-		int64_t id = store_col_int(q, 0);
-		const char *fields[7];
-		for (int i = 0; i < 7; i++)
-			fields[i] = store_col_str(q, 3 + i);
-		char dig[65];
-		record_digest(prev, id, store_col_int(q, 1), store_col_int(q, 2), fields[0], fields[1], fields[2], fields[3],
-		              fields[4], dig);
-		r->records++;
-		const char *why = NULL;
-		if (id != expect_id)
-			why = "a record is missing before this one";
-		else if (strcmp(fields[5], prev) != 0)
-			why = "its link to the previous record is wrong";
-		else if (strcmp(fields[6], dig) != 0)
-			why = "its contents do not match its digest";
-		if (why) {
-			r->first_broken_id = id;
-			snprintf(r->reason, sizeof r->reason, "record %lld: %s", (long long)id, why);
-			result = 1;
-			store_done(q);
-			break;
-		}
-		snprintf(prev, sizeof prev, "%s", dig);
-		expect_id = id + 1;
-	}
-	if (rc < 0)
-		return -1;
-	snprintf(r->head_digest, sizeof r->head_digest, "%s", prev);
-	if (result == 0)
-		result = verify_states(s, r, e);
-	return result;
+	snprintf(r->head_digest, sizeof r->head_digest, "%s", w.prev);
+	return w.result ? w.result : verify_states(s, r, e);
 }

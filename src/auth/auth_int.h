@@ -92,4 +92,20 @@ void throttle_failed(const char *username, const char *client, int64_t now);
 /* A good login: the failures of (username, client) are forgotten (not client's). */
 void throttle_succeeded(const char *username, const char *client, int64_t now);
 
+/* ---- audit_db.c: the SQL of table `audit` ---- */
+typedef struct audit_db_record {
+	int64_t id, ts, user_id;
+	const char *username, *action, *object_type, *object_id, *state_digest, *prev_digest, *digest;
+	int state_version;
+} audit_db_record;
+/* the last record's id and digest: 1 found, 0 the log is empty, -1 error */
+int audit_db_last(store *s, int64_t *id, char digest[65], yj_err *e);
+int audit_db_insert(store *s, const audit_db_record *r, yj_err *e);
+/* fn answers 0 to go on, 1 to stop; the strings live until it returns */
+typedef int (*audit_db_fn)(const audit_db_record *r, void *ctx, yj_err *e);
+/* every record, in order */
+int audit_db_each(store *s, audit_db_fn fn, void *ctx, yj_err *e);
+/* the last record of each object, in order */
+int audit_db_each_last(store *s, audit_db_fn fn, void *ctx, yj_err *e);
+
 #endif

@@ -1,9 +1,8 @@
 /*
  * area_db.c — the SQL of table `area` (geo owns it): the loader's inserts,
  * the rows the point index is built from, one area's details for the area
- * API, and the count. The directory's read of the whole tree and an area's
- * boundary for other modules are geo_area_dir.c's. Nobody else runs SQL on
- * `area`.
+ * API, the count, the directory's read of the whole tree, and an area's
+ * boundary and flags for other modules. Nobody else runs SQL on `area`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,4 +105,39 @@ void geo_area_info_clear(geo_area_info *a)
 	free(a->note);
 	free(a->geometry);
 	a->note = a->geometry = NULL;
+}
+
+int geo_db_directory_each(store *s, geo_db_dir_fn fn, void *ctx, yj_err *e)
+{
+	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name FROM area");
+	if (!q)
+		return -1;
+	int rc;
+	while ((rc = store_step(q, e)) > 0)
+		if (fn(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_str(q, 3), ctx)) {
+			store_done(q);
+			return -1;
+		}
+	return rc < 0 ? -1 : 0;
+}
+
+int geo_area_special(store *s, const char *code, bool *out, yj_err *e)
+{
+	int64_t v = 0;
+	int rc = store_get_int(s, &v, e, "SELECT special FROM area WHERE code = ?", code);
+	if (rc > 0)
+		*out = v != 0;
+	return rc;
+}
+
+char *geo_area_geometry(store *s, const char *code, yj_err *e)
+{
+	store_q *q;
+	char *geom = NULL;
+	if (store_row(s, &q, e, "SELECT geom FROM area WHERE code = ?", code) > 0) {
+		if (!store_col_null(q, 0))
+			geom = yj_strdup(store_col_text(q, 0));
+		store_done(q);
+	}
+	return geom;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo/geo.h"
+#include "geo/geo_int.h"
 
 typedef struct area_dir {
 	geo_area *areas; /* sorted by code */
@@ -28,25 +28,30 @@ static int cmp_area(const void *a, const void *b)
 	return strcmp(((const geo_area *)a)->code, ((const geo_area *)b)->code);
 }
 
+typedef struct dir_fill {
+	area_dir *d;
+	size_t *cap;
+} dir_fill;
+
+static int add_area(const char *code, const char *parent, int level, const char *name, void *ctx)
+{
+	dir_fill *f = ctx;
+	f->d->areas = yj_grow(f->d->areas, f->cap, f->d->n + 1, sizeof *f->d->areas);
+	geo_area *a = &f->d->areas[f->d->n++];
+	snprintf(a->code, sizeof a->code, "%s", code);
+	snprintf(a->parent, sizeof a->parent, "%s", parent);
+	a->level = level;
+	snprintf(a->name, sizeof a->name, "%s", name);
+	yj_utf8_trim(a->name);
+	return 0;
+}
+
 static area_dir *dir_read(store *s, yj_err *e)
 {
 	area_dir *d = yj_calloc(1, sizeof *d);
 	size_t cap = 0;
-	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name FROM area");
-	if (!q) {
-		free(d);
-		return NULL;
-	}
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		d->areas = yj_grow(d->areas, &cap, d->n + 1, sizeof *d->areas);
-		geo_area *a = &d->areas[d->n++];
-		store_col_copy(q, 0, a->code, sizeof a->code);
-		store_col_copy(q, 1, a->parent, sizeof a->parent);
-		a->level = (int)store_col_int(q, 2);
-		store_col_copy(q, 3, a->name, sizeof a->name);
-	}
-	if (rc < 0) {
+	dir_fill fill = {d, &cap};
+	if (geo_db_directory_each(s, add_area, &fill, e)) {
 		free(d->areas);
 		free(d);
 		return NULL;
@@ -138,23 +143,3 @@ void geo_areas_each(const char *parent, int level, geo_area_fn fn, void *ctx)
 	}
 }
 
-int geo_area_special(store *s, const char *code, bool *out, yj_err *e)
-{
-	int64_t v = 0;
-	int rc = store_get_int(s, &v, e, "SELECT special FROM area WHERE code = ?", code);
-	if (rc > 0)
-		*out = v != 0;
-	return rc;
-}
-
-char *geo_area_geometry(store *s, const char *code, yj_err *e)
-{
-	store_q *q;
-	char *geom = NULL;
-	if (store_row(s, &q, e, "SELECT geom FROM area WHERE code = ?", code) > 0) {
-		if (!store_col_null(q, 0))
-			geom = yj_strdup(store_col_text(q, 0));
-		store_done(q);
-	}
-	return geom;
-}

@@ -115,6 +115,18 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e);
 int http_idem_end(conn_ctx *c, http_res *res, int rc, yj_err *e);
 void http_idem_abandon(conn_ctx *c);
 void http_idem_start(void);
+/* idem_db.c: table `idempotency` (the HTTP layer's) */
+typedef struct http_idem_record {
+	unsigned char hash[32];
+	size_t hash_len;
+	int status;
+	char content_type[96];
+	char *body; /* malloc'ed by get */
+	size_t body_len;
+} http_idem_record;
+int http_idem_db_get(store *s, int64_t user_id, const char *key, http_idem_record *out, yj_err *e);
+int http_idem_db_put(store *s, int64_t user_id, const char *key, const http_idem_record *r, int64_t now_ms, yj_err *e);
+int http_idem_db_expire(store *s, int64_t before_ms, yj_err *e);
 
 /* reply.c: answers */
 bool http_is_api_path(const char *p);

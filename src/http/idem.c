@@ -17,6 +17,8 @@
  * opt out with HTTP_ROUTE_OWN_RETRIES.
  */
 #include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http/http_int.h"
@@ -52,26 +54,21 @@ int http_idem_begin(conn_ctx *c, http_res *res, yj_err *e)
 	store *s = store_thread();
 	unsigned char hash[32];
 	request_hash(req, hash);
-	store_q *q;
-	int rc = store_row(s, &q, e,
-	                   "SELECT request_hash, status, content_type, body FROM idempotency WHERE user_id = ? AND idem_key = ?",
-	                   req->user->id, key);
+	http_idem_record rec;
+	int rc = http_idem_db_get(s, req->user->id, key, &rec, e);
 	if (rc < 0)
 		return -1;
 	if (rc > 0) {
-		size_t hn, bn;
-		const void *h = store_col_blob(q, 0, &hn);
-		bool same = hn == 32 && memcmp(h, hash, 32) == 0;
+		bool same = rec.hash_len == 32 && memcmp(rec.hash, hash, 32) == 0;
 		if (same) {
-			const void *body = store_col_blob(q, 3, &bn);
-			res->status = (int)store_col_int(q, 1);
-			res->content_type = arena_strdup(req->a, store_col_str(q, 2));
-			res->body = yj_malloc(bn ? bn : 1);
-			memcpy(res->body, body, bn);
-			res->body_len = bn;
+			res->status = rec.status;
+			res->content_type = arena_strdup(req->a, rec.content_type);
+			res->body = rec.body;
+			res->body_len = rec.body_len;
+			rec.body = NULL;
 			http_add_header(req, res, "Idempotent-Replayed", "true");
 		}
-		store_done(q);
+		free(rec.body);
 		if (!same)
 			return yj_fail(e, YJ_EUNPROCESSABLE, "Idempotency-Key",
 			               "this Idempotency-Key was used for a different request; use a new key");
@@ -115,13 +112,13 @@ int http_idem_end(conn_ctx *c, http_res *res, int rc, yj_err *e)
 	store_release_hold(s);
 	if (!held && store_begin(s, e))
 		return -1;
-	if (store_run(s, e,
-	              "INSERT INTO idempotency(user_id, idem_key, request_hash, status, content_type, body, created_ms) "
-	              "VALUES (?, ?, ?, ?, ?, ?, ?)",
-	              c->req.user->id, key, store_blob(c->idem_hash, 32), res->status ? res->status : 200,
-	              res->content_type ? res->content_type : "application/json",
-	              store_blob(res->body ? res->body : "", res->body ? res->body_len : 0), yj_now_ms()) < 0 ||
-	    store_commit(s, e)) {
+	http_idem_record rec = {.status = res->status ? res->status : 200,
+	                        .body = res->body,
+	                        .body_len = res->body ? res->body_len : 0,
+	                        .hash_len = 32};
+	snprintf(rec.content_type, sizeof rec.content_type, "%s", res->content_type ? res->content_type : "application/json");
+	memcpy(rec.hash, c->idem_hash, 32);
+	if (http_idem_db_put(s, c->req.user->id, key, &rec, yj_now_ms(), e) || store_commit(s, e)) {
 		store_rollback_all(s);
 		if (e->code == YJ_ECONFLICT)
 			yj_fail(e, YJ_ECONFLICT, "Idempotency-Key",
@@ -145,7 +142,7 @@ void http_idem_abandon(conn_ctx *c)
 
 static int expire(store *s, int64_t now, void *ctx, yj_err *e)
 {
-	return store_run(s, e, "DELETE FROM idempotency WHERE created_ms < ?", now - IDEM_KEEP_MS) < 0 ? -1 : 0;
+	return http_idem_db_expire(s, now - IDEM_KEEP_MS, e);
 }
 
 void http_idem_start(void)
