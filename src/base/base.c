@@ -104,6 +104,7 @@ char *yj_strdup(const char *s)
 
 char *yj_strndup(const char *s, size_t n)
 {
+	n = strnlen(s, n); /* at most n bytes, and never past the end of s */
 	char *p = yj_malloc(n + 1);
 	memcpy(p, s, n);
 	p[n] = 0;

@@ -62,7 +62,7 @@ void *yj_malloc(size_t n);
 void *yj_calloc(size_t n, size_t size);
 void *yj_realloc(void *p, size_t n);
 char *yj_strdup(const char *s);   /* NULL for NULL */
-char *yj_strndup(const char *s, size_t n);
+char *yj_strndup(const char *s, size_t n); /* at most n bytes of s, stopping at its end */
 /* Grow array p of elements of size so that it holds at least need: *cap doubles. */
 void *yj_grow(void *p, size_t *cap, size_t need, size_t size);
 
