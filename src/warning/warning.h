@@ -27,7 +27,7 @@ void warn_api_register(void);
 /* audit state functions (CLI verify) */
 void warn_init(void);
 
-/* Start the warning lifecycle (expiry job, warning types in effect); after disp_start. */
+/* Start the warning lifecycle: the warning types in effect, the expiry job (sched_every; before sched_start). */
 void warn_start(store *s);
 /* The CAP <sender> of this bureau's alerts. */
 void warn_set_cap_sender(const char *sender);
@@ -73,10 +73,13 @@ void warn_add_renderer(warn_render_fn fn);
 void warn_render_extras(store *s, int64_t warning_id, json_t *out);
 
 /*
- * Events (src/bus) the warning module emits; payload: warn_event.
+ * Events (src/bus) the warning module emits inside the transaction of the change; payload:
+ * warn_event; ev.id the warning, ev.area_code its jurisdiction, ev.data
+ * {"warning_id","version","msg_type","state"}.
  *   WARN_EV_VERSION   a version became current (issued, or an update issued): in the
  *                     transaction, dispatch resolves the recipients; after commit, streams.
- *   WARN_EV_CANCELLED the warning was cancelled (recipients are told).
+ *   WARN_EV_CANCELLED the warning was cancelled (recipients are told). msg_type "Cancel" when
+ *                     it had been issued (a Cancel version was made), "" for a warning never issued.
  *   WARN_EV_EXPIRED   the warning expired (escalations end).
  */
 #define WARN_EV_VERSION "warning.version"
