@@ -127,7 +127,9 @@ void warn_lifecycle_start(store *s);
 /* warn_check.c: what a warning's members must be */
 /* f checked for a warning of jurisdiction area_code (partial: only the members present) */
 int warn_check_fields(store *s, const char *area_code, const warn_fields *f, bool partial, yj_err *e);
-/* u may read w: its jurisdiction or a target area lies in u's, or u's area lies in a target */
+/* The one reading rule: u may read a warning of jurisdiction area_code with target areas when its
+ * jurisdiction or a target lies in u's, or u's area lies in a target (warn_info_visible is the same) */
+bool warn_visible(const char *area_code, json_t *areas, const auth_user *u);
 bool warn_row_visible(const warn_row *w, const auth_user *u);
 /* u may act on w: its jurisdiction lies in u's */
 bool warn_row_writable(const warn_row *w, const auth_user *u);

@@ -1,7 +1,7 @@
 /*
  * warning.h — from data to alarms to warnings: monitoring rules that raise
- * alarms from telemetry (threshold, geofence, offline), and (later) the
- * warning lifecycle and CAP 1.2.
+ * alarms from telemetry (threshold, geofence, offline), the warning
+ * lifecycle, and CAP 1.2 in and out.
  *
  * Rules are evaluated by the telemetry writer, inside the transaction that
  * stores the reports, so an alarm is durable together with the reports that
@@ -57,7 +57,8 @@ typedef struct warn_info {
 /* 1 with *out filled (release with warn_info_clear), 0 none, -1 error. */
 int warn_get(store *s, int64_t id, warn_info *out, yj_err *e);
 void warn_info_clear(warn_info *w);
-/* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's. */
+/* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's, or u's
+ * area lies in a target area (a city-wide warning reaches every county). */
 bool warn_info_visible(const warn_info *w, const auth_user *u);
 /* The message type and CAP snapshot of one version (*snapshot malloc'ed): 1, 0 none, -1 error. */
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e);
