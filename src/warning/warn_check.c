@@ -114,16 +114,16 @@ int warn_check_fields(store *s, const char *area_code, const warn_fields *f, boo
 	return 0;
 }
 
-bool warn_row_visible(const warn_row *w, const auth_user *u)
+bool warn_visible(const char *area_code, json_t *areas, const auth_user *u)
 {
 	auth_scope sc;
 	if (!u || auth_scope_for(u, NULL, "area", &sc, NULL))
 		return false;
-	if (auth_scope_contains(&sc, w->area_code))
+	if (auth_scope_contains(&sc, area_code))
 		return true;
 	size_t i;
 	json_t *a;
-	json_array_foreach(w->areas, i, a) {
+	json_array_foreach(areas, i, a) {
 		const char *code = json_string_value(a);
 		auth_scope target;
 		/* a target in my area, or my area in a target */
@@ -132,6 +132,11 @@ bool warn_row_visible(const warn_row *w, const auth_user *u)
 			return true;
 	}
 	return false;
+}
+
+bool warn_row_visible(const warn_row *w, const auth_user *u)
+{
+	return warn_visible(w->area_code, w->areas, u);
 }
 
 bool warn_row_writable(const warn_row *w, const auth_user *u)

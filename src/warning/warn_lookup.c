@@ -66,17 +66,7 @@ void warn_info_clear(warn_info *w)
 
 bool warn_info_visible(const warn_info *w, const auth_user *u)
 {
-	auth_scope sc;
-	if (!u || auth_scope_for(u, NULL, "area", &sc, NULL))
-		return false;
-	if (auth_scope_contains(&sc, w->area_code))
-		return true;
-	size_t i;
-	json_t *a;
-	json_array_foreach(w->areas, i, a)
-		if (json_is_string(a) && auth_scope_contains(&sc, json_string_value(a)))
-			return true;
-	return false;
+	return warn_visible(w->area_code, w->areas, u);
 }
 
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e)
