@@ -218,7 +218,7 @@ int warn_db_list(store *s, const auth_scope *sc, const char *state, const char *
 {
 	/* the jurisdiction is an indexed range; warnings of other jurisdictions that name target areas are
 	 * read too and their targets checked in C (no JSON in SQL) */
-	char sql[512];
+	char sql[768];
 	store_val v[5];
 	size_t n = 0;
 	v[n++] = store_v_text(sc->lo);
