@@ -67,18 +67,6 @@ static int parse_fields(json_t *body, bool partial, warn_fields *f, yj_err *e)
 	return 0;
 }
 
-/* run fn in a transaction of its own: 0 committed, -1 rolled back with *e */
-static int in_tx(store *s, int (*fn)(store *, void *, yj_err *), void *ctx, yj_err *e)
-{
-	if (store_begin(s, e))
-		return -1;
-	if (fn(s, ctx, e) || store_commit(s, e)) {
-		store_rollback(s);
-		return -1;
-	}
-	return 0;
-}
-
 /* the warning's answer for this reader */
 static int answer_warning(http_req *req, http_res *res, int status, int64_t id, yj_err *e)
 {
@@ -110,7 +98,7 @@ static int handle_create(http_req *req, http_res *res, yj_err *e)
 	if (!body)
 		return -1;
 	create_ctx c = {.u = req->user, .source = "own"};
-	int rc = parse_fields(body, false, &c.f, e) || in_tx(store_thread(), create_job, &c, e) ? -1 : 0;
+	int rc = parse_fields(body, false, &c.f, e) || store_tx(store_thread(), create_job, &c, e) ? -1 : 0;
 	json_decref(body);
 	return rc ? -1 : answer_warning(req, res, 201, c.id, e);
 }
@@ -177,7 +165,7 @@ static int handle_edit(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	int rc = parse_fields(body, true, &c.f, e) || in_tx(store_thread(), change_job, &c, e) ? -1 : 0;
+	int rc = parse_fields(body, true, &c.f, e) || store_tx(store_thread(), change_job, &c, e) ? -1 : 0;
 	json_decref(body);
 	return rc ? -1 : answer_warning(req, res, 200, c.id, e);
 }
@@ -192,7 +180,7 @@ static int handle_action(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	bool update = strcmp(c.action, "update") == 0;
 	double t0 = yj_mono_ms();
-	int rc = (update && body && parse_fields(body, true, &c.f, e)) || in_tx(store_thread(), change_job, &c, e) ? -1 : 0;
+	int rc = (update && body && parse_fields(body, true, &c.f, e)) || store_tx(store_thread(), change_job, &c, e) ? -1 : 0;
 	json_decref(body);
 	if (rc)
 		return -1;
@@ -305,7 +293,7 @@ static int handle_alarm_to_warning(http_req *req, http_res *res, yj_err *e)
 	json_object_set_new(body, "alarm_ids", json_pack("[I]", (json_int_t)aid));
 	json_decref(a);
 	create_ctx c = {.u = req->user, .source = "alarm"};
-	int rc = parse_fields(body, false, &c.f, e) || in_tx(s, create_job, &c, e) ? -1 : 0;
+	int rc = parse_fields(body, false, &c.f, e) || store_tx(s, create_job, &c, e) ? -1 : 0;
 	json_decref(body);
 	return rc ? -1 : answer_warning(req, res, 201, c.id, e);
 }
@@ -332,7 +320,7 @@ static int handle_cap_import(http_req *req, http_res *res, yj_err *e)
 	c.alert = cap_parse(c.xml, c.len, e);
 	if (!c.alert)
 		return -1;
-	int rc = in_tx(store_thread(), import_job, &c, e);
+	int rc = store_tx(store_thread(), import_job, &c, e);
 	if (rc == 0) {
 		json_t *out = json_pack("{s:I, s:O, s:O, s:O, s:s, s:O}", "cap_alert_id", (json_int_t)c.r.cap_alert_id,
 		                        "identifier", json_object_get(c.alert, "identifier"), "sender",
