@@ -244,8 +244,10 @@ static int cancel_referenced(store *s, const auth_user *u, int64_t wid, cap_impo
 {
 	warn_row w;
 	int rc = warn_db_get(s, wid, &w, e);
-	if (rc <= 0)
+	if (rc <= 0) {
+		snprintf(out->result, sizeof out->result, "stored (the referenced warning is gone)");
 		return rc < 0 ? -1 : 0;
+	}
 	yj_err why = {0};
 	if (!strcmp(w.state, "issued")) {
 		snprintf(out->result, sizeof out->result, "referenced warning is issued: a commander must cancel it");

@@ -77,6 +77,8 @@ int warn_may(const warn_row *w, const auth_user *u, const char *action, yj_err *
 	if (!known)
 		return yj_fail(e, YJ_ENOTFOUND, "action", "no action '%.32s' (submit, approve, reject, issue, update, cancel)",
 		               action);
+	if (u->role != ROLE_COMMANDER && u->role != ROLE_DUTY_OFFICER)
+		return yj_fail(e, YJ_EFORBIDDEN, "", "only duty officers and commanders act on warnings");
 	if (!warn_row_writable(w, u))
 		return yj_fail(e, YJ_EFORBIDDEN, "id", "warning %lld belongs to the jurisdiction of %s (%s): you may read it, "
 		                                       "not act on it", (long long)w->id, geo_area_name(w->area_code), w->area_code);
