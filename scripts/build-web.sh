@@ -22,3 +22,14 @@ if [ -d "$mc" ]; then
 else
   echo "build-web: node_modules/leaflet.markercluster missing (run: npm ci)" >&2
 fi
+
+# the pages name the vendor files with their version (?v=…), so browsers may keep them a year:
+# keep those versions in step with what npm installed
+for pkg in leaflet leaflet.markercluster; do
+  [ -f "node_modules/$pkg/package.json" ] || continue
+  ver=$(node -p "require('./node_modules/$pkg/package.json').version")
+  for page in web/*.html; do
+    grep -q "/vendor/$pkg/" "$page" || continue
+    sed -i -E "s#(/vendor/$pkg/[^\"?]+)(\?v=[^\"]*)?\"#\1?v=$ver\"#g" "$page"
+  done
+done

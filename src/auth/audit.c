@@ -141,7 +141,9 @@ int audit_record(store *s, const auth_user *actor, const char *action, const cha
 {
 	audit_type *t = type_of(object_type, false);
 	int version = t ? t->version : 0;
-	json_t *state = version ? t->project[version](s, object_id) : NULL;
+	/* version 0: a type still on a legacy state function records that state, as verify reads it */
+	audit_project_fn fn = t ? t->project[version] : NULL;
+	json_t *state = fn ? fn(s, object_id) : NULL;
 	char sdig[65];
 	state_digest(state, sdig);
 	json_decref(state);

@@ -1,22 +1,26 @@
 /*
- * auth.c — roles, jurisdiction, passwords, users, sessions and login
- * throttling.
+ * auth.c — the rules of users and sessions: roles, passwords, creating and
+ * changing users (validated, scoped to the actor's jurisdiction, audited),
+ * login and logout, and the in-memory cache of live sessions.
  *
  * Sessions: a token is 32 random bytes shown once to the client; the store
  * keeps only its BLAKE2b digest, so a copy of the database opens no session.
- * Throttling: failures are counted per username and per client address in
- * memory; past the limit a login is refused before any password hashing
- * (argon2id is slow on purpose, and must not become a free CPU burner).
+ * A login asks the throttle (throttle.c) before it reads or hashes anything.
+ * The SQL is in auth_db.c; jurisdiction is scope.c's; the audit chain is
+ * audit.c's.
  */
-#include "auth/auth.h"
+#include "auth/auth_int.h"
 
 #include <ctype.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
+
+#include "geo/geo.h"
 
 static const char *const role_names[ROLE_COUNT] = {
 	"admin",           "commander",        "duty_officer", "inspector",  "legal_reviewer",
@@ -83,29 +87,19 @@ static int validate_username(const char *u, yj_err *e)
 	return 0;
 }
 
-static json_t *user_state(store *s, const char *object_id)
+/* the signed-in form keeps the prefix of its subtree; a malformed code gets one no code has */
+void auth_user_finish(auth_user *u)
 {
-	sqlite3_stmt *st = store_stmt(
-		s,
-		"SELECT id, username, display_name, role, area_code, phone, password_hash, disabled "
-		"FROM user WHERE id = ?",
-		NULL);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, strtoll(object_id, NULL, 10));
-	json_t *j = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "id",
-		              (json_int_t)sqlite3_column_int64(st, 0), "username",
-		              (const char *)sqlite3_column_text(st, 1), "display_name",
-		              (const char *)sqlite3_column_text(st, 2), "role",
-		              (const char *)sqlite3_column_text(st, 3), "area_code",
-		              (const char *)sqlite3_column_text(st, 4), "phone",
-		              (const char *)sqlite3_column_text(st, 5), "password_hash",
-		              (const char *)sqlite3_column_text(st, 6), "disabled",
-		              sqlite3_column_int(st, 7));
-	sqlite3_reset(st);
-	return j;
+	auth_area_prefix(u->area_code, u->area_prefix);
+	if (!u->area_prefix[0])
+		snprintf(u->area_prefix, sizeof u->area_prefix, "-");
+}
+
+static int check_area(const char *code, yj_err *e)
+{
+	if (!geo_area_find(code))
+		return yj_fail(e, YJ_EINVAL, "area_code", "field 'area_code': no area %.16s", code);
+	return 0;
 }
 
 int auth_user_create(store *s, const auth_user *actor, const auth_user_input *in, int64_t *id_out,
@@ -127,6 +121,8 @@ int auth_user_create(store *s, const auth_user *actor, const auth_user_input *in
 		return yj_fail(e, YJ_EINVAL, "display_name", "field 'display_name': at most 120 bytes");
 	if (in->phone && strlen(in->phone) > 32)
 		return yj_fail(e, YJ_EINVAL, "phone", "field 'phone': at most 32 characters");
+	if (check_area(in->area_code, e))
+		return -1;
 	char hash[128];
 	const char *h = in->password_hash;
 	if (!h) {
@@ -134,44 +130,13 @@ int auth_user_create(store *s, const auth_user *actor, const auth_user_input *in
 			return -1;
 		h = hash;
 	}
-	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM area WHERE code = ?", e);
-	if (!st)
+	int64_t id;
+	int rc = user_db_insert(s, in, h, yj_now_ms(), &id, e);
+	if (rc < 0)
 		return -1;
-	store_bind_text(st, 1, in->area_code);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	if (!found)
-		return yj_fail(e, YJ_EINVAL, "area_code", "field 'area_code': no area %.16s", in->area_code);
-
-	int64_t now = yj_now_ms();
-	st = store_stmt(s,
-	                "INSERT INTO user(username, display_name, role, area_code, phone, password_hash, "
-	                "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?)",
-	                e);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, in->username);
-	store_bind_text(st, 2, in->display_name ? in->display_name : "");
-	store_bind_text(st, 3, in->role);
-	store_bind_text(st, 4, in->area_code);
-	store_bind_text(st, 5, in->phone ? in->phone : "");
-	store_bind_text(st, 6, h);
-	sqlite3_bind_int64(st, 7, now);
-	sqlite3_bind_int64(st, 8, now);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		if ((sqlite3_extended_errcode(store_db(s)) & 0xff) == SQLITE_CONSTRAINT)
-			return yj_fail(e, YJ_ECONFLICT, "username", "username '%s' is taken", in->username);
-		return store_fail(s, e, "insert user");
-	}
-	int64_t id = sqlite3_last_insert_rowid(store_db(s));
-	char idbuf[24];
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	json_t *state = user_state(s, idbuf);
-	int arc = audit_append(s, actor, "user.create", "user", idbuf, state, e);
-	json_decref(state);
-	if (arc)
+	if (rc == 0)
+		return yj_fail(e, YJ_ECONFLICT, "username", "username '%s' is taken", in->username);
+	if (audit_record_id(s, actor, "user.create", "user", id, e))
 		return -1;
 	if (id_out)
 		*id_out = id;
@@ -188,19 +153,9 @@ int auth_user_update(store *s, const auth_user *actor, int64_t id, const auth_us
 		return -1;
 	if (p->role && auth_role_parse(p->role) < 0)
 		return yj_fail(e, YJ_EINVAL, "role", "field 'role': '%.32s' is not a role", p->role);
-	if (p->area_code) {
-		if (actor && auth_require_area(actor, p->area_code, "area_code", e))
-			return -1;
-		sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM area WHERE code = ?", e);
-		if (!st)
-			return -1;
-		store_bind_text(st, 1, p->area_code);
-		int found = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_reset(st);
-		if (!found)
-			return yj_fail(e, YJ_EINVAL, "area_code", "field 'area_code': no area %.16s",
-			               p->area_code);
-	}
+	if (p->area_code && ((actor && auth_require_area(actor, p->area_code, "area_code", e)) ||
+	                     check_area(p->area_code, e)))
+		return -1;
 	if (p->display_name && strlen(p->display_name) > 120)
 		return yj_fail(e, YJ_EINVAL, "display_name", "field 'display_name': at most 120 bytes");
 	if (p->phone && strlen(p->phone) > 32)
@@ -212,197 +167,101 @@ int auth_user_update(store *s, const auth_user *actor, int64_t id, const auth_us
 	if (actor && actor->id == id && p->disabled == 1)
 		return yj_fail(e, YJ_ECONFLICT, "disabled", "you cannot disable yourself");
 
-	sqlite3_stmt *st = store_stmt(
-		s,
-		"UPDATE user SET display_name = coalesce(?1, display_name), role = coalesce(?2, role), "
-		"area_code = coalesce(?3, area_code), phone = coalesce(?4, phone), "
-		"password_hash = coalesce(?5, password_hash), "
-		"disabled = CASE WHEN ?6 < 0 THEN disabled ELSE ?6 END, updated_ms = ?7 WHERE id = ?8",
-		e);
-	if (!st)
+	int64_t n = user_db_update(s, id, p, p->password ? hash : NULL, yj_now_ms(), e);
+	if (n < 0)
 		return -1;
-	store_bind_text(st, 1, p->display_name);
-	store_bind_text(st, 2, p->role);
-	store_bind_text(st, 3, p->area_code);
-	store_bind_text(st, 4, p->phone);
-	store_bind_text(st, 5, p->password ? hash : NULL);
-	sqlite3_bind_int(st, 6, p->disabled);
-	sqlite3_bind_int64(st, 7, yj_now_ms());
-	sqlite3_bind_int64(st, 8, id);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "update user");
+	if (n == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no user %lld", (long long)id);
 	/* the cached sessions carry the user's name, role and area: drop them once this commits */
 	store_after_commit(s, cache_drop_user, NULL, (void *)(intptr_t)id);
-	if (p->password || p->disabled == 1 || p->role || p->area_code) {
-		/* changed credentials or powers: existing sessions end */
-		st = store_stmt(s, "DELETE FROM session WHERE user_id = ?", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	char idbuf[24];
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	json_t *state = user_state(s, idbuf);
-	int arc = audit_append(s, actor, p->password ? "user.password" : "user.update", "user", idbuf,
-	                       state, e);
-	json_decref(state);
-	return arc;
+	/* changed credentials or powers: existing sessions end */
+	if ((p->password || p->disabled == 1 || p->role || p->area_code) && session_db_end_user(s, id, e) < 0)
+		return -1;
+	return audit_record_id(s, actor, p->password ? "user.password" : "user.update", "user", id, e);
+}
+
+json_t *auth_user_rec_json(const user_rec *u)
+{
+	char created[40], updated[40];
+	yj_time_format(u->created_ms, created);
+	yj_time_format(u->updated_ms, updated);
+	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id", (json_int_t)u->row.id, "username",
+	                 u->row.username, "display_name", u->row.display_name, "role", auth_role_name(u->row.role),
+	                 "area_code", u->row.area_code, "phone", u->row.phone, "disabled", u->row.disabled, "created",
+	                 created, "updated", updated);
 }
 
 json_t *auth_user_json(store *s, int64_t id)
 {
-	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT id, username, display_name, role, area_code, phone, "
-	                              "disabled, created_ms, updated_ms FROM user WHERE id = ?",
-	                              NULL);
-	if (!st)
-		return NULL;
-	sqlite3_bind_int64(st, 1, id);
-	json_t *j = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		char created[40], updated[40];
-		yj_time_format(sqlite3_column_int64(st, 7), created);
-		yj_time_format(sqlite3_column_int64(st, 8), updated);
-		j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s}", "id",
-		              (json_int_t)sqlite3_column_int64(st, 0), "username",
-		              (const char *)sqlite3_column_text(st, 1), "display_name",
-		              (const char *)sqlite3_column_text(st, 2), "role",
-		              (const char *)sqlite3_column_text(st, 3), "area_code",
-		              (const char *)sqlite3_column_text(st, 4), "phone",
-		              (const char *)sqlite3_column_text(st, 5), "disabled",
-		              sqlite3_column_int(st, 6), "created", created, "updated", updated);
-	}
-	sqlite3_reset(st);
-	return j;
-}
-
-static void fill_user(sqlite3_stmt *st, int col, auth_user *out)
-{
-	memset(out, 0, sizeof *out);
-	out->id = sqlite3_column_int64(st, col);
-	snprintf(out->username, sizeof out->username, "%s", (const char *)sqlite3_column_text(st, col + 1));
-	snprintf(out->display_name, sizeof out->display_name, "%s",
-	         (const char *)sqlite3_column_text(st, col + 2));
-	int r = auth_role_parse((const char *)sqlite3_column_text(st, col + 3));
-	out->role = r < 0 ? ROLE_PUBLIC : (auth_role)r;
-	snprintf(out->area_code, sizeof out->area_code, "%s",
-	         (const char *)sqlite3_column_text(st, col + 4));
-	auth_area_prefix(out->area_code, out->area_prefix);
+	user_rec u;
+	return user_db_get(s, id, &u, NULL) > 0 ? auth_user_rec_json(&u) : NULL;
 }
 
 int auth_user_load(store *s, int64_t id, auth_user *out, yj_err *e)
 {
-	sqlite3_stmt *st = store_stmt(
-		s, "SELECT id, username, display_name, role, area_code FROM user WHERE id = ?", e);
-	if (!st)
+	int rc = user_db_load(s, id, out, e);
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		fill_user(st, 0, out);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	if (rc == 0)
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no user %lld", (long long)id);
 	return 0;
 }
 
 bool auth_user_password_matches(store *s, int64_t id, const char *password)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT password_hash FROM user WHERE id = ?", NULL);
-	if (!st)
-		return false;
-	sqlite3_bind_int64(st, 1, id);
-	char hash[128] = "";
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
-	return hash[0] && auth_password_verify(hash, password);
+	char hash[128];
+	return user_db_password_hash(s, id, hash, NULL) > 0 && hash[0] && auth_password_verify(hash, password);
 }
 
-/* ---- throttling ------------------------------------------------------------- */
-
-#define THROTTLE_SLOTS 4096
-#define THROTTLE_WINDOW_MS (15 * 60 * 1000)
-#define THROTTLE_USER_FREE 5   /* failures allowed per username per window */
-#define THROTTLE_ADDR_FREE 30  /* failures allowed per client address per window */
-
-typedef struct throttle_slot {
-	char key[80];
-	int failures;
-	int64_t first_ms, locked_until_ms;
-} throttle_slot;
-
-static throttle_slot throttle[THROTTLE_SLOTS];
-static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static throttle_slot *throttle_find(const char *key, bool create, int64_t now)
+int auth_password_confirm(store *s, const auth_user *u, const char *password, const char *client_ip,
+                          const char *field, yj_err *e)
 {
-	unsigned char h[8];
-	crypto_generichash(h, sizeof h, (const unsigned char *)key, strlen(key), NULL, 0);
-	unsigned idx = ((unsigned)h[0] | (unsigned)h[1] << 8) % THROTTLE_SLOTS;
-	throttle_slot *oldest = NULL;
-	for (int probe = 0; probe < 8; probe++) {
-		throttle_slot *t = &throttle[(idx + probe) % THROTTLE_SLOTS];
-		if (strcmp(t->key, key) == 0)
-			return t;
-		bool stale = t->key[0] == 0 ||
-		             (now - t->first_ms > THROTTLE_WINDOW_MS && now > t->locked_until_ms);
-		if (stale && !oldest)
-			oldest = t;
+	/* a guess at a signed-in user's password is a guess like a login's: the same throttle, first */
+	int64_t now = yj_real_now_ms();
+	int wait = throttle_wait(u->username, client_ip, now);
+	if (wait > 0) {
+		e->retry_after = wait;
+		return yj_fail(e, YJ_ETHROTTLED, field, "too many wrong passwords; try again in %d s", wait);
 	}
-	if (!create)
-		return NULL;
-	if (!oldest) /* all eight busy: reuse the home slot (bounded memory beats perfect memory) */
-		oldest = &throttle[idx];
-	memset(oldest, 0, sizeof *oldest);
-	snprintf(oldest->key, sizeof oldest->key, "%s", key);
-	oldest->first_ms = now;
-	return oldest;
+	if (!password || !auth_user_password_matches(s, u->id, password)) {
+		throttle_failed(u->username, client_ip, now);
+		return yj_fail(e, YJ_EFORBIDDEN, field, "the old password is wrong");
+	}
+	return 0;
 }
 
-/* seconds until key may try again, 0 when free */
-static int throttle_wait(const char *key, int64_t now)
+/* a page of users for the user API: items and the cursor of the next page (0: none) */
+typedef struct page_ctx {
+	json_t *items;
+	long limit;
+	int64_t last, next;
+} page_ctx;
+
+static int page_add(const user_rec *u, void *ctx, yj_err *e)
 {
-	throttle_slot *t = throttle_find(key, false, now);
-	if (!t || now >= t->locked_until_ms)
+	page_ctx *pc = ctx;
+	if ((long)json_array_size(pc->items) == pc->limit) {
+		pc->next = pc->last; /* one more row than the page: more follow */
 		return 0;
-	return (int)((t->locked_until_ms - now + 999) / 1000);
-}
-
-static void throttle_fail(const char *key, int free_failures, int64_t now)
-{
-	throttle_slot *t = throttle_find(key, true, now);
-	if (now - t->first_ms > THROTTLE_WINDOW_MS && now >= t->locked_until_ms) {
-		t->failures = 0;
-		t->first_ms = now;
 	}
-	t->failures++;
-	if (t->failures >= free_failures) {
-		/* 30 s, doubling with every further failure, at most 15 min */
-		int over = t->failures - free_failures;
-		int64_t lock = 30000LL << (over > 5 ? 5 : over);
-		if (lock > THROTTLE_WINDOW_MS)
-			lock = THROTTLE_WINDOW_MS;
-		t->locked_until_ms = now + lock;
+	json_array_append_new(pc->items, auth_user_rec_json(u));
+	pc->last = u->row.id;
+	return 0;
+}
+
+int auth_user_list(store *s, const auth_user_list_query *q, json_t **items, int64_t *next, yj_err *e)
+{
+	if (q->role && auth_role_parse(q->role) < 0)
+		return yj_fail(e, YJ_EINVAL, "role", "field 'role': '%.32s' is not a role", q->role);
+	page_ctx pc = {.items = json_array(), .limit = q->limit};
+	user_page_query pq = {.scope = q->scope, .role = q->role, .text = q->text, .cursor = q->cursor, .limit = q->limit};
+	if (user_db_page(s, &pq, page_add, &pc, e)) {
+		json_decref(pc.items);
+		return -1;
 	}
-}
-
-static void throttle_clear(const char *key)
-{
-	throttle_slot *t = throttle_find(key, false, yj_real_now_ms());
-	if (t)
-		memset(t, 0, sizeof *t);
-}
-
-void auth_throttle_reset(void)
-{
-	pthread_mutex_lock(&throttle_lock);
-	memset(throttle, 0, sizeof throttle);
-	pthread_mutex_unlock(&throttle_lock);
+	*items = pc.items;
+	*next = pc.next;
+	return 0;
 }
 
 /* ---- sessions --------------------------------------------------------------- */
@@ -485,8 +344,8 @@ static void cache_put(const unsigned char digest[32], int64_t expires_ms, const 
 		int64_t now = yj_real_now_ms();
 		g_hash_table_foreach_remove(cache, session_expired, &now);
 	}
-	cached_session *c;
-	if (gen == cache_gen && g_hash_table_size(cache) < SESSION_CACHE_MAX && (c = malloc(sizeof *c))) {
+	if (gen == cache_gen && g_hash_table_size(cache) < SESSION_CACHE_MAX) {
+		cached_session *c = yj_malloc(sizeof *c);
 		memcpy(c->digest, digest, 32);
 		c->expires_ms = expires_ms;
 		c->user = *u;
@@ -534,29 +393,17 @@ static void cache_drop(const unsigned char digest[32])
 	pthread_rwlock_unlock(&cache_lock);
 }
 
+static void load_one(const unsigned char digest[32], int64_t expires_ms, const auth_user *u, void *ctx)
+{
+	cache_put(digest, expires_ms, u, *(uint64_t *)ctx);
+}
+
 int auth_sessions_load(store *s, yj_err *e)
 {
 	uint64_t gen = cache_generation();
-	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT s.token_hash, s.expires_ms, u.id, u.username, u.display_name, u.role, u.area_code "
-	                              "FROM session s JOIN user u ON u.id = s.user_id WHERE s.expires_ms > ? AND u.disabled = 0",
-	                              e);
-	if (!st)
+	long n = session_db_each_live(s, yj_real_now_ms(), load_one, &gen, e);
+	if (n < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, yj_real_now_ms());
-	long n = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_bytes(st, 0) != 32)
-			continue;
-		auth_user u;
-		fill_user(st, 2, &u);
-		cache_put(sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1), &u, gen);
-		n++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "load sessions");
 	yj_log(YJ_LOG_INFO, "sessions_loaded", "sessions=%ld", n);
 	return 0;
 }
@@ -577,6 +424,20 @@ static void make_dummy_hash(void)
 	auth_password_hash("yingji-no-such-user", dummy_hash, NULL);
 }
 
+/* the session of a good login, its audit record, in one transaction */
+static int open_session(store *s, const auth_user *u, const unsigned char digest[32], int64_t now, yj_err *e)
+{
+	if (store_begin(s, e))
+		return -1;
+	/* expired sessions are swept by the logins that make new ones */
+	if (session_db_insert(s, digest, u->id, now, now + session_ttl_ms, e) || session_db_sweep(s, now, e) < 0 ||
+	    audit_record_id(s, u, "auth.login", "session", u->id, e) || store_commit(s, e)) {
+		store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
 int auth_login(store *s, const char *username, const char *password, const char *client_ip,
                char token_out[AUTH_TOKEN_LEN + 1], auth_user *user_out, yj_err *e)
 {
@@ -587,14 +448,9 @@ int auth_login(store *s, const char *username, const char *password, const char 
 	if (strlen(username) > 64 || strlen(password) > 128)
 		return yj_fail(e, YJ_EUNAUTH, "", "wrong username or password");
 
-	char ukey[80], akey[80];
-	snprintf(ukey, sizeof ukey, "u:%s", username);
-	snprintf(akey, sizeof akey, "a:%s", client_ip ? client_ip : "-");
+	/* the throttle first: nothing is hashed for a client that must wait */
 	int64_t now = yj_real_now_ms();
-	pthread_mutex_lock(&throttle_lock);
-	int wait_u = throttle_wait(ukey, now), wait_a = throttle_wait(akey, now);
-	pthread_mutex_unlock(&throttle_lock);
-	int wait = wait_u > wait_a ? wait_u : wait_a;
+	int wait = throttle_wait(username, client_ip, now);
 	if (wait > 0) {
 		e->retry_after = wait;
 		return yj_fail(e, YJ_ETHROTTLED, "", "too many failed logins; try again in %d s", wait);
@@ -603,80 +459,32 @@ int auth_login(store *s, const char *username, const char *password, const char 
 	/* before the user is read: a change to the user during the (slow) password check then
 	 * keeps this session out of the cache (cache_put refuses a stale generation) */
 	uint64_t gen = cache_generation();
-	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT id, username, display_name, role, area_code, "
-	                              "password_hash, disabled FROM user WHERE username = ?",
-	                              e);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, username);
 	auth_user u;
 	char hash[128] = "";
-	int disabled = 1;
-	bool found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		fill_user(st, 0, &u);
-		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 5));
-		disabled = sqlite3_column_int(st, 6);
-	}
-	sqlite3_reset(st);
+	bool disabled = true;
+	int found = user_db_for_login(s, username, &u, hash, &disabled, e);
+	if (found < 0)
+		return -1;
 	if (!found) {
 		pthread_once(&dummy_once, make_dummy_hash);
 		auth_password_verify(dummy_hash, password);
 	}
 	if (!found || !auth_password_verify(hash, password) || disabled) {
-		pthread_mutex_lock(&throttle_lock);
-		throttle_fail(ukey, THROTTLE_USER_FREE, now);
-		throttle_fail(akey, THROTTLE_ADDR_FREE, now);
-		pthread_mutex_unlock(&throttle_lock);
-		yj_log(YJ_LOG_WARN, "login_failed", "username=%.64s client=%s", username,
+		throttle_failed(username, client_ip, now);
+		char qu[160];
+		yj_log(YJ_LOG_WARN, "login_failed", "username=%s client=%s", yj_log_quote(qu, sizeof qu, username),
 		       client_ip ? client_ip : "-");
 		return yj_fail(e, YJ_EUNAUTH, "", "wrong username or password");
 	}
-	pthread_mutex_lock(&throttle_lock);
-	throttle_clear(ukey);
-	pthread_mutex_unlock(&throttle_lock);
+	throttle_succeeded(username, client_ip, now);
 
 	unsigned char raw[32], digest[32];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2base64(token_out, AUTH_TOKEN_LEN + 1, raw, sizeof raw,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	token_digest(token_out, digest);
-	if (store_begin(s, e))
+	if (open_session(s, &u, digest, now, e))
 		return -1;
-	st = store_stmt(s,
-	                "INSERT INTO session(token_hash, user_id, created_ms, expires_ms) "
-	                "VALUES (?,?,?,?)",
-	                e);
-	if (!st)
-		return -1;
-	sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, u.id);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, now + session_ttl_ms);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "insert session");
-		store_rollback(s);
-		return -1;
-	}
-	/* expired sessions are swept by the logins that make new ones */
-	st = store_stmt(s, "DELETE FROM session WHERE expires_ms < ?", NULL);
-	if (st) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
-	char idbuf[24];
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)u.id);
-	json_t *ev = json_pack("{s:s, s:s}", "event", "login", "client", client_ip ? client_ip : "-");
-	int arc = audit_append(s, &u, "auth.login", "session", idbuf, ev, e);
-	json_decref(ev);
-	if (arc || store_commit(s, e)) {
-		store_rollback(s);
-		return -1;
-	}
 	cache_put(digest, now + session_ttl_ms, &u, gen);
 	*user_out = u;
 	return 0;
@@ -692,23 +500,13 @@ int auth_session_resolve(store *s, const char *token, auth_user *out, yj_err *e)
 	if (cache_get(digest, now, out))
 		return 0;
 	uint64_t gen = cache_generation();
-	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT u.id, u.username, u.display_name, u.role, u.area_code, s.expires_ms "
-	                              "FROM session s JOIN user u ON u.id = s.user_id "
-	                              "WHERE s.token_hash = ? AND s.expires_ms > ? AND u.disabled = 0",
-	                              e);
-	if (!st)
+	int64_t expires_ms;
+	int rc = session_db_resolve(s, digest, now, out, &expires_ms, e);
+	if (rc < 0)
 		return -1;
-	sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		fill_user(st, 0, out);
-		cache_put(digest, sqlite3_column_int64(st, 5), out, gen);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	if (rc == 0)
 		return yj_fail(e, YJ_EUNAUTH, "", "not signed in, or the session has ended");
+	cache_put(digest, expires_ms, out, gen);
 	return 0;
 }
 
@@ -720,25 +518,8 @@ int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e)
 	token_digest(token, digest);
 	if (store_begin(s, e))
 		return -1;
-	sqlite3_stmt *st = store_stmt(s, "DELETE FROM session WHERE token_hash = ?", e);
-	if (!st) {
-		store_rollback(s);
-		return -1;
-	}
-	sqlite3_bind_blob(st, 1, digest, sizeof digest, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "delete session");
-		store_rollback(s);
-		return -1;
-	}
-	char idbuf[24];
-	snprintf(idbuf, sizeof idbuf, "%lld", (long long)u->id);
-	json_t *ev = json_pack("{s:s}", "event", "logout");
-	int arc = audit_append(s, u, "auth.logout", "session", idbuf, ev, e);
-	json_decref(ev);
-	if (arc || store_commit(s, e)) {
+	if (session_db_delete(s, digest, e) < 0 || audit_record_id(s, u, "auth.logout", "session", u->id, e) ||
+	    store_commit(s, e)) {
 		store_rollback(s);
 		return -1;
 	}
@@ -748,5 +529,5 @@ int auth_logout(store *s, const auth_user *u, const char *token, yj_err *e)
 
 void auth_init(void)
 {
-	audit_register_state("user", user_state);
+	audit_register_type("user", 1, user_db_project);
 }

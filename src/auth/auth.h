@@ -51,7 +51,8 @@ typedef struct auth_user {
 	char display_name[128];
 	auth_role role;
 	char area_code[16];
-	char area_prefix[16]; /* codes in the subtree start with this */
+	char area_prefix[16]; /* codes in the subtree start with this ("-", matching none, when the
+	                         area code is malformed) */
 } auth_user;
 
 /* ---- jurisdiction (scope.c) -------------------------------------------------- */
@@ -174,8 +175,9 @@ int auth_user_set_enterprise(store *s, const auth_user *actor, int64_t user_id, 
 
 /*
  * Check the password and open a session. Throttles repeated failures per
- * username and per client address before any hashing (YJ_ETHROTTLED with
- * e->retry_after). On success token_out gets the bearer token, *user_out the
+ * (username, client address) and per client address before any hashing
+ * (YJ_ETHROTTLED with e->retry_after), so failures elsewhere cannot lock a
+ * user out. On success token_out gets the bearer token, *user_out the
  * user. Wrong user or password: YJ_EUNAUTH with the same words either way.
  */
 int auth_login(store *s, const char *username, const char *password, const char *client_ip,
@@ -196,6 +198,8 @@ void auth_set_session_ttl(int64_t ms);
 int64_t auth_session_ttl(void);
 /* Forget all throttling state (tests and admin unlock). */
 void auth_throttle_reset(void);
+/* Since start: failed logins, and locks they caused (each logged as event login_throttled). */
+void auth_throttle_stats(int64_t *failures, int64_t *lockouts);
 
 /* ---- audit chain (全过程记录, audit.c) ----------------------------------------------- */
 
@@ -249,7 +253,7 @@ typedef struct audit_report {
  */
 int audit_verify(store *s, audit_report *r, yj_err *e);
 
-/* Register the user state function and other auth internals (call at start). */
+/* Register the audit projection of users and other auth internals (call at start). */
 void auth_init(void);
 /* Register the HTTP routes of this module (auth_api.c). */
 void auth_api_register(void);

@@ -1,24 +1,14 @@
 /*
  * auth_api.c — HTTP endpoints of the auth module: login, logout, me, own
  * password, and user management for admins (scoped to the admin's area).
+ * Handlers parse with the request kit and the JSON field validators, call
+ * auth.c, and render; the SQL is auth_db.c's.
  */
 #include <string.h>
 
-#include "auth/auth.h"
+#include "auth/auth_int.h"
 #include "http/http.h"
-
-/* Optional string member: NULL when absent, error when present but not a string. */
-static int opt_string(json_t *body, const char *key, const char **out, yj_err *e)
-{
-	json_t *v = json_object_get(body, key);
-	*out = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_string(v))
-		return yj_fail(e, YJ_EINVAL, key, "field '%s' must be a string", key);
-	*out = json_string_value(v);
-	return 0;
-}
+#include "registry/registry.h"
 
 static json_t *me_json(const auth_user *u)
 {
@@ -32,11 +22,12 @@ static int handle_login(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	const char *username, *password;
+	const char *username = NULL, *password = NULL;
 	static const char *const keys[] = {"username", "password", NULL};
 	int rc = -1;
-	if (yj_only_keys(body, keys, e) || opt_string(body, "username", &username, e) ||
-	    opt_string(body, "password", &password, e))
+	/* lengths are auth_login's to judge: a long one is a wrong login, not a form error */
+	if (yj_only_keys(body, keys, e) || yj_json_text(body, "username", 0, 4096, &username, e) < 0 ||
+	    yj_json_text(body, "password", 0, 4096, &password, e) < 0)
 		goto out;
 	char token[AUTH_TOKEN_LEN + 1];
 	auth_user u;
@@ -71,16 +62,18 @@ static int handle_me(http_req *req, http_res *res, yj_err *e)
 	json_t *me = me_json(req->user);
 	if (req->user->role == ROLE_ENTERPRISE) {
 		/* an enterprise account says which enterprise it speaks for */
-		sqlite3_stmt *st = store_stmt(store_thread(),
-		                              "SELECT e.id, e.name FROM user u JOIN enterprise e ON e.id = u.enterprise_id WHERE u.id = ?",
-		                              NULL);
-		if (st) {
-			sqlite3_bind_int64(st, 1, req->user->id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				json_object_set_new(me, "enterprise", json_pack("{s:I, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-				                                                "name", (const char *)sqlite3_column_text(st, 1)));
-			sqlite3_reset(st);
+		store *s = store_thread();
+		auth_user_row row;
+		if (auth_user_get(s, req->user->id, &row, e) < 0) {
+			json_decref(me);
+			return -1;
 		}
+		char name[200] = "";
+		if (row.enterprise_id > 0)
+			reg_enterprise_name(s, row.enterprise_id, name, sizeof name);
+		if (name[0])
+			json_object_set_new(me, "enterprise",
+			                    json_pack("{s:I, s:s}", "id", (json_int_t)row.enterprise_id, "name", name));
 	}
 	http_json(res, 200, me);
 	return 0;
@@ -92,22 +85,15 @@ static int handle_me_password(http_req *req, http_res *res, yj_err *e)
 	if (!body)
 		return -1;
 	static const char *const keys[] = {"old_password", "new_password", NULL};
-	const char *old_pw, *new_pw;
+	const char *old_pw = NULL, *new_pw = NULL;
 	store *s = store_thread();
 	int rc = -1;
-	if (yj_only_keys(body, keys, e) || opt_string(body, "old_password", &old_pw, e) ||
-	    opt_string(body, "new_password", &new_pw, e))
+	if (yj_only_keys(body, keys, e) || yj_json_text(body, "old_password", YJ_REQUIRED, 4096, &old_pw, e) < 0 ||
+	    yj_json_text(body, "new_password", 0, 4096, &new_pw, e) < 0 ||
+	    auth_password_check(new_pw, "new_password", e))
 		goto out;
-	if (!old_pw) {
-		yj_fail(e, YJ_EINVAL, "old_password", "field 'old_password' is required");
+	if (auth_password_confirm(s, req->user, old_pw, req->client_ip, "old_password", e))
 		goto out;
-	}
-	if (auth_password_check(new_pw, "new_password", e))
-		goto out;
-	if (!auth_user_password_matches(s, req->user->id, old_pw)) {
-		yj_fail(e, YJ_EFORBIDDEN, "old_password", "the old password is wrong");
-		goto out;
-	}
 	auth_user_patch p = {.password = new_pw, .disabled = -1};
 	if (store_begin(s, e))
 		goto out;
@@ -124,63 +110,23 @@ out:
 
 /* ---- user management (admin) ------------------------------------------------- */
 
-static int parse_id(http_req *req, int64_t *id, yj_err *e)
-{
-	long v;
-	if (yj_parse_long(http_param(req, "id"), 1, 0x7fffffffL, &v, "id", e))
-		return -1;
-	*id = v;
-	return 0;
-}
-
-/* users in the caller's jurisdiction; role_fixed limits to one role (grid workers) */
+/* users in the request's jurisdiction (?area=, else the caller's own); role_fixed limits to one role */
 static int list_users(http_req *req, http_res *res, const char *role_fixed, yj_err *e)
 {
-	const char *area = http_query(req, "area");
-	const char *role = role_fixed ? role_fixed : http_query(req, "role");
-	const char *q = http_query(req, "q");
-	long limit = 50, cursor = 0;
-	if (http_query(req, "limit") &&
-	    yj_parse_long(http_query(req, "limit"), 1, 500, &limit, "limit", e))
+	auth_scope sc;
+	http_page pg;
+	auth_user_list_query q = {.scope = &sc, .role = role_fixed};
+	if (http_scope(req, &sc, e) || http_paging(req, 50, 500, &pg, e) ||
+	    (!role_fixed && http_query_text(req, "role", 32, &q.role, e) < 0) ||
+	    http_query_text(req, "q", 64, &q.text, e) < 0)
 		return -1;
-	if (http_query(req, "cursor") &&
-	    yj_parse_long(http_query(req, "cursor"), 0, 0x7fffffffL, &cursor, "cursor", e))
+	q.cursor = pg.cursor;
+	q.limit = pg.limit;
+	json_t *items;
+	int64_t next;
+	if (auth_user_list(store_thread(), &q, &items, &next, e))
 		return -1;
-	if (role && auth_role_parse(role) < 0)
-		return yj_fail(e, YJ_EINVAL, "role", "field 'role': '%.32s' is not a role", role);
-	char prefix[16];
-	if (area) {
-		if (http_require_area(req, area, "area", e))
-			return -1;
-		auth_area_prefix(area, prefix);
-	} else {
-		snprintf(prefix, sizeof prefix, "%s", req->user->area_prefix);
-	}
-	store *s = store_thread();
-	sqlite3_stmt *st = store_stmt(
-		s,
-		"SELECT id FROM user WHERE substr(area_code, 1, length(?1)) = ?1 "
-		"AND (?2 IS NULL OR role = ?2) "
-		"AND (?3 IS NULL OR instr(username, ?3) > 0 OR instr(display_name, ?3) > 0) "
-		"AND id > ?4 ORDER BY id LIMIT ?5",
-		e);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, prefix);
-	store_bind_text(st, 2, role);
-	store_bind_text(st, 3, q);
-	sqlite3_bind_int64(st, 4, cursor);
-	sqlite3_bind_int64(st, 5, limit + 1);
-	int64_t ids[501];
-	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && n < limit + 1)
-		ids[n++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(items, auth_user_json(s, ids[i]));
-	json_t *next = n > limit ? json_sprintf("%lld", (long long)ids[limit - 1]) : json_null();
-	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+	http_json(res, 200, http_page_json(items, next));
 	return 0;
 }
 
@@ -195,23 +141,28 @@ static int handle_grid_workers(http_req *req, http_res *res, yj_err *e)
 	return list_users(req, res, "grid_worker", e);
 }
 
+/* the text members of a user's body (each absent or a string of at most its bytes) */
+static int user_fields(json_t *body, const char *const *names, const size_t *max, const char **out[], yj_err *e)
+{
+	for (int i = 0; names[i]; i++)
+		if (yj_json_text(body, names[i], 0, max[i], out[i], e) < 0)
+			return -1;
+	return 0;
+}
+
 static int handle_users_create(http_req *req, http_res *res, yj_err *e)
 {
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	static const char *const keys[] = {"username", "display_name", "role", "area_code",
-	                                   "phone",    "password",     NULL};
+	static const char *const keys[] = {"username", "display_name", "role", "area_code", "phone", "password", NULL};
+	static const size_t max[] = {64, 120, 32, 16, 32, 4096};
 	auth_user_input in = {0};
+	const char **out[] = {&in.username, &in.display_name, &in.role, &in.area_code, &in.phone, &in.password};
 	store *s = store_thread();
 	int rc = -1;
 	int64_t id;
-	if (yj_only_keys(body, keys, e) || opt_string(body, "username", &in.username, e) ||
-	    opt_string(body, "display_name", &in.display_name, e) ||
-	    opt_string(body, "role", &in.role, e) || opt_string(body, "area_code", &in.area_code, e) ||
-	    opt_string(body, "phone", &in.phone, e) || opt_string(body, "password", &in.password, e))
-		goto out;
-	if (store_begin(s, e))
+	if (yj_only_keys(body, keys, e) || user_fields(body, keys, max, out, e) || store_begin(s, e))
 		goto out;
 	if (auth_user_create(s, req->user, &in, &id, e) || store_commit(s, e)) {
 		store_rollback(s);
@@ -226,7 +177,7 @@ out:
 
 static int load_visible_user(http_req *req, int64_t *id, auth_user *u, yj_err *e)
 {
-	if (parse_id(req, id, e) || auth_user_load(store_thread(), *id, u, e))
+	if (http_path_id(req, "id", id, e) || auth_user_load(store_thread(), *id, u, e))
 		return -1;
 	/* another jurisdiction's user is reported as missing, not as forbidden */
 	if (!auth_area_visible(req->user, u->area_code))
@@ -253,23 +204,20 @@ static int handle_user_patch(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	static const char *const keys[] = {"display_name", "role", "area_code", "phone", "disabled",
-	                                   NULL};
+	static const char *const keys[] = {"display_name", "role", "area_code", "phone", "disabled", NULL};
+	static const char *const texts[] = {"display_name", "role", "area_code", "phone", NULL};
+	static const size_t max[] = {120, 32, 16, 32};
 	auth_user_patch p = {.disabled = -1};
+	const char **out[] = {&p.display_name, &p.role, &p.area_code, &p.phone};
+	bool disabled = false;
+	int has_disabled = 0;
 	store *s = store_thread();
 	int rc = -1;
-	if (yj_only_keys(body, keys, e) || opt_string(body, "display_name", &p.display_name, e) ||
-	    opt_string(body, "role", &p.role, e) || opt_string(body, "area_code", &p.area_code, e) ||
-	    opt_string(body, "phone", &p.phone, e))
+	if (yj_only_keys(body, keys, e) || user_fields(body, texts, max, out, e) ||
+	    (has_disabled = yj_json_bool(body, "disabled", 0, &disabled, e)) < 0)
 		goto out;
-	json_t *dis = json_object_get(body, "disabled");
-	if (dis) {
-		if (!json_is_boolean(dis)) {
-			yj_fail(e, YJ_EINVAL, "disabled", "field 'disabled' must be true or false");
-			goto out;
-		}
-		p.disabled = json_is_true(dis);
-	}
+	if (has_disabled)
+		p.disabled = disabled;
 	if (store_begin(s, e))
 		goto out;
 	if (auth_user_update(s, req->user, id, &p, e) || store_commit(s, e)) {
@@ -296,9 +244,8 @@ static int handle_user_password(http_req *req, http_res *res, yj_err *e)
 	auth_user_patch p = {.disabled = -1};
 	store *s = store_thread();
 	int rc = -1;
-	if (yj_only_keys(body, keys, e) || opt_string(body, "password", &p.password, e))
-		goto out;
-	if (auth_password_check(p.password, "password", e) || store_begin(s, e))
+	if (yj_only_keys(body, keys, e) || yj_json_text(body, "password", 0, 4096, &p.password, e) < 0 ||
+	    auth_password_check(p.password, "password", e) || store_begin(s, e))
 		goto out;
 	if (auth_user_update(s, req->user, id, &p, e) || store_commit(s, e)) {
 		store_rollback(s);
@@ -318,13 +265,12 @@ static int handle_test_clock(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	json_t *off = json_object_get(body, "offset_ms");
-	if (!json_is_integer(off)) {
-		json_decref(body);
-		return yj_fail(e, YJ_EINVAL, "offset_ms", "field 'offset_ms' must be a whole number");
-	}
-	yj_clock_set_offset(json_integer_value(off));
+	int64_t off;
+	int rc = yj_json_int(body, "offset_ms", YJ_REQUIRED, -(INT64_C(1) << 50), INT64_C(1) << 50, &off, e);
 	json_decref(body);
+	if (rc < 0)
+		return -1;
+	yj_clock_set_offset(off);
 	char now[40];
 	yj_time_format(yj_now_ms(), now);
 	http_json(res, 200, json_pack("{s:s, s:I}", "now", now, "offset_ms", (json_int_t)yj_clock_offset()));
@@ -332,8 +278,25 @@ static int handle_test_clock(http_req *req, http_res *res, yj_err *e)
 }
 #endif
 
+static int64_t login_failures(void)
+{
+	int64_t f, l;
+	auth_throttle_stats(&f, &l);
+	return f;
+}
+
+static int64_t login_lockouts(void)
+{
+	int64_t f, l;
+	auth_throttle_stats(&f, &l);
+	return l;
+}
+
 void auth_api_register(void)
 {
+	http_metric("yingji_login_failures_total", "Failed sign-ins (wrong user or password).", "counter", login_failures);
+	http_metric("yingji_login_lockouts_total", "Sign-in locks of a (user, address) pair or an address.", "counter",
+	            login_lockouts);
 #ifdef YJ_TEST_BUILD
 	http_route("POST", "/api/v1/test/clock", handle_test_clock, ROLE_BIT(ROLE_ADMIN), NULL);
 #endif

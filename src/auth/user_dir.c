@@ -2,16 +2,14 @@
  * user_dir.c — the user directory: the functions through which other
  * modules read users (names beside ids, recipients of a warning, the
  * inspectors of an area). Table `user` is auth's; nobody else runs SQL
- * on it.
+ * on it (the rest of auth's SQL is in auth_db.c).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "auth/auth.h"
+#include "auth/auth_int.h"
 
-#define USER_COLS "id, username, display_name, role, area_code, phone, disabled, coalesce(enterprise_id, 0)"
-
-static void fill_row(store_q *q, auth_user_row *u)
+void auth_user_row_fill(store_q *q, auth_user_row *u)
 {
 	u->id = store_col_int(q, 0);
 	store_col_copy(q, 1, u->username, sizeof u->username);
@@ -27,9 +25,9 @@ static void fill_row(store_q *q, auth_user_row *u)
 int auth_user_get(store *s, int64_t id, auth_user_row *out, yj_err *e)
 {
 	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " USER_COLS " FROM user WHERE id = ?", id);
+	int rc = store_row(s, &q, e, "SELECT " AUTH_USER_COLS " FROM user WHERE id = ?", id);
 	if (rc > 0) {
-		fill_row(q, out);
+		auth_user_row_fill(q, out);
 		store_done(q);
 	}
 	return rc;
@@ -38,9 +36,9 @@ int auth_user_get(store *s, int64_t id, auth_user_row *out, yj_err *e)
 int auth_user_find(store *s, const char *username, auth_user_row *out, yj_err *e)
 {
 	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " USER_COLS " FROM user WHERE username = ?", username);
+	int rc = store_row(s, &q, e, "SELECT " AUTH_USER_COLS " FROM user WHERE username = ?", username);
 	if (rc > 0) {
-		fill_row(q, out);
+		auth_user_row_fill(q, out);
 		store_done(q);
 	}
 	return rc;
@@ -61,7 +59,7 @@ int auth_users_each(store *s, const auth_user_query *q, auth_user_fn fn, void *c
 	 * each shape is one cached statement, and each can use the index on (role, area_code) or
 	 * on area_code */
 	char sql[512];
-	int n = snprintf(sql, sizeof sql, "SELECT " USER_COLS " FROM user WHERE %s",
+	int n = snprintf(sql, sizeof sql, "SELECT " AUTH_USER_COLS " FROM user WHERE %s",
 	                 q->include_disabled ? "1 = 1" : "disabled = 0");
 	if (q->roles) {
 		n += snprintf(sql + n, sizeof sql - (size_t)n, " AND role IN (");
@@ -91,7 +89,7 @@ int auth_users_each(store *s, const auth_user_query *q, auth_user_fn fn, void *c
 	int rc;
 	while ((rc = store_step(st, e)) > 0) {
 		auth_user_row u;
-		fill_row(st, &u);
+		auth_user_row_fill(st, &u);
 		int r = fn(s, &u, ctx, e);
 		if (r) {
 			store_done(st);

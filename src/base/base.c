@@ -57,6 +57,9 @@ const char *yj_code_name(yj_code code)
 	case YJ_ETHROTTLED: return "too_many_requests";
 	case YJ_EUNAVAILABLE: return "unavailable";
 	case YJ_EINTERNAL: return "internal";
+	case YJ_ELENGTH: return "length_required";
+	case YJ_EURITOOLONG: return "uri_too_long";
+	case YJ_EHEADERS: return "headers_too_large";
 	}
 	return "internal";
 }

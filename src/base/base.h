@@ -31,6 +31,9 @@ typedef enum {
 	YJ_ETHROTTLED,    /* 429 too_many_requests */
 	YJ_EUNAVAILABLE,  /* 503 unavailable */
 	YJ_EINTERNAL,     /* 500 internal */
+	YJ_ELENGTH,       /* 411 length_required */
+	YJ_EURITOOLONG,   /* 414 uri_too_long */
+	YJ_EHEADERS,      /* 431 headers_too_large */
 } yj_code;
 
 typedef struct yj_err {

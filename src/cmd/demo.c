@@ -16,6 +16,7 @@
 
 #include "auth/auth.h"
 #include "cmd/cmd.h"
+#include "geo/geo.h"
 #include "registry/registry.h"
 #include "enforce/enforce.h"
 #include "store/store.h"
@@ -36,6 +37,27 @@ static const char *const city_roles[] = {"admin",          "commander",       "d
 
 static const char *const role_titles[] = {"系统管理员", "指挥长",   "值班员",  "执法人员",
                                           "法制审核员", "许可窗口", "仓库管理员"};
+
+/* the city's code, into ctx (char[16]) */
+static bool first_city(const geo_area *a, void *ctx)
+{
+	snprintf(ctx, 16, "%s", a->code);
+	return false;
+}
+
+typedef struct county_list {
+	char code[16][16], name[16][96];
+	int n;
+} county_list;
+
+static bool add_county(const geo_area *a, void *ctx)
+{
+	county_list *l = ctx;
+	snprintf(l->code[l->n], sizeof l->code[l->n], "%s", a->code);
+	snprintf(l->name[l->n], sizeof l->name[l->n], "%s", a->name);
+	return ++l->n < 16;
+}
+
 
 int cmd_demo(int argc, char **argv)
 {
@@ -86,13 +108,10 @@ int cmd_demo(int argc, char **argv)
 	if (auth_password_hash(password, hash, &e))
 		return cmd_fail("demo", &e);
 
-	sqlite3_stmt *st = store_stmt(s, "SELECT code FROM area WHERE level = 1 LIMIT 1", &e);
-	if (!st)
-		return cmd_fail("demo", &e);
 	char city[16] = "";
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(city, sizeof city, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	geo_areas_each(NULL, GEO_LEVEL_CITY, first_city, city);
+	county_list counties = {0};
+	geo_areas_each(NULL, GEO_LEVEL_COUNTY, add_county, &counties);
 
 	if (store_begin(s, &e))
 		return cmd_fail("demo", &e);
@@ -105,31 +124,20 @@ int cmd_demo(int argc, char **argv)
 		users++;
 		yj_progress("demo: users", users, 15);
 	}
-	st = store_stmt(s, "SELECT code, name FROM area WHERE level = 2 ORDER BY code", &e);
-	if (!st)
-		goto fail;
-	char counties[16][16], names[16][64];
-	int ncounties = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && ncounties < 16) {
-		snprintf(counties[ncounties], 16, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(names[ncounties], 64, "%s", (const char *)sqlite3_column_text(st, 1));
-		ncounties++;
-	}
-	sqlite3_reset(st);
-	for (int i = 0; i < ncounties; i++) {
+	for (int i = 0; i < counties.n; i++) {
 		static const char *const county_roles[] = {"duty_officer", "commander"};
 		static const char *const county_titles[] = {"值班员", "指挥长"};
 		for (int r = 0; r < 2; r++) {
 			char username[64], title[128];
-			snprintf(username, sizeof username, "%s_%s", county_roles[r], counties[i]);
-			snprintf(title, sizeof title, "%s%s", names[i], county_titles[r]);
+			snprintf(username, sizeof username, "%s_%s", county_roles[r], counties.code[i]);
+			snprintf(title, sizeof title, "%s%s", counties.name[i], county_titles[r]);
 			auth_user_input in = {.username = username, .display_name = title,
-			                      .role = county_roles[r], .area_code = counties[i],
+			                      .role = county_roles[r], .area_code = counties.code[i],
 			                      .password_hash = hash};
 			if (auth_user_create(s, NULL, &in, NULL, &e))
 				goto fail;
 			users++;
-			yj_progress("demo: users", users, 7 + 2 * ncounties);
+			yj_progress("demo: users", users, 7 + 2 * counties.n);
 		}
 	}
 	/* the registry of the command map, inside the real boundaries */

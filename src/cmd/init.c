@@ -12,6 +12,7 @@
 
 #include "auth/auth.h"
 #include "cmd/cmd.h"
+#include "geo/geo.h"
 #include "store/store.h"
 
 static void help(void)
@@ -42,6 +43,13 @@ static int ask(const char *prompt, char *buf, size_t cap)
 	tcsetattr(STDIN_FILENO, TCSANOW, &old);
 	fprintf(stderr, "\n");
 	return rc;
+}
+
+/* the first area visited, into ctx (char[16]) */
+static bool first_area(const geo_area *a, void *ctx)
+{
+	snprintf(ctx, 16, "%s", a->code);
+	return false;
 }
 
 int cmd_init(int argc, char **argv)
@@ -102,13 +110,8 @@ int cmd_init(int argc, char **argv)
 	if (rc)
 		return rc;
 	store *s = store_thread();
-	sqlite3_stmt *st = store_stmt(s, "SELECT code FROM area WHERE level = 1 LIMIT 1", &e);
-	if (!st)
-		return cmd_fail("init", &e);
 	char city[16] = "";
-	if (sqlite3_step(st) == SQLITE_ROW)
-		snprintf(city, sizeof city, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	geo_areas_each(NULL, GEO_LEVEL_CITY, first_area, city);
 	auth_user_input in = {.username = admin, .display_name = "系统管理员", .role = "admin",
 	                      .area_code = city, .password = pw};
 	if (store_begin(s, &e))

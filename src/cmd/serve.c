@@ -23,6 +23,7 @@
 #include "enforce/enforce.h"
 #include "geo/geo.h"
 #include "sched/sched.h"
+#include "stats/stats.h"
 
 /*
  * The modules of a running server, in the order they start; they stop in
@@ -80,6 +81,7 @@ static const module_life modules[] = {
 	{"dispatch", start_dispatch, disp_stop, disp_api_register},
 	{"warnings", start_warnings, NULL, warn_api_register},
 	{"enforcement", start_enforce, NULL, enf_api_register},
+	{"figures", NULL, NULL, stats_api_register},
 	{"scheduler", start_scheduler, sched_stop, NULL},
 };
 
@@ -125,7 +127,10 @@ static void help(void)
 	       "  --mmap-mb N          MiB of the database each connection reads through mmap\n"
 	       "                       (default 1024; 0 = pread, cheaper under many small writes)\n"
 	       "  --drill              drill mode: member units get log records, no webhooks are sent\n"
-	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n");
+	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n"
+	       "  --max-client-connections N  open connections one client address may have (default 4096;\n"
+	       "                       behind a proxy every client shares its address: raise it)\n"
+	       "  --body-memory-mb N   request bodies held in memory at once, all clients (default 512)\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -139,6 +144,7 @@ int cmd_serve(int argc, char **argv)
 		{"webhook-secret-file", required_argument, NULL, 'W'}, {"ack-limits", required_argument, NULL, 'A'},
 		{"drill", no_argument, NULL, 'D'},            {"cap-sender", required_argument, NULL, 'C'},
 		{"mmap-mb", required_argument, NULL, 'M'},
+		{"max-client-connections", required_argument, NULL, 'K'}, {"body-memory-mb", required_argument, NULL, 'B'},
 		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
 	};
 	const char *db = NULL, *port_file = NULL, *mqtt = NULL, *mqtt_topic = NULL;
@@ -218,6 +224,16 @@ int cmd_serve(int argc, char **argv)
 			if (yj_parse_long(optarg, 0, 65536, &v, "mmap-mb", &e))
 				return cmd_usage_error("serve", "--mmap-mb: %s", e.message);
 			store_set_mmap_size((int64_t)v << 20);
+			break;
+		case 'K':
+			if (yj_parse_long(optarg, 1, 1000000, &v, "max-client-connections", &e))
+				return cmd_usage_error("serve", "--max-client-connections: %s", e.message);
+			cfg.client_conns = (unsigned)v;
+			break;
+		case 'B':
+			if (yj_parse_long(optarg, 16, 1L << 20, &v, "body-memory-mb", &e))
+				return cmd_usage_error("serve", "--body-memory-mb: %s", e.message);
+			cfg.body_memory = (size_t)v << 20;
 			break;
 		case 'h': help(); return 0;
 		default: return cmd_usage_error("serve", "unknown or incomplete option '%s'",

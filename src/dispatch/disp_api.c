@@ -1252,6 +1252,7 @@ void disp_api_register(void)
 	http_route("GET", "/api/v1/warnings/{id}/tasks", handle_warning_tasks, LOOP_VIEWERS, NULL);
 	http_route("GET", "/api/v1/transfer-tasks/{id}", handle_task_get, everyone, NULL);
 	http_route("POST", "/api/v1/transfer-tasks/{id}/reports", handle_task_report, ROLE_BIT(ROLE_GRID_WORKER) | TASK_STAFF, NULL);
+	http_route_flags(HTTP_ROUTE_OWN_RETRIES); /* reports carry their own Idempotency-Key semantics */
 	http_route("POST", "/api/v1/transfer-tasks/{id}/chase", handle_task_chase, TASK_STAFF, NULL);
 	http_route("GET", "/api/v1/member-units", handle_units_list, ROLES_STAFF, NULL);
 	http_route("POST", "/api/v1/member-units", handle_unit_create, ROLE_BIT(ROLE_ADMIN), NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "enforce/enf_int.h"
+#include "registry/registry.h"
 
 static const struct {
 	const char *code, *name, *basis;
@@ -48,79 +49,59 @@ static const struct {
 	{"other", {"安全生产责任制落实", "隐患排查治理记录", "安全警示标志设置", "消防设施完好", NULL}},
 };
 
+/* the certificate of a demo inspector: valid 2022 through 2030 */
+static int give_cert(store *s, int64_t user, int serial, bool expert, yj_err *e)
+{
+	enf_cert c = {.user_id = user, .expert = expert};
+	yj_time_parse("2022-01-01T00:00:00+08:00", &c.valid_from_ms, "from", NULL);
+	yj_time_parse("2030-12-31T23:59:59+08:00", &c.valid_to_ms, "to", NULL);
+	snprintf(c.cert_no, sizeof c.cert_no, "%s%06d", expert ? "ZJ4415" : "44150022", serial);
+	return enf_cert_db_insert(s, &c, e);
+}
+
 static int user_with_cert(store *s, const char *username, const char *title, const char *area, const char *hash,
-                          int serial, int expert, yj_err *e)
+                          int serial, bool expert, yj_err *e)
 {
 	auth_user_input in = {.username = username, .display_name = title, .role = "inspector", .area_code = area,
 	                      .password_hash = hash};
 	int64_t id;
 	if (auth_user_create(s, NULL, &in, &id, e))
 		return -1;
-	char cert[32], valid[2][40] = {"2022-01-01T00:00:00+08:00", "2030-12-31T23:59:59+08:00"};
-	int64_t from, to;
-	yj_time_parse(valid[0], &from, "from", NULL);
-	yj_time_parse(valid[1], &to, "to", NULL);
-	snprintf(cert, sizeof cert, "%s%06d", expert ? "ZJ4415" : "44150022", serial);
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO inspector_cert(user_id, cert_no, valid_from_ms, valid_to_ms, expert) VALUES (?,?,?,?,?)", e);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, cert);
-	sqlite3_bind_int64(st, 3, from);
-	sqlite3_bind_int64(st, 4, to);
-	sqlite3_bind_int(st, 5, expert);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "certificate");
+	return give_cert(s, id, serial, expert, e);
+}
+
+/* the first enterprise found: stop there */
+static int first_enterprise(store *s, const reg_enterprise *en, void *ctx, yj_err *e)
+{
+	reg_enterprise *out = ctx;
+	out->id = en->id;
+	snprintf(out->name, sizeof out->name, "%s", en->name);
+	snprintf(out->area_code, sizeof out->area_code, "%s", en->area_code);
+	return 1;
 }
 
 int enf_demo_generate(store *s, const char *hash, uint64_t seed, yj_err *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO enforcement_matter(code, name, legal_basis, town_delegated) VALUES (?,?,?,?)", e);
-	if (!st)
-		return -1;
-	for (size_t i = 0; i < YJ_ARRAY_LEN(matters); i++) {
-		store_bind_text(st, 1, matters[i].code);
-		store_bind_text(st, 2, matters[i].name);
-		store_bind_text(st, 3, matters[i].basis);
-		sqlite3_bind_int(st, 4, matters[i].town);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
-			return store_fail(s, e, "matters");
-		}
-		sqlite3_reset(st);
-	}
-	st = store_stmt(s, "INSERT INTO checklist_template(sector, items, updated_ms) VALUES (?,?,?)", e);
-	if (!st)
-		return -1;
+	for (size_t i = 0; i < YJ_ARRAY_LEN(matters); i++)
+		if (enf_matter_db_insert(s, matters[i].code, matters[i].name, matters[i].basis, matters[i].town, e))
+			return -1;
 	for (size_t i = 0; i < YJ_ARRAY_LEN(checklists); i++) {
 		json_t *items = json_array();
 		for (int k = 0; k < 6 && checklists[i].items[k]; k++)
 			json_array_append_new(items, json_pack("{s:s}", "item", checklists[i].items[k]));
-		char *txt = json_dumps(items, JSON_COMPACT);
+		int rc = enf_checklist_db_put(s, checklists[i].sector, items, yj_now_ms(), e);
 		json_decref(items);
-		store_bind_text(st, 1, checklists[i].sector);
-		sqlite3_bind_text(st, 2, txt, -1, free);
-		sqlite3_bind_int64(st, 3, yj_now_ms());
-		sqlite3_step(st);
-		sqlite3_reset(st);
+		if (rc)
+			return -1;
 	}
 	/* the city's own inspector (demo user `inspector`) gets a certificate too */
-	st = store_stmt(s, "SELECT id FROM user WHERE username = 'inspector'", e);
-	if (!st)
+	auth_user_row city_inspector;
+	int rc = auth_user_find(s, "inspector", &city_inspector, e);
+	if (rc < 0)
 		return -1;
-	int64_t city_inspector = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
 	int serial = 1;
-	if (city_inspector) {
-		st = store_stmt(s, "INSERT INTO inspector_cert(user_id, cert_no, valid_from_ms, valid_to_ms) VALUES (?, '44150022000001', 1640966400000, 1924963199000)", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, city_inspector);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		serial++;
-	}
+	if (rc > 0 && give_cert(s, city_inspector.id, serial++, false, e))
+		return -1;
 	char name[64], title[128];
 	static const struct { const char *code, *name; } counties[] = {
 		{"441502", "城区"}, {"441521", "海丰县"}, {"441523", "陆河县"}, {"441581", "陆丰市"}};
@@ -128,7 +109,7 @@ int enf_demo_generate(store *s, const char *hash, uint64_t seed, yj_err *e)
 		for (int k = 1; k <= 5; k++) {
 			snprintf(name, sizeof name, "inspector_%s_%d", counties[c].code, k);
 			snprintf(title, sizeof title, "%s执法人员%d", counties[c].name, k);
-			if (user_with_cert(s, name, title, counties[c].code, hash, serial++, 0, e))
+			if (user_with_cert(s, name, title, counties[c].code, hash, serial++, false, e))
 				return -1;
 		}
 	/* 镇街综合行政执法: two towns' own inspectors */
@@ -137,41 +118,27 @@ int enf_demo_generate(store *s, const char *hash, uint64_t seed, yj_err *e)
 		for (int k = 1; k <= 2; k++) {
 			snprintf(name, sizeof name, "inspector_%s_%d", towns[t].code, k);
 			snprintf(title, sizeof title, "%s执法队员%d", towns[t].name, k);
-			if (user_with_cert(s, name, title, towns[t].code, hash, serial++, 0, e))
+			if (user_with_cert(s, name, title, towns[t].code, hash, serial++, false, e))
 				return -1;
 		}
 	for (int k = 1; k <= 2; k++) {
 		snprintf(name, sizeof name, "expert_%d", k);
 		snprintf(title, sizeof title, "安全生产专家%d", k);
-		if (user_with_cert(s, name, title, "441500", hash, k, 1, e))
+		if (user_with_cert(s, name, title, "441500", hash, k, true, e))
 			return -1;
 	}
-	/* one enterprise's account, for the rectification portal */
-	st = store_stmt(s, "SELECT id, area_code, name FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id LIMIT 1", e);
-	if (!st)
+	/* one enterprise's account, for the rectification portal: the first enterprise of 陆河县 */
+	auth_scope luhe;
+	reg_enterprise ent = {0};
+	if (auth_scope_of_area("441523", "area", &luhe, e) || reg_enterprises_each(s, &luhe, NULL, first_enterprise, &ent, e))
 		return -1;
-	int64_t ent = 0;
-	char area[16] = "", ename[200] = "";
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		ent = sqlite3_column_int64(st, 0);
-		snprintf(area, sizeof area, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(ename, sizeof ename, "%s", (const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_reset(st);
-	if (ent) {
-		snprintf(title, sizeof title, "%.100s安全员", ename);
+	if (ent.id) {
+		snprintf(title, sizeof title, "%.100s安全员", ent.name);
 		auth_user_input in = {.username = "enterprise_demo", .display_name = title, .role = "enterprise",
-		                      .area_code = area, .password_hash = hash};
+		                      .area_code = ent.area_code, .password_hash = hash};
 		int64_t uid;
-		if (auth_user_create(s, NULL, &in, &uid, e))
+		if (auth_user_create(s, NULL, &in, &uid, e) || auth_user_set_enterprise(s, NULL, uid, ent.id, e))
 			return -1;
-		st = store_stmt(s, "UPDATE user SET enterprise_id = ? WHERE id = ?", e);
-		if (!st)
-			return -1;
-		sqlite3_bind_int64(st, 1, ent);
-		sqlite3_bind_int64(st, 2, uid);
-		sqlite3_step(st);
-		sqlite3_reset(st);
 	}
 	(void)seed;
 	return 0;

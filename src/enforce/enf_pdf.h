@@ -1,11 +1,13 @@
 /*
  * enf_pdf.h — the penalty decision (行政处罚决定书) as a PDF, and amounts in
- * Chinese capital numerals (大写). Included by enforce/enforce.h.
+ * Chinese capital numerals (大写).
  */
 #ifndef YJ_ENF_PDF_H
 #define YJ_ENF_PDF_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -52,6 +54,31 @@
  * YJ_EUNAVAILABLE when no CJK font is installed, YJ_EINTERNAL when cairo fails.
  */
 int enf_decision_pdf(json_t *c, char **pdf, size_t *len, yj_err *e);
+
+/*
+ * The same decision as a struct, for callers that hold the facts already
+ * (a case of the store): what enf_decision_pdf reads from its JSON. Texts
+ * are valid UTF-8 within the limits above (the caller checked them); NULL
+ * optional texts are left out. Tri-state members: -1 absent, 0 no, 1 yes.
+ */
+typedef struct enf_decision {
+	const char *authority, *decision_no;
+	const char *party_name, *credit_code, *address, *legal_rep, *id_number;
+	bool enterprise;
+	const char *facts, *legal_basis, *penalty_basis;
+	json_t *evidence; /* array of strings (borrowed), or NULL */
+	double fine, confiscation; /* 0: none */
+	int warning, revocation;
+	const char *suspension;
+	bool has_payment;
+	const char *bank, *account;
+	int deadline_days;
+	int statement_heard, hearing_held;
+	const char *reconsideration_body, *court;
+	int reconsideration_days, litigation_months;
+	int64_t decided_ms;
+} enf_decision;
+int enf_decision_render(const enf_decision *dc, char **pdf, size_t *len, yj_err *e);
 
 /*
  * An amount of yuan in capital numerals, rounded to the fen (分):

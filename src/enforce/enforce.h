@@ -27,9 +27,30 @@ typedef struct enf_config {
 	const char *decision_prefix; /* 汕应急罚 */
 } enf_config;
 
+/* Start (serve): the evidence folder, the overdue job with the scheduler. Call enf_init first. */
 int enf_start(store *s, const enf_config *cfg, yj_err *e);
+/* Register the HTTP routes of enforcement (and, until serve's table lists it, of src/stats). */
 void enf_api_register(void);
+/* Register the audit projections of enforcement's objects (every command, before threads). */
 void enf_init(void);
+
+/* Bus topics enforcement emits (src/bus). */
+#define ENF_EV_HAZARD_OVERDUE "hazard.overdue" /* a hazard passed its deadline unrectified; stream "hazards" */
+
+/* ---- the year's figures, for src/stats ------------------------------------------------------------ */
+
+/* What enforcement did in one calendar year (local time, +08:00) in one jurisdiction. */
+typedef struct enf_figures {
+	int64_t units_inspected;   /* enterprises with a confirmed draw or ad-hoc inspection */
+	int64_t inspection_visits; /* confirmed draw and ad-hoc inspections */
+	int64_t expert_visits;     /* confirmed expert guidance visits (专家指导服务) */
+	int64_t hazards_found, hazards_rectified, major_hazards; /* hazards found in the year; rectified: verified closed */
+	int64_t coercive_measures; /* started in the year */
+	int64_t penalty_cases, major_cases, bureau_own_cases; /* decided in the year */
+	double fines_yuan, bureau_own_fines_yuan;
+} enf_figures;
+/* The figures of year in scope: 0, or -1 with *e. */
+int enf_stats_year(store *s, const auth_scope *scope, int year, enf_figures *out, yj_err *e);
 
 /* The draw algorithm, exposed for tests and for anyone re-running a published draw:
  * pools and seed in, assignments out (see draw.c for the algorithm "yingji-draw-1"). */

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sqlite3.h>
+#include <stdint.h>
 
 #include "base/base.h"
 #include "store/store.h"
@@ -56,12 +56,37 @@ size_t geo_code_prefix_len(int level);
 
 /*
  * Insert the whole built-in area tree of the demo city (汕尾 Shanwei: 1 city,
- * 4 counties, 63 towns, 891 villages) into table `area` using db, parents
- * before children. The caller holds the transaction; the table is expected
- * empty. Returns 0, or -1 with *e filled (YJ_EINTERNAL: the embedded data is
- * inconsistent, or SQLite refused a row).
+ * 4 counties, 63 towns, 891 villages) into table `area`, parents before
+ * children. The caller holds the transaction; the table is expected empty;
+ * the area directory reloads once it commits. Returns 0, or -1 with *e
+ * filled (YJ_EINTERNAL: the embedded data is inconsistent; the store's
+ * code when it refused a row).
  */
-int geo_areas_load(sqlite3 *db, yj_err *e);
+int geo_areas_load(store *s, yj_err *e);
+/* How many areas table `area` holds (0 in a new database): 1 with *n, -1 on error. */
+int geo_area_count(store *s, int64_t *n, yj_err *e);
+
+/* What the area API shows of one area beyond the directory's record. */
+typedef struct geo_area_info {
+	char code[16];
+	char parent[16]; /* "" for the top */
+	int level;
+	char name[96];
+	char kind[32];
+	bool special;
+	char *note;          /* owned */
+	char point_source[24];
+	bool has_point;
+	double lon, lat;
+	bool has_geometry, geometry_approximate;
+	bool has_bbox;
+	double bbox[4];      /* min lon, min lat, max lon, max lat */
+	int64_t children;
+	char *geometry;      /* GeoJSON text when asked for and known, else NULL; owned */
+} geo_area_info;
+/* 1 with *out filled (release with geo_area_info_clear), 0 when there is no such area, -1 on error. */
+int geo_area_info_get(store *s, const char *code, bool with_geometry, geo_area_info *out, yj_err *e);
+void geo_area_info_clear(geo_area_info *a);
 
 /* ---- the area directory (geo_area_dir.c) ---------------------------------------- */
 
@@ -102,9 +127,9 @@ typedef struct geo_index geo_index;
 /*
  * Build the point index from the `area` rows that have geom (GeoJSON). Each
  * area hangs under its nearest ancestor that has a geometry. NULL and *e
- * filled on failure (unreadable geometry, SQL error). Free with geo_index_free.
+ * filled on failure (unreadable geometry, store error). Free with geo_index_free.
  */
-geo_index *geo_index_build(sqlite3 *db, yj_err *e);
+geo_index *geo_index_build(store *s, yj_err *e);
 
 /*
  * The deepest area whose geometry covers (lon, lat) (WGS84; boundary counts

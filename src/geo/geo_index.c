@@ -21,7 +21,8 @@
  * context (a pthread key; the context is finished when the thread exits).
  * tests/unit/test_geo.c checks 2 threads x 10k points against one thread.
  *
- * This file does not create areas (geo_areas.c does) and only reads `area`.
+ * This file does not create areas (geo_areas.c does) and reads `area`
+ * through area_db.c.
  */
 #include <geos_c.h>
 #include <math.h>
@@ -30,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "geo/geo.h"
+#include "geo/geo_int.h"
 
 typedef struct geo_node {
 	char code[16];
@@ -124,85 +125,61 @@ void geo_index_free(geo_index *ix)
 	free(ix);
 }
 
-/* Reads every row's parent link (for ancestors without geometry) and the rows with geometry. */
-static int read_rows(geo_index *ix, sqlite3 *db, row_link **links_out, size_t *link_count, char *geos_msg,
+/* what read_row collects */
+typedef struct reader_ctx {
+	geo_index *ix;
+	GEOSGeoJSONReader *reader;
+	row_link *links;
+	size_t link_count, link_cap, node_cap;
+	const char *geos_msg;
+} reader_ctx;
+
+/* one row: its parent link (for ancestors without geometry), and a node when it has geometry */
+static int read_row(const char *code, const char *parent, int level, const char *geom, void *ctx, yj_err *e)
+{
+	reader_ctx *r = ctx;
+	geo_index *ix = r->ix;
+	if (strlen(code) >= sizeof r->links->code || strlen(parent) >= sizeof r->links->parent)
+		return yj_fail(e, YJ_EINTERNAL, NULL, "area code '%.20s' is too long for the index", code);
+	r->links = yj_grow(r->links, &r->link_cap, r->link_count + 1, sizeof *r->links);
+	row_link *l = &r->links[r->link_count++];
+	snprintf(l->code, sizeof l->code, "%s", code);
+	snprintf(l->parent, sizeof l->parent, "%s", parent);
+	if (!geom)
+		return 0;
+	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ix->ctx, r->reader, geom);
+	int type = g ? GEOSGeomTypeId_r(ix->ctx, g) : -1;
+	if (!g || (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)) {
+		if (g)
+			GEOSGeom_destroy_r(ix->ctx, g);
+		return yj_fail(e, YJ_EINTERNAL, NULL, "area %s: geom is not a GeoJSON (Multi)Polygon%s%s", code,
+		               r->geos_msg[0] ? ": " : "", r->geos_msg);
+	}
+	ix->nodes = yj_grow(ix->nodes, &r->node_cap, ix->count + 1, sizeof *ix->nodes);
+	geo_node *nd = &ix->nodes[ix->count++];
+	memset(nd, 0, sizeof *nd);
+	nd->geom = g;
+	snprintf(nd->code, sizeof nd->code, "%s", code);
+	snprintf(nd->parent, sizeof nd->parent, "%s", parent);
+	nd->level = level;
+	return 0;
+}
+
+/* Reads every row's parent link and the rows with geometry (in code order, so nodes are sorted). */
+static int read_rows(geo_index *ix, store *s, row_link **links_out, size_t *link_count, const char *geos_msg,
 		     yj_err *e)
 {
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0, n = 0, node_cap = 0;
-	row_link *links = NULL;
-	GEOSGeoJSONReader *reader = GEOSGeoJSONReader_create_r(ix->ctx);
+	reader_ctx r = {.ix = ix, .geos_msg = geos_msg};
 	int rc = -1;
-	if (!reader) {
+	r.reader = GEOSGeoJSONReader_create_r(ix->ctx);
+	if (!r.reader)
 		yj_fail(e, YJ_EINTERNAL, NULL, "could not start the GeoJSON reader");
-		goto out;
-	}
-	if (sqlite3_prepare_v2(db, "SELECT code, parent, level, geom FROM area ORDER BY code", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		yj_fail(e, YJ_EINTERNAL, NULL, "reading areas: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, 0);
-		const char *parent = (const char *)sqlite3_column_text(st, 1);
-		const char *geom = (const char *)sqlite3_column_text(st, 3);
-		if (!code || strlen(code) >= sizeof links->code || (parent && strlen(parent) >= sizeof links->parent)) {
-			yj_fail(e, YJ_EINTERNAL, NULL, "area code '%.20s' is too long for the index", code ? code : "");
-			goto out;
-		}
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			row_link *grown = realloc(links, cap * sizeof *grown);
-			if (!grown) {
-				yj_fail(e, YJ_EINTERNAL, NULL, "out of memory");
-				goto out;
-			}
-			links = grown;
-		}
-		snprintf(links[n].code, sizeof links[n].code, "%s", code);
-		snprintf(links[n].parent, sizeof links[n].parent, "%s", parent ? parent : "");
-		n++;
-		if (!geom)
-			continue;
-
-		GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ix->ctx, reader, geom);
-		int type = g ? GEOSGeomTypeId_r(ix->ctx, g) : -1;
-		if (!g || (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON)) {
-			yj_fail(e, YJ_EINTERNAL, NULL, "area %s: geom is not a GeoJSON (Multi)Polygon%s%s", code,
-				geos_msg[0] ? ": " : "", geos_msg);
-			if (g)
-				GEOSGeom_destroy_r(ix->ctx, g);
-			goto out;
-		}
-		if (ix->count == node_cap) {
-			node_cap = node_cap ? node_cap * 2 : 128;
-			geo_node *grown = realloc(ix->nodes, node_cap * sizeof *grown);
-			if (!grown) {
-				GEOSGeom_destroy_r(ix->ctx, g);
-				yj_fail(e, YJ_EINTERNAL, NULL, "out of memory");
-				goto out;
-			}
-			ix->nodes = grown;
-		}
-		geo_node *nd = &ix->nodes[ix->count++];
-		memset(nd, 0, sizeof *nd);
-		nd->geom = g;
-		snprintf(nd->code, sizeof nd->code, "%s", code);
-		snprintf(nd->parent, sizeof nd->parent, "%s", parent ? parent : "");
-		nd->level = sqlite3_column_int(st, 2);
-	}
-	if (step != SQLITE_DONE) {
-		yj_fail(e, YJ_EINTERNAL, NULL, "reading areas: %s", sqlite3_errmsg(db));
-		goto out;
-	}
-	rc = 0;
-out:
-	sqlite3_finalize(st);
-	if (reader)
-		GEOSGeoJSONReader_destroy_r(ix->ctx, reader);
-	*links_out = links;
-	*link_count = n;
+	else
+		rc = geo_db_areas_each(s, read_row, &r, e);
+	if (r.reader)
+		GEOSGeoJSONReader_destroy_r(ix->ctx, r.reader);
+	*links_out = r.links;
+	*link_count = r.link_count;
 	return rc;
 }
 
@@ -230,15 +207,10 @@ static int prepare_nodes(geo_index *ix, const char *geos_msg, yj_err *e)
 /* Hang each node under its nearest ancestor with geometry; roots are the rest. */
 static int link_nodes(geo_index *ix, row_link *links, size_t link_count, yj_err *e)
 {
-	size_t *parent_of = malloc((ix->count ? ix->count : 1) * sizeof *parent_of);
-	size_t *fill = calloc(ix->count + 1, sizeof *fill);
-	ix->children = malloc((ix->count ? ix->count : 1) * sizeof *ix->children);
-	ix->roots = malloc((ix->count ? ix->count : 1) * sizeof *ix->roots);
-	if (!parent_of || !fill || !ix->children || !ix->roots) {
-		free(parent_of);
-		free(fill);
-		return yj_fail(e, YJ_EINTERNAL, NULL, "out of memory");
-	}
+	size_t *parent_of = yj_malloc((ix->count ? ix->count : 1) * sizeof *parent_of);
+	size_t *fill = yj_calloc(ix->count + 1, sizeof *fill);
+	ix->children = yj_malloc((ix->count ? ix->count : 1) * sizeof *ix->children);
+	ix->roots = yj_malloc((ix->count ? ix->count : 1) * sizeof *ix->roots);
 	qsort(links, link_count, sizeof *links, row_link_cmp);
 	const size_t none = (size_t)-1;
 	for (size_t i = 0; i < ix->count; i++) {
@@ -281,11 +253,11 @@ static int link_nodes(geo_index *ix, row_link *links, size_t link_count, yj_err 
 	return 0;
 }
 
-geo_index *geo_index_build(sqlite3 *db, yj_err *e)
+geo_index *geo_index_build(store *s, yj_err *e)
 {
-	geo_index *ix = calloc(1, sizeof *ix);
+	geo_index *ix = yj_calloc(1, sizeof *ix);
 	char geos_msg[256] = "";
-	if (!ix || !(ix->ctx = GEOS_init_r())) {
+	if (!(ix->ctx = GEOS_init_r())) {
 		free(ix);
 		yj_fail(e, YJ_EINTERNAL, NULL, "could not start GEOS");
 		return NULL;
@@ -294,7 +266,7 @@ geo_index *geo_index_build(sqlite3 *db, yj_err *e)
 	row_link *links = NULL;
 	size_t link_count = 0;
 	/* rows come ordered by code, so nodes are sorted by code for bsearch */
-	int rc = read_rows(ix, db, &links, &link_count, geos_msg, e);
+	int rc = read_rows(ix, s, &links, &link_count, geos_msg, e);
 	if (rc == 0)
 		rc = prepare_nodes(ix, geos_msg, e);
 	if (rc == 0)

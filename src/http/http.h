@@ -52,6 +52,7 @@ typedef struct http_res {
 	const char *header_name[HTTP_MAX_HEADERS];
 	const char *header_value[HTTP_MAX_HEADERS];
 	struct http_deferred *deferred; /* http_defer_group: answer after the commit */
+	bool encoded;         /* body is gzip already (Content-Encoding set): not compressed again */
 } http_res;
 
 typedef int (*http_handler)(http_req *req, http_res *res, yj_err *e);
@@ -82,12 +83,33 @@ void http_route(const char *method, const char *pattern, http_handler h, unsigne
 
 /* Let the route registered last accept bodies up to bytes (imports). */
 void http_route_body_limit(size_t bytes);
+/*
+ * HTTP_ROUTE_OWN_RETRIES: the route registered last answers after another
+ * thread's commit (http_defer_group, telemetry's writer) and keeps its own
+ * retry semantics; an Idempotency-Key does not run it in a transaction of
+ * the request's own (which would hold this thread's write lock meanwhile).
+ */
+#define HTTP_ROUTE_OWN_RETRIES 1u
+void http_route_flags(unsigned flags);
+/*
+ * Describe the route registered last for the API description (OpenAPI
+ * 3.1, GET /api/v1/openapi.json): a one-line summary, its query parameters
+ * as "name:type, ..." (type: string, integer, number, boolean, area, time,
+ * bbox, id; a leading '!' marks a required one), and what its body is (a
+ * word like "json", "csv or geojson", or NULL for none). Routes without a
+ * description are listed all the same, from the route table alone.
+ */
+void http_route_doc(const char *summary, const char *query, const char *body);
+/* The OpenAPI 3.1 document of every registered route (new reference). */
+json_t *http_openapi(void);
 
 typedef struct http_config {
 	const char *listen;     /* HOST:PORT; port 0 picks a free one */
 	const char *web_dir;    /* static files, or NULL */
 	unsigned threads;       /* worker threads (0 = default) */
 	size_t body_limit;      /* bytes (0 = 1 MiB) */
+	size_t body_memory;     /* request bodies held in memory at once, all clients (0 = 512 MiB) */
+	unsigned client_conns;  /* open connections one client address may have (0 = 4096) */
 } http_config;
 
 /* Start serving; *port_out gets the bound port. 0, or -1 with *e. */
@@ -172,5 +194,8 @@ void http_sse_publish_users(const char *topic, const char *event, http_sse_user_
 
 /* Prometheus text exposition of requests by route and status and latency. */
 char *http_metrics_text(size_t *len);
+/* Report a value in /metrics: name, help text, type ("counter" or "gauge"), and how to read it
+ * (called on the answering thread: make it a load of an atomic). Register from *_api.c. */
+void http_metric(const char *name, const char *help, const char *type, int64_t (*read)(void));
 
 #endif

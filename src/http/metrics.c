@@ -8,10 +8,11 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "bus/bus.h"
 #include "http/http_int.h"
 
-static const int status_codes[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403,
-                                   404, 405, 409, 413, 415, 422, 429, 500, 503, 0 /* other */};
+static const int status_codes[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 403, 404, 405, 409,
+                                   411, 413, 414, 415, 422, 429, 431, 500, 503, 505, 0 /* other */};
 #define NSTATUS ((int)YJ_ARRAY_LEN(status_codes))
 
 /* upper bounds in seconds, Prometheus style; the last bucket is +Inf */
@@ -44,6 +45,39 @@ void http_metrics_record(int route_index, int status, double ms)
 		}
 	atomic_fetch_add_explicit(&buckets[r][b], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&sum_us[r], (unsigned long long)(ms * 1000.0), memory_order_relaxed);
+}
+
+/* ---- values other modules report (registered at start) ---------------------------------------- */
+
+#define MAX_EXTRA 32
+typedef struct extra_metric {
+	const char *name, *help, *type;
+	int64_t (*read)(void);
+} extra_metric;
+static extra_metric extra[MAX_EXTRA];
+static int nextra;
+
+void http_metric(const char *name, const char *help, const char *type, int64_t (*read)(void))
+{
+	for (int i = 0; i < nextra; i++)
+		if (strcmp(extra[i].name, name) == 0)
+			return;
+	if (nextra < MAX_EXTRA)
+		extra[nextra++] = (extra_metric){name, help, type, read};
+}
+
+static int64_t bus_emitted(void)
+{
+	int64_t em, de;
+	bus_stats(&em, &de);
+	return em;
+}
+
+static int64_t bus_delivered(void)
+{
+	int64_t em, de;
+	bus_stats(&em, &de);
+	return de;
 }
 
 static const char *route_label(int r, char *buf, size_t cap)
@@ -107,5 +141,13 @@ char *http_metrics_text(size_t *len)
 		strbuf_printf(&b, "yingji_http_request_duration_seconds_count{route=\"%s\"} %llu\n", rl,
 		              total);
 	}
+	http_metric("yingji_bus_events_emitted_total", "Events emitted on the in-process bus.", "counter", bus_emitted);
+	http_metric("yingji_bus_events_delivered_total", "Events delivered after their commit.", "counter", bus_delivered);
+	http_metric("yingji_http_bodies_in_flight_bytes", "Request bodies held in memory now.", "gauge", http_gate_bodies);
+	http_metric("yingji_http_heavy_requests", "Heavy requests (imports, telemetry) running now.", "gauge",
+	            http_gate_heavy);
+	for (int i = 0; i < nextra; i++)
+		strbuf_printf(&b, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", extra[i].name, extra[i].help, extra[i].name,
+		              extra[i].type, extra[i].name, (long long)extra[i].read());
 	return strbuf_take(&b, len);
 }

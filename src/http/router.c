@@ -57,6 +57,21 @@ void http_route_body_limit(size_t bytes)
 		routes[route_count - 1].body_limit = bytes;
 }
 
+void http_route_doc(const char *summary, const char *query, const char *body)
+{
+	if (route_count == 0)
+		return;
+	routes[route_count - 1].summary = summary;
+	routes[route_count - 1].query = query;
+	routes[route_count - 1].body = body;
+}
+
+void http_route_flags(unsigned flags)
+{
+	if (route_count > 0)
+		routes[route_count - 1].flags |= flags;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -127,8 +142,13 @@ route_result http_router_match(http_req *req, const http_route_def **out, char *
 		if (!best || r->literals > best->literals)
 			best = r;
 	}
-	if (!best)
+	if (!best) {
+		/* a path that answers GET answers HEAD as well (the same, without the body) */
+		size_t used = strlen(allowed);
+		if (path_matched && strstr(allowed, "GET") && used + 7 < allowed_cap)
+			snprintf(allowed + used, allowed_cap - used, ", HEAD");
 		return path_matched ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
+	}
 	req->nparams = 0;
 	for (int k = 0; k < nseg; k++) {
 		if (best->seg[k][0] != '{' || req->nparams == HTTP_MAX_PARAMS)

@@ -1,8 +1,9 @@
 /*
- * server.c — libmicrohttpd glue: one request context per request, body
- * accumulation with the limit enforced while reading, user resolution,
- * role and jurisdiction checks (the one place every route passes), the
- * handler call, error JSON, headers, and a log line per request.
+ * server.c — libmicrohttpd glue: one request context per request, the
+ * gate on its headers (gate.c: sizes, route, user, role, jurisdiction,
+ * body length, budgets — the one place every route passes), body
+ * accumulation with the limit enforced while reading, the handler call,
+ * the answer (reply.c), and a log line per request.
  *
  * The daemon runs a pool of poll threads; each worker thread uses its own
  * SQLite connection (store_thread). MHD_ALLOW_SUSPEND_RESUME is on: event
@@ -21,6 +22,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,35 +30,6 @@
 #include "geo/geo.h"
 #include "http/http_int.h"
 #include "store/store.h"
-
-struct http_deferred {
-	store_job_fn job;
-	void *ctx;
-	http_after_fn after;
-};
-
-typedef struct conn_ctx {
-	http_req req;
-	strbuf body;
-	bool too_big;
-	bool responded;
-	double start_ms;
-	int status;
-	int route_index;
-	route_result match;           /* matched on the first call: the route sets the body limit */
-	const http_route_def *route;
-	char allowed[128];
-	size_t body_limit;
-	auth_user user;
-	char client_ip[INET6_ADDRSTRLEN];
-	/* http_defer_group: the parked answer, and the job's result once committed */
-	bool deferred;
-	bool answering; /* counted in deferred_answering until completed */
-	struct http_deferred defer;
-	http_res res;
-	int job_rc;
-	yj_err job_err;
-} conn_ctx;
 
 static struct MHD_Daemon *daemon_handle;
 /* parked answers not yet resumed; once stopping is set nothing new is parked (MHD cannot stop
@@ -66,27 +39,6 @@ static _Atomic long deferred_answering; /* parked once, answer not yet sent (com
 static _Atomic bool stopping;
 static http_config config;
 static char *web_root;
-
-/* ---- status table -------------------------------------------------------- */
-
-int http_status_for(yj_code code)
-{
-	switch (code) {
-	case YJ_OK: return 200;
-	case YJ_EINVAL: return 400;
-	case YJ_EUNAUTH: return 401;
-	case YJ_EFORBIDDEN: return 403;
-	case YJ_ENOTFOUND: return 404;
-	case YJ_EMETHOD: return 405;
-	case YJ_ECONFLICT: return 409;
-	case YJ_ETOOBIG: return 413;
-	case YJ_EUNPROCESSABLE: return 422;
-	case YJ_ETHROTTLED: return 429;
-	case YJ_EUNAVAILABLE: return 503;
-	case YJ_EINTERNAL: return 500;
-	}
-	return 500;
-}
 
 /* ---- helpers for handlers -------------------------------------------------- */
 
@@ -162,6 +114,12 @@ static int handle_healthz(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+static int handle_openapi(http_req *req, http_res *res, yj_err *e)
+{
+	http_json(res, 200, http_openapi());
+	return 0;
+}
+
 static int handle_metrics(http_req *req, http_res *res, yj_err *e)
 {
 	res->status = 200;
@@ -172,76 +130,18 @@ static int handle_metrics(http_req *req, http_res *res, yj_err *e)
 
 /* ---- the request path ---------------------------------------------------------- */
 
-/*
- * The error body of e, built by hand so that it cannot fail whatever the
- * message echoes: {"error":{"code":…,"message":…,"field":…}}. The message
- * and field are repaired to valid UTF-8 first (cut on a character
- * boundary, invalid bytes as U+FFFD). Never NULL, never empty.
- */
-static char *error_body(const yj_err *e, size_t *len)
-{
-	char message[sizeof e->message], field[sizeof e->field];
-	snprintf(message, sizeof message, "%s", e->message[0] ? e->message : yj_code_name(e->code));
-	snprintf(field, sizeof field, "%s", e->field);
-	yj_utf8_repair(message, sizeof message);
-	yj_utf8_repair(field, sizeof field);
-	strbuf b;
-	strbuf_init(&b);
-	strbuf_puts(&b, "{\"error\":{\"code\":");
-	yj_json_escape(&b, yj_code_name(e->code));
-	strbuf_puts(&b, ",\"message\":");
-	yj_json_escape(&b, message);
-	if (field[0]) {
-		strbuf_puts(&b, ",\"field\":");
-		yj_json_escape(&b, field);
-	}
-	strbuf_puts(&b, "}}");
-	return strbuf_take(&b, len);
-}
-
-/* make res the error answer of e (whatever the handler had put in it before) */
-static void error_json(http_req *req, http_res *res, const yj_err *e)
-{
-	json_decref(res->json);
-	res->json = NULL;
-	free(res->body);
-	res->status = http_status_for(e->code);
-	res->body = error_body(e, &res->body_len);
-	res->content_type = "application/json";
-	if (e->code == YJ_EUNAUTH)
-		http_add_header(req, res, "WWW-Authenticate", "Bearer realm=\"yingji\"");
-}
-
-static const char *find_token(conn_ctx *c)
-{
-	const char *auth = MHD_lookup_connection_value(c->req.conn, MHD_HEADER_KIND, "Authorization");
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0)
-		return auth + 7;
-	return MHD_lookup_connection_value(c->req.conn, MHD_COOKIE_KIND, "yj_session");
-}
-
-static bool is_api_path(const char *p)
-{
-	return strncmp(p, "/api/", 5) == 0 || strcmp(p, "/healthz") == 0 || strcmp(p, "/metrics") == 0;
-}
-
 /* after a handler (or a deferred answer's after-function) returned rc */
-static void handled(http_req *req, http_res *res, int rc, yj_err *e)
+static void handled(http_req *req, http_res *res, int rc, yj_err *e, bool on_handler_thread)
 {
 	if (rc != 0) {
 		/* a handler that failed mid-transaction must not leave it open */
-		store *s = store_thread();
+		store *s = on_handler_thread ? store_thread() : NULL;
 		if (s)
-			store_rollback(s);
+			store_rollback_all(s);
 		res->deferred = NULL;
 		if (e->code == YJ_OK)
 			yj_fail(e, YJ_EINTERNAL, "", "internal error");
-		if (e->code == YJ_ETHROTTLED && e->retry_after > 0) {
-			char ra[16];
-			snprintf(ra, sizeof ra, "%d", e->retry_after);
-			http_add_header(req, res, "Retry-After", ra);
-		}
-		error_json(req, res, e);
+		http_error_json(req, res, e);
 	} else if (!res->status && !res->deferred) {
 		res->status = 200;
 	}
@@ -255,165 +155,66 @@ static int deferred_job(store *s, void *ctx, yj_err *e)
 }
 
 /* committed (or failed): keep the result and let the connection go on */
+/*
+ * Committed (or failed): answer, then let the connection go on. The answer
+ * is queued here, on the store's thread, while the connection is still
+ * parked (libmicrohttpd allows that from any thread). A client that
+ * half-closed its socket after sending would be read as gone once the
+ * connection resumes, its committed acknowledgement never answered: such
+ * a client gets the answer written to its socket here. (A half-close that
+ * arrives between this look and the resume is still read as gone.)
+ */
 static void deferred_done(void *ctx, int rc, const yj_err *e)
 {
 	conn_ctx *c = ctx;
+	struct MHD_Connection *conn = c->req.conn;
 	c->job_rc = rc;
 	c->job_err = *e;
+	c->deferred = false;
+	http_res res = c->res;
+	yj_err err = c->job_err;
+	handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &err), &err, false);
+	res.deferred = NULL;
+	if (http_peer_half_closed(conn))
+		http_send_direct(c, conn, &res);
+	else
+		http_queue(c, conn, &res);
 	/* resumed first, then uncounted: http_stop may stop the daemon once the count is 0, and
 	 * MHD finishes resumed connections when it stops (c may be gone after the resume) */
-	MHD_resume_connection(c->req.conn);
+	MHD_resume_connection(conn);
 	deferred_pending--;
 }
 
-/* route, check access, run the handler; fills res, returns nothing: errors become JSON */
+/* run the handler (the gate has checked everything the headers tell); fills res */
 static void dispatch(conn_ctx *c, http_res *res)
 {
 	http_req *req = &c->req;
 	yj_err e = {0};
+	if (!http_is_api_path(req->path)) {
+		if (http_static_serve(web_root, req, res, &e) != 0)
+			http_error_json(req, res, &e);
+		return;
+	}
 	store *s = store_thread();
-	const char *token = find_token(c);
-	if (token && s && auth_session_resolve(s, token, &c->user, NULL) == 0) {
-		req->user = &c->user;
-		req->token = token;
-	}
-
-	if (!is_api_path(req->path)) {
-		if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
-			yj_fail(&e, YJ_EMETHOD, "", "only GET and HEAD are allowed here");
-			http_add_header(req, res, "Allow", "GET, HEAD");
-		} else if (http_static_serve(web_root, req->path, res, &e) == 0) {
-			return;
-		}
-		error_json(req, res, &e);
-		return;
-	}
-
-	const http_route_def *route = c->route;
-	const char *allowed = c->allowed;
-	route_result rr = c->match;
-	if (rr == ROUTE_NO_PATH) {
-		yj_fail(&e, YJ_ENOTFOUND, "", "no such endpoint: %s %.200s", req->method, req->path);
-		error_json(req, res, &e);
-		return;
-	}
-	if (rr == ROUTE_NO_METHOD) {
-		yj_fail(&e, YJ_EMETHOD, "", "%s is not allowed here; allowed: %s", req->method, allowed);
-		http_add_header(req, res, "Allow", allowed);
-		error_json(req, res, &e);
-		return;
-	}
-	c->route_index = http_route_index(route);
-
-	/* access: the one place every route passes */
-	if (route->roles != HTTP_PUBLIC) {
-		if (!req->user) {
-			yj_fail(&e, YJ_EUNAUTH, "", "sign in first (POST /api/v1/auth/login)");
-			error_json(req, res, &e);
-			return;
-		}
-		if (!(route->roles & ROLE_BIT(req->user->role))) {
-			yj_fail(&e, YJ_EFORBIDDEN, "", "role %s may not do this",
-			        auth_role_name(req->user->role));
-			error_json(req, res, &e);
-			return;
-		}
-		if (route->area_param) {
-			const char *code = http_param(req, route->area_param);
-			char prefix[16];
-			auth_area_prefix(code, prefix);
-			if (prefix[0] && !geo_area_find(code)) {
-				yj_fail(&e, YJ_ENOTFOUND, route->area_param, "there is no area %s", code);
-				error_json(req, res, &e);
-				return;
-			}
-			if (auth_require_area(req->user, code, route->area_param, &e)) {
-				error_json(req, res, &e);
-				return;
-			}
-		}
-	}
 	if (!s) {
 		yj_fail(&e, YJ_EUNAVAILABLE, "", "database unavailable");
-		error_json(req, res, &e);
+		http_error_json(req, res, &e);
 		return;
 	}
-	handled(req, res, route->handler(req, res, &e), &e);
+	int irc = http_idem_begin(c, res, &e);
+	if (irc) {
+		if (irc < 0)
+			http_error_json(req, res, &e);
+		return; /* refused, or the first answer again */
+	}
+	int rc = c->route->handler(req, res, &e);
+	handled(req, res, http_idem_end(c, res, rc, &e), &e, true);
 	store_idle_check(s); /* a statement left open by the handler is a defect: finished and logged */
-}
-
-static enum MHD_Result queue_stream(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
-{
-	struct MHD_Response *r = http_sse_response(res->sse);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", res->content_type);
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	MHD_add_response_header(r, "X-Request-Id", c->req.request_id);
-	c->status = 200;
-	enum MHD_Result ret = MHD_queue_response(conn, 200, r);
-	MHD_destroy_response(r);
-	c->responded = true;
-	return ret;
-}
-
-static enum MHD_Result queue(conn_ctx *c, struct MHD_Connection *conn, http_res *res)
-{
-	if (res->sse && !res->json)
-		return queue_stream(c, conn, res);
-	char *body = res->body;
-	size_t len = res->body_len;
-	const char *ctype = res->content_type;
-	if (res->json) {
-		body = json_dumps(res->json, JSON_COMPACT | JSON_REAL_PRECISION(12));
-		len = body ? strlen(body) : 0;
-		ctype = "application/json";
-		json_decref(res->json);
-		res->json = NULL;
-		free(res->body);
-		if (!body) {
-			/* an answer that cannot be rendered is our fault: say so in JSON, never with nothing */
-			yj_err e;
-			yj_fail(&e, YJ_EINTERNAL, "", "the answer could not be rendered");
-			yj_log(YJ_LOG_ERROR, "render_failed", "path=%.200s", c->req.path);
-			res->status = 500;
-			body = error_body(&e, &len);
-		}
-	}
-	if (!body) {
-		body = yj_strdup("");
-		len = 0;
-	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	if (ctype)
-		MHD_add_response_header(r, "Content-Type", ctype);
-	MHD_add_response_header(r, "X-Request-Id", c->req.request_id);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "X-Frame-Options", "DENY");
-	if (is_api_path(c->req.path))
-		MHD_add_response_header(r, "Cache-Control", "no-store");
-	else
-		MHD_add_response_header(r, "Cache-Control", "no-cache");
-	for (int i = 0; i < res->nheaders; i++)
-		MHD_add_response_header(r, res->header_name[i], res->header_value[i]);
-	c->status = res->status ? res->status : 200;
-	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->status, r);
-	MHD_destroy_response(r);
-	c->responded = true;
-	return ret;
 }
 
 static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
-	conn_ctx *c = calloc(1, sizeof *c);
-	if (!c)
-		return NULL;
+	conn_ctx *c = yj_calloc(1, sizeof *c);
 	c->req.a = arena_new(4096);
 	c->req.conn = conn;
 	c->req.method = arena_strdup(c->req.a, method);
@@ -440,28 +241,27 @@ static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const cha
 	return c;
 }
 
-/* the largest oversize body read (and dropped) before answering 413 */
-#define DISCARD_MAX (64u << 20)
-
-static enum MHD_Result too_big(conn_ctx *c, struct MHD_Connection *conn)
-{
-	http_res res = {0};
-	yj_err e;
-	yj_fail(&e, YJ_ETOOBIG, "body", "the request body is larger than the limit of %zu bytes",
-	        c->body_limit);
-	error_json(&c->req, &res, &e);
-	return queue(c, conn, &res);
-}
-
 /* the job of a deferred answer is committed (or failed): the after-function answers */
 static enum MHD_Result deferred_answer(conn_ctx *c, struct MHD_Connection *conn)
 {
 	c->deferred = false;
 	http_res res = c->res;
 	yj_err e = c->job_err;
-	handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &e), &e);
+	handled(&c->req, &res, c->defer.after(&c->req, &res, c->defer.ctx, c->job_rc, &e), &e, false);
 	res.deferred = NULL;
-	return queue(c, conn, &res);
+	return http_queue(c, conn, &res);
+}
+
+/* what a refused client may still send after its answer, read and dropped, before we close: a
+ * client that writes before it reads sees the answer, not a reset; nobody gets to send forever */
+#define LINGER_MAX (64u << 20)
+#define LINGER_MS 5000
+
+static void shutdown_write(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci)
+		shutdown(ci->connect_fd, SHUT_WR);
 }
 
 static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -470,34 +270,40 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 {
 	conn_ctx *c = *con_cls;
 	if (!c) {
+		/* the headers are in: decide everything they tell before reading a byte of the body */
 		c = ctx_new(conn, url, method);
-		if (!c)
-			return MHD_NO;
 		*con_cls = c;
 		c->body_limit = config.body_limit;
-		c->match = ROUTE_NO_PATH;
-		if (is_api_path(c->req.path)) {
-			c->match = http_router_match(&c->req, &c->route, c->allowed, sizeof c->allowed);
-			if (c->match == ROUTE_FOUND && c->route->body_limit)
-				c->body_limit = c->route->body_limit;
-		}
-		const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-		if (cl && strtoull(cl, NULL, 10) > c->body_limit) {
-			c->too_big = true;
-			/* Answering before the body is read closes the connection on a client that is
-			 * still sending, and the reset can reach it before the 413 does. So a body of
-			 * moderate size is read and dropped first; only a client that waits for
-			 * "100 Continue", or a huge body, gets the answer at once. */
-			const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
-			if (expect || strtoull(cl, NULL, 10) > DISCARD_MAX)
-				return too_big(c, conn);
+		bool drain;
+		if (http_gate(c, &c->early, &drain)) {
+			c->refused = true;
+			if (!drain && !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") &&
+			    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length") &&
+			    strcmp(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"), "0") != 0) {
+				/* a large body is coming: answer now, close our side, drop what still arrives */
+				http_send_direct(c, conn, &c->early);
+				shutdown_write(conn);
+				c->lingering = true;
+			} else if (!drain) {
+				return http_queue(c, conn, &c->early);
+			}
 		}
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		if (!c->too_big) {
+		if (c->lingering) {
+			c->lingered += *upload_data_size;
+			*upload_data_size = 0;
+			return c->lingered > LINGER_MAX || yj_mono_ms() - c->start_ms > LINGER_MS ? MHD_NO : MHD_YES;
+		}
+		if (!c->refused) {
 			if (c->body.len + *upload_data_size > c->body_limit) {
-				c->too_big = true;
+				/* more than declared, or more than the route takes: drop the rest, then answer */
+				yj_err e;
+				yj_fail(&e, YJ_ETOOBIG, "body", "the request body is larger than the limit of %zu bytes",
+				        c->body_limit);
+				http_error_json(&c->req, &c->early, &e);
+				c->refused = true;
 				strbuf_free(&c->body);
 			} else {
 				strbuf_append(&c->body, upload_data, *upload_data_size);
@@ -506,24 +312,17 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (c->lingering)
+		return MHD_NO; /* answered already; the connection closes */
 	if (c->responded)
 		return MHD_YES;
 	if (c->deferred)
-		return deferred_answer(c, conn); /* resumed: the job is committed */
-	if (c->too_big)
-		return too_big(c, conn);
+		return MHD_YES; /* resumed: its answer was queued when the job was committed */
+	if (c->refused)
+		return http_queue(c, conn, &c->early);
 	c->req.body = c->body.data;
 	c->req.body_len = c->body.len;
 	http_res res = {0};
-	if (stopping) {
-		/* a request that comes while stopping is not started: say so and close the connection */
-		yj_err e;
-		yj_fail(&e, YJ_EUNAVAILABLE, "", "the server is stopping; try again shortly");
-		error_json(&c->req, &res, &e);
-		http_add_header(&c->req, &res, "Connection", "close");
-		http_add_header(&c->req, &res, "Retry-After", "2");
-		return queue(c, conn, &res);
-	}
 	dispatch(c, &res);
 	if (res.deferred) {
 		/* park the connection (suspend before submitting: the writer may resume it at once);
@@ -547,7 +346,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
 		store_group_submit(deferred_job, c, deferred_done);
 		return MHD_YES;
 	}
-	return queue(c, conn, &res);
+	return http_queue(c, conn, &res);
 }
 
 static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -569,7 +368,10 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	       r ? r->pattern : "-", c->status,
 	       yj_log_quote(quser, sizeof quser, c->req.user ? c->req.user->username : NULL),
 	       c->client_ip, c->body.len, ms,
-	       toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted=1");
+	       toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? " aborted=client" : toe == MHD_REQUEST_TERMINATED_READ_ERROR ? " aborted=read" : toe == MHD_REQUEST_TERMINATED_WITH_ERROR ? " aborted=error" : " aborted=1");
+	http_gate_release(c);
+	if (!c->responded)
+		http_res_free(&c->early);
 	strbuf_free(&c->body);
 	arena_free(c->req.a);
 	free(c);
@@ -632,7 +434,10 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		config.threads = n > 2 ? (unsigned)n * 4 : 8;
 	}
 	free(web_root);
-	web_root = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+	web_root = yj_strdup(cfg->web_dir);
+	http_gate_configure(&config);
+	http_gate_stopping(false);
+	http_idem_start();
 
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -640,7 +445,11 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		return -1;
 
 	http_route("GET", "/healthz", handle_healthz, HTTP_PUBLIC, NULL);
+	http_route_doc("liveness and the database", NULL, NULL);
 	http_route("GET", "/metrics", handle_metrics, HTTP_PUBLIC, NULL);
+	http_route_doc("Prometheus text: requests by route and status, latencies, queues", NULL, NULL);
+	http_route("GET", "/api/v1/openapi.json", handle_openapi, ROLES_ANY, NULL);
+	http_route_doc("this document: every route of the server, from its route table", NULL, NULL);
 
 	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
@@ -651,9 +460,11 @@ int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 		flags, 0, NULL, NULL, answer, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
 		(struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, config.threads, MHD_OPTION_CONNECTION_LIMIT, 20000u,
 		MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-		/* each connection's buffer for headers and reads; MHD clears it for every request on a
-		 * kept-alive connection, so 16 KiB (not the default 32) halves that; bodies are ours */
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, MHD_OPTION_END);
+		MHD_OPTION_NOTIFY_CONNECTION, http_gate_connection, NULL,
+		/* each connection's memory for the request line, headers and the answer's headers: the gate
+		 * refuses requests whose line or headers exceed its limits (8 KiB, 16 KiB), so every request
+		 * that runs leaves room for its answer; MHD answers by itself only beyond this */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY, MHD_OPTION_END);
 	/* no MHD_OPTION_LISTENING_ADDRESS_REUSE: that is SO_REUSEPORT on Linux, which lets a second
 	 * server bind the same port and silently take half the requests */
 	if (!daemon_handle)
@@ -676,6 +487,7 @@ void http_stop(void)
 	/* parked answers resume when their commit is done: wait for those, then for their answers
 	 * to go out; a request that arrives on an open connection meanwhile gets 503 and a close */
 	stopping = true;
+	http_gate_stopping(true);
 	while (deferred_pending > 0)
 		usleep(1000);
 	/* and for their answers to go out (bounded: a peer that stopped reading must not hold us) */

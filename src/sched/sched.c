@@ -30,14 +30,19 @@ static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 
 void sched_every(const char *name, int64_t period_ms, sched_fn fn, void *ctx, unsigned flags)
 {
+	pthread_mutex_lock(&lock);
 	for (int i = 0; i < njobs; i++)
-		if (jobs[i].fn == fn && jobs[i].ctx == ctx)
+		if (jobs[i].fn == fn && jobs[i].ctx == ctx) {
+			pthread_mutex_unlock(&lock);
 			return; /* registered twice (a module started twice in tests): once is enough */
+		}
 	if (njobs == SCHED_MAX_JOBS) {
 		yj_log(YJ_LOG_ERROR, "sched_full", "job=%s", name);
 		abort();
 	}
-	jobs[njobs++] = (sched_job){.name = name, .period_ms = period_ms, .fn = fn, .ctx = ctx, .flags = flags};
+	jobs[njobs] = (sched_job){.name = name, .period_ms = period_ms, .fn = fn, .ctx = ctx, .flags = flags};
+	njobs++; /* published last: the thread reads njobs under the lock */
+	pthread_mutex_unlock(&lock);
 }
 
 /* one run of a job: in a transaction unless it keeps its own; the job's answer */
@@ -82,9 +87,10 @@ static void *sched_main(void *arg)
 		woken = false;
 		if (stopping)
 			break;
+		int n = njobs;
 		pthread_mutex_unlock(&lock);
 		double mono = yj_mono_ms();
-		for (int i = 0; i < njobs && !stopping; i++)
+		for (int i = 0; i < n && !stopping; i++)
 			if (!jobs[i].last_run || mono - jobs[i].last_run >= (double)jobs[i].period_ms)
 				run_job(s, &jobs[i], mono);
 		pthread_mutex_lock(&lock);

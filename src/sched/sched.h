@@ -27,7 +27,7 @@ typedef int (*sched_fn)(store *s, int64_t now_ms, void *ctx, yj_err *e);
 
 enum { SCHED_NO_TX = 1 };
 
-/* Register a job run about every period_ms (0: every tick). Call at start, before sched_start. */
+/* Register a job run about every period_ms (0: every tick); at start, or later. */
 void sched_every(const char *name, int64_t period_ms, sched_fn fn, void *ctx, unsigned flags);
 int sched_start(yj_err *e);
 /* Finish the running job and stop. */

@@ -95,7 +95,7 @@ static void run_batch(store *s, group_job *jobs)
 					k->rc = -1;
 					k->err = lost;
 				}
-				store_rollback(s);
+				store_rollback_all(s);
 				return;
 			}
 			store_savepoint_rollback(s);

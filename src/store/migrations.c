@@ -298,7 +298,14 @@ const char *const store_migrations[] = {
 	 * projections, the API's JSON then; verify compares only versioned states) */
 	"ALTER TABLE audit ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0;",
 
-	/* 10: the references of each received CAP alert, by the alert they name: an Update or
+	/* 10: the answers of requests sent with an Idempotency-Key (the HTTP layer's), kept a day */
+	"CREATE TABLE idempotency("
+	"  user_id INTEGER NOT NULL, idem_key TEXT NOT NULL, request_hash BLOB NOT NULL,"
+	"  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, idem_key));"
+	"CREATE INDEX idempotency_created ON idempotency(created_ms);",
+
+	/* 11: the references of each received CAP alert, by the alert they name: an Update or
 	 * Cancel that arrives before the alert it refers to (feeds do that) is found and linked
 	 * when that alert arrives. Filled from cap_alert.refs for the alerts already received */
 	"CREATE TABLE cap_alert_ref("

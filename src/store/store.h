@@ -215,12 +215,33 @@ int store_get_text_a(store *s, char *buf, size_t cap, yj_err *e, const char *sql
 
 /* ---- transactions ------------------------------------------------------------------------------ */
 
-/* BEGIN IMMEDIATE (a writer: read-modify-write never reads a stale value) / COMMIT / ROLLBACK.
- * store_commit rolls back on failure. store_rollback does nothing outside a transaction. */
+/*
+ * BEGIN IMMEDIATE (a writer: read-modify-write never reads a stale value) /
+ * COMMIT / ROLLBACK. Inside an open transaction they nest: begin sets a
+ * savepoint, commit releases it (its writes and events commit with the
+ * transaction around it), rollback undoes only what was done since.
+ * store_commit rolls
+ * back on failure. store_rollback does nothing outside a transaction;
+ * store_rollback_all ends the whole transaction, however deep.
+ */
 int store_begin(store *s, yj_err *e);
 int store_commit(store *s, yj_err *e);
 void store_rollback(store *s);
+void store_rollback_all(store *s);
 bool store_in_tx(store *s);
+
+/*
+ * Hold the next outermost COMMIT on this connection: store_commit answers 0
+ * but the transaction stays open (what follows nests in it) until the
+ * holder calls store_commit_held, or is undone by store_rollback_all. The
+ * HTTP layer holds it to record a request's answer (Idempotency-Key) in
+ * the same transaction as the request's writes, without taking the write
+ * lock before the handler does. store_release_hold disarms it.
+ */
+void store_hold_commit(store *s);
+bool store_commit_is_held(store *s);
+int store_commit_held(store *s, yj_err *e);
+void store_release_hold(store *s);
 
 /* Run fn(s, ctx, e) in a transaction of its own: committed when it answers 0, else rolled back. */
 typedef int (*store_job_fn)(store *s, void *ctx, yj_err *e);

@@ -49,6 +49,8 @@ struct store {
 	size_t nhooks, cap_hooks;
 	size_t savepoint_mark[STORE_MAX_SAVEPOINTS]; /* nhooks when each open savepoint was set */
 	int nsavepoints;
+	bool hold_armed;   /* the next outermost COMMIT is held (store_hold_commit) */
+	bool held;         /* a COMMIT was held: the transaction stays open until store_commit_held */
 	legacy_slot legacy[LEGACY_CACHE_SIZE];
 	int legacy_cached;
 	struct store *next_open; /* list of all open connections, for close_all */

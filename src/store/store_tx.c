@@ -29,11 +29,9 @@ bool store_in_tx(store *s)
 
 int store_begin(store *s, yj_err *e)
 {
+	if (store_in_tx(s))
+		return store_savepoint(s, e); /* nested: a savepoint of the open transaction */
 	store_finish_all(s, "begin", true);
-	if (store_in_tx(s)) {
-		yj_log(YJ_LOG_ERROR, "sql_nested_begin", "message=\"a transaction is open already\"");
-		return yj_fail(e, YJ_EINTERNAL, "", "internal error");
-	}
 	s->nhooks = 0;
 	s->nsavepoints = 0;
 	return exec_cached(s, "BEGIN IMMEDIATE", e);
@@ -63,16 +61,56 @@ void store_hooks_drop(store *s, size_t from)
 			s->hooks[i].drop(s->hooks[i].ctx);
 }
 
-int store_commit(store *s, yj_err *e)
+static int commit_now(store *s, yj_err *e)
 {
-	store_finish_all(s, "commit", true);
 	if (exec_cached(s, "COMMIT", e) != 0) {
-		store_rollback(s);
+		store_rollback_all(s);
 		return -1;
 	}
 	s->nsavepoints = 0;
 	store_hooks_run(s);
 	return 0;
+}
+
+int store_commit(store *s, yj_err *e)
+{
+	if (s->nsavepoints > 0) {
+		store_savepoint_release(s); /* nested: it commits with the transaction around it */
+		return 0;
+	}
+	store_finish_all(s, "commit", true);
+	if (s->hold_armed) {
+		s->held = true; /* committed in the caller's eyes; the holder commits it for real */
+		return 0;
+	}
+	return commit_now(s, e);
+}
+
+void store_hold_commit(store *s)
+{
+	s->hold_armed = true;
+	s->held = false;
+}
+
+bool store_commit_is_held(store *s)
+{
+	return s->held && store_in_tx(s);
+}
+
+int store_commit_held(store *s, yj_err *e)
+{
+	s->hold_armed = false;
+	s->held = false;
+	if (!store_in_tx(s))
+		return 0;
+	store_finish_all(s, "commit", true);
+	return commit_now(s, e);
+}
+
+void store_release_hold(store *s)
+{
+	s->hold_armed = false;
+	s->held = false;
 }
 
 int store_commit_keep_hooks(store *s, store_hook **hooks, size_t *n, yj_err *e)
@@ -103,6 +141,16 @@ void store_hooks_call(store_hook *hooks, size_t n)
 
 void store_rollback(store *s)
 {
+	if (s->nsavepoints > 0) {
+		store_savepoint_rollback(s); /* nested: only what was done since its begin */
+		return;
+	}
+	store_rollback_all(s);
+}
+
+void store_rollback_all(store *s)
+{
+	s->held = false;
 	store_finish_all(s, "rollback", false); /* an error path may leave a loop early */
 	s->nsavepoints = 0;
 	if (store_in_tx(s))

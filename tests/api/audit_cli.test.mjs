@@ -16,9 +16,12 @@ test('audit verify passes, then catches an edited audit record', async () => {
 
   const ok = cli(['audit', 'verify', '--db', db]);
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
-  assert.match(ok.stdout, /^audit: OK, \d+ records, head [0-9a-f]{64}/);
-  // every write left a record: the user creation is in the chain
-  assert.equal(sql(db, "SELECT count(*) FROM audit WHERE action='user.create' AND object_id=(SELECT id FROM user WHERE username='audited_1')"), '1');
+  const line = ok.stdout.match(/^audit: OK, (\d+) records, (\d+) objects, (\d+) not comparable, head [0-9a-f]{64}$/m);
+  assert.ok(line, ok.stdout);
+  // the states of the objects were compared, not just the chain: every user has a projection
+  assert.ok(Number(line[2]) > 4700, ok.stdout);
+  // every write left a record: the user creation is in the chain (no API reads the log)
+  assert.equal(sql(db, `SELECT count(*) FROM audit WHERE action='user.create' AND object_id='${r.json.id}'`), '1');
 
   sql(db, "UPDATE audit SET username='someone-else' WHERE id=5");
   const broken = cli(['audit', 'verify', '--db', db]);
@@ -28,11 +31,18 @@ test('audit verify passes, then catches an edited audit record', async () => {
 
 test('audit verify catches a deleted record and an object changed behind the server', async () => {
   const { db } = makeDemoDb();
-  assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
+  const fresh = cli(['audit', 'verify', '--db', db]);
+  assert.equal(fresh.status, 0, fresh.stdout + fresh.stderr);
   sql(db, "UPDATE user SET role='admin' WHERE username='inspector'");
   const changed = cli(['audit', 'verify', '--db', db]);
   assert.equal(changed.status, 1);
   assert.match(changed.stdout, /changed outside yingji/);
+  // the user's projection holds its row's fields, not its password hash
+  const hashOnly = makeDemoDb().db;
+  sql(hashOnly, "UPDATE user SET password_hash='x' WHERE username='inspector'");
+  assert.equal(cli(['audit', 'verify', '--db', hashOnly]).status, 0);
+  sql(hashOnly, "UPDATE user SET phone='110' WHERE username='inspector'");
+  assert.equal(cli(['audit', 'verify', '--db', hashOnly]).status, 1);
 
   const other = makeDemoDb().db;
   sql(other, 'DELETE FROM audit WHERE id=3');
@@ -74,7 +84,7 @@ test('CLI: help, unknown options and bad values give one line and exit 2', () =>
   const help = cli(['--help']);
   assert.equal(help.status, 0);
   assert.match(help.stdout, /serve/);
-  for (const cmd of ['serve', 'init', 'demo']) {
+  for (const cmd of ['serve', 'init', 'demo', 'audit']) {
     const h = cli([cmd, '--help']);
     assert.equal(h.status, 0, cmd);
     assert.match(h.stdout, /usage: yingji/);
@@ -100,25 +110,59 @@ test('init makes an empty database with the area tree and one admin', async () =
   writeFileSync(pwFile, 'a-real-admin-password\n');
   const r = cli(['init', '--db', db, '--admin-password-file', pwFile]);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(sql(db, 'SELECT count(*) FROM user'), '1');
-  assert.equal(sql(db, 'SELECT count(*) FROM area WHERE level=3'), '63');
-  assert.equal(sql(db, 'SELECT count(*) FROM area WHERE level=4'), '891');
   assert.equal(sql(db, 'PRAGMA journal_mode'), 'wal');
   // a second init on the same file refuses
   assert.equal(cli(['init', '--db', db, '--admin-password-file', pwFile]).status, 1);
   const srv = await startServer({ db });
-  await srv.login('admin', 'a-real-admin-password');
-  assert.equal((await srv.stop()).code, 0);
+  try {
+    const admin = await srv.login('admin', 'a-real-admin-password');
+    const users = await srv.req('GET', '/api/v1/users?limit=500', { token: admin });
+    assert.deepEqual(users.json.items.map((u) => [u.username, u.role, u.area_code]), [['admin', 'admin', '441500']]);
+    // the area tree: 4 counties, 63 towns, 891 villages (4 of them directly under 海丰县)
+    const counties = (await srv.req('GET', '/api/v1/areas?parent=441500', { token: admin })).json.items;
+    assert.equal(counties.length, 4);
+    let towns = 0, villages = 0;
+    for (const c of counties) {
+      const below = (await srv.req('GET', `/api/v1/areas?parent=${c.code}`, { token: admin })).json.items;
+      assert.equal(below.length, c.children);
+      for (const a of below) {
+        if (a.level === 'town') { towns++; villages += a.children; } else if (a.level === 'village') villages++;
+      }
+    }
+    assert.equal(towns, 63);
+    assert.equal(villages, 891);
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
+  }
+  // the area tree's load is in the chain, and verifies
+  const v = cli(['audit', 'verify', '--db', db]);
+  // records: the load, the admin's creation, its login; objects: the tree and the admin
+  assert.match(v.stdout, /^audit: OK, 3 records, 2 objects, 0 not comparable, head /, v.stdout + v.stderr);
 });
 
-test('demo makes the role users and county users', () => {
+test('demo makes the role users and county users', async () => {
   const { db } = makeDemoDb();
-  const users = sql(db, 'SELECT username FROM user ORDER BY username').split('\n');
-  for (const u of ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk',
-    'warehouse_keeper', 'duty_officer_441502', 'commander_441502', 'duty_officer_441521', 'commander_441581', 'commander_441523']) {
-    assert.ok(users.includes(u), u);
+  const srv = await startServer({ db });
+  try {
+    const admin = await srv.login('admin');
+    const users = new Map();
+    for (const role of ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk', 'warehouse_keeper']) {
+      const r = await srv.req('GET', `/api/v1/users?role=${role}&limit=500`, { token: admin });
+      assert.equal(r.status, 200, r.text);
+      for (const u of r.json.items) users.set(u.username, u);
+    }
+    for (const u of ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk',
+      'warehouse_keeper', 'duty_officer_441502', 'commander_441502', 'duty_officer_441521', 'commander_441581', 'commander_441523']) {
+      assert.ok(users.has(u), u);
+    }
+    assert.equal(users.get('duty_officer_441521').area_code, '441521');
+    assert.equal(users.get('commander').area_code, '441500');
+    // all share the one password
+    await srv.login('commander_441581');
+  } finally {
+    assert.equal((await srv.stop()).code, 0);
   }
-  assert.equal(sql(db, "SELECT area_code FROM user WHERE username='duty_officer_441521'"), '441521');
-  assert.equal(sql(db, "SELECT count(DISTINCT password_hash) FROM user"), '1');
-  assert.match(sql(db, "SELECT password_hash FROM user LIMIT 1"), /^\$argon2id\$/);
+  // hashed once for all (argon2id is slow on purpose): the file holds one hash
+  assert.equal(sql(db, 'SELECT count(DISTINCT password_hash) FROM user'), '1');
+  assert.match(sql(db, 'SELECT password_hash FROM user LIMIT 1'), /^\$argon2id\$/);
 });

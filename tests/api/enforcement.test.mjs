@@ -3,12 +3,17 @@
 // integrity, hazards and rectification with overdue flagging on a moved
 // clock, the penalty-case state machine with the major-case legal review
 // gate and the 90-day limit, decision PDF, case-file review, publicity field
-// filtering, town delegation, and the year's figures on a known dataset.
+// filtering, town delegation, and the year's figures on a known dataset;
+// jurisdiction (malformed, unknown and foreign areas; ids a client names);
+// every enforcement write verifying in the audit chain at once.
+// State is read through the API; sql() only tampers behind the server's
+// back (the draw's pool, an evidence file, a case row) or reads the audit
+// log, which no API shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startServer, sql, sleep } from './lib.mjs';
+import { startServer, sql, sleep, cli } from './lib.mjs';
 
 let srv, cmd, cityCmd, insp1, insp2, reviewer, admin;
 const counts = { hazards: 0, rectified: 0, cases: 0, fines: 0, coercive: 0 };
@@ -23,7 +28,25 @@ before(async () => {
 });
 after(async () => { if (srv) assert.equal((await srv.stop()).code, 0); });
 
-const uid = (name) => Number(sql(srv.db, `SELECT id FROM user WHERE username='${name}'`));
+// users and enterprises through the API: the certified inspectors (the city's view lists them all),
+// the registry's enterprises of an area (ascending id), the enterprise account's own enterprise
+let inspectorList;
+async function inspectors() {
+  if (!inspectorList) inspectorList = (await srv.req('GET', '/api/v1/inspectors', { token: admin })).json.items;
+  return inspectorList;
+}
+const uid = async (name) => (await inspectors()).find((u) => u.username === name).id;
+const username = async (id) => (await inspectors()).find((u) => u.id === id).username;
+async function enterprises(area, token = cmd) {
+  const r = await srv.req('GET', `/api/v1/enterprises?area=${area}&limit=1000`, { token });
+  assert.equal(r.status, 200, r.text);
+  return r.json.items.map((x) => x.id).sort((a, b) => a - b);
+}
+async function demoEnterprise() {
+  const r = await srv.req('GET', '/api/v1/me/hazards', { token: await srv.login('enterprise_demo') });
+  assert.equal(r.status, 200, r.text);
+  return r.json.enterprise_id;
+}
 const inDays = (d) => new Date(Date.now() + d * 86400000).toISOString();
 async function clock(ms) { return srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: ms } }); }
 async function until(fn, ms = 8000) {
@@ -58,7 +81,9 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
   assert.ok(pub.json.enterprise_pool.length >= 4 && pub.json.inspector_pool.length >= 2);
   assert.match(pub.json.how_to_verify, /BLAKE2b/);
   // the tasks follow from the draw
-  assert.equal(sql(srv.db, `SELECT count(*) FROM inspection WHERE draw_id=${d.json.id} AND state='assigned'`), '4');
+  const tasks = await srv.req('GET', `/api/v1/inspections?draw_id=${d.json.id}&state=assigned`, { token: cmd });
+  assert.equal(tasks.json.items.length, 4);
+  assert.deepEqual(tasks.json.items.map((t) => t.enterprise_id).sort(), d.json.result.map((r) => r.enterprise_id).sort());
   // a changed pool (one weight) fails verification
   sql(srv.db, `UPDATE draw SET enterprise_pool = replace(enterprise_pool, '"weight":1.0', '"weight":9.0') WHERE id=${d.json.id}`);
   sql(srv.db, `UPDATE draw SET enterprise_pool = replace(enterprise_pool, '"weight":2.0', '"weight":9.0') WHERE id=${d.json.id}`);
@@ -71,9 +96,9 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
 
 test('exclusions: declared conflicts and last inspectors are never drawn for that enterprise', async () => {
   // a small pool: every chemical enterprise of 河田镇-area county 陆河 in one plan, drawn twice
-  const ents = sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id").split('\n').map(Number);
+  const ents = await enterprises('441523');
   const target = ents[0];
-  const me = uid('inspector_441523_1');
+  const me = await uid('inspector_441523_1');
   assert.equal((await srv.req('POST', '/api/v1/conflicts', { token: insp1, body: { enterprise_id: target, reason: '亲属在该企业任职' } })).status, 204);
   const p = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '全部企业抽查', year: 2022, area_code: '441523', ratio: 1.0, inspectors_per: 2 } });
   const d = await srv.req('POST', `/api/v1/inspection-plans/${p.json.id}/draw`, { token: cmd });
@@ -82,8 +107,8 @@ test('exclusions: declared conflicts and last inspectors are never drawn for tha
   assert.ok(row, 'the whole pool was drawn');
   assert.ok(!row.inspectors.includes(me), 'conflicted inspector not assigned');
   // confirm the inspection of `target`, then draw again: its two inspectors are excluded for it
-  const iid = Number(sql(srv.db, `SELECT id FROM inspection WHERE draw_id=${d.json.id} AND enterprise_id=${target}`));
-  const names = row.inspectors.map((id) => sql(srv.db, `SELECT username FROM user WHERE id=${id}`));
+  const iid = (await srv.req('GET', `/api/v1/inspections?draw_id=${d.json.id}&limit=1000`, { token: cmd })).json.items.find((i) => i.enterprise_id === target).id;
+  const names = await Promise.all(row.inspectors.map(username));
   const tokens = [await srv.login(names[0]), await srv.login(names[1])];
   await record(iid, tokens);
   const p2 = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '复查', year: 2022, area_code: '441523', ratio: 1.0, inspectors_per: 2 } });
@@ -95,11 +120,11 @@ test('exclusions: declared conflicts and last inspectors are never drawn for tha
 });
 
 test('inspections need both inspectors; evidence is typed by content and kept intact', async () => {
-  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
-  const one = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', inspectors: [uid('inspector_441523_1')] } });
+  const ent = await demoEnterprise();
+  const one = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', inspectors: [await uid('inspector_441523_1')] } });
   assert.equal(one.status, 400);
   assert.equal(one.json.error.field, 'inspectors');
-  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [uid('inspector_441523_1'), uid('inspector_441523_2')] } });
+  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [await uid('inspector_441523_1'), await uid('inspector_441523_2')] } });
   assert.equal(r.status, 201, r.text);
   const id = r.json.id;
   const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('JFIF body-camera still')]);
@@ -112,7 +137,10 @@ test('inspections need both inspectors; evidence is typed by content and kept in
   const got = await fetch(srv.base + url, { headers: { Authorization: `Bearer ${insp2}` } });
   assert.equal(got.headers.get('content-type'), 'image/jpeg');
   assert.deepEqual(Buffer.from(await got.arrayBuffer()), jpeg);
-  assert.equal(sql(srv.db, `SELECT count(*) FROM audit WHERE action='evidence.add' AND object_id='${id}'`), '1');
+  const withEvidence = await srv.req('GET', `/api/v1/inspections/${id}`, { token: insp2 });
+  assert.deepEqual(withEvidence.json.evidence.map((x) => [x.sha256, x.mime, x.name]), [[sha256, 'image/jpeg', 'photo.jpg']]);
+  // the link is in the audit chain (no API shows the log)
+  assert.equal(sql(srv.db, `SELECT count(*) FROM audit WHERE action='evidence.add' AND object_type='inspection' AND object_id='${id}'`), '1');
   // someone outside the county cannot fetch it
   assert.equal((await fetch(srv.base + url, { headers: { Authorization: `Bearer ${await srv.login('inspector_441502_1')}` } })).status, 404);
   // record; one confirmation is not enough
@@ -128,8 +156,8 @@ test('inspections need both inspectors; evidence is typed by content and kept in
 });
 
 test('hazards: rectification by the enterprise, rejection, verification; overdue on a moved clock', async () => {
-  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
-  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'campaign', inspectors: [uid('inspector_441523_1'), uid('inspector_441523_3')] } });
+  const ent = await demoEnterprise();
+  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'campaign', inspectors: [await uid('inspector_441523_1'), await uid('inspector_441523_3')] } });
   const id = r.json.id;
   const h = await srv.req('POST', `/api/v1/inspections/${id}/hazards`, { token: insp1, body: { level: 'major', description: '液氨储罐区可燃气体报警器失效', legal_basis: '《中华人民共和国安全生产法》第三十六条', deadline: inDays(10) } });
   assert.equal(h.status, 201, h.text);
@@ -163,8 +191,8 @@ test('hazards: rectification by the enterprise, rejection, verification; overdue
 
 test('town inspectors act only on delegated matters', async () => {
   const townInsp = await srv.login('inspector_441523100_1');
-  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523100%' LIMIT 1"));
-  const members = [uid('inspector_441523100_1'), uid('inspector_441523100_2')];
+  const ent = (await enterprises('441523100'))[0];
+  const members = [await uid('inspector_441523100_1'), await uid('inspector_441523100_2')];
   const no = await srv.req('POST', '/api/v1/inspections', { token: townInsp, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'WH-01', inspectors: members } });
   assert.equal(no.status, 403, no.text);
   assert.equal(no.json.error.field, 'matter_code');
@@ -177,7 +205,7 @@ test('town inspectors act only on delegated matters', async () => {
 });
 
 async function caseTo(state, { fine = 20000, major = false } = {}) {
-  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id DESC LIMIT 1"));
+  const ent = (await enterprises('441523')).at(-1);
   const c = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { enterprise_id: ent, matter_code: 'AQ-01', title: '未按规定对从业人员进行安全生产教育和培训' } });
   assert.equal(c.status, 201, c.text);
   const id = c.json.id;
@@ -285,15 +313,17 @@ test('publicity: decided penalties without personal ID numbers or phones', async
 });
 
 test('the year\'s figures count exactly what happened', async () => {
-  const ent = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
+  const ent = await demoEnterprise();
   const m = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: ent, kind: 'seal_up', reason: '重大事故隐患排除前无法保证安全' } });
   assert.equal(m.status, 201, m.text);
   counts.coercive++;
   const year = new Date().getFullYear();
   const s = await srv.req('GET', `/api/v1/stats/enforcement?year=${year}&area=441523`, { token: cityCmd });
   assert.equal(s.status, 200, s.text);
-  const insp = Number(sql(srv.db, "SELECT count(*) FROM inspection WHERE state='confirmed' AND kind IN ('draw','adhoc') AND area_code LIKE '441523%'"));
-  assert.equal(s.json.inspection_visits, insp);
+  const confirmed = (await srv.req('GET', '/api/v1/inspections?state=confirmed&area=441523&limit=1000', { token: cityCmd })).json.items;
+  const visits = confirmed.filter((i) => i.kind === 'draw' || i.kind === 'adhoc');
+  assert.equal(s.json.inspection_visits, visits.length);
+  assert.equal(s.json.units_inspected, new Set(visits.map((i) => i.enterprise_id)).size);
   assert.equal(s.json.hazards_found, counts.hazards);
   assert.equal(s.json.hazards_rectified, counts.rectified);
   assert.equal(s.json.rectification_rate_pct, Math.round(10000 * counts.rectified / counts.hazards) / 100);
@@ -307,11 +337,11 @@ test('the year\'s figures count exactly what happened', async () => {
 });
 
 test('expert guidance visits: experts only, findings become hazards for the enterprise', async () => {
-  const ent = Number(sql(srv.db, "SELECT id FROM enterprise WHERE area_code LIKE '441523%' ORDER BY id LIMIT 1 OFFSET 3"));
-  const notExpert = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [uid('inspector_441523_4')] } });
+  const ent = (await enterprises('441523'))[3];
+  const notExpert = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [await uid('inspector_441523_4')] } });
   assert.equal(notExpert.status, 400);
   assert.match(notExpert.json.error.message, /expert/);
-  const r = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [uid('expert_1')] } });
+  const r = await srv.req('POST', '/api/v1/inspections', { token: cmd, body: { enterprise_id: ent, kind: 'expert', inspectors: [await uid('expert_1')] } });
   assert.equal(r.status, 201, r.text);
   const expert = await srv.login('expert_1');
   assert.equal((await srv.req('PATCH', `/api/v1/inspections/${r.json.id}`, { token: expert, body: { findings: '动火作业审批不规范' } })).status, 200);
@@ -335,6 +365,133 @@ test('duty spot checks: enterprises drawn at random; an unanswered call becomes 
   assert.equal((await srv.req('POST', `/api/v1/inspections/${answered.id}/confirm`, { token: duty })).json.state, 'confirmed');
   await srv.req('PATCH', `/api/v1/inspections/${missed.id}`, { token: duty, body: { answered: false } });
   await srv.req('POST', `/api/v1/inspections/${missed.id}/confirm`, { token: duty });
-  assert.equal(sql(srv.db, `SELECT count(*) FROM hazard WHERE inspection_id=${missed.id} AND source='duty_check'`), '1');
-  assert.equal(sql(srv.db, `SELECT count(*) FROM hazard WHERE inspection_id=${answered.id}`), '0');
+  const hazardsOf = async (i) => (await srv.req('GET', `/api/v1/hazards?enterprise=${i.enterprise_id}&limit=1000`, { token: duty })).json.items.filter((h) => h.inspection_id === i.id);
+  assert.deepEqual((await hazardsOf(missed)).map((h) => h.source), ['duty_check']);
+  assert.equal((await hazardsOf(answered)).length, 0);
+});
+
+test('jurisdiction: a malformed or unknown area is 400 naming it, another county 403 (inspectors, figures, every list)', async () => {
+  const lists = ['/api/v1/inspectors', '/api/v1/stats/enforcement', '/api/v1/cases', '/api/v1/legal-review/queue',
+    '/api/v1/hazards', '/api/v1/inspections', '/api/v1/coercive-measures', '/api/v1/draws', '/api/v1/inspection-plans',
+    '/api/v1/case-reviews/summary'];
+  for (const url of lists) {
+    for (const bad of ['4415230', '441523x', '441599']) {
+      const r = await srv.req('GET', `${url}?area=${bad}`, { token: cmd });
+      assert.equal(r.status, 400, `${url}?area=${bad}: ${r.text}`);
+      assert.equal(r.json.error.field, 'area', url);
+    }
+    const other = await srv.req('GET', `${url}?area=441502`, { token: cmd });
+    assert.equal(other.status, 403, `${url}?area=441502: ${other.text}`);
+    assert.equal(other.json.error.field, 'area', url);
+    assert.equal((await srv.req('GET', `${url}?area=441523100`, { token: cmd })).status, 200, url);
+  }
+  // a town's inspectors list: the town's, the county's and the city's, nobody else's
+  const town = (await srv.req('GET', '/api/v1/inspectors?area=441523100', { token: cmd })).json.items;
+  assert.ok(town.length > 0);
+  assert.ok(town.every((u) => ['441523100', '441523', '441500'].includes(u.area_code)), JSON.stringify(town.map((u) => u.area_code)));
+  // lists answer only what lies in the area asked for
+  const cases = (await srv.req('GET', '/api/v1/cases?area=441523100&limit=1000', { token: cmd })).json.items;
+  assert.ok(cases.length > 0 && cases.every((c) => c.area_code.startsWith('441523100')));
+  assert.equal((await srv.req('GET', '/api/v1/cases?area=441502', { token: cityCmd })).status, 200);
+});
+
+test('jurisdiction: the enterprises, inspections, cases and inspectors a client names are checked against its area', async () => {
+  const foreign = await srv.login('inspector_441502_1');
+  const foreignEnt = (await enterprises('441502', cityCmd))[0];
+  const ours = await demoEnterprise();
+  const us = [await uid('inspector_441523_1'), await uid('inspector_441523_2')];
+  const them = [await uid('inspector_441502_1'), await uid('inspector_441502_2')];
+  // an enterprise of another county: refused for an inspection, a case, a coercive measure, a conflict
+  let r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: foreignEnt, kind: 'adhoc', reason: 'complaint', inspectors: us } });
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json.error.field, 'enterprise_id');
+  r = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { enterprise_id: foreignEnt, matter_code: 'AQ-01', title: 'x' } });
+  assert.equal(r.json.error.field, 'enterprise_id');
+  r = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: foreignEnt, kind: 'seize', reason: 'x' } });
+  assert.equal(r.json.error.field, 'enterprise_id');
+  r = await srv.req('POST', '/api/v1/conflicts', { token: insp1, body: { enterprise_id: foreignEnt, reason: '亲属' } });
+  assert.equal(r.status, 400, r.text);
+  // inspectors of another county for one of our enterprises
+  r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: ours, kind: 'adhoc', reason: 'complaint', inspectors: [us[0], them[0]] } });
+  assert.equal(r.status, 403, r.text);
+  assert.equal(r.json.error.field, 'inspectors');
+  // another county's inspection and case: invisible, and not to be linked to
+  const theirs = await srv.req('POST', '/api/v1/inspections', { token: foreign, body: { enterprise_id: foreignEnt, kind: 'adhoc', reason: 'complaint', inspectors: them } });
+  assert.equal(theirs.status, 201, theirs.text);
+  assert.equal((await srv.req('GET', `/api/v1/inspections/${theirs.json.id}`, { token: insp1 })).status, 404);
+  assert.equal((await srv.req('POST', `/api/v1/inspections/${theirs.json.id}/hazards`, { token: insp1, body: { level: 'general', description: 'x', deadline: inDays(3) } })).status, 404);
+  r = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { enterprise_id: ours, matter_code: 'AQ-01', title: 'x', inspection_id: theirs.json.id } });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json.error.field, 'inspection_id');
+  const theirCase = await srv.req('POST', '/api/v1/cases', { token: foreign, body: { enterprise_id: foreignEnt, matter_code: 'AQ-01', title: '未培训' } });
+  assert.equal(theirCase.status, 201, theirCase.text);
+  assert.equal((await srv.req('GET', `/api/v1/cases/${theirCase.json.id}`, { token: insp1 })).status, 404);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${theirCase.json.id}/file`, { token: cmd })).status, 404);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${theirCase.json.id}/reviews`, { token: cmd, body: { items: [] } })).status, 404);
+  r = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: ours, case_id: theirCase.json.id, kind: 'seize', reason: 'x' } });
+  assert.equal(r.status, 400, r.text);
+  assert.equal(r.json.error.field, 'case_id');
+  // a case of ours against another party is no basis for a measure on this one
+  const ourCase = await srv.req('POST', '/api/v1/cases', { token: insp1, body: { enterprise_id: (await enterprises('441523'))[1], matter_code: 'AQ-01', title: '未培训' } });
+  r = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: ours, case_id: ourCase.json.id, kind: 'seize', reason: 'x' } });
+  assert.equal(r.json.error.field, 'case_id');
+});
+
+test('audit: every enforcement write verifies at once (yingji audit verify says OK); a case changed behind the server is caught', async () => {
+  const a = await startServer();
+  let stopped = false;
+  try {
+    const login = (u) => a.login(u);
+    const [cmdA, i1, i2, rev, adminA, company] = await Promise.all(['commander_441523', 'inspector_441523_1', 'inspector_441523_2', 'legal_reviewer', 'admin', 'enterprise_demo'].map(login));
+    const who = (await a.req('GET', '/api/v1/inspectors', { token: adminA })).json.items;
+    const id = (name) => who.find((u) => u.username === name).id;
+    const ent = (await a.req('GET', '/api/v1/me/hazards', { token: company })).json.enterprise_id;
+    const ok = async (p, what) => { const r = await p; assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${r.text}`); return r.json; };
+    // a plan and its draw; a conflict; a checklist
+    const plan = await ok(a.req('POST', '/api/v1/inspection-plans', { token: cmdA, body: { name: '审计抽查', year: 2022, area_code: '441523', count: 2 } }), 'plan');
+    await ok(a.req('POST', `/api/v1/inspection-plans/${plan.id}/draw`, { token: cmdA }), 'draw');
+    await ok(a.req('POST', '/api/v1/conflicts', { token: i1, body: { enterprise_id: ent, reason: '亲属在该企业任职' } }), 'conflict');
+    await ok(a.req('PUT', '/api/v1/checklists/fireworks', { token: adminA, body: { items: [{ item: '经营许可证在有效期内' }] } }), 'checklist');
+    // an inspection with evidence, recorded and confirmed; a hazard, rectified and verified
+    const insp = await ok(a.req('POST', '/api/v1/inspections', { token: i1, body: { enterprise_id: ent, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [id('inspector_441523_1'), id('inspector_441523_2')] } }), 'inspection');
+    const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('audit still')]);
+    assert.equal((await fetch(`${a.base}/api/v1/inspections/${insp.id}/evidence`, { method: 'POST', body: jpeg, headers: { Authorization: `Bearer ${i1}` } })).status, 201);
+    await ok(a.req('PATCH', `/api/v1/inspections/${insp.id}`, { token: i1, body: { findings: '警示标志缺失' } }), 'record');
+    const hz = await ok(a.req('POST', `/api/v1/inspections/${insp.id}/hazards`, { token: i1, body: { level: 'general', description: '警示标志缺失', deadline: inDays(5) } }), 'hazard');
+    await ok(a.req('POST', `/api/v1/inspections/${insp.id}/confirm`, { token: i1 }), 'confirm 1');
+    await ok(a.req('POST', `/api/v1/inspections/${insp.id}/confirm`, { token: i2 }), 'confirm 2');
+    await ok(a.req('POST', `/api/v1/hazards/${hz.id}/rectification`, { token: company, body: { note: '已设置警示标志' } }), 'rectify');
+    await ok(a.req('POST', `/api/v1/hazards/${hz.id}/verify`, { token: i2, body: { accept: true } }), 'verify');
+    // a hazard the scheduler flags overdue (recorded by the system)
+    const late = await ok(a.req('POST', `/api/v1/inspections/${insp.id}/hazards`, { token: i1, body: { level: 'general', description: '疏散通道堵塞', deadline: inDays(1) } }), 'late hazard');
+    await ok(a.req('POST', '/api/v1/test/clock', { token: adminA, body: { offset_ms: 2 * 86400000 } }), 'clock');
+    assert.ok(await until(async () => (await a.req('GET', `/api/v1/hazards/${late.id}`, { token: i1 })).json.overdue === true), 'flagged overdue');
+    await ok(a.req('POST', '/api/v1/test/clock', { token: adminA, body: { offset_ms: 0 } }), 'clock back');
+    // a case straight after its creation (the defect: verify said BROKEN here), then to its end and its review
+    const c = await ok(a.req('POST', '/api/v1/cases', { token: i1, body: { enterprise_id: ent, matter_code: 'AQ-04', title: '未设置安全警示标志', inspection_id: insp.id } }), 'case');
+    for (const [t, action, body] of [[cmdA, 'file'], [i1, 'investigate'], [i1, 'notify', { facts: '未设置警示标志', legal_basis: '《安全生产法》第九十九条', fine_yuan: 5000 }],
+      [cmdA, 'decide'], [i1, 'serve', { method: '直接送达' }], [i1, 'record_payment', { amount_yuan: 5000 }], [cmdA, 'close']])
+      await ok(a.req('POST', `/api/v1/cases/${c.id}/${action}`, { token: t, body }), action);
+    await ok(a.req('POST', `/api/v1/cases/${c.id}/reviews`, { token: rev, body: { items: [{ item: '文书规范', max: 10, score: 9 }] } }), 'review');
+    const m = await ok(a.req('POST', '/api/v1/coercive-measures', { token: i1, body: { enterprise_id: ent, case_id: c.id, kind: 'seal_up', reason: '重大事故隐患' } }), 'coercive');
+    assert.ok(m.id);
+    // a fresh case, audited at create and verified with nothing after it
+    await ok(a.req('POST', '/api/v1/cases', { token: i1, body: { party: { type: 'individual', name: '李四' }, area_code: '441523100', matter_code: 'AQ-01', title: '未持证上岗' } }), 'last case');
+    stopped = true;
+    assert.equal((await a.stop()).code, 0);
+    const v = cli(['audit', 'verify', '--db', a.db]);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /^audit: OK/);
+    const types = sql(a.db, "SELECT group_concat(DISTINCT object_type) FROM (SELECT object_type FROM audit WHERE state_version = 1 ORDER BY object_type)").split(',');
+    for (const t of ['penalty_case', 'inspection', 'hazard', 'coercive_measure', 'case_review', 'draw', 'inspection_plan', 'conflict_of_interest', 'checklist_template'])
+      assert.ok(types.includes(t), `${t} recorded with projection version 1 (${types})`);
+    // a decided fine lowered behind the server's back breaks the chain at that case
+    sql(a.db, `UPDATE penalty_case SET fine_yuan = 50 WHERE id = ${c.id}`);
+    const broken = cli(['audit', 'verify', '--db', a.db]);
+    assert.equal(broken.status, 1, broken.stdout);
+    assert.match(broken.stdout, /BROKEN/);
+    assert.match(broken.stdout, /penalty_case/);
+  } finally {
+    if (!stopped) await a.stop().catch(() => {});
+  }
 });

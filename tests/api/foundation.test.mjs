@@ -2,6 +2,7 @@
 // jurisdiction, body limits, user management, logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, PASSWORD } from './lib.mjs';
 
 let srv;
@@ -14,6 +15,29 @@ after(async () => {
   const end = await srv.stop();
   assert.equal(end.code, 0, `server exit ${JSON.stringify(end)}`);
 });
+
+// POST a login from a chosen local address (127.0.0.x: loopback only), so the server sees another client
+function loginFrom(base, localAddress, username, password) {
+  return new Promise((resolve, reject) => {
+    const url = new URL('/api/v1/auth/login', base);
+    const body = JSON.stringify({ username, password });
+    const r = http.request({
+      host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, agent: false,
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    r.on('error', reject);
+    r.end(body);
+  });
+}
 
 function assertErrorJson(r, status, code) {
   assert.equal(r.status, status, r.text);
@@ -88,6 +112,37 @@ test('repeated failed logins are throttled with 429 and Retry-After', async () =
   // another user from the same address is not locked out
   const other = await srv.req('POST', '/api/v1/auth/login', { body: { username: 'warehouse_keeper', password: PASSWORD } });
   assert.equal(other.status, 200);
+});
+
+test('throttling is per user and address: twelve wrong passwords from elsewhere do not lock commander out of the office', async () => {
+  // the lockout counted failures per username from every address: 12 wrong passwords every
+  // 30 s from anywhere kept commander out
+  for (let i = 0; i < 12; i++) {
+    const r = await loginFrom(srv.base, '127.0.0.2', 'commander', `guess-${i}-xxxx`);
+    assert.equal(r.status, i < 5 ? 401 : 429, `attempt ${i}: ${r.text}`);
+  }
+  // the guesser's address is refused even with the right password, and told when to come back
+  const guesser = await loginFrom(srv.base, '127.0.0.2', 'commander', PASSWORD);
+  assert.equal(guesser.status, 429, guesser.text);
+  assert.equal(guesser.json.error.code, 'too_many_requests');
+  assert.ok(Number(guesser.headers['retry-after']) > 0);
+  // the office (127.0.0.1) signs in
+  const office = await srv.req('POST', '/api/v1/auth/login', { body: { username: 'commander', password: PASSWORD } });
+  assert.equal(office.status, 200, office.text);
+  // each lockout is logged with the user and the client
+  assert.match(srv.logs(), /event=login_throttled username=commander client=127\.0\.0\.2 /);
+});
+
+test('throttling: one address trying many usernames meets its own budget', async () => {
+  let last;
+  for (let i = 0; i < 25 && (!last || last.status !== 429); i++) {
+    last = await loginFrom(srv.base, '127.0.0.3', `nobody_${i}`, 'not-a-password');
+  }
+  assert.equal(last.status, 429, last.text);
+  assert.ok(Number(last.headers['retry-after']) > 0);
+  // a real user from that address waits too; from another address it does not
+  assert.equal((await loginFrom(srv.base, '127.0.0.3', 'inspector', PASSWORD)).status, 429);
+  assert.equal((await loginFrom(srv.base, '127.0.0.4', 'inspector', PASSWORD)).status, 200);
 });
 
 test('no token: 401; bad token: 401', async () => {
@@ -184,6 +239,50 @@ test('jurisdiction: county and town users see only their subtree', async () => {
   assertErrorJson(await srv.req('GET', '/api/v1/users', { token: town }), 403, 'permission_denied');
 });
 
+test('jurisdiction: ?area= of /grid-workers and /users is the one scope rule (the 4415230 / 441523x bypass)', async () => {
+  // duty_officer_441523 asking ?area=4415230 or ?area=441523x got 城区's grid workers: a
+  // prefix built by hand from a malformed code matched everything
+  const county = await srv.login('duty_officer_441523');
+  const made = await srv.req('POST', '/api/v1/users', { token: adminToken, body: { username: 'luhe_admin', role: 'admin', area_code: '441523', password: 'long-enough-1' } });
+  assert.equal(made.status, 201, made.text);
+  const countyAdmin = await srv.login('luhe_admin', 'long-enough-1');
+  const towns = await srv.req('GET', '/api/v1/areas?parent=441523', { token: county });
+  const town = towns.json.items[0].code;
+  for (const [path, token] of [['/api/v1/grid-workers', county], ['/api/v1/users', countyAdmin]]) {
+    for (const bad of ['4415230', '441523x', '441523999999']) {
+      const r = await srv.req('GET', `${path}?area=${bad}`, { token });
+      assertErrorJson(r, 400, 'invalid_argument');
+      assert.equal(r.json.error.field, 'area', `${path}?area=${bad}`);
+    }
+    const other = await srv.req('GET', `${path}?area=441502`, { token });
+    assertErrorJson(other, 403, 'permission_denied');
+    assert.equal(other.json.error.field, 'area');
+    for (const query of ['?area=441523&limit=500', '?limit=500']) {
+      const ok = await srv.req('GET', path + query, { token });
+      assert.equal(ok.status, 200, ok.text);
+      assert.ok(ok.json.items.length > 0, path + query);
+      assert.ok(ok.json.items.every((u) => u.area_code.startsWith('441523')), `${path}${query}: ${ok.json.items.map((u) => u.area_code)}`);
+    }
+    const inTown = await srv.req('GET', `${path}?area=${town}&limit=500`, { token });
+    assert.equal(inTown.status, 200, inTown.text);
+    assert.ok(inTown.json.items.every((u) => u.area_code.startsWith(town)));
+  }
+  const workers = await srv.req('GET', '/api/v1/grid-workers?area=441523&limit=500', { token: county });
+  assert.ok(workers.json.items.every((u) => u.role === 'grid_worker'));
+  // the other list parameters are checked too
+  assert.equal((await srv.req('GET', '/api/v1/users?role=king', { token: countyAdmin })).json.error.field, 'role');
+  assert.equal((await srv.req('GET', '/api/v1/users?limit=0', { token: countyAdmin })).json.error.field, 'limit');
+  assert.equal((await srv.req('GET', '/api/v1/users?cursor=x', { token: countyAdmin })).json.error.field, 'cursor');
+});
+
+test('enterprise accounts name their enterprise in /me', async () => {
+  const t = await srv.login('enterprise_demo');
+  const me = await srv.req('GET', '/api/v1/me', { token: t });
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.json.role, 'enterprise');
+  assert.ok(me.json.enterprise && me.json.enterprise.id > 0 && me.json.enterprise.name.length > 0, me.text);
+});
+
 test('user management: validation names the field; duplicates conflict; scope holds', async () => {
   const badRole = await srv.req('POST', '/api/v1/users', { token: adminToken, body: { username: 'u_bad', role: 'king', area_code: '441500', password: 'long-enough-1' } });
   assertErrorJson(badRole, 400, 'invalid_argument');
@@ -228,6 +327,19 @@ test('own password change needs the old password', async () => {
   assert.equal(ok.status, 204, ok.text);
   assert.equal((await srv.req('GET', '/api/v1/me', { token: t })).status, 401); // the old session ended
   await srv.login('legal_reviewer', 'new-password-1');
+});
+
+test('guessing the old password of a signed-in user is throttled like a login', async () => {
+  const made = await srv.req('POST', '/api/v1/users', { token: adminToken, body: { username: 'pw_guess_1', role: 'inspector', area_code: '441521', password: 'long-enough-1' } });
+  assert.equal(made.status, 201, made.text);
+  const t = await srv.login('pw_guess_1', 'long-enough-1');
+  for (let i = 0; i < 5; i++) {
+    const r = await srv.req('POST', '/api/v1/me/password', { token: t, body: { old_password: `guess-${i}-xxxx`, new_password: 'new-password-1' } });
+    assertErrorJson(r, 403, 'permission_denied');
+  }
+  const r = await srv.req('POST', '/api/v1/me/password', { token: t, body: { old_password: 'long-enough-1', new_password: 'new-password-1' } });
+  assertErrorJson(r, 429, 'too_many_requests');
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
 });
 
 test('sessions held in memory follow every change at once, and survive a restart', async () => {

@@ -53,6 +53,14 @@ export async function startServer({ db, args = [], env = {} } = {}) {
     const text = await res.text();
     let json;
     try { json = JSON.parse(text); } catch { json = undefined; }
+    // every error answer of the API has a JSON body naming its code (DESIGN: errors never drop)
+    if (res.status >= 400 && url.startsWith('/api/') && typeof json?.error?.code !== 'string') {
+      throw new Error(`${method} ${url}: ${res.status} without a JSON error body: ${JSON.stringify(text.slice(0, 200))}`);
+    }
+    // and no client's mistake is the server's error
+    if (res.status >= 500 && res.status !== 503) {
+      throw new Error(`${method} ${url}: ${res.status} ${text.slice(0, 300)}`);
+    }
     return { status: res.status, headers: res.headers, text, json };
   }
 
@@ -77,7 +85,7 @@ export async function startServer({ db, args = [], env = {} } = {}) {
     return exited;
   }
 
-  return { base, db, dir, port, req, login, stop, kill9, logs: () => logs };
+  return { base, db, dir, port, pid: child.pid, req, login, stop, kill9, logs: () => logs };
 }
 
 // sqlite3 shell on a database (used to tamper behind the server's back)

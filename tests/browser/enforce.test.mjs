@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer, sql, PASSWORD } from '../api/lib.mjs';
+import { startServer, PASSWORD } from '../api/lib.mjs';
 import { launch, signIn, OUT } from './lib.mjs';
 
 let srv, browser;
@@ -24,7 +24,8 @@ after(async () => {
   if (srv) assert.equal((await srv.stop()).code, 0);
 });
 
-const uid = (name) => Number(sql(srv.db, `SELECT id FROM user WHERE username='${name}'`));
+// user ids through the API: the certified inspectors an inspector may go out with
+const uid = async (name, token) => (await srv.req('GET', '/api/v1/inspectors', { token })).json.items.find((u) => u.username === name).id;
 const inDays = (d) => new Date(Date.now() + d * 86400000).toISOString();
 
 // a small real PNG (so the thumbnail decodes): a w×h gradient with a band of colour
@@ -86,8 +87,8 @@ let insp1, inspectionId, hazardId, entId;
 
 test('inspector records an ad-hoc inspection with checklist, photo and hazard, and confirms', async () => {
   insp1 = await srv.login('inspector_441523_1');
-  entId = Number(sql(srv.db, "SELECT enterprise_id FROM user WHERE username='enterprise_demo'"));
-  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: entId, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [uid('inspector_441523_1'), uid('inspector_441523_2')] } });
+  entId = (await srv.req('GET', '/api/v1/me/hazards', { token: await srv.login('enterprise_demo') })).json.enterprise_id;
+  const r = await srv.req('POST', '/api/v1/inspections', { token: insp1, body: { enterprise_id: entId, kind: 'adhoc', reason: 'complaint', matter_code: 'AQ-04', inspectors: [await uid('inspector_441523_1', insp1), await uid('inspector_441523_2', insp1)] } });
   assert.equal(r.status, 201, r.text);
   inspectionId = r.json.id;
 

@@ -1,5 +1,5 @@
 /* Unit tests for src/base: time parsing and formatting, arenas, buffers,
- * UTF-8 validation, number parsing, the fake clock. */
+ * UTF-8 validation, number parsing, the fake clock, JSON field validators. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +129,42 @@ static void test_fake_clock(void **state)
 	yj_clock_set_offset(0);
 }
 
+/* the JSON field validators the handlers parse bodies with: present, absent or null, wrong */
+static void test_json_fields(void **state)
+{
+	json_t *o = json_pack("{s:s, s:s, s:i, s:b, s:n, s:s}", "name", "汕尾", "blank", "  ", "n", 42, "flag", 1,
+	                      "gone", "long", "abcdefghij");
+	yj_err e = {0};
+	const char *t = NULL;
+	assert_int_equal(yj_json_text(o, "name", YJ_REQUIRED, 64, &t, &e), 1);
+	assert_string_equal(t, "汕尾");
+	t = NULL;
+	assert_int_equal(yj_json_text(o, "missing", 0, 64, &t, &e), 0);
+	assert_null(t);
+	assert_int_equal(yj_json_text(o, "gone", 0, 64, &t, &e), 0); /* null reads as absent */
+	assert_int_equal(yj_json_text(o, "missing", YJ_REQUIRED, 64, &t, &e), -1);
+	assert_string_equal(e.field, "missing");
+	assert_int_equal(yj_json_text(o, "blank", YJ_NONEMPTY, 64, &t, &e), -1);
+	assert_string_equal(e.field, "blank");
+	assert_int_equal(yj_json_text(o, "long", 0, 5, &t, &e), -1);
+	assert_string_equal(e.field, "long");
+	assert_int_equal(yj_json_text(o, "n", 0, 64, &t, &e), -1); /* a number is not text */
+	assert_string_equal(e.field, "n");
+	int64_t n = 0;
+	assert_int_equal(yj_json_int(o, "n", 0, 0, 100, &n, &e), 1);
+	assert_int_equal(n, 42);
+	assert_int_equal(yj_json_int(o, "n", 0, 0, 10, &n, &e), -1);
+	assert_string_equal(e.field, "n");
+	bool b = false;
+	assert_int_equal(yj_json_bool(o, "flag", 0, &b, &e), 1);
+	assert_true(b);
+	assert_int_equal(yj_json_bool(o, "name", 0, &b, &e), -1);
+	static const char *const keys[] = {"name", "blank", "n", "flag", "gone", NULL};
+	assert_int_equal(yj_only_keys(o, keys, &e), -1); /* "long" is not one of them */
+	assert_string_equal(e.field, "long");
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),           cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_utf8_trim),
 		cmocka_unit_test(test_fake_clock),
+		cmocka_unit_test(test_json_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

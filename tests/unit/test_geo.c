@@ -1,7 +1,9 @@
 /*
  * test_geo.c — unit tests for src/geo: GCJ-02 -> WGS84, the embedded data
- * files, the built-in area tree (counts, codes, parents, geometry) and point
- * lookup, including several threads on a freshly built index.
+ * files, the built-in area tree loaded through the store (counts, codes,
+ * parents, geometry: raw checks of the stored rows), the area directory
+ * and the area API's details, and point lookup, including several threads
+ * on a freshly built index.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,48 +18,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "geo/geo.h"
 
-static const char AREA_SCHEMA[] =
-	"CREATE TABLE area("
-	"  code TEXT PRIMARY KEY,"
-	"  parent TEXT REFERENCES area(code),"
-	"  level INTEGER NOT NULL,"
-	"  name TEXT NOT NULL,"
-	"  kind TEXT NOT NULL DEFAULT '',"
-	"  special INTEGER NOT NULL DEFAULT 0,"
-	"  note TEXT NOT NULL DEFAULT '',"
-	"  lon REAL, lat REAL,"
-	"  point_source TEXT NOT NULL DEFAULT '',"
-	"  geom TEXT,"
-	"  geom_approx INTEGER NOT NULL DEFAULT 0,"
-	"  min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL"
-	");"
-	"CREATE INDEX area_parent ON area(parent);";
-
 typedef struct fixture {
-	sqlite3 *db;
+	char path[64];
+	store *s;
 	geo_index *ix;
 } fixture;
 
-static void exec_ok(sqlite3 *db, const char *sql)
+/* The single integer a query returns (raw checks of the stored rows). */
+static long long query_int(store *s, const char *sql)
 {
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg ? msg : "?");
-	sqlite3_free(msg);
-}
-
-/* The single integer a query returns. */
-static long long query_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long long v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	int64_t v = 0;
+	yj_err e = {0};
+	if (store_get_int(s, &v, &e, sql) != 1)
+		fail_msg("%s: %s", sql, e.message);
 	return v;
 }
 
@@ -65,17 +42,21 @@ static int group_setup(void **state)
 {
 	fixture *f = calloc(1, sizeof *f);
 	assert_non_null(f);
-	assert_int_equal(sqlite3_open(":memory:", &f->db), SQLITE_OK);
-	exec_ok(f->db, "PRAGMA foreign_keys = ON");
-	exec_ok(f->db, AREA_SCHEMA);
-	exec_ok(f->db, "BEGIN");
+	snprintf(f->path, sizeof f->path, "/tmp/yj-geo-XXXXXX");
+	int fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
 	yj_err e = {0};
+	if (store_open(f->path, &e) != 0)
+		fail_msg("store_open: %s", e.message);
+	f->s = store_thread();
+	assert_int_equal(store_begin(f->s, &e), 0);
 	double t0 = (double)clock() / CLOCKS_PER_SEC;
-	if (geo_areas_load(f->db, &e) != 0)
+	if (geo_areas_load(f->s, &e) != 0)
 		fail_msg("geo_areas_load: %s", e.message);
 	double t1 = (double)clock() / CLOCKS_PER_SEC;
-	exec_ok(f->db, "COMMIT");
-	f->ix = geo_index_build(f->db, &e);
+	assert_int_equal(store_commit(f->s, &e), 0);
+	f->ix = geo_index_build(f->s, &e);
 	if (!f->ix)
 		fail_msg("geo_index_build: %s", e.message);
 	double t2 = (double)clock() / CLOCKS_PER_SEC;
@@ -88,7 +69,14 @@ static int group_teardown(void **state)
 {
 	fixture *f = *state;
 	geo_index_free(f->ix);
-	sqlite3_close(f->db);
+	geo_area_dir_invalidate();
+	store_close_all();
+	char p[80];
+	unlink(f->path);
+	snprintf(p, sizeof p, "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", f->path);
+	unlink(p);
 	free(f);
 	return 0;
 }
@@ -155,7 +143,7 @@ static void test_data_files(void **state)
 
 static void test_area_counts(void **state)
 {
-	sqlite3 *db = ((fixture *)*state)->db;
+	store *db = ((fixture *)*state)->s;
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 1"), 1);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 2"), 4);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3"), 63);
@@ -178,7 +166,7 @@ static void test_area_counts(void **state)
 
 static void test_area_codes_and_parents(void **state)
 {
-	sqlite3 *db = ((fixture *)*state)->db;
+	store *db = ((fixture *)*state)->s;
 	/* every parent exists, every code starts with its parent's code */
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area a LEFT JOIN area p ON p.code = a.parent "
 				       "WHERE a.parent IS NOT NULL AND p.code IS NULL"), 0);
@@ -212,7 +200,7 @@ static void test_area_codes_and_parents(void **state)
 
 static void test_area_points_and_geometry(void **state)
 {
-	sqlite3 *db = ((fixture *)*state)->db;
+	store *db = ((fixture *)*state)->s;
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND point_source = 'seat'"), 52);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND point_source = 'proxy'"), 4);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM area WHERE level = 3 AND lon IS NULL "
@@ -237,24 +225,23 @@ static void test_area_points_and_geometry(void **state)
 	assert_int_equal(query_int(db, "SELECT instr(geom, '[115.5756') > 0 FROM area WHERE code = '441502'"), 1);
 }
 
-/* Area of one row's geom read back with GEOS. */
-static GEOSGeometry *read_geom(GEOSContextHandle_t ctx, sqlite3 *db, const char *code)
+/* One area's boundary read back with GEOS (through the directory's geo_area_geometry). */
+static GEOSGeometry *read_geom(GEOSContextHandle_t ctx, store *s, const char *code)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT geom FROM area WHERE code = ?1", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	yj_err e = {0};
+	char *text = geo_area_geometry(s, code, &e);
+	assert_non_null(text);
 	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(ctx);
-	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ctx, r, (const char *)sqlite3_column_text(st, 0));
+	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ctx, r, text);
 	GEOSGeoJSONReader_destroy_r(ctx, r);
-	sqlite3_finalize(st);
+	free(text);
 	assert_non_null(g);
 	return g;
 }
 
 static void test_town_cells_cover_their_county(void **state)
 {
-	sqlite3 *db = ((fixture *)*state)->db;
+	store *db = ((fixture *)*state)->s;
 	GEOSContextHandle_t ctx = GEOS_init_r();
 	static const char *counties[] = {"441502", "441521", "441523", "441581"};
 	double city_sum = 0;
@@ -263,20 +250,19 @@ static void test_town_cells_cover_their_county(void **state)
 		double county_area, towns_area = 0;
 		assert_true(GEOSArea_r(ctx, county, &county_area));
 		city_sum += county_area;
-		sqlite3_stmt *st;
-		assert_int_equal(sqlite3_prepare_v2(db, "SELECT code FROM area WHERE parent = ?1 AND geom IS NOT NULL",
-						    -1, &st, NULL), SQLITE_OK);
-		sqlite3_bind_text(st, 1, counties[c], -1, SQLITE_STATIC);
+		yj_err e = {0};
+		store_q *st = store_query(db, &e, "SELECT code FROM area WHERE parent = ? AND geom IS NOT NULL", counties[c]);
+		assert_non_null(st);
 		GEOSGeometry *parts[64];
 		unsigned n = 0;
-		while (sqlite3_step(st) == SQLITE_ROW && n < 64) {
-			parts[n] = read_geom(ctx, db, (const char *)sqlite3_column_text(st, 0));
+		while (store_step(st, &e) > 0 && n < 64) {
+			parts[n] = read_geom(ctx, db, store_col_text(st, 0));
 			double a;
 			assert_true(GEOSArea_r(ctx, parts[n], &a));
 			towns_area += a;
 			n++;
 		}
-		sqlite3_finalize(st);
+		store_done(st);
 		assert_true(n > 1);
 		/* no overlaps (areas add up) and no gaps (nothing of the county left over) */
 		if (fabs(towns_area - county_area) / county_area > 1e-6)
@@ -299,6 +285,56 @@ static void test_town_cells_cover_their_county(void **state)
 	assert_true(fabs(city_area - city_sum) / city_sum < 1e-3);
 	GEOSGeom_destroy_r(ctx, city);
 	GEOS_finish_r(ctx);
+}
+
+/* ---- the directory and the area API's details ------------------------------------------------- */
+
+static bool count_child(const geo_area *a, void *ctx)
+{
+	(*(int *)ctx)++;
+	return true;
+}
+
+static void test_area_directory_and_info(void **state)
+{
+	store *s = ((fixture *)*state)->s;
+	int64_t n = 0;
+	yj_err e = {0};
+	assert_int_equal(geo_area_count(s, &n, &e), 1);
+	assert_int_equal(n, 1 + 4 + 63 + 891);
+	/* the directory reloaded after the load committed */
+	const geo_area *a = geo_area_find("441502");
+	assert_non_null(a);
+	assert_string_equal(a->name, "城区");
+	assert_string_equal(a->parent, "441500");
+	assert_int_equal(a->level, GEO_LEVEL_COUNTY);
+	assert_null(geo_area_find("4415020"));
+	int towns = 0, counties = 0;
+	geo_areas_each("441502", 0, count_child, &towns);
+	geo_areas_each(NULL, GEO_LEVEL_COUNTY, count_child, &counties);
+	assert_int_equal(towns, 10);
+	assert_int_equal(counties, 4);
+
+	geo_area_info info;
+	assert_int_equal(geo_area_info_get(s, "441523", true, &info, &e), 1);
+	assert_string_equal(info.name, "陆河县");
+	assert_string_equal(info.parent, "441500");
+	assert_true(info.has_geometry && info.has_bbox && info.has_point && !info.geometry_approximate);
+	assert_int_equal(info.children, 8);
+	assert_non_null(info.geometry);
+	assert_non_null(strstr(info.geometry, "Polygon"));
+	assert_true(info.bbox[0] <= info.lon && info.lon <= info.bbox[2]);
+	geo_area_info_clear(&info);
+	assert_int_equal(geo_area_info_get(s, "441523", false, &info, &e), 1);
+	assert_null(info.geometry);
+	assert_true(info.has_geometry);
+	geo_area_info_clear(&info);
+	assert_int_equal(geo_area_info_get(s, "441502001", false, &info, &e), 1);
+	assert_true(info.geometry_approximate);
+	assert_non_null(strstr(info.note, "Voronoi"));
+	geo_area_info_clear(&info);
+	assert_int_equal(geo_area_info_get(s, "441599", false, &info, &e), 0);
+	geo_area_info_clear(&info);
 }
 
 /* ---- locate ---------------------------------------------------------------------- */
@@ -332,24 +368,24 @@ static void test_locate_town_points(void **state)
 {
 	fixture *f = *state;
 	/* every seat lies in its own Voronoi cell, so it locates to its own town */
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT code, lon, lat FROM area WHERE level = 3 "
-						   "AND point_source = 'seat'", -1, &st, NULL), SQLITE_OK);
-	int n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *want = (const char *)sqlite3_column_text(st, 0);
+	yj_err e = {0};
+	store_q *st = store_query(f->s, &e, "SELECT code, lon, lat FROM area WHERE level = 3 AND point_source = 'seat'");
+	assert_non_null(st);
+	int n = 0, rc;
+	while ((rc = store_step(st, &e)) > 0) {
+		const char *want = store_col_text(st, 0);
 		char got[16];
-		assert_true(geo_locate(f->ix, sqlite3_column_double(st, 1), sqlite3_column_double(st, 2), got));
+		assert_true(geo_locate(f->ix, store_col_double(st, 1), store_col_double(st, 2), got));
 		if (strcmp(got, want) != 0)
 			fail_msg("seat of %s locates to %s", want, got);
 		n++;
 	}
-	sqlite3_finalize(st);
+	assert_int_equal(rc, 0);
 	assert_int_equal(n, 52);
 
 	/* a point inside 城区's far island polygons goes to a 城区 town (the nearest seat's cell) */
 	GEOSContextHandle_t ctx = GEOS_init_r();
-	GEOSGeometry *chengqu = read_geom(ctx, f->db, "441502");
+	GEOSGeometry *chengqu = read_geom(ctx, f->s, "441502");
 	int parts = GEOSGetNumGeometries_r(ctx, chengqu), islands = 0;
 	for (int i = 0; i < parts; i++) {
 		const GEOSGeometry *part = GEOSGetGeometryN_r(ctx, chengqu, i);
@@ -417,7 +453,7 @@ static void test_locate_threads(void **state)
 
 	/* a fresh index that no thread has used yet: the threads race for any lazy state */
 	yj_err e = {0};
-	geo_index *fresh = geo_index_build(f->db, &e);
+	geo_index *fresh = geo_index_build(f->s, &e);
 	assert_non_null(fresh);
 	pthread_barrier_t start;
 	pthread_barrier_init(&start, NULL, THREADS);
@@ -447,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_area_codes_and_parents),
 		cmocka_unit_test(test_area_points_and_geometry),
 		cmocka_unit_test(test_town_cells_cover_their_county),
+		cmocka_unit_test(test_area_directory_and_info),
 		cmocka_unit_test(test_locate_known_points),
 		cmocka_unit_test(test_locate_town_points),
 		cmocka_unit_test(test_locate_threads),

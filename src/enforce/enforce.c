@@ -1,0 +1,131 @@
+/*
+ * enforce.c — the enforcement module's life (init, start), its
+ * configuration, and the small rules every service here shares: how times
+ * read in JSON, whether a town may act on a matter, whether an enterprise
+ * lies in a caller's jurisdiction, the bounds of a local calendar year.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "enforce/enf_int.h"
+#include "registry/registry.h"
+#include "sched/sched.h"
+
+enf_config enf_cfg = {.major_fine_yuan = 50000, .hearing_fine_yuan = 10000, .decision_days = 90,
+                      .attachment_max = 64u << 20, .authority = "汕尾市应急管理局", .decision_prefix = "汕应急罚"};
+
+/* ---- shared helpers --------------------------------------------------------------------------------- */
+
+json_t *enf_time(int64_t ms)
+{
+	if (!ms)
+		return json_null();
+	char t[40];
+	yj_time_format(ms, t);
+	return json_string(t);
+}
+
+json_t *enf_text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+int enf_check_matter(store *s, const auth_user *u, const char *matter, yj_err *e)
+{
+	if (!matter)
+		return 0;
+	bool delegated;
+	int rc = enf_matter_db_get(s, matter, &delegated, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return yj_fail(e, YJ_EINVAL, "matter_code", "field 'matter_code': no enforcement matter %.32s", matter);
+	/* 镇街综合行政执法: towns (and villages) act only on the matters delegated to them */
+	if (strlen(u->area_code) >= 9 && !delegated)
+		return yj_fail(e, YJ_EFORBIDDEN, "matter_code",
+		               "matter %.32s is not delegated to towns: the county or city enforces it", matter);
+	return 0;
+}
+
+int enf_enterprise_in_scope(store *s, const auth_scope *sc, int64_t id, char area_out[16], yj_err *e)
+{
+	reg_enterprise en;
+	area_out[0] = 0;
+	int rc = reg_enterprise_get(s, id, &en, e);
+	if (rc <= 0)
+		return rc;
+	bool inside = auth_scope_contains(sc, en.area_code);
+	if (inside)
+		snprintf(area_out, 16, "%s", en.area_code);
+	reg_enterprise_clear(&en);
+	return inside;
+}
+
+int enf_own_scope(const auth_user *u, auth_scope *out, yj_err *e)
+{
+	return auth_scope_for(u, NULL, "area", out, e);
+}
+
+void enf_year_bounds(int year, int64_t *from, int64_t *to)
+{
+	char t[40];
+	*from = *to = 0;
+	snprintf(t, sizeof t, "%04d-01-01T00:00:00+08:00", year);
+	yj_time_parse(t, from, "year", NULL);
+	snprintf(t, sizeof t, "%04d-01-01T00:00:00+08:00", year + 1);
+	yj_time_parse(t, to, "year", NULL);
+}
+
+int enf_year_of(int64_t ms)
+{
+	char t[40];
+	yj_time_format(ms, t);
+	return atoi(t);
+}
+
+int enf_ids_collect(store_q *q, enf_ids *out, yj_err *e)
+{
+	out->n = 0;
+	if (!q)
+		return -1;
+	int rc;
+	while ((rc = store_step(q, e)) > 0)
+		if (out->n < out->cap)
+			out->id[out->n++] = store_col_int(q, 0);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- life ---------------------------------------------------------------------------------------------- */
+
+void enf_init(void)
+{
+	audit_register_type("penalty_case", 1, enf_case_project);
+	audit_register_type("coercive_measure", 1, enf_coercive_project);
+	audit_register_type("case_review", 1, enf_review_project);
+	audit_register_type("inspection", 1, enf_inspection_project);
+	audit_register_type("hazard", 1, enf_hazard_project);
+	audit_register_type("conflict_of_interest", 1, enf_conflict_project);
+	audit_register_type("checklist_template", 1, enf_checklist_project);
+	audit_register_type("inspection_plan", 1, enf_plan_project);
+	audit_register_type("draw", 1, enf_draw_project);
+}
+
+int enf_start(store *s, const enf_config *cfg, yj_err *e)
+{
+	if (cfg)
+		enf_cfg = *cfg;
+	char dir[512];
+	if (enf_cfg.attachments_dir && *enf_cfg.attachments_dir)
+		snprintf(dir, sizeof dir, "%s", enf_cfg.attachments_dir);
+	else
+		snprintf(dir, sizeof dir, "%s.evidence", store_path() ? store_path() : "yingji.db");
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return yj_fail(e, YJ_EINTERNAL, "", "cannot create the evidence folder %s: %s", dir, strerror(errno));
+	enf_evidence_set_dir(dir);
+	/* hazards past their deadline: flagged about every second (the clock tests move is read each run) */
+	sched_every("hazard_overdue", 1000, enf_overdue_job, NULL, 0);
+	return 0;
+}
