@@ -338,14 +338,27 @@ void warn_lifecycle_api_register(void)
 {
 	unsigned readers = ROLES_STAFF | ROLE_BIT(ROLE_GRID_WORKER);
 	http_route("POST", "/api/v1/warnings", handle_create, WARN_AUTHORS, NULL);
+	http_route_doc("A draft warning: target areas or polygons inside the author's jurisdiction", NULL, "json");
 	http_route("GET", "/api/v1/warnings", handle_list, readers, NULL);
+	http_route_doc("Warnings of the jurisdiction or aimed at it, newest first",
+	               "area:area, state:string, type:string, limit:integer, cursor:id", NULL);
 	http_route("GET", "/api/v1/warnings/{id}", handle_get, readers, NULL);
+	http_route_doc("A warning, with the actions open to the reader", NULL, NULL);
 	http_route("PATCH", "/api/v1/warnings/{id}", handle_edit, WARN_AUTHORS, NULL);
+	http_route_doc("Edit a draft", NULL, "json");
 	http_route("POST", "/api/v1/warnings/{id}/{action}", handle_action, WARN_AUTHORS, NULL);
+	http_route_doc("submit, approve (a commander, not the author), reject, issue, update (the members that change), "
+	               "cancel", NULL, "json");
 	http_route("GET", "/api/v1/warnings/{id}/cap", handle_cap, readers, NULL);
+	http_route_doc("The CAP 1.2 message of a version (default: the latest)", "version:integer", NULL);
 	http_route("POST", "/api/v1/alarms/{id}/warning", handle_alarm_to_warning, WARN_AUTHORS, NULL);
+	http_route_doc("A draft warning from an alarm (the body's members win over the alarm's)", NULL, "json");
 	http_route("POST", "/api/v1/cap", handle_cap_import, WARN_AUTHORS, NULL);
 	http_route_body_limit(CAP_BODY_LIMIT);
+	http_route_doc("Import a CAP 1.2 or 1.1 alert: a draft, or the referenced warning linked or cancelled", NULL,
+	               "cap+xml");
 	http_route("GET", "/api/v1/cap/feed", handle_cap_feed, HTTP_PUBLIC, NULL);
+	http_route_doc("The current warnings (public)", NULL, NULL);
 	http_route("GET", "/api/v1/public/cap/{id}", handle_public_cap, HTTP_PUBLIC, NULL);
+	http_route_doc("The CAP 1.2 message of a current warning (public)", NULL, NULL);
 }
