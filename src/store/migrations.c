@@ -304,6 +304,21 @@ const char *const store_migrations[] = {
 	"  status INTEGER NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL, created_ms INTEGER NOT NULL,"
 	"  PRIMARY KEY (user_id, idem_key));"
 	"CREATE INDEX idempotency_created ON idempotency(created_ms);",
+
+	/* 11: the references of each received CAP alert, by the alert they name: an Update or
+	 * Cancel that arrives before the alert it refers to (feeds do that) is found and linked
+	 * when that alert arrives. Filled from cap_alert.refs for the alerts already received */
+	"CREATE TABLE cap_alert_ref("
+	"  alert_id INTEGER NOT NULL REFERENCES cap_alert(id), sender TEXT NOT NULL, identifier TEXT NOT NULL,"
+	"  sent TEXT NOT NULL, PRIMARY KEY (alert_id, sender, identifier));"
+	"CREATE INDEX cap_alert_ref_target ON cap_alert_ref(sender, identifier);"
+	"INSERT INTO cap_alert_ref(alert_id, sender, identifier, sent)"
+	"  SELECT c.id, json_extract(r.value, '$.sender'), json_extract(r.value, '$.identifier'),"
+	"         coalesce(json_extract(r.value, '$.sent'), '')"
+	"  FROM cap_alert c, json_each(CASE WHEN json_valid(c.refs) THEN c.refs ELSE '[]' END) r"
+	"  WHERE json_type(r.value) = 'object'"
+	"    AND json_extract(r.value, '$.sender') IS NOT NULL AND json_extract(r.value, '$.identifier') IS NOT NULL"
+	"  ON CONFLICT DO NOTHING;",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

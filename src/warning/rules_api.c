@@ -656,7 +656,7 @@ void warn_init(void)
 {
 	audit_register_state("rule", rule_state);
 	audit_register_state("alarm", warn_alarm_state);
-	audit_register_state("warning", warn_state_json);
+	warn_lifecycle_init();
 }
 
 void warn_api_register(void)

@@ -2,13 +2,14 @@
  * warn_lookup.c — how other modules read warnings (dispatch reads a
  * warning's targets and level, webhooks its CAP snapshot), and the
  * renderers other modules add to a warning's JSON. Tables `warning` and
- * `warning_version` are the warning module's; nobody else runs SQL on them.
+ * `warning_version` are the warning module's; nobody else runs SQL on them
+ * (their SQL is in warn_db.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "warning/warning.h"
+#include "warning/warn_int.h"
 
 #define MAX_RENDERERS 8
 static warn_render_fn renderers[MAX_RENDERERS];
@@ -32,40 +33,27 @@ void warn_render_extras(store *s, int64_t warning_id, json_t *out)
 		renderers[i](s, warning_id, out);
 }
 
-static json_t *json_array_col(store_q *q, int i)
-{
-	json_t *j = store_col_json(q, i);
-	if (!json_is_array(j)) {
-		json_decref(j);
-		j = json_array();
-	}
-	return j;
-}
-
 int warn_get(store *s, int64_t id, warn_info *out, yj_err *e)
 {
 	memset(out, 0, sizeof *out);
-	store_q *q;
-	int rc = store_row(s, &q, e,
-	                   "SELECT id, version, identifier, type, level, state, headline, area_code, areas, polygons, "
-	                   "coalesce(issued_ms, 0), expires_ms, evacuation FROM warning WHERE id = ?",
-	                   id);
+	warn_row w;
+	int rc = warn_db_get(s, id, &w, e);
 	if (rc <= 0)
 		return rc;
-	out->id = store_col_int(q, 0);
-	out->version = (int)store_col_int(q, 1);
-	store_col_copy(q, 2, out->identifier, sizeof out->identifier);
-	store_col_copy(q, 3, out->type, sizeof out->type);
-	store_col_copy(q, 4, out->level, sizeof out->level);
-	store_col_copy(q, 5, out->state, sizeof out->state);
-	store_col_copy(q, 6, out->headline, sizeof out->headline);
-	store_col_copy(q, 7, out->area_code, sizeof out->area_code);
-	out->areas = json_array_col(q, 8);
-	out->polygons = json_array_col(q, 9);
-	out->issued_ms = store_col_int(q, 10);
-	out->expires_ms = store_col_int(q, 11);
-	out->evacuation = store_col_int(q, 12) != 0;
-	store_done(q);
+	out->id = w.id;
+	out->version = w.version;
+	snprintf(out->identifier, sizeof out->identifier, "%s", w.identifier);
+	snprintf(out->type, sizeof out->type, "%s", w.type);
+	snprintf(out->level, sizeof out->level, "%s", w.level);
+	snprintf(out->state, sizeof out->state, "%s", w.state);
+	snprintf(out->headline, sizeof out->headline, "%s", w.headline);
+	snprintf(out->area_code, sizeof out->area_code, "%s", w.area_code);
+	out->areas = json_incref(w.areas);
+	out->polygons = json_incref(w.polygons);
+	out->issued_ms = w.issued_ms;
+	out->expires_ms = w.expires_ms;
+	out->evacuation = w.evacuation;
+	warn_row_clear(&w);
 	return 1;
 }
 
@@ -78,30 +66,10 @@ void warn_info_clear(warn_info *w)
 
 bool warn_info_visible(const warn_info *w, const auth_user *u)
 {
-	auth_scope sc;
-	if (!u || auth_scope_for(u, NULL, "area", &sc, NULL))
-		return false;
-	if (auth_scope_contains(&sc, w->area_code))
-		return true;
-	size_t i;
-	json_t *a;
-	json_array_foreach(w->areas, i, a)
-		if (json_is_string(a) && auth_scope_contains(&sc, json_string_value(a)))
-			return true;
-	return false;
+	return warn_visible(w->area_code, w->areas, u);
 }
 
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e)
 {
-	*snapshot = NULL;
-	msg_type[0] = 0;
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT msg_type, snapshot FROM warning_version WHERE warning_id = ? AND version = ?",
-	                   id, version);
-	if (rc > 0) {
-		store_col_copy(q, 0, msg_type, 16);
-		*snapshot = yj_strdup(store_col_str(q, 1));
-		store_done(q);
-	}
-	return rc;
+	return warn_db_version_get(s, id, version, msg_type, snapshot, e);
 }

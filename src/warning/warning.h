@@ -1,7 +1,7 @@
 /*
  * warning.h — from data to alarms to warnings: monitoring rules that raise
- * alarms from telemetry (threshold, geofence, offline), and (later) the
- * warning lifecycle and CAP 1.2.
+ * alarms from telemetry (threshold, geofence, offline), the warning
+ * lifecycle, and CAP 1.2 in and out.
  *
  * Rules are evaluated by the telemetry writer, inside the transaction that
  * stores the reports, so an alarm is durable together with the reports that
@@ -27,7 +27,7 @@ void warn_api_register(void);
 /* audit state functions (CLI verify) */
 void warn_init(void);
 
-/* Start the warning lifecycle (expiry job, warning types in effect); after disp_start. */
+/* Start the warning lifecycle: the warning types in effect, the expiry job (sched_every; before sched_start). */
 void warn_start(store *s);
 /* The CAP <sender> of this bureau's alerts. */
 void warn_set_cap_sender(const char *sender);
@@ -57,7 +57,8 @@ typedef struct warn_info {
 /* 1 with *out filled (release with warn_info_clear), 0 none, -1 error. */
 int warn_get(store *s, int64_t id, warn_info *out, yj_err *e);
 void warn_info_clear(warn_info *w);
-/* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's. */
+/* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's, or u's
+ * area lies in a target area (a city-wide warning reaches every county). */
 bool warn_info_visible(const warn_info *w, const auth_user *u);
 /* The message type and CAP snapshot of one version (*snapshot malloc'ed): 1, 0 none, -1 error. */
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e);
@@ -73,10 +74,13 @@ void warn_add_renderer(warn_render_fn fn);
 void warn_render_extras(store *s, int64_t warning_id, json_t *out);
 
 /*
- * Events (src/bus) the warning module emits; payload: warn_event.
+ * Events (src/bus) the warning module emits inside the transaction of the change; payload:
+ * warn_event; ev.id the warning, ev.area_code its jurisdiction, ev.data
+ * {"warning_id","version","msg_type","state"}.
  *   WARN_EV_VERSION   a version became current (issued, or an update issued): in the
  *                     transaction, dispatch resolves the recipients; after commit, streams.
- *   WARN_EV_CANCELLED the warning was cancelled (recipients are told).
+ *   WARN_EV_CANCELLED the warning was cancelled (recipients are told). msg_type "Cancel" when
+ *                     it had been issued (a Cancel version was made), "" for a warning never issued.
  *   WARN_EV_EXPIRED   the warning expired (escalations end).
  */
 #define WARN_EV_VERSION "warning.version"

@@ -1,5 +1,5 @@
 /*
- * test_cap.c — unit tests for src/warning/cap.c: the real CAP samples of
+ * test_cap.c — unit tests for reading and writing CAP (src/warning/cap.c, cap_read.c, cap_write.c): the real CAP samples of
  * tests/data/cap/ (valid ones parse, invalid ones are refused at the right
  * element), attacks (XXE, entity bombs, hidden encodings) refused fast and
  * without touching the network, the spec's rules one by one, and rendering:

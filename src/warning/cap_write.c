@@ -1,0 +1,477 @@
+/*
+ * cap_write.c — write CAP 1.2 alerts of our own (cap_render) from the JSON
+ * shape cap_parse returns, and map warning levels and types to CAP values.
+ *
+ * The text is built element by element in schema order, escaped, and then
+ * read back through every gate of cap_parse, so what leaves here is valid
+ * CAP 1.2 or nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warning/cap_int.h"
+
+typedef struct writer {
+	strbuf b;
+	yj_err *e;
+} writer;
+
+static int wfail(writer *w, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int wfail(writer *w, const char *field, const char *fmt, ...)
+{
+	char reason[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	yj_utf8_trim(reason);
+	yj_fail(w->e, YJ_EINVAL, field, "field '%s': %s", field, reason);
+	if (w->e)
+		yj_utf8_trim(w->e->field);
+	return -1;
+}
+
+/* XML text: escape & < > (and CR, which parsers would fold); refuse what XML 1.0 cannot carry. */
+static int put_escaped(writer *w, const char *s, size_t n, const char *field)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '&': strbuf_puts(&w->b, "&amp;"); continue;
+		case '<': strbuf_puts(&w->b, "&lt;"); continue;
+		case '>': strbuf_puts(&w->b, "&gt;"); continue;
+		case '\r': strbuf_puts(&w->b, "&#13;"); continue;
+		case '\t':
+		case '\n': break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				return wfail(w, field, "control character U+%04X cannot be carried in XML", c);
+			if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+			    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+				return wfail(w, field, "U+FFFE/U+FFFF cannot be carried in XML");
+		}
+		strbuf_append(&w->b, &s[i], 1);
+	}
+	return 0;
+}
+
+static void indent(writer *w, int depth)
+{
+	for (int i = 0; i < depth; i++)
+		strbuf_puts(&w->b, "  ");
+}
+
+static int put_element(writer *w, int depth, const char *name, const char *s, size_t n, const char *field)
+{
+	indent(w, depth);
+	strbuf_printf(&w->b, "<%s>", name);
+	if (put_escaped(w, s, n, field))
+		return -1;
+	strbuf_printf(&w->b, "</%s>\n", name);
+	return 0;
+}
+
+static void open_el(writer *w, int depth, const char *name)
+{
+	indent(w, depth);
+	strbuf_printf(&w->b, "<%s>\n", name);
+}
+
+static void close_el(writer *w, int depth, const char *name)
+{
+	indent(w, depth);
+	strbuf_printf(&w->b, "</%s>\n", name);
+}
+
+static void field_name(char *out, size_t cap, const char *prefix, const char *key)
+{
+	if (prefix && *prefix)
+		snprintf(out, cap, "%s.%s", prefix, key);
+	else
+		snprintf(out, cap, "%s", key);
+}
+
+/* A string member as <key>; required members must be there. */
+static int put_member(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
+{
+	char field[96];
+	field_name(field, sizeof field, prefix, key);
+	json_t *v = json_object_get(obj, key);
+	if (!v || json_is_null(v)) {
+		if (required)
+			return wfail(w, field, "is required");
+		return 0;
+	}
+	if (!json_is_string(v))
+		return wfail(w, field, "must be a string");
+	return put_element(w, depth, key, json_string_value(v), json_string_length(v), field);
+}
+
+/* A time member: CAP form kept as is, other RFC 3339 forms (Z, fractions) or
+ * key_ms rewritten as whole seconds at +08:00. */
+static int put_time(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
+{
+	char field[96], mskey[32], out[40];
+	field_name(field, sizeof field, prefix, key);
+	snprintf(mskey, sizeof mskey, "%s_ms", key);
+	json_t *v = json_object_get(obj, key), *msv = json_object_get(obj, mskey);
+	int64_t ms;
+	if (v && !json_is_null(v)) {
+		const char *s = json_string_value(v);
+		if (!s || yj_time_parse(s, &ms, key, NULL) != 0)
+			return wfail(w, field, "must be an RFC 3339 time such as 2022-08-18T09:30:00+08:00");
+		size_t len = strlen(s);
+		bool cap_form = len == 25 && s[10] == 'T' && s[19] != '.' && (s[19] == '+' || s[19] == '-');
+		if (cap_form) {
+			snprintf(out, sizeof out, "%s", s);
+		} else {
+			yj_time_format(ms - ((ms % 1000) + 1000) % 1000, out);
+		}
+	} else if (json_is_integer(msv)) {
+		ms = json_integer_value(msv);
+		yj_time_format(ms - ((ms % 1000) + 1000) % 1000, out);
+	} else {
+		if (required)
+			return wfail(w, field, "is required");
+		return 0;
+	}
+	return put_element(w, depth, key, out, strlen(out), field);
+}
+
+/* An array of strings, one element each (category, responseType, code). */
+static int put_strings(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
+{
+	char field[96];
+	field_name(field, sizeof field, prefix, key);
+	json_t *arr = json_object_get(obj, key);
+	if (!arr || json_is_null(arr)) {
+		if (required)
+			return wfail(w, field, "is required (an array of strings)");
+		return 0;
+	}
+	if (json_is_string(arr)) /* one value given bare */
+		return put_element(w, depth, key, json_string_value(arr), json_string_length(arr), field);
+	if (!json_is_array(arr) || (required && json_array_size(arr) == 0))
+		return wfail(w, field, "must be a non-empty array of strings");
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char f[110];
+		snprintf(f, sizeof f, "%s[%zu]", field, i);
+		if (!json_is_string(v))
+			return wfail(w, f, "must be a string");
+		if (put_element(w, depth, key, json_string_value(v), json_string_length(v), f))
+			return -1;
+	}
+	return 0;
+}
+
+/* [{"valueName","value"}...] as <element><valueName/><value/></element> */
+static int put_pairs(writer *w, int depth, json_t *obj, const char *key, const char *element, const char *prefix)
+{
+	char field[96];
+	field_name(field, sizeof field, prefix, key);
+	json_t *arr = json_object_get(obj, key);
+	if (!arr || json_is_null(arr))
+		return 0;
+	if (!json_is_array(arr))
+		return wfail(w, field, "must be an array of {valueName, value}");
+	size_t i;
+	json_t *p;
+	json_array_foreach(arr, i, p) {
+		char f[110];
+		snprintf(f, sizeof f, "%s[%zu]", field, i);
+		if (!json_is_object(p))
+			return wfail(w, f, "must be an object {valueName, value}");
+		open_el(w, depth, element);
+		if (put_member(w, depth + 1, p, "valueName", f, true) || put_member(w, depth + 1, p, "value", f, true))
+			return -1;
+		close_el(w, depth, element);
+	}
+	return 0;
+}
+
+/* Shortest decimal that reads back as the same double (no exponent). */
+static void put_number(strbuf *b, double v)
+{
+	char s[64];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(s, sizeof s, "%.*g", prec, v);
+		if (strtod(s, NULL) == v)
+			break;
+	}
+	if (strchr(s, 'e') || strchr(s, 'E')) {
+		snprintf(s, sizeof s, "%.12f", v);
+		size_t n = strlen(s);
+		while (n > 1 && s[n - 1] == '0')
+			s[--n] = '\0';
+		if (s[n - 1] == '.')
+			s[n - 1] = '\0';
+	}
+	strbuf_puts(b, s);
+}
+
+static int get_coord(writer *w, json_t *pt, const char *field, double *lon, double *lat)
+{
+	if (!json_is_array(pt) || json_array_size(pt) < 2 || !json_is_number(json_array_get(pt, 0)) ||
+	    !json_is_number(json_array_get(pt, 1)))
+		return wfail(w, field, "must be a [lon, lat] pair of numbers");
+	*lon = json_number_value(json_array_get(pt, 0));
+	*lat = json_number_value(json_array_get(pt, 1));
+	if (!isfinite(*lon) || !isfinite(*lat))
+		return wfail(w, field, "must be finite numbers");
+	return 0;
+}
+
+static int put_area(writer *w, json_t *area, const char *f)
+{
+	char field[110];
+	if (!json_is_object(area))
+		return wfail(w, f, "must be an object");
+	open_el(w, 2, "area");
+	if (put_member(w, 3, area, "areaDesc", f, true))
+		return -1;
+	json_t *polys = json_object_get(area, "polygons"), *ring, *pt;
+	size_t i, j;
+	snprintf(field, sizeof field, "%s.polygons", f);
+	if (polys && !json_is_array(polys))
+		return wfail(w, field, "must be an array of rings [[lon,lat],...]");
+	json_array_foreach(polys, i, ring) {
+		snprintf(field, sizeof field, "%s.polygons[%zu]", f, i);
+		if (!json_is_array(ring))
+			return wfail(w, field, "must be a ring [[lon,lat],...]");
+		indent(w, 3);
+		strbuf_puts(&w->b, "<polygon>");
+		json_array_foreach(ring, j, pt) {
+			double lon = 0, lat = 0;
+			char pf[130];
+			snprintf(pf, sizeof pf, "%s[%zu]", field, j);
+			if (get_coord(w, pt, pf, &lon, &lat))
+				return -1;
+			if (j)
+				strbuf_puts(&w->b, " ");
+			put_number(&w->b, lat);
+			strbuf_puts(&w->b, ",");
+			put_number(&w->b, lon);
+		}
+		strbuf_puts(&w->b, "</polygon>\n");
+	}
+	json_t *circles = json_object_get(area, "circles"), *c;
+	snprintf(field, sizeof field, "%s.circles", f);
+	if (circles && !json_is_array(circles))
+		return wfail(w, field, "must be an array of {lon, lat, radius_km}");
+	json_array_foreach(circles, i, c) {
+		snprintf(field, sizeof field, "%s.circles[%zu]", f, i);
+		json_t *lon = json_object_get(c, "lon"), *lat = json_object_get(c, "lat"),
+		       *r = json_object_get(c, "radius_km");
+		if (!json_is_number(lon) || !json_is_number(lat) || !json_is_number(r))
+			return wfail(w, field, "must be {lon, lat, radius_km} numbers");
+		indent(w, 3);
+		strbuf_puts(&w->b, "<circle>");
+		put_number(&w->b, json_number_value(lat));
+		strbuf_puts(&w->b, ",");
+		put_number(&w->b, json_number_value(lon));
+		strbuf_puts(&w->b, " ");
+		put_number(&w->b, json_number_value(r));
+		strbuf_puts(&w->b, "</circle>\n");
+	}
+	if (put_pairs(w, 3, area, "geocodes", "geocode", f))
+		return -1;
+	static const char *const heights[] = {"altitude", "ceiling"};
+	for (size_t k = 0; k < 2; k++) {
+		json_t *h = json_object_get(area, heights[k]);
+		if (!h || json_is_null(h))
+			continue;
+		snprintf(field, sizeof field, "%s.%s", f, heights[k]);
+		if (!json_is_number(h))
+			return wfail(w, field, "must be a number");
+		indent(w, 3);
+		strbuf_printf(&w->b, "<%s>", heights[k]);
+		put_number(&w->b, json_number_value(h));
+		strbuf_printf(&w->b, "</%s>\n", heights[k]);
+	}
+	close_el(w, 2, "area");
+	return 0;
+}
+
+static int put_resource(writer *w, json_t *r, const char *f)
+{
+	if (!json_is_object(r))
+		return wfail(w, f, "must be an object");
+	open_el(w, 2, "resource");
+	if (put_member(w, 3, r, "resourceDesc", f, true) || put_member(w, 3, r, "mimeType", f, true))
+		return -1;
+	json_t *size = json_object_get(r, "size");
+	if (size && !json_is_null(size)) {
+		char field[130];
+		snprintf(field, sizeof field, "%s.size", f);
+		if (!json_is_integer(size) || json_integer_value(size) < 0)
+			return wfail(w, field, "must be a whole number of bytes");
+		indent(w, 3);
+		strbuf_printf(&w->b, "<size>%lld</size>\n", (long long)json_integer_value(size));
+	}
+	if (put_member(w, 3, r, "uri", f, false) || put_member(w, 3, r, "derefUri", f, false) ||
+	    put_member(w, 3, r, "digest", f, false))
+		return -1;
+	close_el(w, 2, "resource");
+	return 0;
+}
+
+static int put_info(writer *w, json_t *info, const char *f)
+{
+	if (!json_is_object(info))
+		return wfail(w, f, "must be an object");
+	open_el(w, 1, "info");
+	if (put_member(w, 2, info, "language", f, false) || put_strings(w, 2, info, "category", f, true) ||
+	    put_member(w, 2, info, "event", f, true) || put_strings(w, 2, info, "responseType", f, false) ||
+	    put_member(w, 2, info, "urgency", f, true) || put_member(w, 2, info, "severity", f, true) ||
+	    put_member(w, 2, info, "certainty", f, true) || put_member(w, 2, info, "audience", f, false) ||
+	    put_pairs(w, 2, info, "eventCodes", "eventCode", f) || put_time(w, 2, info, "effective", f, false) ||
+	    put_time(w, 2, info, "onset", f, false) || put_time(w, 2, info, "expires", f, false))
+		return -1;
+	static const char *const texts[] = {"senderName", "headline", "description", "instruction", "web", "contact"};
+	for (size_t i = 0; i < YJ_ARRAY_LEN(texts); i++)
+		if (put_member(w, 2, info, texts[i], f, false))
+			return -1;
+	if (put_pairs(w, 2, info, "parameters", "parameter", f))
+		return -1;
+	char field[110];
+	size_t i;
+	json_t *v, *items = json_object_get(info, "resource");
+	snprintf(field, sizeof field, "%s.resource", f);
+	if (items && !json_is_array(items))
+		return wfail(w, field, "must be an array");
+	json_array_foreach(items, i, v) {
+		snprintf(field, sizeof field, "%s.resource[%zu]", f, i);
+		if (put_resource(w, v, field))
+			return -1;
+	}
+	items = json_object_get(info, "area");
+	snprintf(field, sizeof field, "%s.area", f);
+	if (items && !json_is_array(items))
+		return wfail(w, field, "must be an array");
+	json_array_foreach(items, i, v) {
+		snprintf(field, sizeof field, "%s.area[%zu]", f, i);
+		if (put_area(w, v, field))
+			return -1;
+	}
+	close_el(w, 1, "info");
+	return 0;
+}
+
+/* references: [{"sender","identifier","sent"}] (or "sender,identifier,sent" strings) */
+static int put_references(writer *w, json_t *alert)
+{
+	json_t *refs = json_object_get(alert, "references"), *r;
+	if (!refs || json_is_null(refs) || (json_is_array(refs) && json_array_size(refs) == 0))
+		return 0;
+	if (!json_is_array(refs))
+		return wfail(w, "references", "must be an array of {sender, identifier, sent}");
+	indent(w, 1);
+	strbuf_puts(&w->b, "<references>");
+	size_t i;
+	json_array_foreach(refs, i, r) {
+		char field[64];
+		snprintf(field, sizeof field, "references[%zu]", i);
+		if (i)
+			strbuf_puts(&w->b, " ");
+		if (json_is_string(r)) {
+			if (put_escaped(w, json_string_value(r), json_string_length(r), field))
+				return -1;
+			continue;
+		}
+		const char *s = json_string_value(json_object_get(r, "sender"));
+		const char *id = json_string_value(json_object_get(r, "identifier"));
+		const char *sent = json_string_value(json_object_get(r, "sent"));
+		if (!s || !id || !sent)
+			return wfail(w, field, "needs sender, identifier and sent (strings)");
+		if (put_escaped(w, s, strlen(s), field))
+			return -1;
+		strbuf_puts(&w->b, ",");
+		if (put_escaped(w, id, strlen(id), field))
+			return -1;
+		strbuf_puts(&w->b, ",");
+		if (put_escaped(w, sent, strlen(sent), field))
+			return -1;
+	}
+	strbuf_puts(&w->b, "</references>\n");
+	return 0;
+}
+
+char *cap_render(json_t *alert, yj_err *e)
+{
+	writer w = {.e = e};
+	strbuf_init(&w.b);
+	if (!json_is_object(alert)) {
+		wfail(&w, "alert", "must be an object");
+		goto bad;
+	}
+	strbuf_puts(&w.b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<alert xmlns=\"" NS_CAP12 "\">\n");
+	if (put_member(&w, 1, alert, "identifier", "", true) || put_member(&w, 1, alert, "sender", "", true) ||
+	    put_time(&w, 1, alert, "sent", "", true) || put_member(&w, 1, alert, "status", "", true) ||
+	    put_member(&w, 1, alert, "msgType", "", true) || put_member(&w, 1, alert, "source", "", false) ||
+	    put_member(&w, 1, alert, "scope", "", true) || put_member(&w, 1, alert, "restriction", "", false) ||
+	    put_member(&w, 1, alert, "addresses", "", false) || put_strings(&w, 1, alert, "code", "", false) ||
+	    put_member(&w, 1, alert, "note", "", false) || put_references(&w, alert) ||
+	    put_member(&w, 1, alert, "incidents", "", false))
+		goto bad;
+	json_t *infos = json_object_get(alert, "info"), *info;
+	if (infos && !json_is_null(infos) && !json_is_array(infos)) {
+		wfail(&w, "info", "must be an array");
+		goto bad;
+	}
+	size_t i;
+	json_array_foreach(infos, i, info) {
+		char field[32];
+		snprintf(field, sizeof field, "info[%zu]", i);
+		if (put_info(&w, info, field))
+			goto bad;
+	}
+	strbuf_puts(&w.b, "</alert>\n");
+	/* read our own output through every gate: only valid CAP leaves */
+	yj_err check = {0};
+	json_t *back = cap_parse(w.b.data, w.b.len, &check);
+	if (!back) {
+		yj_fail(e, YJ_EINVAL, check.field, "the alert would not be valid CAP 1.2: %s", check.message);
+		goto bad;
+	}
+	json_decref(back);
+	return strbuf_take(&w.b, NULL);
+bad:
+	strbuf_free(&w.b);
+	return NULL;
+}
+
+/* ---- mapping yingji warnings to CAP values ------------------------------- */
+
+const char *cap_level_severity(const char *level)
+{
+	static const struct {
+		const char *level, *severity;
+	} map[] = {
+		{"blue", "Minor"}, {"yellow", "Moderate"}, {"orange", "Severe"}, {"red", "Extreme"},
+		{"IV", "Minor"},   {"III", "Moderate"},    {"II", "Severe"},     {"I", "Extreme"},
+	};
+	for (size_t i = 0; level && i < YJ_ARRAY_LEN(map); i++)
+		if (strcmp(map[i].level, level) == 0)
+			return map[i].severity;
+	return NULL;
+}
+
+const char *cap_type_category(const char *type)
+{
+	static const struct {
+		const char *type, *category;
+	} map[] = {
+		{"typhoon", "Met"},         {"rainstorm", "Met"},   {"flood", "Met"},    {"high_temperature", "Met"},
+		{"drought", "Met"},         {"storm_surge", "Met"}, {"geological", "Geo"}, {"landslide", "Geo"},
+		{"earthquake", "Geo"},      {"forest_fire", "Fire"}, {"fire", "Fire"},   {"hazmat", "CBRNE"},
+		{"hazmat_vehicle", "CBRNE"}, {"other", "Other"},
+	};
+	for (size_t i = 0; type && i < YJ_ARRAY_LEN(map); i++)
+		if (strcmp(map[i].type, type) == 0)
+			return map[i].category;
+	return NULL;
+}
