@@ -334,7 +334,7 @@ int rules_delete(store *s, const auth_user *u, int64_t id, yj_err *e)
 		return yj_fail(e, YJ_ECONFLICT, "id", "rule %lld has %lld alarms on record: disable it instead",
 		               (long long)id, (long long)n);
 	n = rules_db_delete(s, id, e);
-	if (n < 0)
+	if (n < 0 || rules_engine_forget(s, id, e))
 		return -1;
 	if (n == 0)
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no rule %lld", (long long)id);

@@ -22,8 +22,8 @@
  *
  * State per (rule, device): the open alarm's id, the threshold window. It
  * is rebuilt at start from the open alarms and the recent readings, and
- * again after a transaction that changed it rolled back (memory would have
- * run ahead of the store). Geofences are found through a grid over their
+ * (with the rules) again after a transaction that changed it rolled back
+ * (memory would have run ahead of the store). Geofences are found through a grid over their
  * bboxes, so a report costs a few cell lookups, not a pass over every fence.
  *
  * One mutex covers it all: the writer's batches, the scheduler's job and
@@ -219,6 +219,8 @@ static int load_state(store *s, yj_err *e)
 	return 0;
 }
 
+static int load_rules(store *s, yj_err *e);
+
 static void noop(void *ctx)
 {
 }
@@ -229,14 +231,15 @@ static void mark_stale(void *ctx)
 }
 
 /*
- * The state is about to change inside s's transaction: should it roll back,
- * rebuild the state from the store before the next use. Then make sure the
- * state is not stale now. Caller holds the lock.
+ * The engine is about to change inside s's transaction: should it roll
+ * back, rebuild rules and state from the store before the next use (memory
+ * would have run ahead of it). Then make sure the engine is not stale now.
+ * Caller holds the lock.
  */
 static int begin_change(store *s, yj_err *e)
 {
 	store_after_commit(s, noop, mark_stale, NULL);
-	if (atomic_exchange(&stale, false) && load_state(s, e)) {
+	if (atomic_exchange(&stale, false) && (load_rules(s, e) || load_state(s, e))) {
 		atomic_store(&stale, true);
 		return -1;
 	}
@@ -605,6 +608,12 @@ int rules_engine_forget(store *s, int64_t rule_id, yj_err *e)
 					rc = clear_alarm(s, rs, yj_now_ms(), e);
 				rs->wn = 0;
 			}
+	/* and it judges nothing more until its new version (if any) is compiled after the commit */
+	for (int i = 0; running && rc == 0 && i < nrules; i++)
+		if (rules[i].id == rule_id && rules[i].enabled) {
+			rules[i].enabled = false;
+			fence_grid_build(&grid, rules, nrules);
+		}
 	pthread_mutex_unlock(&lock);
 	return rc;
 }

@@ -93,7 +93,8 @@ const int *fence_grid_lookup(const fence_grid *g, double lon, double lat);
 
 /* Compile the stored rule id into the engine, replacing its old version (gone from the store: removed). */
 int rules_engine_refresh(store *s, int64_t id, yj_err *e);
-/* A rule is disabled or redefined: its open episodes end, inside the caller's transaction. */
+/* A rule is disabled, redefined or deleted: its open episodes end and it judges nothing more until
+ * rules_engine_refresh, inside the caller's transaction. */
 int rules_engine_forget(store *s, int64_t rule_id, yj_err *e);
 const char *rules_op_text(op_kind op);
 
