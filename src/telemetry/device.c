@@ -9,6 +9,10 @@
  *
  * A key is "<device id>.<secret>"; the secret is 32 random bytes shown once;
  * the store and the table keep only its BLAKE2b digest.
+ *
+ * Device records are created and changed here (the service: checks,
+ * jurisdiction, audit); their SQL is in tel_db.c. A change reaches the
+ * in-memory table after its transaction commits.
  */
 #include <pthread.h>
 #include <sodium.h>
@@ -67,17 +71,14 @@ static void hash_insert(int32_t i)
 static void grow(void)
 {
 	if (nslots + 1 > capslots) {
-		capslots = capslots ? capslots * 2 : 1024;
-		slots = realloc(slots, (size_t)capslots * sizeof *slots);
-		if (!slots)
-			abort();
+		size_t cap = (size_t)capslots;
+		slots = yj_grow(slots, &cap, (size_t)nslots + 1, sizeof *slots);
+		capslots = (int32_t)cap;
 	}
 	if ((size_t)(nslots + 1) * 2 > hash_cap) {
 		free(hash_index);
 		hash_cap = hash_cap ? hash_cap * 2 : 2048;
-		hash_index = calloc(hash_cap, sizeof *hash_index);
-		if (!hash_index)
-			abort();
+		hash_index = yj_calloc(hash_cap, sizeof *hash_index);
 		for (int32_t i = 0; i < nslots; i++)
 			hash_insert(i);
 	}
@@ -131,7 +132,7 @@ int32_t tel_device_count_locked(void)
 	return nslots;
 }
 
-/* add or replace in memory (store already written) */
+/* add or replace in memory (the store has it committed) */
 static void upsert(const char *id, tel_kind kind, const char *area, bool disabled,
                    const unsigned char key_hash[32])
 {
@@ -188,96 +189,112 @@ bool tel_device_key_check(const char *key, char id_out[64])
 	return ok;
 }
 
+/* ---- loading at start ------------------------------------------------------------------------ */
+
+static int load_device(const tel_device_row *r, void *ctx, yj_err *e)
+{
+	int k = tel_kind_parse(r->kind);
+	upsert(r->id, k < 0 ? DEV_OTHER : (tel_kind)k, r->area_code, r->disabled, r->key_hash);
+	return 0;
+}
+
+/* caller holds the write lock */
+static int load_position(const char *id, int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
+                         yj_err *e)
+{
+	int32_t i = find_locked(id);
+	if (i < 0)
+		return 0;
+	tel_device *d = &slots[i].d;
+	d->has_position = true;
+	d->pos_ts_ms = ts;
+	d->lon = lon;
+	d->lat = lat;
+	d->speed_kmh = speed;
+	d->heading = heading;
+	return 0;
+}
+
+static int load_seen(const char *id, int64_t received_ms, void *ctx, yj_err *e)
+{
+	int32_t i = find_locked(id);
+	if (i >= 0)
+		slots[i].d.last_seen_ms = received_ms;
+	return 0;
+}
+
 int tel_devices_load(store *s, yj_err *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT id, kind, area_code, disabled, key_hash FROM device ORDER BY rowid", e);
-	if (!st)
+	if (tel_db_devices_each(s, load_device, NULL, e))
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int k = tel_kind_parse((const char *)sqlite3_column_text(st, 1));
-		const void *kh = sqlite3_column_blob(st, 4);
-		unsigned char hash[32] = {0};
-		if (kh && sqlite3_column_bytes(st, 4) == 32)
-			memcpy(hash, kh, 32);
-		upsert((const char *)sqlite3_column_text(st, 0), k < 0 ? DEV_OTHER : (tel_kind)k,
-		       (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3), hash);
-	}
-	sqlite3_reset(st);
 	/* latest state: the newest position by report time, and the newest receipt of anything */
-	st = store_stmt(s,
-	                "SELECT device_id, max(ts_ms), lon, lat, speed_kmh, heading FROM position "
-	                "GROUP BY device_id",
-	                e);
-	if (!st)
-		return -1;
 	pthread_rwlock_wrlock(&tel_devices_lock);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int32_t i = find_locked((const char *)sqlite3_column_text(st, 0));
-		if (i < 0)
-			continue;
-		tel_device *d = &slots[i].d;
-		d->has_position = true;
-		d->pos_ts_ms = sqlite3_column_int64(st, 1);
-		d->lon = sqlite3_column_double(st, 2);
-		d->lat = sqlite3_column_double(st, 3);
-		d->speed_kmh = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 4);
-		d->heading = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5);
-	}
-	sqlite3_reset(st);
+	int rc = tel_db_latest_positions(s, load_position, NULL, e);
+	if (rc == 0)
+		rc = tel_db_last_seen(s, load_seen, NULL, e);
 	pthread_rwlock_unlock(&tel_devices_lock);
-	st = store_stmt(s,
-	                "SELECT device_id, max(r) FROM (SELECT device_id, max(received_ms) AS r FROM position "
-	                "GROUP BY device_id UNION ALL SELECT device_id, max(received_ms) FROM reading "
-	                "GROUP BY device_id) GROUP BY device_id",
-	                e);
-	if (!st)
-		return -1;
-	pthread_rwlock_wrlock(&tel_devices_lock);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int32_t i = find_locked((const char *)sqlite3_column_text(st, 0));
-		if (i >= 0)
-			slots[i].d.last_seen_ms = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	pthread_rwlock_unlock(&tel_devices_lock);
-	return 0;
+	return rc;
 }
 
 /* ---- device records: create, change, rotate key ------------------------------------ */
 
-static json_t *device_state(store *s, const char *id)
+/* a change to fold into the table once its transaction has committed */
+typedef struct pending_upsert {
+	char id[64];
+	tel_kind kind;
+	char area[16];
+	bool disabled;
+	bool has_hash;
+	unsigned char hash[32];
+} pending_upsert;
+
+static void apply_upsert(void *ctx)
 {
-	sqlite3_stmt *st = store_stmt(
-		s,
-		"SELECT id, kind, name, owner, area_code, disabled, hex(key_hash), created_ms, updated_ms "
-		"FROM device WHERE id = ?",
-		NULL);
-	if (!st)
-		return NULL;
-	store_bind_text(st, 1, id);
-	json_t *j = NULL;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id",
-		              (const char *)sqlite3_column_text(st, 0), "kind",
-		              (const char *)sqlite3_column_text(st, 1), "name",
-		              (const char *)sqlite3_column_text(st, 2), "owner",
-		              (const char *)sqlite3_column_text(st, 3), "area",
-		              (const char *)sqlite3_column_text(st, 4), "disabled",
-		              sqlite3_column_int(st, 5), "key_digest",
-		              (const char *)sqlite3_column_text(st, 6));
-	sqlite3_reset(st);
-	return j;
+	pending_upsert *u = ctx;
+	upsert(u->id, u->kind, u->area, u->disabled, u->has_hash ? u->hash : NULL);
+	free(u);
 }
 
-json_t *tel_device_json(store *s, const char *id)
+/* the table follows the store: the change shows once committed, never after a rollback */
+static void upsert_after_commit(store *s, const char *id, tel_kind kind, const char *area, bool disabled,
+                                const unsigned char *hash)
 {
-	json_t *j = device_state(s, id);
-	if (!j)
+	pending_upsert *u = yj_calloc(1, sizeof *u);
+	snprintf(u->id, sizeof u->id, "%s", id);
+	u->kind = kind;
+	snprintf(u->area, sizeof u->area, "%s", area);
+	u->disabled = disabled;
+	if (hash) {
+		u->has_hash = true;
+		memcpy(u->hash, hash, sizeof u->hash);
+	}
+	store_after_commit(s, apply_upsert, free, u);
+}
+
+/* The audit projection of a device: what the chain vouches for, from the stored row. */
+static json_t *device_project(store *s, const char *id)
+{
+	tel_device_row r;
+	if (tel_db_device_get(s, id, &r, NULL) <= 0)
 		return NULL;
-	json_object_del(j, "key_digest");
-	int32_t i = tel_device_find(id);
+	char digest[65];
+	yj_hex(r.key_hash, sizeof r.key_hash, digest);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "id", r.id, "kind", r.kind, "name", r.name, "owner",
+	                 r.owner, "area_code", r.area_code, "disabled", r.disabled, "key_digest", digest);
+}
+
+void tel_device_audit_register(void)
+{
+	audit_register_type("device", 1, device_project);
+}
+
+static json_t *device_json(const tel_device_row *r)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "id", r->id, "kind", r->kind, "name", r->name, "owner",
+	                      r->owner, "area", r->area_code, "disabled", r->disabled);
+	int32_t i = tel_device_find(r->id);
 	tel_device d;
-	if (i >= 0 && tel_device_get(i, &d)) {
+	if (j && i >= 0 && tel_device_get(i, &d)) {
 		char t[40];
 		if (d.has_position) {
 			yj_time_format(d.pos_ts_ms, t);
@@ -300,12 +317,17 @@ json_t *tel_device_json(store *s, const char *id)
 	return j;
 }
 
-static int audit_device(store *s, const auth_user *actor, const char *action, const char *id, yj_err *e)
+json_t *tel_device_json(store *s, const char *id)
 {
-	json_t *state = device_state(s, id);
-	int rc = audit_append(s, actor, action, "device", id, state, e);
-	json_decref(state);
-	return rc;
+	tel_device_row r;
+	if (tel_db_device_get(s, id, &r, NULL) <= 0)
+		return NULL;
+	return device_json(&r);
+}
+
+json_t *tel_device_row_json(const tel_device_row *r)
+{
+	return device_json(r);
 }
 
 static void new_key(const char *id, char key_out[160], unsigned char hash[32])
@@ -330,130 +352,85 @@ static bool id_ok(const char *id)
 	return true;
 }
 
-static int area_exists(store *s, const char *code)
+/* the scope of an area named by a client (unknown or malformed: 400; outside the actor's: 403) */
+static int area_scope(const auth_user *actor, const char *area, auth_scope *sc, yj_err *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM area WHERE code = ?", NULL);
-	if (!st)
-		return 0;
-	store_bind_text(st, 1, code);
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return found;
+	return actor ? auth_scope_for(actor, area, "area", sc, e) : auth_scope_of_area(area, "area", sc, e);
 }
 
-int tel_device_create(store *s, const auth_user *actor, const char *id, const char *kind,
-                      const char *area, const char *name, const char *owner, char key_out[160],
-                      yj_err *e)
+static int check_texts(const tel_device_input *in, yj_err *e)
 {
-	if (!id_ok(id))
+	if (in->name && strlen(in->name) > 200)
+		return yj_fail(e, YJ_EINVAL, "name", "field 'name': at most 200 bytes");
+	if (in->owner && strlen(in->owner) > 200)
+		return yj_fail(e, YJ_EINVAL, "owner", "field 'owner': at most 200 bytes");
+	return 0;
+}
+
+int tel_device_create(store *s, const auth_user *actor, const tel_device_input *in, char key_out[160], yj_err *e)
+{
+	if (!id_ok(in->id))
 		return yj_fail(e, YJ_EINVAL, "id",
 		               "field 'id': 1 to 63 of letters, digits, '-', '_' and ':' (e.g. V-0001)");
-	int k = tel_kind_parse(kind);
+	int k = tel_kind_parse(in->kind);
 	if (k < 0)
 		return yj_fail(e, YJ_EINVAL, "kind",
 		               "field 'kind': '%.32s' is not one of ranger, bus, coach, hazmat_vehicle, "
 		               "heavy_truck, fishing_vessel, cargo_vessel, rain_gauge, water_level, wind, gas, "
 		               "tank_level, temperature, pressure, other",
-		               kind ? kind : "");
-	if (!area)
+		               in->kind ? in->kind : "");
+	if (!in->area)
 		return yj_fail(e, YJ_EINVAL, "area", "field 'area' is required");
-	if (!area_exists(s, area))
-		return yj_fail(e, YJ_EINVAL, "area", "field 'area': no area %.16s", area);
-	if (actor && auth_require_area(actor, area, "area", e))
+	auth_scope sc;
+	if (area_scope(actor, in->area, &sc, e) || check_texts(in, e))
 		return -1;
-	if ((name && strlen(name) > 200) || (owner && strlen(owner) > 200))
-		return yj_fail(e, YJ_EINVAL, name && strlen(name) > 200 ? "name" : "owner",
-		               "at most 200 bytes");
-	unsigned char hash[32];
-	new_key(id, key_out, hash);
-	int64_t now = yj_now_ms();
-	sqlite3_stmt *st = store_stmt(s,
-	                              "INSERT INTO device(id, kind, name, owner, area_code, key_hash, "
-	                              "created_ms, updated_ms) VALUES (?,?,?,?,?,?,?,?)",
-	                              e);
-	if (!st)
+	tel_device_row r = {0};
+	snprintf(r.id, sizeof r.id, "%s", in->id);
+	snprintf(r.kind, sizeof r.kind, "%s", tel_kind_name((tel_kind)k));
+	snprintf(r.name, sizeof r.name, "%s", in->name ? in->name : "");
+	snprintf(r.owner, sizeof r.owner, "%s", in->owner ? in->owner : "");
+	snprintf(r.area_code, sizeof r.area_code, "%s", sc.code);
+	new_key(r.id, key_out, r.key_hash);
+	r.created_ms = r.updated_ms = yj_now_ms();
+	if (tel_db_device_insert(s, &r, e)) {
+		if (e && e->code == YJ_ECONFLICT)
+			return yj_fail(e, YJ_ECONFLICT, "id", "device %s exists already", r.id);
 		return -1;
-	store_bind_text(st, 1, id);
-	store_bind_text(st, 2, kind);
-	store_bind_text(st, 3, name ? name : "");
-	store_bind_text(st, 4, owner ? owner : "");
-	store_bind_text(st, 5, area);
-	sqlite3_bind_blob(st, 6, hash, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, now);
-	sqlite3_bind_int64(st, 8, now);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		if ((sqlite3_extended_errcode(store_db(s)) & 0xff) == SQLITE_CONSTRAINT)
-			return yj_fail(e, YJ_ECONFLICT, "id", "device %s exists already", id);
-		return store_fail(s, e, "insert device");
 	}
-	if (audit_device(s, actor, "device.create", id, e))
+	if (audit_record(s, actor, "device.create", "device", r.id, e))
 		return -1;
-	upsert(id, (tel_kind)k, area, false, hash);
+	upsert_after_commit(s, r.id, (tel_kind)k, r.area_code, false, r.key_hash);
 	return 0;
 }
 
-int tel_device_update(store *s, const auth_user *actor, const char *id, const char *name,
-                      const char *owner, const char *area, int disabled, bool rotate_key,
+int tel_device_update(store *s, const auth_user *actor, const char *id, const tel_device_input *in,
                       char key_out[160], yj_err *e)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT kind, area_code, disabled FROM device WHERE id = ?", e);
-	if (!st)
+	tel_device_row cur;
+	int found = tel_db_device_get(s, id, &cur, e);
+	if (found < 0)
 		return -1;
-	store_bind_text(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_reset(st);
+	auth_scope own;
+	if (found && actor && auth_scope_for(actor, NULL, "area", &own, e))
+		return -1;
+	if (!found || (actor && !auth_scope_contains(&own, cur.area_code)))
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no device %.64s", id);
-	}
-	int k = tel_kind_parse((const char *)sqlite3_column_text(st, 0));
-	char cur_area[16];
-	snprintf(cur_area, sizeof cur_area, "%s", (const char *)sqlite3_column_text(st, 1));
-	int cur_disabled = sqlite3_column_int(st, 2);
-	sqlite3_reset(st);
-	if (actor && !auth_area_visible(actor, cur_area))
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no device %.64s", id);
-	if (area) {
-		if (!area_exists(s, area))
-			return yj_fail(e, YJ_EINVAL, "area", "field 'area': no area %.16s", area);
-		if (actor && auth_require_area(actor, area, "area", e))
-			return -1;
-	}
-	if ((name && strlen(name) > 200) || (owner && strlen(owner) > 200))
-		return yj_fail(e, YJ_EINVAL, name && strlen(name) > 200 ? "name" : "owner",
-		               "at most 200 bytes");
+	auth_scope sc;
+	if ((in->area && area_scope(actor, in->area, &sc, e)) || check_texts(in, e))
+		return -1;
 	unsigned char hash[32];
-	if (rotate_key)
-		new_key(id, key_out, hash);
-	st = store_stmt(s,
-	                "UPDATE device SET name = coalesce(?1, name), owner = coalesce(?2, owner), "
-	                "area_code = coalesce(?3, area_code), disabled = CASE WHEN ?4 < 0 THEN disabled "
-	                "ELSE ?4 END, key_hash = coalesce(?5, key_hash), updated_ms = ?6 WHERE id = ?7",
-	                e);
-	if (!st)
+	if (in->rotate_key)
+		new_key(cur.id, key_out, hash);
+	int64_t n = tel_db_device_update(s, cur.id, in->name, in->owner, in->area ? sc.code : NULL, in->disabled,
+	                                 in->rotate_key ? hash : NULL, yj_now_ms(), e);
+	if (n < 0)
 		return -1;
-	store_bind_text(st, 1, name);
-	store_bind_text(st, 2, owner);
-	store_bind_text(st, 3, area);
-	sqlite3_bind_int(st, 4, disabled);
-	if (rotate_key)
-		sqlite3_bind_blob(st, 5, hash, 32, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int64(st, 6, yj_now_ms());
-	store_bind_text(st, 7, id);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "update device");
-	if (audit_device(s, actor, rotate_key ? "device.key" : "device.update", id, e))
+	if (n == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no device %.64s", id);
+	if (audit_record(s, actor, in->rotate_key ? "device.key" : "device.update", "device", cur.id, e))
 		return -1;
-	upsert(id, k < 0 ? DEV_OTHER : (tel_kind)k, area ? area : cur_area,
-	       disabled < 0 ? cur_disabled : disabled, rotate_key ? hash : NULL);
+	int k = tel_kind_parse(cur.kind);
+	upsert_after_commit(s, cur.id, k < 0 ? DEV_OTHER : (tel_kind)k, in->area ? sc.code : cur.area_code,
+	       in->disabled < 0 ? cur.disabled : in->disabled != 0, in->rotate_key ? hash : NULL);
 	return 0;
-}
-
-void tel_device_audit_register(void)
-{
-	audit_register_state("device", device_state);
 }

@@ -52,13 +52,19 @@ static void on_message(struct mosquitto *m, void *obj, const struct mosquitto_me
 		return;
 	/* retry a failed store until it works or we stop: the broker keeps the message unacked */
 	for (int attempt = 0; attempt < 50; attempt++) {
-		if (tel_ingest(msg->payload, (size_t)msg->payloadlen, NULL, NULL, &r, &e) == 0) {
-			if (r.nrejected) {
-				rejected_lines += r.nrejected;
-				yj_log(YJ_LOG_WARN, "mqtt_rejected", "topic=%s line=%ld error=\"%s\" rejected=%ld",
-				       msg->topic, r.rejected[0].line, r.rejected[0].error, r.nrejected);
-			}
-			tel_result_free(&r);
+		int rc = tel_ingest(msg->payload, (size_t)msg->payloadlen, NULL, NULL, &r, &e);
+		bool final = rc == 0 || e.code != YJ_EUNAVAILABLE;
+		if (final && r.nrejected) {
+			rejected_lines += r.nrejected;
+			yj_log(YJ_LOG_WARN, "mqtt_rejected", "topic=%s line=%ld error=\"%s\" rejected=%ld", msg->topic,
+			       r.nkept ? r.rejected[0].line : 0L, r.nkept ? r.rejected[0].error : "", r.nrejected);
+		}
+		tel_result_free(&r);
+		if (rc == 0)
+			return;
+		if (final) {
+			/* the message itself is bad (not JSON, mostly bad lines): sending it again will not help */
+			yj_log(YJ_LOG_WARN, "mqtt_refused", "topic=%s message=\"%s\"", msg->topic, e.message);
 			return;
 		}
 		yj_log(YJ_LOG_WARN, "mqtt_store", "topic=%s message=\"%s\" attempt=%d", msg->topic, e.message,

@@ -6,10 +6,15 @@
  *   PATCH /api/v1/devices/{id}            name, owner, area, disabled
  *   POST  /api/v1/devices/{id}/key        a new key (the old one stops working)
  *   POST  /api/v1/telemetry               JSON array or NDJSON; device key or user token
- *   GET   /api/v1/layers/positions?bbox=&kind=&since=&limit=
+ *   GET   /api/v1/layers/positions?bbox=&kind=&since=&limit=&area=
  *   GET   /api/v1/devices/{id}/track?from=&to=
  *   GET   /api/v1/devices/{id}/readings?metric=&from=&to=&step=
- *   GET   /api/v1/stream/positions?bbox=  (Server-Sent Events)
+ *   GET   /api/v1/stream/positions?bbox=&area=  (Server-Sent Events)
+ *
+ * Lists, layers and streams are scoped by http_scope (?area= or the
+ * user's own area); a device named in a path outside the caller's scope
+ * is 404. Handlers parse with the request kit and call the services in
+ * device.c and ingest.c; SQL is in tel_db.c.
  *
  * POST /api/v1/telemetry is the one route that takes a credential other
  * than a user session: a device key ("Authorization: Device <id>.<secret>"
@@ -24,17 +29,25 @@
 #define DEVICE_WRITERS (ROLE_BIT(ROLE_ADMIN) | ROLE_BIT(ROLE_COMMANDER) | ROLE_BIT(ROLE_DUTY_OFFICER))
 #define TELEMETRY_BODY_LIMIT (32u << 20)
 
-static const char *opt_str(json_t *o, const char *key, yj_err *e, bool *bad)
+/* the device members of a body (create: every key; patch: the changeable ones) */
+static int device_fields(json_t *body, bool create, tel_device_input *in, yj_err *e)
 {
-	json_t *v = json_object_get(o, key);
-	if (!v || json_is_null(v))
-		return NULL;
-	if (!json_is_string(v)) {
-		*bad = true;
-		yj_fail(e, YJ_EINVAL, key, "field '%s' must be a string", key);
-		return NULL;
-	}
-	return json_string_value(v);
+	static const char *const create_keys[] = {"id", "kind", "area", "name", "owner", NULL};
+	static const char *const patch_keys[] = {"name", "owner", "area", "disabled", NULL};
+	memset(in, 0, sizeof *in);
+	in->disabled = -1;
+	if (yj_only_keys(body, create ? create_keys : patch_keys, e))
+		return -1;
+	if (create && (yj_json_text(body, "id", 0, 63, &in->id, e) < 0 || yj_json_text(body, "kind", 0, 32, &in->kind, e) < 0))
+		return -1;
+	bool disabled;
+	int has_disabled = create ? 0 : yj_json_bool(body, "disabled", 0, &disabled, e);
+	if (yj_json_text(body, "area", 0, 16, &in->area, e) < 0 || yj_json_text(body, "name", 0, 200, &in->name, e) < 0 ||
+	    yj_json_text(body, "owner", 0, 200, &in->owner, e) < 0 || has_disabled < 0)
+		return -1;
+	if (has_disabled)
+		in->disabled = disabled;
+	return 0;
 }
 
 static int handle_device_create(http_req *req, http_res *res, yj_err *e)
@@ -42,28 +55,21 @@ static int handle_device_create(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	static const char *const keys[] = {"id", "kind", "area", "name", "owner", NULL};
-	bool bad = false;
 	int rc = -1;
 	store *s = store_thread();
-	const char *id = NULL, *kind = NULL, *area = NULL, *name = NULL, *owner = NULL;
-	if (yj_only_keys(body, keys, e))
-		goto out;
-	id = opt_str(body, "id", e, &bad);
-	kind = opt_str(body, "kind", e, &bad);
-	area = opt_str(body, "area", e, &bad);
-	name = opt_str(body, "name", e, &bad);
-	owner = opt_str(body, "owner", e, &bad);
-	if (bad)
-		goto out;
+	tel_device_input in;
 	char key[160];
-	if (store_begin(s, e))
+	if (device_fields(body, true, &in, e) || store_begin(s, e))
 		goto out;
-	if (tel_device_create(s, req->user, id, kind, area, name, owner, key, e) || store_commit(s, e)) {
+	if (tel_device_create(s, req->user, &in, key, e) || store_commit(s, e)) {
 		store_rollback(s);
 		goto out;
 	}
-	json_t *dev = tel_device_json(s, id);
+	json_t *dev = tel_device_json(s, in.id);
+	if (!dev) {
+		yj_fail(e, YJ_EINTERNAL, "", "the device was stored but cannot be read back");
+		goto out;
+	}
 	json_object_set_new(dev, "key", json_string(key));
 	http_json(res, 201, dev);
 	rc = 0;
@@ -72,61 +78,58 @@ out:
 	return rc;
 }
 
-static int handle_device_list(http_req *req, http_res *res, yj_err *e)
+typedef struct device_page {
+	const char *q;       /* ids or names containing it, or NULL */
+	long limit;
+	json_t *items;
+	char next[64];       /* the last id of a full page with more after it */
+} device_page;
+
+static int page_device(const tel_device_row *d, void *ctx, yj_err *e)
 {
-	const char *kind = http_query(req, "kind"), *area = http_query(req, "area");
-	const char *q = http_query(req, "q"), *cursor = http_query(req, "cursor");
-	long limit = 100;
-	if (http_query(req, "limit") && yj_parse_long(http_query(req, "limit"), 1, 1000, &limit, "limit", e))
-		return -1;
-	if (kind && tel_kind_parse(kind) < 0)
-		return yj_fail(e, YJ_EINVAL, "kind", "field 'kind': '%.32s' is not a device kind", kind);
-	char prefix[16];
-	if (area) {
-		if (http_require_area(req, area, "area", e))
-			return -1;
-		auth_area_prefix(area, prefix);
-	} else {
-		snprintf(prefix, sizeof prefix, "%s", req->user->area_prefix);
+	device_page *p = ctx;
+	if (p->q && !strstr(d->id, p->q) && !strstr(d->name, p->q))
+		return 0;
+	if ((long)json_array_size(p->items) == p->limit) {
+		json_t *last = json_array_get(p->items, json_array_size(p->items) - 1);
+		snprintf(p->next, sizeof p->next, "%s", json_string_value(json_object_get(last, "id")));
+		return 1;
 	}
-	store *s = store_thread();
-	sqlite3_stmt *st = store_stmt(s,
-	                              "SELECT id FROM device WHERE substr(area_code, 1, length(?1)) = ?1 "
-	                              "AND (?2 IS NULL OR kind = ?2) AND (?3 IS NULL OR instr(id, ?3) > 0 "
-	                              "OR instr(name, ?3) > 0) AND id > coalesce(?4, '') ORDER BY id LIMIT ?5",
-	                              e);
-	if (!st)
-		return -1;
-	store_bind_text(st, 1, prefix);
-	store_bind_text(st, 2, kind);
-	store_bind_text(st, 3, q);
-	store_bind_text(st, 4, cursor);
-	sqlite3_bind_int64(st, 5, limit + 1);
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_string((const char *)sqlite3_column_text(st, 0)));
-	sqlite3_reset(st);
-	json_t *items = json_array();
-	size_t i;
-	json_t *v;
-	json_array_foreach(ids, i, v) {
-		if ((long)i == limit)
-			break;
-		json_array_append_new(items, tel_device_json(s, json_string_value(v)));
-	}
-	json_t *next = json_array_size(ids) > (size_t)limit ? json_string(json_string_value(json_array_get(ids, (size_t)limit - 1)))
-	                                                    : json_null();
-	json_decref(ids);
-	http_json(res, 200, json_pack("{s:o, s:o}", "items", items, "next_cursor", next));
+	json_array_append_new(p->items, tel_device_row_json(d));
 	return 0;
 }
 
-/* the device of the path, if the caller may see it */
+static int handle_device_list(http_req *req, http_res *res, yj_err *e)
+{
+	auth_scope sc;
+	const char *kind = NULL, *cursor = NULL;
+	device_page p = {.limit = 100};
+	if (http_scope(req, &sc, e) || http_query_long(req, "limit", 1, 1000, &p.limit, e) < 0 ||
+	    http_query_text(req, "kind", 32, &kind, e) < 0 || http_query_text(req, "q", 200, &p.q, e) < 0 ||
+	    http_query_text(req, "cursor", 63, &cursor, e) < 0)
+		return -1;
+	if (kind && tel_kind_parse(kind) < 0)
+		return yj_fail(e, YJ_EINVAL, "kind", "field 'kind': '%.32s' is not a device kind", kind);
+	if (p.q && !*p.q)
+		p.q = NULL;
+	p.items = json_array();
+	if (tel_db_devices_list(store_thread(), &sc, kind, cursor, page_device, &p, e)) {
+		json_decref(p.items);
+		return -1;
+	}
+	http_json(res, 200, json_pack("{s:o, s:o}", "items", p.items, "next_cursor", p.next[0] ? json_string(p.next) : json_null()));
+	return 0;
+}
+
+/* the device of the path, if it lies in the caller's jurisdiction (else 404) */
 static int visible_device(http_req *req, tel_device *d, yj_err *e)
 {
 	const char *id = http_param(req, "id");
+	auth_scope own;
+	if (http_scope_of(req, NULL, "area", &own, e))
+		return -1;
 	int32_t i = tel_device_find(id);
-	if (i < 0 || !tel_device_get(i, d) || !auth_area_visible(req->user, d->area_code))
+	if (i < 0 || !tel_device_get(i, d) || !auth_scope_contains(&own, d->area_code))
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no device %.64s", id ? id : "");
 	return 0;
 }
@@ -136,7 +139,10 @@ static int handle_device_get(http_req *req, http_res *res, yj_err *e)
 	tel_device d;
 	if (visible_device(req, &d, e))
 		return -1;
-	http_json(res, 200, tel_device_json(store_thread(), d.id));
+	json_t *j = tel_device_json(store_thread(), d.id);
+	if (!j)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no device %.64s", d.id);
+	http_json(res, 200, j);
 	return 0;
 }
 
@@ -148,29 +154,13 @@ static int handle_device_patch(http_req *req, http_res *res, yj_err *e)
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
-	static const char *const keys[] = {"name", "owner", "area", "disabled", NULL};
-	bool bad = false;
-	int rc = -1, disabled = -1;
+	int rc = -1;
 	store *s = store_thread();
-	if (yj_only_keys(body, keys, e))
-		goto out;
-	const char *name = opt_str(body, "name", e, &bad), *owner = opt_str(body, "owner", e, &bad);
-	const char *area = opt_str(body, "area", e, &bad);
-	if (bad)
-		goto out;
-	json_t *dis = json_object_get(body, "disabled");
-	if (dis) {
-		if (!json_is_boolean(dis)) {
-			yj_fail(e, YJ_EINVAL, "disabled", "field 'disabled' must be true or false");
-			goto out;
-		}
-		disabled = json_is_true(dis);
-	}
+	tel_device_input in;
 	char key[160];
-	if (store_begin(s, e))
+	if (device_fields(body, false, &in, e) || store_begin(s, e))
 		goto out;
-	if (tel_device_update(s, req->user, d.id, name, owner, area, disabled, false, key, e) ||
-	    store_commit(s, e)) {
+	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
 		store_rollback(s);
 		goto out;
 	}
@@ -188,9 +178,10 @@ static int handle_device_key(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	store *s = store_thread();
 	char key[160];
+	tel_device_input in = {.disabled = -1, .rotate_key = true};
 	if (store_begin(s, e))
 		return -1;
-	if (tel_device_update(s, req->user, d.id, NULL, NULL, NULL, -1, true, key, e) || store_commit(s, e)) {
+	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
 		store_rollback(s);
 		return -1;
 	}
@@ -199,6 +190,18 @@ static int handle_device_key(http_req *req, http_res *res, yj_err *e)
 }
 
 /* ---- ingest ------------------------------------------------------------------------------- */
+
+static json_t *rejections_json(const tel_result *r)
+{
+	json_t *rej = json_array();
+	for (long i = 0; i < r->nkept; i++) {
+		/* the words are valid UTF-8 (ingest repairs them), so the member is never dropped */
+		json_t *item = json_pack("{s:I, s:s}", "line", (json_int_t)r->rejected[i].line, "error", r->rejected[i].error);
+		json_array_append_new(rej, item ? item : json_pack("{s:I, s:s}", "line", (json_int_t)r->rejected[i].line,
+		                                                   "error", "(unreadable)"));
+	}
+	return rej;
+}
 
 static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 {
@@ -221,41 +224,38 @@ static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 		return yj_fail(e, YJ_EUNAUTH, "", "send a device key (Authorization: Device <id>.<secret>) or sign in");
 	}
 	tel_result r;
-	if (tel_ingest(req->body ? req->body : "", req->body_len, only, user, &r, e))
+	if (tel_ingest(req->body ? req->body : "", req->body_len, only, user, &r, e)) {
+		if (e->code == YJ_EINVAL && r.nrejected) {
+			/* refused whole: the error, and the first lines' reasons */
+			json_t *err = json_pack("{s:s, s:s, s:s}", "code", yj_code_name(e->code), "message", e->message,
+			                        "field", e->field);
+			http_json(res, 400, json_pack("{s:o, s:I, s:o, s:I, s:I}", "error", err, "accepted", (json_int_t)0,
+			                              "rejected", rejections_json(&r), "rejected_count", (json_int_t)r.nrejected,
+			                              "lines_read", (json_int_t)r.lines));
+			tel_result_free(&r);
+			return 0;
+		}
+		tel_result_free(&r);
 		return -1;
-	json_t *rej = json_array();
-	for (long i = 0; i < r.nrejected && i < 1000; i++)
-		json_array_append_new(rej, json_pack("{s:I, s:s}", "line", (json_int_t)r.rejected[i].line,
-		                                     "error", r.rejected[i].error));
+	}
 	http_json(res, 202, json_pack("{s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "rejected",
-	                              rej, "rejected_count", (json_int_t)r.nrejected));
+	                              rejections_json(&r), "rejected_count", (json_int_t)r.nrejected));
 	tel_result_free(&r);
 	return 0;
 }
 
 /* ---- queries ---------------------------------------------------------------------------- */
 
-static int parse_bbox(const char *s, double bb[4], yj_err *e)
-{
-	char extra;
-	if (sscanf(s, "%lf,%lf,%lf,%lf%c", &bb[0], &bb[1], &bb[2], &bb[3], &extra) != 4 ||
-	    !(bb[0] <= bb[2] && bb[1] <= bb[3]) || bb[0] < -180 || bb[2] > 180 || bb[1] < -90 || bb[3] > 90)
-		return yj_fail(e, YJ_EINVAL, "bbox", "field 'bbox': expected minLon,minLat,maxLon,maxLat");
-	return 0;
-}
-
 static int handle_positions(http_req *req, http_res *res, yj_err *e)
 {
 	double bb[4] = {-180, -90, 180, 90};
-	const char *bbox = http_query(req, "bbox"), *kind = http_query(req, "kind");
-	const char *since = http_query(req, "since");
+	const char *kind = NULL;
 	long limit = 5000;
 	int64_t since_ms = 0;
-	if (bbox && parse_bbox(bbox, bb, e))
-		return -1;
-	if (http_query(req, "limit") && yj_parse_long(http_query(req, "limit"), 1, 100000, &limit, "limit", e))
-		return -1;
-	if (since && yj_time_parse(since, &since_ms, "since", e))
+	auth_scope sc;
+	if (http_scope(req, &sc, e) || http_query_bbox(req, "bbox", bb, e) < 0 ||
+	    http_query_long(req, "limit", 1, 100000, &limit, e) < 0 || http_query_time(req, "since", &since_ms, e) < 0 ||
+	    http_query_text(req, "kind", 255, &kind, e) < 0)
 		return -1;
 	/* kind may list several: kind=fishing_vessel,cargo_vessel */
 	bool kinds[DEV_KIND_COUNT] = {0};
@@ -275,14 +275,13 @@ static int handle_positions(http_req *req, http_res *res, yj_err *e)
 	strbuf_puts(&b, "{\"type\":\"FeatureCollection\",\"layer\":\"positions\",\"features\":[");
 	long n = 0;
 	bool truncated = false;
-	size_t plen = strlen(req->user->area_prefix);
 	pthread_rwlock_rdlock(&tel_devices_lock);
 	int32_t count = tel_device_count_locked();
 	for (int32_t i = 0; i < count; i++) {
 		const tel_device *d = tel_device_slot_locked(i);
 		if (!d->has_position || d->disabled || (!any_kind && !kinds[d->kind]) ||
-		    strncmp(d->area_code, req->user->area_prefix, plen) != 0 || d->pos_ts_ms < since_ms ||
-		    d->lon < bb[0] || d->lon > bb[2] || d->lat < bb[1] || d->lat > bb[3])
+		    !auth_scope_contains(&sc, d->area_code) || d->pos_ts_ms < since_ms || d->lon < bb[0] || d->lon > bb[2] ||
+		    d->lat < bb[1] || d->lat > bb[3])
 			continue;
 		if (n == limit) {
 			truncated = true;
@@ -314,17 +313,36 @@ static int handle_positions(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+/* ?from=&to= (RFC 3339 or ms): to defaults to now, from to default_span before it */
 static int time_range(http_req *req, int64_t *from, int64_t *to, int64_t default_span, yj_err *e)
 {
-	const char *f = http_query(req, "from"), *t = http_query(req, "to");
 	*to = yj_now_ms();
-	if (t && yj_time_parse(t, to, "to", e))
+	if (http_query_time(req, "to", to, e) < 0)
 		return -1;
 	*from = *to - default_span;
-	if (f && yj_time_parse(f, from, "from", e))
+	if (http_query_time(req, "from", from, e) < 0)
 		return -1;
 	if (*from > *to)
 		return yj_fail(e, YJ_EINVAL, "from", "field 'from' is after 'to'");
+	return 0;
+}
+
+#define TRACK_MAX 50000
+
+typedef struct track {
+	strbuf coords, times;
+	long n;
+} track;
+
+static int track_point(const char *id, int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
+                       yj_err *e)
+{
+	track *t = ctx;
+	char tb[40];
+	yj_time_format(ts, tb);
+	strbuf_printf(&t->coords, "%s[%.7f,%.7f]", t->n ? "," : "", lon, lat);
+	strbuf_printf(&t->times, "%s\"%s\"", t->n ? "," : "", tb);
+	t->n++;
 	return 0;
 }
 
@@ -334,43 +352,45 @@ static int handle_track(http_req *req, http_res *res, yj_err *e)
 	int64_t from, to;
 	if (visible_device(req, &d, e) || time_range(req, &from, &to, 24LL * 3600 * 1000, e))
 		return -1;
-	sqlite3_stmt *st = store_stmt(store_thread(),
-	                              "SELECT ts_ms, lon, lat FROM position WHERE device_id = ? AND ts_ms "
-	                              "BETWEEN ? AND ? ORDER BY ts_ms LIMIT 50001",
-	                              e);
-	if (!st)
+	track t = {0};
+	strbuf_init(&t.coords);
+	strbuf_init(&t.times);
+	if (tel_db_track(store_thread(), d.id, from, to, TRACK_MAX, track_point, &t, e)) {
+		strbuf_free(&t.coords);
+		strbuf_free(&t.times);
 		return -1;
-	store_bind_text(st, 1, d.id);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
-	strbuf coords, times;
-	strbuf_init(&coords);
-	strbuf_init(&times);
-	long n = 0;
-	while (sqlite3_step(st) == SQLITE_ROW && n < 50000) {
-		char ts[40];
-		yj_time_format(sqlite3_column_int64(st, 0), ts);
-		strbuf_printf(&coords, "%s[%.7f,%.7f]", n ? "," : "", sqlite3_column_double(st, 1),
-		              sqlite3_column_double(st, 2));
-		strbuf_printf(&times, "%s\"%s\"", n ? "," : "", ts);
-		n++;
 	}
-	sqlite3_reset(st);
 	strbuf b;
 	strbuf_init(&b);
 	strbuf_puts(&b, "{\"type\":\"Feature\",\"id\":");
 	yj_json_escape(&b, d.id);
 	strbuf_printf(&b, ",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[%s]},\"properties\":{"
 	                  "\"device\":",
-	              coords.data ? coords.data : "");
+	              t.coords.data ? t.coords.data : "");
 	yj_json_escape(&b, d.id);
-	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%ld,\"times\":[%s]}}", tel_kind_name(d.kind), n,
-	              times.data ? times.data : "");
-	strbuf_free(&coords);
-	strbuf_free(&times);
+	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%ld,\"times\":[%s]}}", tel_kind_name(d.kind), t.n,
+	              t.times.data ? t.times.data : "");
+	strbuf_free(&t.coords);
+	strbuf_free(&t.times);
 	res->status = 200;
 	res->body = strbuf_take(&b, &res->body_len);
 	res->content_type = "application/geo+json";
+	return 0;
+}
+
+typedef struct buckets {
+	json_t *points;
+	int64_t from, step_ms;
+} buckets;
+
+static int add_bucket(int64_t bucket, int64_t count, double sum, double min, double max, double avg, void *ctx,
+                      yj_err *e)
+{
+	buckets *b = ctx;
+	char t[40];
+	yj_time_format(b->from + bucket * b->step_ms, t);
+	json_array_append_new(b->points, json_pack("{s:s, s:I, s:f, s:f, s:f, s:f}", "t", t, "count", (json_int_t)count,
+	                                           "sum", sum, "min", min, "max", max, "avg", avg));
 	return 0;
 }
 
@@ -379,52 +399,33 @@ static int handle_readings(http_req *req, http_res *res, yj_err *e)
 	tel_device d;
 	int64_t from, to;
 	long step = 3600;
-	const char *metric = http_query(req, "metric");
-	if (visible_device(req, &d, e) || time_range(req, &from, &to, 24LL * 3600 * 1000, e))
+	const char *metric = NULL;
+	if (visible_device(req, &d, e) || time_range(req, &from, &to, 24LL * 3600 * 1000, e) ||
+	    http_query_text(req, "metric", 23, &metric, e) < 0 || http_query_long(req, "step", 1, 31L * 86400, &step, e) < 0)
 		return -1;
-	if (!metric)
+	if (!metric || !*metric)
 		return yj_fail(e, YJ_EINVAL, "metric", "field 'metric' is required (e.g. rain_mm)");
-	if (http_query(req, "step") && yj_parse_long(http_query(req, "step"), 1, 31L * 86400, &step, "step", e))
-		return -1;
 	if ((to - from) / (step * 1000) > 10000)
 		return yj_fail(e, YJ_EINVAL, "step", "more than 10000 steps: widen 'step' or narrow from/to");
-	sqlite3_stmt *st = store_stmt(store_thread(),
-	                              "SELECT (ts_ms - ?4) / ?5 AS bucket, count(*), sum(value), min(value), "
-	                              "max(value), avg(value) FROM reading WHERE device_id = ?1 AND metric = ?2 "
-	                              "AND ts_ms >= ?4 AND ts_ms < ?3 GROUP BY bucket ORDER BY bucket",
-	                              e);
-	if (!st)
+	buckets b = {.points = json_array(), .from = from, .step_ms = step * 1000};
+	if (tel_db_reading_buckets(store_thread(), d.id, metric, from, to, b.step_ms, add_bucket, &b, e)) {
+		json_decref(b.points);
 		return -1;
-	store_bind_text(st, 1, d.id);
-	store_bind_text(st, 2, metric);
-	sqlite3_bind_int64(st, 3, to);
-	sqlite3_bind_int64(st, 4, from);
-	sqlite3_bind_int64(st, 5, step * 1000);
-	json_t *pts = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		char t[40];
-		yj_time_format(from + sqlite3_column_int64(st, 0) * step * 1000, t);
-		json_array_append_new(pts, json_pack("{s:s, s:I, s:f, s:f, s:f, s:f}", "t", t, "count",
-		                                     (json_int_t)sqlite3_column_int64(st, 1), "sum",
-		                                     sqlite3_column_double(st, 2), "min",
-		                                     sqlite3_column_double(st, 3), "max",
-		                                     sqlite3_column_double(st, 4), "avg",
-		                                     sqlite3_column_double(st, 5)));
 	}
-	sqlite3_reset(st);
 	http_json(res, 200, json_pack("{s:s, s:s, s:I, s:o}", "device", d.id, "metric", metric, "step_s",
-	                              (json_int_t)step, "points", pts));
+	                              (json_int_t)step, "points", b.points));
 	return 0;
 }
 
 static int handle_stream_positions(http_req *req, http_res *res, yj_err *e)
 {
 	double bb[4];
-	const char *bbox = http_query(req, "bbox");
-	if (bbox && parse_bbox(bbox, bb, e))
+	auth_scope sc;
+	int has_bbox = http_query_bbox(req, "bbox", bb, e);
+	if (has_bbox < 0 || http_scope(req, &sc, e))
 		return -1;
-	return http_sse_open(req, res, "positions", req->user->area_prefix, bbox ? bb : NULL,
-	                     "{\"stream\":\"positions\"}", e);
+	/* the stream's area filter is the scope's prefix: every code in the subtree starts with it */
+	return http_sse_open(req, res, "positions", sc.lo, has_bbox ? bb : NULL, "{\"stream\":\"positions\"}", e);
 }
 
 void tel_api_register(void)

@@ -7,9 +7,11 @@
  * Ingest goes through one writer thread with group commit: reports from
  * every connection are queued, written together in one transaction, and a
  * sender is answered only when its reports are durable. The latest state of
- * every device is kept in memory (rebuilt from the store at start). After
- * each commit the monitoring rules see the batch (src/warning) and the map
- * streams are told.
+ * every device is kept in memory (rebuilt from the store at start). The
+ * writer tells the rest of the server through the event bus (src/bus): the
+ * monitoring rules (src/warning) judge each batch inside its transaction
+ * (TEL_EV_BATCH), and the map streams hear of positions once they are
+ * durable (TEL_EV_POSITION). Telemetry knows nothing of its listeners.
  */
 #ifndef YJ_TELEMETRY_H
 #define YJ_TELEMETRY_H
@@ -76,14 +78,22 @@ void tel_mqtt_stop(void);
 
 typedef struct tel_rejected {
 	long line;
-	char error[200];
+	char error[200]; /* valid UTF-8, whatever the line held */
 } tel_rejected;
 
 typedef struct tel_result {
 	long accepted;
-	tel_rejected *rejected;  /* malloc'ed, count in nrejected */
-	long nrejected;
+	tel_rejected *rejected;  /* the first TEL_REJECTED_KEPT rejections, malloc'ed; count in nkept */
+	long nkept;
+	long nrejected;          /* every bad line read */
+	long lines;              /* lines (or array elements) read */
 } tel_result;
+
+/* A request stops being read at this many bad lines, or when more than half of the first
+ * TEL_BAD_PROBE lines are bad: it is refused whole (nothing stored). */
+#define TEL_MAX_BAD_LINES 1000
+#define TEL_BAD_PROBE 100
+#define TEL_REJECTED_KEPT 1000
 
 /*
  * Parse a JSON array or NDJSON body of positions and readings, validate each
@@ -91,8 +101,12 @@ typedef struct tel_result {
  * user when not NULL: devices in the user's jurisdiction; coordinates in
  * range; time not more than 5 minutes in the future), queue the good ones,
  * and wait until they are durable. Bad lines never block good ones.
- * Returns 0 (result filled; free with tel_result_free) or -1 with *e when
- * the writer cannot take them (stopping, or not started).
+ * Returns 0 with *out filled, or -1 with *e: YJ_EINVAL when the body is
+ * not JSON or NDJSON, or has too many bad lines (TEL_MAX_BAD_LINES, or
+ * mostly bad from the start): nothing of it is stored and *out holds the
+ * rejections read so far; YJ_EUNAVAILABLE when the writer cannot take the
+ * reports (stopping, or a failed commit). Either way release *out with
+ * tel_result_free.
  */
 int tel_ingest(const char *body, size_t len, const char *only_device, const auth_user *user,
                tel_result *out, yj_err *e);
@@ -119,28 +133,17 @@ int tel_readings_each(store *s, const char *metric, int64_t since_ms, tel_readin
 
 /*
  * Events (src/bus) the telemetry writer emits.
- *   TEL_EV_BATCH  inside the batch's transaction, after its reports are inserted; payload:
- *                 the batch's tel_report array (payload_len / sizeof(tel_report) reports).
- *                 The rules (src/warning) judge it there, so an alarm is durable with the
- *                 reports that raised it.
- *   TEL_EV_POSITION after commit, one a position, for the map streams (stream "positions").
+ *   TEL_EV_BATCH    inside the batch's transaction, after its reports are inserted; payload:
+ *                   the batch's tel_report array (payload_len / sizeof(tel_report) reports),
+ *                   valid during the call. The rules (src/warning) judge it there (bus_on_tx),
+ *                   so an alarm is durable with the reports that raised it; a subscriber's
+ *                   failure rolls the batch back.
+ *   TEL_EV_POSITION after the commit, one a position, for the map streams: stream "positions",
+ *                   name "position", area_code the device's, point the position, data
+ *                   {"device","kind","lon","lat","ts","speed_kmh"?,"heading"?}. Built only
+ *                   when bus_wanted says someone listens (a map is open).
  */
 #define TEL_EV_BATCH "telemetry.batch"
 #define TEL_EV_POSITION "telemetry.position"
-
-/* ---- hooks for the rules engine (src/warning) --------------------------------------- */
-
-/* Called by the writer inside the batch transaction, after the reports are
- * inserted and before COMMIT, so alarms are durable with their reports. */
-typedef int (*tel_batch_fn)(store *s, const tel_report *reports, size_t n, yj_err *e);
-void tel_set_batch_hook(tel_batch_fn fn);
-/* Called by the writer about once a second, in a transaction of its own
- * (offline detection). now_ms from yj_now_ms(). */
-typedef int (*tel_tick_fn)(store *s, int64_t now_ms, yj_err *e);
-void tel_set_tick_hook(tel_tick_fn fn);
-/* Called by the writer after every successful commit (batch or tick), outside
- * any transaction: the place to tell others about what is now durable. */
-typedef void (*tel_committed_fn)(void);
-void tel_set_committed_hook(tel_committed_fn fn);
 
 #endif

@@ -9,45 +9,6 @@
 #include "auth/auth.h"
 #include "warning/warning.h"
 
-typedef enum { RK_THRESHOLD, RK_GEOFENCE, RK_OFFLINE } rule_kind;
-typedef enum { AGG_SUM, AGG_MAX, AGG_MIN, AGG_AVG, AGG_LAST, AGG_COUNT } agg_kind;
-typedef enum { OP_GE, OP_GT, OP_LE, OP_LT } op_kind;
-
-/* a compiled rule */
-typedef struct wrule {
-	int64_t id;
-	char name[128];
-	rule_kind kind;
-	char level[8];
-	char area_code[16], area_prefix[16];
-	bool enabled;
-	bool any_kind, kinds[16];
-	/* threshold */
-	char metric[24];
-	int64_t window_ms;
-	agg_kind agg;
-	op_kind op;
-	double value, clear_value;
-	/* geofence */
-	bool alarm_inside;
-	double margin_m;
-	char during_warning[32];
-	GEOSGeometry *fence, *outer;
-	const GEOSPreparedGeometry *pfence, *pouter;
-	double bb[4];
-	/* offline */
-	int64_t offline_ms;
-} wrule;
-
-/* rules.c */
-int warn_rule_compile(store *s, wrule *r, const char *kind, const char *level, const char *area_code,
-                      json_t *spec, yj_err *e);
-void warn_rule_release(wrule *r);
-int warn_rules_reload(store *s, yj_err *e);
-int warn_rules_add(store *s, int64_t id, yj_err *e);
-int warn_rule_forget(store *s, int64_t rule_id, yj_err *e);
-void warn_rules_publish(void);
-
 /* ---- warnings: the lifecycle, CAP in and out (warn*.c, cap_import.c, cap_db.c) ---------------- */
 
 /* the values of warning.type and warning.level (NULL-terminated) */
@@ -211,9 +172,28 @@ void warn_lifecycle_api_register(void);
 json_t *cap_parse(const char *xml, size_t len, yj_err *e);
 char *cap_render(json_t *alert, yj_err *e);
 
-/* rules_api.c */
+/* ---- the monitoring rules' alarms, as the rest of the module reads them (rules.c, rules_db.c;
+ * the rules' own declarations are in rules_int.h) ---- */
+
+typedef struct warn_alarm {
+	int64_t id, rule_id;
+	char rule_name[128];
+	char rule_kind[16];
+	char device_id[64];
+	char level[8];
+	char state[16]; /* open, acknowledged, closed */
+	char area_code[16];
+	char message[512];
+	bool has_value, has_point;
+	double value, lon, lat;
+	int64_t first_ms, last_ms, raised_ms; /* report times and receipt */
+	int64_t cleared_ms, acked_ms, acked_by, closed_ms, closed_by; /* 0: not (yet) */
+} warn_alarm;
+/* 1 with *out filled, 0 no such alarm, -1 error */
+int warn_alarm_get(store *s, int64_t id, warn_alarm *out, yj_err *e);
+/* The API's JSON of an alarm (new reference). */
+json_t *warn_alarm_to_json(const warn_alarm *a);
+/* The same by id; NULL when there is no such alarm. */
 json_t *warn_alarm_json(store *s, int64_t id);
-/* the audited state of an alarm (without the fields every report moves) */
-json_t *warn_alarm_state(store *s, const char *id);
 
 #endif

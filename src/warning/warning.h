@@ -3,10 +3,11 @@
  * alarms from telemetry (threshold, geofence, offline), the warning
  * lifecycle, and CAP 1.2 in and out.
  *
- * Rules are evaluated by the telemetry writer, inside the transaction that
- * stores the reports, so an alarm is durable together with the reports that
- * raised it. An alarm is one episode of one rule for one device: raised
- * once when the condition starts, closed when it clears (with hysteresis so
+ * Rules are evaluated inside the telemetry writer's transaction that stores
+ * the reports (an in-transaction subscriber of its batch event), so an
+ * alarm is durable together with the reports that raised it. An alarm is
+ * one episode of one rule for one device: raised once when the condition
+ * starts, closed when it clears (with hysteresis so
  * a value or a vessel hovering at the line does not flap), acknowledged by
  * a person in between.
  */
@@ -19,13 +20,22 @@
 #include "base/base.h"
 #include "store/store.h"
 
-/* Load the rules and the open alarms; hook into the telemetry writer.
- * Call after tel_start, before HTTP. 0, or -1 with *e. */
+/* Load the rules and the open alarms; subscribe to the telemetry writer's batches (bus,
+ * in its transaction) and register the offline check (scheduler). Call after tel_start,
+ * before HTTP and sched_start. 0, or -1 with *e. */
 int warn_rules_start(store *s, yj_err *e);
 void warn_rules_stop(void);
 void warn_api_register(void);
-/* audit state functions (CLI verify) */
+/* audit projections (CLI verify) */
 void warn_init(void);
+
+/*
+ * Event (src/bus) of the monitoring rules: an alarm was raised, cleared, acknowledged or
+ * closed, inside the transaction that did it. id the alarm; area_code its device's area;
+ * point where it was, if known; stream "alarms", name "alarm", data the alarm's JSON (as
+ * GET /api/v1/alarms/{id} answers it).
+ */
+#define WARN_EV_ALARM "alarm.changed"
 
 /* Start the warning lifecycle: the warning types in effect, the expiry job (sched_every; before sched_start). */
 void warn_start(store *s);
