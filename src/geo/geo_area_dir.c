@@ -5,6 +5,7 @@
  * when invalidated; readers take a reference under a read lock, so a
  * lookup costs no SQL and no allocation.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static area_dir *dir_read(store *s, yj_err *e)
 {
 	area_dir *d = yj_calloc(1, sizeof *d);
 	size_t cap = 0;
-	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name FROM area");
+	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name, lon, lat FROM area");
 	if (!q) {
 		free(d);
 		return NULL;
@@ -45,6 +46,8 @@ static area_dir *dir_read(store *s, yj_err *e)
 		store_col_copy(q, 1, a->parent, sizeof a->parent);
 		a->level = (int)store_col_int(q, 2);
 		store_col_copy(q, 3, a->name, sizeof a->name);
+		a->lon = store_col_null(q, 4) ? NAN : store_col_double(q, 4);
+		a->lat = store_col_null(q, 5) ? NAN : store_col_double(q, 5);
 	}
 	if (rc < 0) {
 		free(d->areas);

@@ -91,6 +91,19 @@ bool warn_info_visible(const warn_info *w, const auth_user *u)
 	return false;
 }
 
+int warn_texts_get(store *s, int64_t id, char **description, char **instruction, yj_err *e)
+{
+	*description = *instruction = NULL;
+	store_q *q;
+	int rc = store_row(s, &q, e, "SELECT description, instruction FROM warning WHERE id = ?", id);
+	if (rc > 0) {
+		*description = yj_strdup(store_col_str(q, 0));
+		*instruction = yj_strdup(store_col_str(q, 1));
+		store_done(q);
+	}
+	return rc;
+}
+
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e)
 {
 	*snapshot = NULL;
