@@ -84,10 +84,10 @@ int disp_db_counts(store *s, int64_t warning_id, int64_t *total, int64_t *acked,
 int64_t disp_db_records(store *s, int64_t warning_id, yj_err *e);
 /* The in-app recipients' user ids, ascending (*ids malloc'ed, NULL when none). 0, -1. */
 int disp_db_user_ids(store *s, int64_t warning_id, int64_t **ids, size_t *n, yj_err *e);
-/* 1 with *r, 0 none, -1. */
-int disp_db_get(store *s, int64_t id, disp_rcpt *r, yj_err *e);
 /* only id, warning_id, user_id, unit_id and channel (the audit projection, read at every acknowledgement) */
 int disp_db_identity(store *s, int64_t id, disp_rcpt *r, yj_err *e);
+/* A person's in-app record of a warning: id, area, state, version, escalations and the delivered, read and
+ * acknowledged times (the rest zero). 1, 0 none, -1. */
 int disp_db_mine(store *s, int64_t warning_id, int64_t user_id, disp_rcpt *r, yj_err *e);
 /* Rows changed (0: not in a state that may change so), -1. */
 int64_t disp_db_ack(store *s, int64_t id, int64_t now, yj_err *e);

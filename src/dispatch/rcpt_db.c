@@ -169,17 +169,6 @@ int disp_db_user_ids(store *s, int64_t warning_id, int64_t **ids, size_t *n, yj_
 	return 0;
 }
 
-int disp_db_get(store *s, int64_t id, disp_rcpt *r, yj_err *e)
-{
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " RCPT_COLS " FROM recipient WHERE id = ?", id);
-	if (rc > 0) {
-		fill(q, r);
-		store_done(q);
-	}
-	return rc;
-}
-
 int disp_db_identity(store *s, int64_t id, disp_rcpt *r, yj_err *e)
 {
 	/* only what the audit projection reads: it runs with every acknowledgement */
@@ -199,12 +188,25 @@ int disp_db_identity(store *s, int64_t id, disp_rcpt *r, yj_err *e)
 
 int disp_db_mine(store *s, int64_t warning_id, int64_t user_id, disp_rcpt *r, yj_err *e)
 {
+	/* what the person's own view and answers need, no more: an acknowledgement reads it */
+	memset(r, 0, sizeof *r);
 	store_q *q;
 	int rc = store_row(s, &q, e,
-	                   "SELECT " RCPT_COLS " FROM recipient WHERE warning_id = ? AND user_id = ? AND channel = 'in_app'",
+	                   "SELECT id, area_code, state, version, escalations, coalesce(delivered_ms, 0), coalesce(read_ms, 0), "
+	                   "coalesce(acked_ms, 0) FROM recipient WHERE warning_id = ? AND user_id = ? AND channel = 'in_app'",
 	                   warning_id, user_id);
 	if (rc > 0) {
-		fill(q, r);
+		r->id = store_col_int(q, 0);
+		r->warning_id = warning_id;
+		r->user_id = user_id;
+		snprintf(r->channel, sizeof r->channel, "in_app");
+		store_col_copy(q, 1, r->area_code, sizeof r->area_code);
+		store_col_copy(q, 2, r->state, sizeof r->state);
+		r->version = (int)store_col_int(q, 3);
+		r->escalations = (int)store_col_int(q, 4);
+		r->delivered_ms = store_col_int(q, 5);
+		r->read_ms = store_col_int(q, 6);
+		r->acked_ms = store_col_int(q, 7);
 		store_done(q);
 	}
 	return rc;

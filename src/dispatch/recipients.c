@@ -134,19 +134,13 @@ void disp_recipients_init(void)
 
 /* ---- a person's answers (jobs of the group writer) ---------------------------------------------------------------- */
 
-/* the warning's state and version, for the answer and the checks */
+/* the warning's state and version, for the answer and the checks (two columns: this runs with every ack) */
 static int warning_now(store *s, disp_ack *j, yj_err *e)
 {
-	warn_info w;
-	int rc = warn_get(s, j->warning, &w, e);
+	int rc = warn_state_get(s, j->warning, j->wstate, &j->wversion, e);
 	if (rc < 0)
 		return -1;
-	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "warning", "warning %lld is not in your inbox", (long long)j->warning);
-	j->wversion = w.version;
-	snprintf(j->wstate, sizeof j->wstate, "%s", w.state);
-	warn_info_clear(&w);
-	return 0;
+	return rc ? 0 : yj_fail(e, YJ_ENOTFOUND, "warning", "warning %lld is not in your inbox", (long long)j->warning);
 }
 
 /*
