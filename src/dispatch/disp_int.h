@@ -69,6 +69,13 @@ typedef struct disp_esc {
 
 /* Insert an in-app recipient told by t (delivered at once: the record is the inbox); 1 new, 0 had one, -1. */
 int64_t disp_db_add_person(store *s, const disp_told *t, int64_t user_id, const char *area, yj_err *e);
+/* The same for n (1..DISP_ADD_BATCH) people in one statement: rows inserted, -1. */
+#define DISP_ADD_BATCH 100
+typedef struct disp_person {
+	int64_t user_id;
+	char area_code[16];
+} disp_person;
+int64_t disp_db_add_people(store *s, const disp_told *t, const disp_person *people, size_t n, yj_err *e);
 /* Insert a member unit's recipient (queued for the webhook job); 1 new, 0 had one, -1. */
 int64_t disp_db_add_unit(store *s, const disp_told *t, int64_t unit_id, const char *area, const char *channel,
                          yj_err *e);
