@@ -106,8 +106,9 @@ static queued *copy_event(const bus_event *ev)
 	q->ev.stream = put(&at, ev->stream);
 	q->ev.name = put(&at, ev->name);
 	q->ev.data = put(&at, ev->data);
-	if (ev->users && ev->nusers) {
-		q->users = yj_malloc(ev->nusers * sizeof *q->users);
+	if (ev->users) {
+		/* an empty list is nobody, not everybody: it stays a (non-NULL) list */
+		q->users = yj_malloc(ev->nusers ? ev->nusers * sizeof *q->users : sizeof *q->users);
 		memcpy(q->users, ev->users, ev->nusers * sizeof *q->users);
 		q->ev.users = q->users;
 	} else {

@@ -43,7 +43,7 @@ typedef struct bus_event {
 	const char *area_code;  /* its jurisdiction: scoped subscribers (SSE) filter on it; NULL: everyone */
 	bool has_point;         /* a place: point[0] lon, point[1] lat */
 	double point[2];
-	const int64_t *users;   /* only for these users (sorted ascending; inbox streams), or NULL */
+	const int64_t *users;   /* only for these users (sorted ascending; inbox streams; nusers 0: nobody), or NULL */
 	size_t nusers;
 	const char *stream;     /* for event streams: the SSE topic ("alarms", "loop:42"), or NULL: not streamed */
 	const char *name;       /* the SSE event name ("alarm"); NULL: the topic */

@@ -10,6 +10,13 @@
  * Channels: in_app (inbox + Server-Sent Events), webhook (signed JSON POST
  * to a member unit's URL, e.g. an SMS gateway; retried with backoff), log
  * (drills: recorded, not sent).
+ *
+ * Dispatch is told by the warning module through the event bus (topics
+ * WARN_EV_* of warning.h): in the issuing transaction it resolves the
+ * recipients and transfer tasks; after the commit it tells the inboxes.
+ * It owns tables recipient, escalation, transfer_task and transfer_report;
+ * nobody else runs SQL on them. Time-driven work (escalation waves, webhook
+ * deliveries) runs as jobs of the scheduler (src/sched).
  */
 #ifndef YJ_DISPATCH_H
 #define YJ_DISPATCH_H
@@ -26,33 +33,36 @@ typedef struct disp_config {
 	bool drill;                 /* log channel instead of webhooks (演练) */
 } disp_config;
 
-/* Start the scheduler (webhook deliveries, escalations, periodic jobs). */
+/*
+ * Register what dispatch does in every process (bus subscribers to the
+ * warning topics, the renderer of a warning's recipients, audit
+ * projections). Once; later calls do nothing. cmd_startup calls it.
+ */
+void disp_init(void);
+/* Take the configuration and register the scheduler's jobs (escalations, webhooks); before sched_start. */
 int disp_start(const disp_config *cfg, yj_err *e);
 void disp_stop(void);
 void disp_api_register(void);
-void disp_init(void);
 
 /* Level name -> index 0..3 (blue..red), -1 when unknown. */
 int disp_level_index(const char *level);
 
 /*
- * Inside the caller's transaction, when warning_id's version becomes
- * current: resolve the recipients of its areas and polygons (grid workers
- * and responsible officers of the area subtrees, grid workers bound to risk
- * points inside the polygons, member units), create their records (new
- * ones queued; for an update, everyone back to "told the new version"), and
- * for evacuations the transfer tasks. Returns the number of recipients,
- * -1 with *e on failure.
+ * Events dispatch emits (src/bus), each for the event streams (.stream,
+ * .name, one line of JSON in .data):
+ *   DISP_EV_INBOX     a warning reached or changed in users' inboxes: stream "inbox", .users,
+ *                     name "warning", {"warning_id"}
+ *   DISP_EV_LOOP      a recipient or transfer task moved: stream "loop:<warning>", name "loop",
+ *                     {"warning_id", "area"?}
+ *   DISP_EV_ESCALATED an unanswered recipient went up a level: to the supervisors' inboxes
+ *                     (.users) and to the loop stream, name "escalation",
+ *                     {"warning_id", "recipient_id", "step", "to_area"}
+ *   DISP_EV_CHASE     a commander chased a transfer task: the grid worker's inbox, name "chase",
+ *                     {"task_id", "warning_id", "by"}
  */
-long disp_warning_version(store *s, int64_t warning_id, int version, bool evacuation, yj_err *e);
-/* Inside the caller's transaction: the warning was cancelled (recipients are told). */
-int disp_warning_cancelled(store *s, int64_t warning_id, int version, yj_err *e);
-/* After commit: wake inbox streams and the webhook sender for warning_id. */
-void disp_announce(int64_t warning_id);
-
-/* Add a job the scheduler runs about twice a second in one transaction with the
- * others (expiry of warnings, overdue hazards). */
-typedef int (*disp_job_fn)(store *s, int64_t now_ms, yj_err *e);
-void disp_set_job(disp_job_fn fn);
+#define DISP_EV_INBOX "dispatch.inbox"
+#define DISP_EV_LOOP "dispatch.loop"
+#define DISP_EV_ESCALATED "dispatch.escalated"
+#define DISP_EV_CHASE "dispatch.chase"
 
 #endif

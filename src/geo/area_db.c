@@ -4,6 +4,7 @@
  * API, the count, the directory's read of the whole tree, and an area's
  * boundary and flags for other modules. Nobody else runs SQL on `area`.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,12 +110,14 @@ void geo_area_info_clear(geo_area_info *a)
 
 int geo_db_directory_each(store *s, geo_db_dir_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name FROM area");
+	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name, lon, lat FROM area");
 	if (!q)
 		return -1;
 	int rc;
 	while ((rc = store_step(q, e)) > 0)
-		if (fn(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_str(q, 3), ctx)) {
+		if (fn(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_str(q, 3),
+		       store_col_null(q, 4) ? NAN : store_col_double(q, 4), store_col_null(q, 5) ? NAN : store_col_double(q, 5),
+		       ctx)) {
 			store_done(q);
 			return -1;
 		}

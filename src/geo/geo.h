@@ -101,6 +101,7 @@ typedef struct geo_area {
 	char parent[16]; /* "" for the top */
 	int level;       /* GEO_LEVEL_* */
 	char name[96];
+	double lon, lat; /* its point; NaN when unknown */
 } geo_area;
 
 int geo_area_dir_load(store *s, yj_err *e);

@@ -5,6 +5,7 @@
  * when invalidated; readers take a reference under a read lock, so a
  * lookup costs no SQL and no allocation.
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ typedef struct dir_fill {
 	size_t *cap;
 } dir_fill;
 
-static int add_area(const char *code, const char *parent, int level, const char *name, void *ctx)
+static int add_area(const char *code, const char *parent, int level, const char *name, double lon, double lat,
+                    void *ctx)
 {
 	dir_fill *f = ctx;
 	f->d->areas = yj_grow(f->d->areas, f->cap, f->d->n + 1, sizeof *f->d->areas);
@@ -43,6 +45,8 @@ static int add_area(const char *code, const char *parent, int level, const char 
 	a->level = level;
 	snprintf(a->name, sizeof a->name, "%s", name);
 	yj_utf8_trim(a->name);
+	a->lon = lon;
+	a->lat = lat;
 	return 0;
 }
 

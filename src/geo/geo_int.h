@@ -154,7 +154,8 @@ typedef int (*geo_db_area_fn)(const char *code, const char *parent, int level, c
                               yj_err *e);
 int geo_db_areas_each(store *s, geo_db_area_fn fn, void *ctx, yj_err *e);
 /* every area's code, parent ("" at the top), level and name, for the directory */
-typedef int (*geo_db_dir_fn)(const char *code, const char *parent, int level, const char *name, void *ctx);
+typedef int (*geo_db_dir_fn)(const char *code, const char *parent, int level, const char *name, double lon, double lat,
+                             void *ctx);
 int geo_db_directory_each(store *s, geo_db_dir_fn fn, void *ctx, yj_err *e);
 
 #endif

@@ -100,7 +100,8 @@ int reg_enterprises_each(store *s, const auth_scope *scope, const json_t *sector
 
 /* ---- risk points ------------------------------------------------------------------------------- */
 
-#define RP_COLS "id, name, area_code, lon, lat, coalesce(grid_worker_id, 0), coalesce(population, 0), shelter_ids"
+#define RP_COLS "id, name, area_code, lon, lat, coalesce(grid_worker_id, 0), coalesce(population, 0), shelter_ids, " \
+                "coalesce(type, '')"
 
 static void fill_risk_point(store_q *q, reg_risk_point *rp)
 {
@@ -116,6 +117,7 @@ static void fill_risk_point(store_q *q, reg_risk_point *rp)
 		json_decref(rp->shelter_ids);
 		rp->shelter_ids = json_array();
 	}
+	store_col_copy(q, 8, rp->type, sizeof rp->type);
 }
 
 void reg_risk_point_clear(reg_risk_point *rp)
@@ -169,7 +171,7 @@ int reg_risk_points_in_bbox(store *s, const double bbox[4], reg_risk_point_fn fn
 	return each_risk_point(s,
 	                       store_query(s, e,
 	                                   "SELECT e.id, e.name, e.area_code, e.lon, e.lat, coalesce(e.grid_worker_id, 0), "
-	                                   "coalesce(e.population, 0), e.shelter_ids FROM risk_point_rtree r "
+	                                   "coalesce(e.population, 0), e.shelter_ids, coalesce(e.type, '') FROM risk_point_rtree r "
 	                                   "CROSS JOIN risk_point e ON e.id = r.id "
 	                                   "WHERE r.min_lon <= ? AND r.max_lon >= ? AND r.min_lat <= ? AND r.max_lat >= ? "
 	                                   "ORDER BY e.id",

@@ -249,6 +249,7 @@ int reg_enterprises_each(store *s, const auth_scope *scope, const json_t *sector
 typedef struct reg_risk_point {
 	int64_t id;
 	char name[200];
+	char type[32];
 	char area_code[16];
 	double lon, lat;       /* NaN when unknown */
 	int64_t grid_worker_id; /* 0: none */

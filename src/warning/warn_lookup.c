@@ -69,6 +69,33 @@ bool warn_info_visible(const warn_info *w, const auth_user *u)
 	return warn_visible(w->area_code, w->areas, u);
 }
 
+int warn_state_get(store *s, int64_t id, char state[16], int *version, yj_err *e)
+{
+	state[0] = 0;
+	*version = 0;
+	store_q *q;
+	int rc = store_row(s, &q, e, "SELECT state, version FROM warning WHERE id = ?", id);
+	if (rc > 0) {
+		store_col_copy(q, 0, state, 16);
+		*version = (int)store_col_int(q, 1);
+		store_done(q);
+	}
+	return rc;
+}
+
+int warn_texts_get(store *s, int64_t id, char **description, char **instruction, yj_err *e)
+{
+	*description = *instruction = NULL;
+	store_q *q;
+	int rc = store_row(s, &q, e, "SELECT description, instruction FROM warning WHERE id = ?", id);
+	if (rc > 0) {
+		*description = yj_strdup(store_col_str(q, 0));
+		*instruction = yj_strdup(store_col_str(q, 1));
+		store_done(q);
+	}
+	return rc;
+}
+
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e)
 {
 	return warn_db_version_get(s, id, version, msg_type, snapshot, e);

@@ -70,6 +70,10 @@ void warn_info_clear(warn_info *w);
 /* Whether u may see the warning: its jurisdiction or one of its target areas lies in u's, or u's
  * area lies in a target area (a city-wide warning reaches every county). */
 bool warn_info_visible(const warn_info *w, const auth_user *u);
+/* Only the state and version (acknowledgements check them, a hot path): 1, 0 none, -1 error. */
+int warn_state_get(store *s, int64_t id, char state[16], int *version, yj_err *e);
+/* The texts people read (description, instruction; malloc'ed, "" when empty): 1, 0 none, -1 error. */
+int warn_texts_get(store *s, int64_t id, char **description, char **instruction, yj_err *e);
 /* The message type and CAP snapshot of one version (*snapshot malloc'ed): 1, 0 none, -1 error. */
 int warn_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e);
 
