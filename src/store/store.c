@@ -56,9 +56,6 @@ static void store_free(store *s)
 		n = q->next_temp;
 		q_free(q);
 	}
-	for (int i = 0; i < LEGACY_CACHE_SIZE; i++)
-		if (s->legacy[i].st)
-			sqlite3_finalize(s->legacy[i].st);
 	free(s->hooks);
 	sqlite3_close_v2(s->db);
 	free(s);
@@ -169,11 +166,6 @@ static int migrate(sqlite3 *db, yj_err *e)
 		yj_log(YJ_LOG_INFO, "migration", "version=%d", v + 1);
 	}
 	return 0;
-}
-
-int store_migrate_db(sqlite3 *db, yj_err *e)
-{
-	return migrate(db, e);
 }
 
 int store_open(const char *path, yj_err *e)
@@ -675,74 +667,4 @@ void store_idle_check(store *s)
 {
 	if (s)
 		store_finish_all(s, "idle", true);
-}
-
-/* ---- legacy (store_legacy.h) ------------------------------------------------------------------------------ */
-
-sqlite3 *store_db(store *s)
-{
-	return s->db;
-}
-
-sqlite3_stmt *store_stmt(store *s, const char *sql, yj_err *e)
-{
-	uint64_t h = hash_sql(sql);
-	unsigned i = (unsigned)h & (LEGACY_CACHE_SIZE - 1);
-	for (int probe = 0; probe < LEGACY_CACHE_SIZE; probe++, i = (i + 1) & (LEGACY_CACHE_SIZE - 1)) {
-		legacy_slot *slot = &s->legacy[i];
-		if (!slot->st)
-			break;
-		if (slot->hash == h && strcmp(slot->sql, sql) == 0) {
-			sqlite3_reset(slot->st);
-			sqlite3_clear_bindings(slot->st);
-			return slot->st;
-		}
-	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		store_fail(s, e, "prepare");
-		return NULL;
-	}
-	if (s->legacy_cached >= LEGACY_CACHE_SIZE / 2) {
-		sqlite3_finalize(st);
-		yj_log(YJ_LOG_ERROR, "sql", "what=stmt_cache_full");
-		yj_fail(e, YJ_EINTERNAL, "", "statement cache full");
-		return NULL;
-	}
-	s->legacy[i] = (legacy_slot){.sql = sqlite3_sql(st), .hash = h, .st = st};
-	s->legacy_cached++;
-	return st;
-}
-
-int store_fail(store *s, yj_err *e, const char *what)
-{
-	return store_fail_rc(s, e, sqlite3_extended_errcode(s->db), what);
-}
-
-json_t *store_rows_json(store *s, sqlite3_stmt *st, json_t *(*row)(store *, int64_t), long limit, json_t **next)
-{
-	json_t *ids = json_array();
-	while (sqlite3_step(st) == SQLITE_ROW)
-		json_array_append_new(ids, json_integer(sqlite3_column_int64(st, 0)));
-	sqlite3_reset(st);
-	size_t n = json_array_size(ids), take = limit < 0 || (size_t)limit > n ? n : (size_t)limit;
-	json_t *items = json_array();
-	for (size_t i = 0; i < take; i++) {
-		json_t *r = row(s, json_integer_value(json_array_get(ids, i)));
-		if (r)
-			json_array_append_new(items, r);
-	}
-	if (next)
-		*next = take < n && take > 0 ? json_sprintf("%lld", (long long)json_integer_value(json_array_get(ids, take - 1)))
-		                             : json_null();
-	json_decref(ids);
-	return items;
-}
-
-void store_legacy_bind_text(sqlite3_stmt *st, int idx, const char *text)
-{
-	if (text)
-		sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, idx);
 }

@@ -342,7 +342,4 @@ void store_idle_check(store *s);
 #define STORE_M23(x, ...) STORE_V(x), STORE_M22(__VA_ARGS__)
 #define STORE_M24(x, ...) STORE_V(x), STORE_M23(__VA_ARGS__)
 
-/* The statements of the code not yet moved to this interface (removed when the last user is gone). */
-#include "store/store_legacy.h"
-
 #endif

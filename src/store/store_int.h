@@ -28,15 +28,7 @@ typedef struct store_hook {
 	void *ctx;
 } store_hook;
 
-/* legacy statement cache slots (store_legacy.h) */
-typedef struct legacy_slot {
-	const char *sql;
-	uint64_t hash;
-	sqlite3_stmt *st;
-} legacy_slot;
-
 #define STORE_CACHE_SLOTS 2048 /* power of two; at most half are used */
-#define LEGACY_CACHE_SIZE 1024
 #define STORE_MAX_SAVEPOINTS 8
 
 struct store {
@@ -51,8 +43,6 @@ struct store {
 	int nsavepoints;
 	bool hold_armed;   /* the next outermost COMMIT is held (store_hold_commit) */
 	bool held;         /* a COMMIT was held: the transaction stays open until store_commit_held */
-	legacy_slot legacy[LEGACY_CACHE_SIZE];
-	int legacy_cached;
 	struct store *next_open; /* list of all open connections, for close_all */
 };
 

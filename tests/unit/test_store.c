@@ -27,7 +27,7 @@ static int setup(void **state)
 	yj_err e = {0};
 	if (store_open(path, &e))
 		return -1;
-	return store_exec(store_thread(), "CREATE TABLE IF NOT EXISTS t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)", &e);
+	return store_exec_script(store_thread(), "CREATE TABLE IF NOT EXISTS t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)", &e);
 }
 
 static int teardown(void **state)
@@ -49,14 +49,8 @@ typedef struct job {
 static int insert_job(store *s, void *ctx, yj_err *e)
 {
 	job *j = ctx;
-	sqlite3_stmt *st = store_stmt(s, "INSERT INTO t(k, v) VALUES (?, 'x')", e);
-	if (!st)
+	if (store_run(s, e, "INSERT INTO t(k, v) VALUES (?, 'x')", j->k) < 0)
 		return -1;
-	sqlite3_bind_int(st, 1, j->k);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, e, "insert");
 	if (j->fail)
 		return yj_fail(e, YJ_ECONFLICT, "k", "job %d refuses", j->k);
 	return 0;
@@ -80,14 +74,9 @@ static long count_rows(const char *where)
 {
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM t WHERE %s", where);
-	sqlite3_stmt *st;
-	long n = -1;
-	if (sqlite3_prepare_v2(store_db(store_thread()), sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			n = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	return n;
+	int64_t n = -1;
+	store_get_int(store_thread(), &n, NULL, sql);
+	return (long)n;
 }
 
 static void test_submit_and_run(void **state)
