@@ -68,9 +68,7 @@ static char *gb18030_to_utf8(const char *in, size_t n, size_t *out_len, size_t *
 	}
 	/* two GB18030 bytes become at most three UTF-8 bytes, four at most four */
 	size_t cap = n + n / 2 + 16;
-	char *out = malloc(cap);
-	if (!out)
-		abort();
+	char *out = yj_malloc(cap);
 	char *src = (char *)in, *dst = out;
 	size_t src_left = n, dst_left = cap - 1;
 	for (;;) {
@@ -84,9 +82,7 @@ static char *gb18030_to_utf8(const char *in, size_t n, size_t *out_len, size_t *
 		if (errno == E2BIG) {
 			size_t used = (size_t)(dst - out);
 			cap *= 2;
-			char *grown = realloc(out, cap);
-			if (!grown)
-				abort();
+			char *grown = yj_realloc(out, cap);
 			out = grown;
 			dst = out + used;
 			dst_left = cap - 1 - used;
@@ -112,9 +108,7 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
 	size_t c = *cap ? *cap : 64;
 	while (c <= need)
 		c *= 2;
-	void *p = realloc(arr, c * elem);
-	if (!p)
-		abort();
+	void *p = yj_realloc(arr, c * elem);
 	*cap = c;
 	return p;
 }
@@ -147,9 +141,7 @@ static int csv_decode(const char *data, size_t len, yj_csv *t, size_t *text_len,
 		t->encoding = YJ_CSV_UTF8_BOM;
 	}
 	if (yj_utf8_valid(data, len)) {
-		t->text = malloc(len + 1);
-		if (!t->text)
-			abort();
+		t->text = yj_malloc(len + 1);
 		memcpy(t->text, data, len);
 		t->text[len] = 0;
 		*text_len = len;

@@ -44,7 +44,7 @@ void http_route(const char *method, const char *pattern, http_handler h, unsigne
 	r->handler = h;
 	r->roles = roles;
 	r->area_param = area_param;
-	char *copy = strdup(pattern); /* lives as long as the process: the route table */
+	char *copy = yj_strdup(pattern); /* lives as long as the process: the route table */
 	r->nseg = split_path(copy, r->seg, HTTP_MAX_SEGMENTS);
 	for (int i = 0; i < r->nseg; i++)
 		if (r->seg[i][0] != '{')

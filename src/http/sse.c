@@ -224,9 +224,7 @@ void http_sse_stop(void)
 int http_sse_open(http_req *req, http_res *res, const char *topic, const char *area_prefix,
                   const double *bbox, const char *hello, yj_err *e)
 {
-	http_sse *c = calloc(1, sizeof *c);
-	if (!c)
-		return yj_fail(e, YJ_EUNAVAILABLE, "", "out of memory");
+	http_sse *c = yj_calloc(1, sizeof *c);
 	c->conn = req->conn;
 	c->user_id = req->user ? req->user->id : 0;
 	snprintf(c->topic, sizeof c->topic, "%s", topic);
