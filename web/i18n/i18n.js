@@ -79,13 +79,15 @@ window.I18N = (() => {
 
   // ---- static text of the pages ------------------------------------------------------------------
   // data-i18n="key" (text), data-i18n-placeholder, data-i18n-title, data-i18n-aria-label,
-  // data-i18n-value (buttons as inputs); <title data-i18n> too
+  // <title data-i18n> too
   function apply(root = document) {
     const ATTRS = { placeholder: 'placeholder', title: 'title', 'aria-label': 'aria-label' };
     for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
     for (const [suffix, attr] of Object.entries(ATTRS)) {
       for (const el of root.querySelectorAll(`[data-i18n-${suffix}]`)) el.setAttribute(attr, t(el.getAttribute(`data-i18n-${suffix}`)));
     }
+    // <title data-i18n-page="warn.page">: "预警发布 · 应急管理综合信息系统"
+    for (const el of root.querySelectorAll('[data-i18n-page]')) el.textContent = t('app.title', { page: t(el.dataset.i18nPage) });
     if (root === document) document.documentElement.lang = lang === 'zh' ? 'zh-CN' : lang;
   }
 
@@ -109,7 +111,8 @@ window.I18N = (() => {
   const readable = (m) => typeof m === 'string' && /[\u4e00-\u9fff]/.test(m) && !/[A-Za-z]{3,}/.test(m);
 
   // The person's sentence for an API error (an Error made by httpError, or any Error).
-  // ctx: {codes: {code: text}, fields: {name: label}} for what the page knows better.
+  // ctx: {codes: {code: text or fn(err, fieldLabel)}, fields: {name: label}} for what the page
+  // knows better; errorNode/showError also take ctx.prefix ("保存失败: ").
   function errorText(err, ctx = {}) {
     if (!err) return '';
     if (!err.yj) return err.message || String(err); // an error the page wrote itself
@@ -161,7 +164,7 @@ window.I18N = (() => {
     box.className = 'err-body';
     const main = document.createElement('span');
     main.className = 'err-main';
-    main.textContent = errorText(err, ctx);
+    main.textContent = (ctx.prefix || '') + errorText(err, ctx);
     box.append(main);
     if (err && err.problems && err.problems.length) {
       const ul = document.createElement('ul');
