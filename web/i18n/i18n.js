@@ -111,8 +111,9 @@ window.I18N = (() => {
   const readable = (m) => typeof m === 'string' && /[\u4e00-\u9fff]/.test(m) && !/[A-Za-z]{3,}/.test(m);
 
   // The person's sentence for an API error (an Error made by httpError, or any Error).
-  // ctx: {codes: {code: text or fn(err, fieldLabel)}, fields: {name: label}} for what the page
-  // knows better; errorNode/showError also take ctx.prefix ("保存失败: ").
+  // ctx, for what the page knows better: codes {code: text or fn(err, fieldLabel)}, fields
+  // {name: label}, values {name: what was sent} (an empty one refused: "请填写“…”"), hints
+  // {name: what the field needs}; errorNode/showError also take ctx.prefix ("保存失败: ").
   function errorText(err, ctx = {}) {
     if (!err) return '';
     if (!err.yj) return err.message || String(err); // an error the page wrote itself
@@ -120,11 +121,16 @@ window.I18N = (() => {
     const label = fieldLabel(err.field, ctx);
     let text;
     const own = ctx.codes && ctx.codes[code];
+    const sent = ctx.values && err.field && err.field in ctx.values ? ctx.values[err.field] : undefined;
+    const blank = sent === '' || sent === null || (Array.isArray(sent) && !sent.length);
     if (own) text = typeof own === 'function' ? own(err, label) : own;
+    else if (code === 'invalid_argument' && label && blank) text = t('error.required', { field: label });
     else if (err.field && has(`error.field_code.${code}.${err.field}`)) text = t(`error.field_code.${code}.${err.field}`);
     else if (label && has(`error.with_field.${code}`)) text = t(`error.with_field.${code}`, { field: label });
     else if (has(`error.code.${code}`)) text = t(`error.code.${code}`);
     else text = t('error.http', { status: err.status });
+    const hint = ctx.hints && err.field && ctx.hints[err.field];
+    if (!own && hint && !blank) text += t('error.colon') + hint;
     if (!own && err.retryAfter && (code === 'too_many_requests' || code === 'unavailable')) text += t('error.retry', { wait: fmtWait(err.retryAfter) });
     if (!own && readable(err.detail) && !text.includes(err.detail)) text += t('error.colon') + err.detail;
     return text;
