@@ -164,6 +164,7 @@ function initMap() {
     });
   }
   map.on('moveend', debounce(() => reloadLayers(false), 200));
+  map.on('moveend', countInView);
   // expose for debugging and tests (window.yingji.map)
   window.yingji = { map, state, groups, loaded, drawn, openDetail, closeDetail, panelWidth, setTheme, openArea };
 }
@@ -461,9 +462,26 @@ async function loadLayer(def, force) {
   const g = groups[name];
   g.clearLayers();
   g.addLayers(markers);
-  loaded[name] = { key, bounds: b, truncated: !!fc.truncated, count: markers.length };
+  loaded[name] = { key, bounds: b, truncated: !!fc.truncated, count: markers.length, markers, inView: 0 };
   setLoading(name, false);
-  setCount(name, markers.length, fc.truncated ? '+' : '');
+  countInView();
+}
+
+// The counts beside the layers and in the status line are of the objects in the
+// current map view (the layers load a padded view and keep it while it still
+// covers the map): recounted after every move, and labelled as such.
+function countInView() {
+  if (!map) return;
+  const view = map.getBounds();
+  for (const def of LBL.LAYERS) {
+    const st = loaded[def.name];
+    if (!st || !state.layers.has(def.name)) continue;
+    let n = 0;
+    for (const m of st.markers) if (view.contains(m.getLatLng())) n++;
+    st.inView = n;
+    setCount(def.name, n, st.truncated ? '+' : '');
+  }
+  updateStatus();
 }
 
 const loading = new Set();
@@ -485,7 +503,7 @@ function updateStatus() {
   const parts = [];
   for (const def of LBL.LAYERS) {
     const st = loaded[def.name];
-    if (state.layers.has(def.name) && st) parts.push(`${def.label} ${fmtNum(st.count)}${st.truncated ? '+' : ''}`);
+    if (state.layers.has(def.name) && st) parts.push(`${def.label} ${fmtNum(st.inView)}${st.truncated ? '+' : ''}`);
   }
   const th = themeOf(state.theme);
   const sep = t('common.sep');

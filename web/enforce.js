@@ -934,7 +934,7 @@
         out.dataset.verified = String(v.verified);
         const flag = (ok, text) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${text}`);
         // the three checks say what failed; the server's reasons are their detail
-        if (v.reasons && v.reasons.length) out.title = v.reasons.join('; ');
+        if (v.reasons && v.reasons.length) { out.title = v.reasons.join('; '); out.dataset.detail = 'server'; }
         put(out, h('b', null, t(v.verified ? 'enf.verified_ok' : 'enf.verified_bad')),
           h('ul', null, flag(v.enterprise_pool_ok, t('enf.v_ent_pool')), flag(v.inspector_pool_ok, t('enf.v_ins_pool')),
             flag(v.result_ok, t('enf.v_result'))));

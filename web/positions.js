@@ -52,6 +52,11 @@
       posLayer = L.featureGroup().addTo(map);
       alarmLayer = L.featureGroup().addTo(map);
       map.on('moveend', debounce(() => { if (view.on.positions) loadPositions(); }, 250));
+      // Leaflet names the popup's close button in English: in the table's words
+      map.on('popupopen', (ev) => {
+        const x = ev.popup.getElement() && ev.popup.getElement().querySelector('.leaflet-popup-close-button');
+        if (x) { x.setAttribute('aria-label', t('common.close')); x.title = t('common.close'); }
+      });
       new MutationObserver(onPanel).observe($('#detail'), { attributes: true, attributeFilter: ['hidden', 'data-layer', 'data-id'] });
       setInterval(restale, 60000);
     }
@@ -447,7 +452,8 @@
 
   function alarmPopup(a) {
     const L2 = level(a.level);
-    const msg = h('div', { class: 'msg', title: a.message || '' });
+    // the server's message (English today) is the title: a secondary detail
+    const msg = h('div', { class: 'msg', title: a.message || '', dataset: { detail: 'server' } });
     const say = (rule) => { msg.textContent = alarmText(a, rule) || a.message || ''; msg.hidden = !msg.textContent; };
     say(null);
     if (a.rule_id) ruleOf(a.rule_id).then((rule) => { if (rule) say(rule); });

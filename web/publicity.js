@@ -99,7 +99,7 @@
         out.textContent = '';
         const flag = (ok, text) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${text}`);
         // the three checks say what failed; the server's reasons are their detail
-        if (v.reasons && v.reasons.length) out.title = v.reasons.join('; ');
+        if (v.reasons && v.reasons.length) { out.title = v.reasons.join('; '); out.dataset.detail = 'server'; }
         put(out, h('b', null, t(v.verified ? 'enf.verified_ok' : 'enf.verified_bad')),
           h('ul', null, flag(v.enterprise_pool_ok, t('pub.v_ent')), flag(v.inspector_pool_ok, t('pub.v_ins')), flag(v.result_ok, t('pub.v_result'))));
       } catch (e) {
@@ -133,7 +133,7 @@
     if (!r.items.length) {
       // the server's note (in its words) only as the title; the one it gives today in the table's
       const note = r.note ? (r.note === 'online licensing is not in this version yet' ? t('pub.lic_not_online') : '') : '';
-      body.append(h('p', { class: 'empty', id: 'licence-empty', title: r.note || '' }, t('pub.lic_none'), note ? h('small', null, note) : null));
+      body.append(h('p', { class: 'empty', id: 'licence-empty', title: r.note || '', dataset: { detail: 'server' } }, t('pub.lic_none'), note ? h('small', null, note) : null));
       return;
     }
     const cols = t('pub.lic_cols');

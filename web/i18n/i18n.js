@@ -193,7 +193,9 @@ window.I18N = (() => {
       if (err.requestId) lines.push(t('error.request_id', { id: err.requestId }));
     }
     if (lines.length) {
+      // the server's words as a secondary detail only: the title, and a folded 详情
       main.title = lines.join('\n');
+      main.dataset.detail = 'server';
       const d = document.createElement('details');
       d.className = 'err-detail';
       const sum = document.createElement('summary');

@@ -964,10 +964,10 @@ window.YJ_STRINGS.zh = {
     area_level: { city: '市', county: '县(市、区)', town: '镇(街)', village: '村(社区)' },
     // warning levels IV..I: label, its grade, and the full name
     level: {
-      blue: { label: '蓝色', grade: 'IV级', full: '蓝色预警' },
-      yellow: { label: '黄色', grade: 'III级', full: '黄色预警' },
-      orange: { label: '橙色', grade: 'II级', full: '橙色预警' },
-      red: { label: '红色', grade: 'I级', full: '红色预警' },
+      blue: { label: '蓝色', grade: 'Ⅳ级', full: '蓝色预警' },
+      yellow: { label: '黄色', grade: 'Ⅲ级', full: '黄色预警' },
+      orange: { label: '橙色', grade: 'Ⅱ级', full: '橙色预警' },
+      red: { label: '红色', grade: 'Ⅰ级', full: '红色预警' },
     },
     level_unknown: '未定级',
     warning_type: {
