@@ -52,7 +52,7 @@ function h(tag, attrs, ...kids) {
 }
 const debounce = (fn, ms) => { let timer; return (...a) => { clearTimeout(timer); timer = setTimeout(() => fn(...a), ms); }; };
 const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('zh-CN') : n);
-const fmtDist = (m) => (m >= 1000 ? t('unit.km', { n: (m / 1000).toFixed(m >= 10000 ? 0 : 1) }) : t('unit.m', { n: Math.round(m) }));
+const fmtDist = (m) => (m >= 1000 ? t('unit.km', { n: m >= 10000 ? Math.round(m / 1000) : Math.round(m / 100) / 10 }) : t('unit.m', { n: Math.round(m) }));
 
 // codes in an area's subtree share this prefix (441500 -> 4415), as on the server
 const prefixOf = (code) => (code.length === 6 && code.endsWith('00') ? code.slice(0, code.endsWith('0000') ? 2 : 4) : code);

@@ -503,7 +503,7 @@
       if (location.hash === `#w/${w.id}`) openWarning(w.id); else location.hash = `#w/${w.id}`;
     } catch (e) {
       if (e.status === 401) return window.YJ.toLogin();
-      showError(err, e, { prefix: t('warn.save_failed', { msg: '' }), fields: FORM_FIELDS() });
+      showError(err, e, { prefix: t('warn.save_failed', { msg: '' }), fields: FORM_FIELDS(), values: body });
       const fld = e.field === 'areas' ? $('#warn-form [data-field=areas]') : e.field && $(`#warn-form [name=${CSS.escape(e.field)}]`);
       if (fld) { fld.classList.add('bad'); if (fld.focus) fld.focus(); }
     } finally {

@@ -31,8 +31,8 @@ let W, caseId, matter, drawId, gwUser, gwTask;
 const errors = [];
 const missing = [];     // i18n keys a page asked for and the table lacks
 const RAIN = 'RG-LH-01'; // a rain gauge whose readings raise an alarm
-const DESK = { viewport: { width: 1360, height: 900 }, locale: 'zh-CN' };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' };
+const DESK = { viewport: { width: 1360, height: 900 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 const inHours = (h) => new Date(Date.now() + h * 3600000).toISOString();
 const iso = (ms) => new Date(ms).toISOString();
 
@@ -98,7 +98,8 @@ after(async () => {
 });
 
 // English words a person could read on the page: visible text, options, placeholder / title /
-// aria-label / alt of any element, input buttons' labels and the document title
+// aria-label / alt of any element, input buttons' labels and the document title. Free text
+// people entered into the registry (a record's 备注, tr[data-field="note"]) is data, not the UI's.
 function englishOnPage(allow) {
   const tokenRe = /[A-Za-z0-9_][A-Za-z0-9_.\-/:@#+]*/g;
   const bad = [];
@@ -120,7 +121,7 @@ function englishOnPage(allow) {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    if (!n.nodeValue.trim() || !el || el.closest('script, style, noscript, option')) continue;
+    if (!n.nodeValue.trim() || !el || el.closest('script, style, noscript, option, tr[data-field="note"] td')) continue;
     if (seen(n)) check(`text <${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`, n.nodeValue);
   }
   for (const o of document.querySelectorAll('option')) check('option', o.textContent);
@@ -198,6 +199,7 @@ test('duty officer: the map (counts for the view, an alarm in words), warnings, 
   assert.match(await page.textContent('#layers-note'), /视野/);
   await assertChinese(page, 'map-duty');
 
+
   // the alarm: a sentence from its rule and value, not the server's English message
   await page.check('#layer-alarms');
   const mk = page.locator(`#map .leaflet-marker-icon.alarm-mk[data-device="${RAIN}"]`);
@@ -211,12 +213,28 @@ test('duty officer: the map (counts for the view, an alarm in words), warnings, 
   const fromMsg = await page.evaluate(() => window.yingji.positions.alarmText({ rule_kind: 'threshold', device: 'X', value: 60, message: 'rain_mm sum over 3600 s = 60.00 >= 50.00 (rule 雨量)' }, null));
   assert.equal(fromMsg, '1 小时内雨量累计 60 mm (达到 50 mm)');
 
+  // search, a shelter's detail with its fields and values, the resources nearby
+  await page.fill('#search', '避难');
+  await page.waitForSelector('#search-results li.hit');
+  await assertChinese(page, 'map-search');
+  await page.click('#search-results li.hit[data-layer="shelters"]');
+  await page.waitForSelector('#detail:not([hidden]) [data-field="capacity"]');
+  await page.click('#nearby-btn');
+  await page.waitForSelector('#nearby-list li.summary');
+  await assertChinese(page, 'map-detail');
+  await page.click('#detail-close');
+
   await page.goto(`${srv.base}/warnings.html#w/${W.id}`);
   await page.waitForSelector('#wv-ident[data-identifier]');
   await assertChinese(page, 'warnings-duty');
   await page.goto(`${srv.base}/warnings.html#new`);
   await page.waitForSelector('#area-tree li[data-code="441500"]');
   await assertChinese(page, 'warning-form');
+  // the server refuses a draft without a headline: the form says which field, in Chinese
+  await page.click('#form-save');
+  await page.waitForSelector('#form-error .err-main');
+  assert.match(await page.textContent('#form-error .err-main'), /^保存失败: .*标题/);
+  await assertChinese(page, 'warning-form-refused');
   await page.goto(`${srv.base}/enforce.html`);
   await page.waitForSelector('#tasks .empty, #task-table');
   await assertWhoOnce(page);

@@ -61,6 +61,7 @@ window.YJ_STRINGS.en = {
     },
     with_field: { invalid_argument: '“{field}” is not valid' },
     http: 'Request failed (error {status})', retry: '; try again in {wait}', row: 'Row {row}: {text}', detail: 'Details',
+    required: 'Please fill in “{field}”',
     request_id: 'request {id}', more: '{n} more problems',
   },
   enum: {

@@ -190,7 +190,7 @@ window.YJ_STRINGS.zh = {
     alarms: '告警',
     count_view: '当前地图视野内的数量',
     count_truncated: '超过上限, 仅显示部分: 请放大地图',
-    alarms_count: '未关闭的告警 (全部区域, 不限视野)',
+    alarms_count: '未关闭的告警数 (本辖区全部, 不限视野)',
     directions: ['北', '东北', '东', '东南', '南', '西南', '西', '西北'],
     heading: '{deg}° {dir}',
     kind: '类型',
