@@ -4,33 +4,31 @@
 
 window.YJ_STRINGS = window.YJ_STRINGS || {};
 window.YJ_STRINGS.en = {
-  app: { name: 'Emergency Management Information System', bureau: 'Emergency Management Bureau', title: '{page} · Emergency Management' },
+  app: { name: 'Emergency Management Information System', title: '{page} · Emergency Management' },
   common: {
-    loading: 'Loading…', close: 'Close', cancel: 'Cancel', logout: 'Sign out', save: 'Save', remove: 'Remove', expand: 'Expand',
-    all: 'All', yes: 'Yes', no: 'No', live: '● live', reconnecting: '○ reconnecting', live_title: 'Live updates',
+    loading: 'Loading…', close: 'Close', cancel: 'Cancel', logout: 'Sign out', remove: 'Remove', expand: 'Expand',
+    no: 'No', live: '● live', reconnecting: '○ reconnecting', live_title: 'Live updates',
     load_failed: 'Could not load: {msg}', cannot_load: 'Could not load', cannot_load_msg: 'Could not load: {msg}',
     cannot_connect: 'Cannot reach the server: {msg}', network_down: 'Network unavailable', list_sep: ', ', no_permission: 'Not permitted',
-    more: 'Load more', done: 'done',
   },
   time: {
-    seconds: '{n} s', minutes: '{n} min', hours: '{n} h', days: '{n} days', just_now: 'just now',
+    seconds: '{n} s', minutes: '{n} min', hours: '{n} h', just_now: 'just now',
     minutes_ago: '{n} min ago', hours_ago: '{n} h ago', days_ago: '{n} days ago',
   },
-  unit: { persons: '{n} persons', person: 'persons', tonnes: '{n} t', knots: '{n} kn', yuan: '{n} yuan', families: '{n}' },
+  unit: { tonnes: '{n} t', knots: '{n} kn', yuan: '{n} yuan', families: '{n}' },
   who: { title: 'Signed in: {all}' },
   nav: {
-    map: 'Command map', warnings: 'Warnings', warnings_read: 'Warnings', enforce: 'Enforcement', publicity: 'Enforcement publicity',
+    map: 'Command map', warnings: 'Warnings', warnings_read: 'Warnings', enforce: 'Enforcement',
     publicity_ext: 'Publicity ↗', publicity_ext_full: 'Publicity ↗', staff_login: 'Staff sign-in',
   },
   login: {
     title: 'Emergency Management Information System', sub: 'Emergency Management Bureau · staff sign-in',
-    username: 'Username', password: 'Password', submit: 'Sign in', signing_in: 'Signing in…',
+    username: 'Username', password: 'Password', submit: 'Sign in',
     wrong: 'Wrong username or password', throttled: 'Too many failed sign-ins: try again in {wait}',
     throttled_nowait: 'Too many failed sign-ins: try again later', publicity: 'Enforcement publicity (no sign-in)',
-    missing: 'Enter your username and password',
   },
   map: {
-    page: 'Command map', brand: 'Command · community map', themes_aria: 'Themes', theme_all: 'All', theme_all_title: 'All layers',
+    brand: 'Command · community map', themes_aria: 'Themes', theme_all: 'All', theme_all_title: 'All layers',
     theme_status: 'Theme: {name}', search_placeholder: 'Search by name…', search_aria: 'Search',
     search_pick_layer: 'Select a layer first', search_first: ' (first 8 only)', search_none: 'No “{q}” in the selected layers',
     layers_title: 'Layers', layers_note: 'counts are for the current map view', area_only: 'Current area only', areas_title: 'Areas',

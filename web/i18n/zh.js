@@ -8,7 +8,6 @@ window.YJ_STRINGS = window.YJ_STRINGS || {};
 window.YJ_STRINGS.zh = {
   app: {
     name: '应急管理综合信息系统',
-    bureau: '应急管理局',
     title: '{page} · 应急管理综合信息系统',
   },
 
@@ -18,11 +17,8 @@ window.YJ_STRINGS.zh = {
     close: '关闭',
     cancel: '取消',
     logout: '退出',
-    save: '保存',
     remove: '移除',
     expand: '展开',
-    all: '全部',
-    yes: '是',
     no: '否',
     live: '● 实时',
     reconnecting: '○ 重连中',
@@ -37,15 +33,12 @@ window.YJ_STRINGS.zh = {
     colon: ': ',
     no_permission: '无权限',
     id: '#{id}',
-    more: '加载更多',
-    done: '完成',
   },
 
   time: {
     seconds: '{n} 秒',
     minutes: '{n} 分钟',
     hours: '{n} 小时',
-    days: '{n} 天',
     just_now: '刚刚',
     minutes_ago: '{n} 分钟前',
     hours_ago: '{n} 小时前',
@@ -55,14 +48,10 @@ window.YJ_STRINGS.zh = {
   unit: {
     m: '{n} m',
     km: '{n} km',
-    persons: '{n} 人',
-    person: '人',
     tonnes: '{n} 吨',
     kmh: '{n} km/h',
     knots: '{n} 节',
     yuan: '{n} 元',
-    m2: 'm²',
-    m3: 'm³',
     families: '{n} 家',
   },
 
@@ -76,7 +65,6 @@ window.YJ_STRINGS.zh = {
     warnings: '预警发布',
     warnings_read: '预警',
     enforce: '行政执法',
-    publicity: '行政执法公示',
     publicity_ext: '公示 ↗',
     publicity_ext_full: '执法公示 ↗',
     staff_login: '工作人员登录',
@@ -88,17 +76,14 @@ window.YJ_STRINGS.zh = {
     username: '用户名',
     password: '密码',
     submit: '登录',
-    signing_in: '正在登录…',
     wrong: '用户名或密码错误',
     throttled: '登录失败次数过多, 请 {wait}后再试',
     throttled_nowait: '登录失败次数过多, 请稍后再试',
     publicity: '行政执法公示 (无需登录)',
-    missing: '请输入用户名和密码',
   },
 
   // ---- 指挥地图 (index.html, app.js) ----
   map: {
-    page: '指挥地图',
     brand: '应急指挥 · 民情地图',
     themes_aria: '专题',
     theme_all: '全部',
@@ -286,7 +271,6 @@ window.YJ_STRINGS.zh = {
     action_failed: '{action}失败: {msg}',
     refused_commander: '权限不足: 此操作仅限指挥长',
     refused_two_person: '双人原则: 起草人不能审批自己的预警',
-    refused_state: '当前状态不允许此操作, 请刷新后查看',
     // loop view
     loop_title: '闭环情况',
     loop_group_aria: '分组',
@@ -951,7 +935,6 @@ window.YJ_STRINGS.zh = {
       licence_no: '许可证编号', holder: '持证单位/人', credit_code: '统一社会信用代码', type: '许可类型', scope: '许可范围',
       issued: '发证日期', valid_to: '有效期至', authority: '发证机关',
     },
-    lic_col_other: '其他',
   },
 
   // ---- labels of the API's enumerated values ----
