@@ -5,6 +5,7 @@
 // (no CDN, no internet).
 'use strict';
 
+const { t, tv } = window.I18N;
 const CFG = Object.assign({ tileUrl: null, tileAttribution: '', tileMaxZoom: 18 }, window.YINGJI_CONFIG || {});
 const LBL = window.YJ_LABELS;
 const LAYER_BY_NAME = Object.fromEntries(LBL.LAYERS.map((l) => [l.name, l]));
@@ -19,14 +20,18 @@ const FOCUS_ZOOM = CFG.tileUrl ? 16 : 14;
 const api = async (method, url, body, signal) => {
   const opts = { method, headers: {}, credentials: 'same-origin', signal };
   if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers['Content-Type'] = 'application/json'; }
-  const res = await fetch(url, opts);
+  let res;
+  try {
+    res = await fetch(url, opts);
+  } catch (e) {
+    if (e.name === 'AbortError') throw e;
+    throw window.I18N.httpError(0, null, null);
+  }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (signal && signal.aborted) throw new DOMException('aborted', 'AbortError');
   if (!res.ok) {
-    const err = new Error((data && data.error && data.error.message) || res.statusText);
-    err.status = res.status;
     if (res.status === 401 && !url.endsWith('/auth/login') && !url.endsWith('/me')) showLogin();
-    throw err;
+    throw window.I18N.httpError(res.status, data, res.headers);
   }
   return data;
 };
@@ -45,10 +50,9 @@ function h(tag, attrs, ...kids) {
   for (const c of kids.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
-const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
+const debounce = (fn, ms) => { let timer; return (...a) => { clearTimeout(timer); timer = setTimeout(() => fn(...a), ms); }; };
 const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('zh-CN') : n);
-const fmtDist = (m) => (m >= 1000 ? `${(m / 1000).toFixed(m >= 10000 ? 0 : 1)} km` : `${Math.round(m)} m`);
-const LEVELS = { city: '市', county: '县(市、区)', town: '镇(街)', village: '村(社区)' };
+const fmtDist = (m) => (m >= 1000 ? t('unit.km', { n: m >= 10000 ? Math.round(m / 1000) : Math.round(m / 100) / 10 }) : t('unit.m', { n: Math.round(m) }));
 
 // codes in an area's subtree share this prefix (441500 -> 4415), as on the server
 const prefixOf = (code) => (code.length === 6 && code.endsWith('00') ? code.slice(0, code.endsWith('0000') ? 2 : 4) : code);
@@ -93,15 +97,21 @@ function nextPage(user) {
   return null;
 }
 
+// the header: display name · role · area name, each once (common.js's whoText)
+function showWho(user, areaName) {
+  const w = window.YJ.whoText(user, areaName);
+  $('#who').textContent = w.text;
+  $('#who').title = w.title;
+}
+
 async function showApp(user) {
   const go = nextPage(user);
   if (go) { location.replace(go); return; }
   me = user;
   $('#login').hidden = true;
   $('#app').hidden = false;
-  $('#who').textContent = `${user.display_name || user.username} · ${LBL.ROLES[user.role] || user.role} · ${user.area_code}`;
-  $('#who').title = `${user.username} (${user.role})`;
-  areaName(user.area_code).then((n) => { if (me === user) $('#who').textContent = `${user.display_name || user.username} · ${LBL.ROLES[user.role] || user.role} · ${n.split(' › ').pop()}`; });
+  showWho(user, null);
+  areaName(user.area_code).then((n) => { if (me === user) showWho(user, n.split(' › ').pop()); });
   if (!map) initMap();
   closeDetail();
   // a fresh start for this user: default layers, no theme, nothing loaded
@@ -115,7 +125,7 @@ async function showApp(user) {
   buildLayerList();
   $('#nav-warnings').hidden = !STAFF_ROLES.includes(user.role);
   $('#nav-enforce').hidden = !['inspector', 'commander', 'legal_reviewer', 'duty_officer', 'admin'].includes(user.role);
-  $('#nav-warnings').textContent = ['commander', 'duty_officer'].includes(user.role) ? '预警发布' : '预警';
+  $('#nav-warnings').textContent = t(['commander', 'duty_officer'].includes(user.role) ? 'nav.warnings' : 'nav.warnings_read');
   await loadThemes();
   await openArea(user.area_code, { drawLand: true });
   // extensions (the loop overlay, loopmap.js) start from here
@@ -127,10 +137,10 @@ async function showApp(user) {
 function initMap() {
   // canvas: the boundaries are large polygons; SVG repaints them badly after big zoom jumps
   map = L.map('map', { preferCanvas: true, zoomControl: false, minZoom: 5, maxZoom: CFG.tileUrl ? CFG.tileMaxZoom : 18, worldCopyJump: false });
-  L.control.zoom({ position: 'topleft', zoomInTitle: '放大', zoomOutTitle: '缩小' }).addTo(map);
+  L.control.zoom({ position: 'topleft', zoomInTitle: t('map.zoom_in'), zoomOutTitle: t('map.zoom_out') }).addTo(map);
   L.control.scale({ imperial: false, position: 'bottomright' }).addTo(map);
   map.attributionControl.setPrefix(false);
-  map.attributionControl.addAttribution('边界: DataV GeoAtlas (WGS84); 镇街边界为近似');
+  map.attributionControl.addAttribution(escapeHtml(t('map.attribution')));
   map.createPane('land').style.zIndex = 250;
   if (CFG.tileUrl) {
     L.tileLayer(CFG.tileUrl, { maxZoom: CFG.tileMaxZoom, attribution: CFG.tileAttribution || '' }).addTo(map);
@@ -154,6 +164,7 @@ function initMap() {
     });
   }
   map.on('moveend', debounce(() => reloadLayers(false), 200));
+  map.on('moveend', countInView);
   // expose for debugging and tests (window.yingji.map)
   window.yingji = { map, state, groups, loaded, drawn, openDetail, closeDetail, panelWidth, setTheme, openArea };
 }
@@ -216,8 +227,8 @@ async function openArea(code, { drawLand = false } = {}) {
   const area = await api('GET', `/api/v1/areas/${code}?geometry=1`);
   const kids = area.children ? (await api('GET', `/api/v1/areas?parent=${code}`)).items : [];
   state.area = area;
-  $('#area-title').textContent = `${area.name} (${LEVELS[area.level] || area.level})`;
-  $('#area-note').textContent = area.geometry_approximate ? '边界为近似 (approximate boundary)' : '';
+  $('#area-title').textContent = t('map.area_title', { name: area.name, level: tv('area_level', area.level) });
+  $('#area-note').textContent = area.geometry_approximate ? t('map.area_approx') : '';
   const crumbs = $('#crumbs');
   crumbs.textContent = '';
   for (const p of area.path) {
@@ -227,7 +238,7 @@ async function openArea(code, { drawLand = false } = {}) {
   const list = $('#children');
   list.textContent = '';
   for (const k of kids) {
-    const tag = k.special ? '特殊' : (k.kind || '');
+    const tag = k.special ? t('map.special') : (k.kind || '');
     list.append(h('li', { dataset: { code: k.code }, onclick: () => openArea(k.code) },
       h('span', null, k.name), h('span', { class: k.special ? 'tag special' : 'tag' }, tag)));
   }
@@ -272,7 +283,7 @@ async function drawArea(area, kids) {
     g.on('mouseover', (ev) => {
       if (!overview()) return;
       g.setStyle({ fillOpacity: 0.1 });
-      g.bindTooltip(`${s.name}${approx ? ' (边界近似)' : ''} · 点击进入`, { sticky: true, direction: 'top', className: 'area-tip' }).openTooltip(ev.latlng);
+      g.bindTooltip(escapeHtml(t(approx ? 'map.area_tip_approx' : 'map.area_tip', { name: s.name })), { sticky: true, direction: 'top', className: 'area-tip' }).openTooltip(ev.latlng);
     });
     g.on('mouseout', () => { g.setStyle({ fillOpacity: 0.03 }); g.unbindTooltip(); });
     g.on('click', () => { if (overview()) openArea(s.code); });
@@ -308,21 +319,24 @@ async function loadThemes() {
   } catch { /* older server: built-in themes */ }
   const box = $('#themes');
   box.textContent = '';
-  box.append(h('button', { type: 'button', id: 'theme-all', onclick: () => setTheme(null), title: '全部图层 All layers' }, '全部'));
-  for (const t of themes) {
-    const short = String(t.label).split(/\s*[(（]/)[0];
-    box.append(h('button', { type: 'button', id: `theme-${t.name}`, dataset: { theme: t.name }, onclick: () => setTheme(t.name), title: `${t.label} · ${LBL.THEME_EN[t.name] || t.name}` }, short));
+  box.append(h('button', { type: 'button', id: 'theme-all', onclick: () => setTheme(null), title: t('map.theme_all_title') }, t('map.theme_all')));
+  for (const th of themes) {
+    const label = themeLabel(th);
+    box.append(h('button', { type: 'button', id: `theme-${th.name}`, dataset: { theme: th.name }, onclick: () => setTheme(th.name), title: label }, shortLabel(label)));
   }
   markTheme();
 }
 
-function themeOf(name) { return themes.find((t) => t.name === name) || null; }
+function themeOf(name) { return themes.find((th) => th.name === name) || null; }
+// the table's name of a theme (the server's label for one the table does not know)
+const themeLabel = (th) => (th ? t('registry.themes')[th.name] || th.label || th.name : '');
+const shortLabel = (label) => String(label).split(/\s*[(（]/)[0];
 
 function setTheme(name) {
   state.theme = name;
-  const t = themeOf(name);
+  const th = themeOf(name);
   const allowed = (l) => LAYER_BY_NAME[l] && !$(`#layer-${l}`)?.disabled;
-  state.layers = new Set((t ? t.layers : LBL.LAYERS.map((l) => l.name)).filter(allowed));
+  state.layers = new Set((th ? th.layers : LBL.LAYERS.map((l) => l.name)).filter(allowed));
   markTheme();
   syncLayerChecks();
   reloadLayers(true);
@@ -351,7 +365,7 @@ function buildLayerList() {
     ul.append(h('li', { dataset: { layer: def.name } },
       h('label', { for: `layer-${def.name}` }, cb,
         h('span', { class: `sw mk mk-${def.name} sh-${def.shape}` }, h('i', null, def.glyph)),
-        h('span', { class: 'ln' }, def.label, h('small', null, def.en))),
+        h('span', { class: 'ln' }, def.label)),
       h('span', { class: 'count', id: `count-${def.name}` })));
   }
 }
@@ -368,8 +382,8 @@ function areaParam() {
 }
 
 function themeParam(layer) {
-  const t = themeOf(state.theme);
-  return t && t.layers.includes(layer) ? t.name : null;
+  const th = themeOf(state.theme);
+  return th && th.layers.includes(layer) ? th.name : null;
 }
 
 function reloadLayers(force) {
@@ -421,14 +435,14 @@ async function loadLayer(def, force) {
       cb.checked = false;
       cb.disabled = true;
       cb.closest('li').classList.add('denied');
-      cb.closest('li').title = '无权查看此图层 (not permitted)';
+      cb.closest('li').title = t('map.layer_denied');
       groups[name].clearLayers();
-      setCount(name, null, '无权限');
+      setCount(name, null, t('common.no_permission'));
       markTheme();
       return;
     }
-    setCount(name, null, err.status === 404 ? '—' : '!');
-    $(`#count-${name}`).title = `加载失败: ${err.message}`;
+    setCount(name, null, err.status === 404 ? t('common.none') : '!');
+    $(`#count-${name}`).title = t('common.load_failed', { msg: err.message });
     return;
   } finally {
     if (inflight[name] === ctl) delete inflight[name];
@@ -448,9 +462,26 @@ async function loadLayer(def, force) {
   const g = groups[name];
   g.clearLayers();
   g.addLayers(markers);
-  loaded[name] = { key, bounds: b, truncated: !!fc.truncated, count: markers.length };
+  loaded[name] = { key, bounds: b, truncated: !!fc.truncated, count: markers.length, markers, inView: 0 };
   setLoading(name, false);
-  setCount(name, markers.length, fc.truncated ? '+' : '');
+  countInView();
+}
+
+// The counts beside the layers and in the status line are of the objects in the
+// current map view (the layers load a padded view and keep it while it still
+// covers the map): recounted after every move, and labelled as such.
+function countInView() {
+  if (!map) return;
+  const view = map.getBounds();
+  for (const def of LBL.LAYERS) {
+    const st = loaded[def.name];
+    if (!st || !state.layers.has(def.name)) continue;
+    let n = 0;
+    for (const m of st.markers) if (view.contains(m.getLatLng())) n++;
+    st.inView = n;
+    setCount(def.name, n, st.truncated ? '+' : '');
+  }
+  updateStatus();
 }
 
 const loading = new Set();
@@ -464,7 +495,7 @@ function setCount(name, n, suffix = '') {
   const el = $(`#count-${name}`);
   if (!el) return;
   el.textContent = n === null ? (suffix || '') : fmtNum(n) + suffix;
-  el.title = suffix === '+' ? '超过上限, 仅显示部分 (truncated: zoom in)' : '视图内数量 (in view)';
+  el.title = suffix === '+' ? t('map.count_truncated') : n === null ? '' : t('map.count_view');
 }
 
 function updateStatus() {
@@ -472,10 +503,14 @@ function updateStatus() {
   const parts = [];
   for (const def of LBL.LAYERS) {
     const st = loaded[def.name];
-    if (state.layers.has(def.name) && st) parts.push(`${def.label} ${fmtNum(st.count)}${st.truncated ? '+' : ''}`);
+    if (state.layers.has(def.name) && st) parts.push(`${def.label} ${fmtNum(st.inView)}${st.truncated ? '+' : ''}`);
   }
-  const t = themeOf(state.theme);
-  el.textContent = (loading.size ? '加载中… ' : '') + (t ? `专题: ${String(t.label).split(/\s*[(（]/)[0]} · ` : '') + (parts.join(' · ') || '未选择图层');
+  const th = themeOf(state.theme);
+  const sep = t('common.sep');
+  const head = [loading.size ? t('map.status_loading') : null, th ? t('map.theme_status', { name: shortLabel(themeLabel(th)) }) : null,
+    parts.length ? t('map.status_view') : null].filter(Boolean);
+  el.textContent = [...head, ...parts].join(sep) || t('map.status_none');
+  el.title = parts.length ? t('map.count_view') : '';
   el.classList.toggle('busy', loading.size > 0);
 }
 
@@ -510,14 +545,14 @@ function refLink(layer, id, text) {
 }
 
 function renderValue(layer, field, v, obj) {
-  if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return h('span', { class: 'empty' }, '—');
+  if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) return h('span', { class: 'empty' }, t('common.none'));
   switch (field) {
     case 'stream_url': {
       const href = safeHref(v);
       const a = h('a', { id: 'detail-stream', class: 'stream', target: '_blank', rel: 'noopener noreferrer' }, v);
       if (href) a.href = href;
       const kids = [a];
-      if (/^rtsps?:|^rtmp:/i.test(v)) kids.push(h('div', { class: 'hint' }, '实时流: 在视频平台或播放器 (如 VLC) 中打开'));
+      if (/^rtsps?:|^rtmp:/i.test(v)) kids.push(h('div', { class: 'hint' }, t('map.stream_hint')));
       return h('div', null, kids);
     }
     case 'area_code': {
@@ -528,23 +563,23 @@ function renderValue(layer, field, v, obj) {
     case 'created': case 'updated': // RFC 3339 with the server's offset: shown as it is
       return String(v).replace('T', ' ').replace(/(\.\d+)?([+-]\d\d:\d\d|Z)$/, ' $2');
     case 'enterprise_id': {
-      const a = refLink('enterprises', v, `企业 #${v}`);
+      const a = refLink('enterprises', v, t('map.ref_enterprise', { id: v }));
       api('GET', `/api/v1/enterprises/${v}`).then((e) => { a.textContent = e.name; }, () => {});
       return a;
     }
     case 'shelter_ids':
       return h('ul', { class: 'refs' }, v.map((id) => {
-        const a = refLink('shelters', id, `避难场所 #${id}`);
-        api('GET', `/api/v1/shelters/${id}`).then((s) => { a.textContent = s.capacity ? `${s.name} (${fmtNum(s.capacity)} 人)` : s.name; }, () => {});
+        const a = refLink('shelters', id, t('map.ref_shelter', { id }));
+        api('GET', `/api/v1/shelters/${id}`).then((s) => { a.textContent = s.capacity ? t('map.shelter_capacity', { name: s.name, n: fmtNum(s.capacity) }) : s.name; }, () => {});
         return h('li', null, a);
       }));
     case 'grid_worker_id': {
       const gw = obj && (obj.grid_worker || null);
       const who = gw && typeof gw === 'object' ? [gw.display_name || gw.username, gw.phone].filter(Boolean).join(' · ') : (obj && obj.grid_worker_name);
-      return h('span', { class: 'grid-worker' }, who ? `${who} (用户 #${v})` : `网格员 · 用户编号 #${v}`);
+      return h('span', { class: 'grid-worker' }, who ? t('map.grid_worker_user', { who, id: v }) : t('map.grid_worker_id', { id: v }));
     }
     case 'substances':
-      return h('ul', { class: 'refs' }, v.map((x) => h('li', null, `${x.name}${x.quantity_t !== undefined ? ` · ${fmtNum(x.quantity_t)} 吨` : ''}`)));
+      return h('ul', { class: 'refs' }, v.map((x) => h('li', null, `${x.name}${x.quantity_t !== undefined ? t('common.sep') + t('unit.tonnes', { n: fmtNum(x.quantity_t) }) : ''}`)));
     case 'risk_grade':
       return h('span', { class: `badge rg-${v}` }, valueLabel(layer, field, v));
     case 'status':
@@ -572,7 +607,7 @@ async function openDetail(layer, id, { latlng = null, pan = true } = {}) {
   panel.classList.add('loading');
   $('#detail-layer').textContent = def ? def.label : layer;
   $('#detail-layer').style.background = def ? def.color : '#667';
-  $('#detail-title').textContent = '…';
+  $('#detail-title').textContent = t('common.loading');
   $('#detail-body').textContent = '';
   $('#nearby-list').textContent = '';
   nearbyLayer.clearLayers();
@@ -581,29 +616,29 @@ async function openDetail(layer, id, { latlng = null, pan = true } = {}) {
     obj = await api('GET', `/api/v1/${layer}/${id}`);
   } catch (err) {
     if (seq !== detailSeq) return;
-    $('#detail-title').textContent = '无法加载';
-    $('#detail-body').append(h('p', { class: 'error' }, err.message));
+    $('#detail-title').textContent = t('common.cannot_load');
+    $('#detail-body').append(h('p', { class: 'error' }, window.I18N.errorNode(err)));
     panel.classList.remove('loading');
     return;
   }
   if (seq !== detailSeq) return;
   selected = { layer, id, obj };
   panel.classList.remove('loading');
-  $('#detail-title').textContent = obj.name || `#${id}`;
+  $('#detail-title').textContent = obj.name || t('common.id', { id });
   const own = LBL.FIELDS[layer] || {};
   const hide = new Set(['grid_worker', 'grid_worker_name', 'layer']);
   const order = [...Object.keys(own), ...Object.keys(obj).filter((k) => !own[k] && !LBL.COMMON[k] && !hide.has(k))];
   const rows = [];
   for (const k of order) {
     if (!(k in obj) && !own[k]) continue;
-    rows.push(h('tr', { dataset: { field: k } }, h('th', null, own[k] || k), h('td', null, renderValue(layer, k, obj[k], obj))));
+    rows.push(h('tr', { dataset: { field: k } }, h('th', null, own[k] || window.I18N.fieldLabel(k) || k), h('td', null, renderValue(layer, k, obj[k], obj))));
   }
   rows.push(h('tr', { dataset: { field: 'area_code' } }, h('th', null, LBL.COMMON.area_code), h('td', null, renderValue(layer, 'area_code', obj.area_code, obj))));
   if (typeof obj.lon === 'number' && typeof obj.lat === 'number') {
-    rows.push(h('tr', { dataset: { field: 'lonlat' } }, h('th', null, '坐标 (经度, 纬度)'), h('td', null, `${obj.lon.toFixed(6)}, ${obj.lat.toFixed(6)}`)));
+    rows.push(h('tr', { dataset: { field: 'lonlat' } }, h('th', null, t('map.lonlat')), h('td', null, `${obj.lon.toFixed(6)}, ${obj.lat.toFixed(6)}`)));
   }
   if (obj.note) rows.push(h('tr', { dataset: { field: 'note' } }, h('th', null, LBL.COMMON.note), h('td', null, obj.note)));
-  rows.push(h('tr', { dataset: { field: 'id' } }, h('th', null, LBL.COMMON.id), h('td', null, `${layer}:${obj.id}`)));
+  rows.push(h('tr', { dataset: { field: 'id' } }, h('th', null, LBL.COMMON.id), h('td', null, t('map.object_id', { layer: def ? def.label : layer, id: obj.id }))));
   if (obj.updated) rows.push(h('tr', { dataset: { field: 'updated' } }, h('th', null, LBL.COMMON.updated), h('td', null, renderValue(layer, 'updated', obj.updated))));
   $('#detail-body').append(h('table', { class: 'fields' }, h('tbody', null, rows)));
   $('#nearby-btn').disabled = typeof obj.lon !== 'number';
@@ -657,7 +692,7 @@ async function showNearby() {
   const radius = Number($('#nearby-radius').value);
   const list = $('#nearby-list');
   list.textContent = '';
-  list.append(h('li', { class: 'muted' }, '查询中…'));
+  list.append(h('li', { class: 'muted' }, t('map.nearby_loading')));
   nearbyLayer.clearLayers();
   let r;
   try {
@@ -665,7 +700,7 @@ async function showNearby() {
     r = await api('GET', `/api/v1/nearby?${qs}`);
   } catch (err) {
     list.textContent = '';
-    list.append(h('li', { class: 'error' }, `附近查询失败: ${err.message}`));
+    list.append(h('li', { class: 'error' }, t('map.nearby_failed', { msg: err.message })));
     return;
   }
   if (!selected || selected.id !== id || selected.layer !== layer) return;
@@ -673,10 +708,10 @@ async function showNearby() {
   list.textContent = '';
   const center = L.latLng(obj.lat, obj.lon);
   L.circle(center, { radius, color: '#1f6fb2', weight: 1, dashArray: '4 4', fillOpacity: 0.04, interactive: false }).addTo(nearbyLayer);
-  if (!items.length) list.append(h('li', { class: 'muted' }, `${fmtDist(radius)} 内无避难场所、救援队伍或物资仓库`));
+  if (!items.length) list.append(h('li', { class: 'muted' }, t('map.nearby_none', { dist: fmtDist(radius) })));
   const counts = {};
   for (const it of items) counts[it.layer] = (counts[it.layer] || 0) + 1;
-  list.append(h('li', { class: 'summary' }, `${fmtDist(radius)} 内: ` + NEARBY_LAYERS.map((l) => `${LAYER_BY_NAME[l].label} ${counts[l] || 0}`).join(' · ')));
+  list.append(h('li', { class: 'summary' }, t('map.nearby_summary', { dist: fmtDist(radius), counts: NEARBY_LAYERS.map((l) => `${LAYER_BY_NAME[l].label} ${counts[l] || 0}`).join(t('common.sep')) })));
   for (const it of items) {
     const def = LAYER_BY_NAME[it.layer] || { label: it.layer, glyph: '•', shape: 'circle', name: it.layer };
     list.append(h('li', { class: 'hit', dataset: { layer: it.layer, id: it.id }, onclick: () => openDetail(it.layer, it.id, { pan: true }) },
@@ -687,7 +722,7 @@ async function showNearby() {
       const ll = L.latLng(it.lat, it.lon);
       L.polyline([center, ll], { color: '#1f6fb2', weight: 1, opacity: 0.6, interactive: false }).addTo(nearbyLayer);
       if (LAYER_BY_NAME[it.layer]) {
-        L.marker(ll, { icon: markerIcon(def, {}), title: `${it.name} · ${fmtDist(it.distance_m)}`, zIndexOffset: 500 })
+        L.marker(ll, { icon: markerIcon(def, {}), title: `${it.name}${t('common.sep')}${fmtDist(it.distance_m)}`, zIndexOffset: 500 })
           .on('click', () => openDetail(it.layer, it.id, { pan: false })).addTo(nearbyLayer);
       }
     }
@@ -707,7 +742,7 @@ async function runSearch() {
   const layers = LBL.LAYERS.filter((d) => state.layers.has(d.name));
   if (!layers.length) {
     box.textContent = '';
-    box.append(h('li', { class: 'muted' }, '请先选择图层 (no layer selected)'));
+    box.append(h('li', { class: 'muted' }, t('map.search_pick_layer')));
     box.hidden = false;
     return;
   }
@@ -725,7 +760,7 @@ async function runSearch() {
   let n = 0;
   for (const { def, items, more } of results) {
     if (!items.length) continue;
-    box.append(h('li', { class: 'group' }, def.label, more ? h('small', null, ' (仅显示前 8 条)') : null));
+    box.append(h('li', { class: 'group' }, def.label, more ? h('small', null, t('map.search_first')) : null));
     for (const it of items) {
       n++;
       box.append(h('li', {
@@ -738,7 +773,7 @@ async function runSearch() {
       areaTag(it.area_code)));
     }
   }
-  if (!n) box.append(h('li', { class: 'muted' }, `在已选图层中未找到 “${q}”`));
+  if (!n) box.append(h('li', { class: 'muted' }, t('map.search_none', { q })));
   box.hidden = false;
 }
 
@@ -757,17 +792,35 @@ function pickSearch(layer, it) {
 
 // ---- wiring ----------------------------------------------------------------------------------
 
+// sign-in refusals in the words of the login page: wrong credentials, how long to wait
+const LOGIN_ERRORS = {
+  codes: {
+    unauthenticated: () => t('login.wrong'),
+    too_many_requests: (err) => (err.retryAfter ? t('login.throttled', { wait: window.I18N.fmtWait(err.retryAfter) }) : t('login.throttled_nowait')),
+  },
+  fields: { username: t('login.username'), password: t('login.password') },
+};
+
 $('#login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
-  $('#login-error').textContent = '';
+  const out = $('#login-error');
+  out.textContent = '';
+  const btn = $('#login-form button[type=submit]');
+  btn.disabled = true;
   try {
     const r = await api('POST', '/api/v1/auth/login', { username: f.get('username'), password: f.get('password') });
     await showApp(r.user);
   } catch (err) {
-    $('#login-error').textContent = err.message;
+    out.textContent = '';
+    out.append(window.I18N.errorNode(err, LOGIN_ERRORS));
+  } finally {
+    btn.disabled = false;
   }
 });
+
+// the nearby radius choices, in the table's units
+for (const o of document.querySelectorAll('#nearby-radius option')) o.textContent = fmtDist(Number(o.value));
 
 $('#logout').addEventListener('click', async () => {
   await api('POST', '/api/v1/auth/logout').catch(() => {});

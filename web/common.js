@@ -5,11 +5,13 @@
 'use strict';
 
 window.YJ = (() => {
+  const { t, tv, httpError, showError, errorText } = window.I18N;
   const LBL = window.YJ_LABELS || {};
   const W = LBL.WARN || { LEVELS: {}, TYPES: {}, STATES: {}, ACTIONS: {}, RECIPIENT: {}, TASK: {}, SOURCES: {} };
 
-  // fetch JSON with the session cookie; errors carry the server's message,
-  // field and code (e.g. the two-person rule) and the HTTP status (0 = network)
+  // fetch JSON with the session cookie; a failed answer throws I18N.httpError:
+  // message = the person's sentence (from the code and field), .detail = the
+  // server's words, .code, .field, .problems, .status (0 = network)
   async function api(method, url, body, { headers = {}, signal } = {}) {
     const opts = { method, headers: { ...headers }, credentials: 'same-origin', signal };
     if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers['Content-Type'] = 'application/json'; }
@@ -18,22 +20,12 @@ window.YJ = (() => {
       res = await fetch(url, opts);
     } catch (e) {
       if (e.name === 'AbortError') throw e;
-      const err = new Error('网络不可用 (network error)');
-      err.status = 0;
-      err.network = true;
-      throw err;
+      throw httpError(0, null, null);
     }
     const text = res.status === 204 ? '' : await res.text().catch(() => '');
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-    if (!res.ok) {
-      const e = data && data.error;
-      const err = new Error((e && e.message) || `${res.status} ${res.statusText}`);
-      err.status = res.status;
-      err.field = e && e.field;
-      err.code = e && e.code;
-      throw err;
-    }
+    if (!res.ok) throw httpError(res.status, data, res.headers);
     return data;
   }
 
@@ -61,12 +53,12 @@ window.YJ = (() => {
   // el.append(...) that skips null / undefined / false (el.append(null) would write "null")
   const put = (el, ...kids) => { el.append(...kids.flat(Infinity).filter((x) => x !== null && x !== undefined && x !== false)); return el; };
   const debounce = (fn, ms) => { let t; return (...a) => { clearTimeout(t); t = setTimeout(() => fn(...a), ms); }; };
-  const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('zh-CN') : n ?? '—');
-  const pct = (x) => (typeof x === 'number' ? `${x >= 99.95 || x === 0 ? x.toFixed(0) : x.toFixed(1)}%` : '—');
+  const fmtNum = (n) => (typeof n === 'number' ? n.toLocaleString('zh-CN') : n ?? t('common.none'));
+  const pct = (x) => (typeof x === 'number' ? `${x >= 99.95 || x === 0 ? x.toFixed(0) : x.toFixed(1)}%` : t('common.none'));
 
   // times come as RFC 3339 with the server's offset; shown as the server wrote them
   function fmtTime(s, { year = false, seconds = false } = {}) {
-    if (!s) return '—';
+    if (!s) return t('common.none');
     const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?/.exec(s);
     if (!m) return s;
     return `${year ? m[1] + '-' : ''}${m[2]}-${m[3]} ${m[4]}:${m[5]}${seconds && m[6] ? ':' + m[6] : ''}`;
@@ -84,14 +76,30 @@ window.YJ = (() => {
     return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
   }
 
-  const level = (lv) => W.LEVELS[lv] || { label: lv || '?', grade: '', color: '#78909c', ink: '#fff' };
+  const level = (lv) => W.LEVELS[lv] || { label: t('enum.level_unknown'), full: t('enum.level_unknown'), grade: '', color: '#78909c', ink: '#fff' };
   const levelBadge = (lv, { grade = true } = {}) => {
     const L = level(lv);
-    return h('span', { class: `lv lv-${lv}`, style: { background: L.color, color: L.ink }, title: `${L.label}预警 ${L.grade}` },
-      `${L.label}${grade && L.grade ? ' · ' + L.grade : ''}`);
+    return h('span', { class: `lv lv-${lv}`, style: { background: L.color, color: L.ink }, title: `${L.full} ${L.grade}`.trim() },
+      `${L.label}${grade && L.grade ? t('common.sep') + L.grade : ''}`);
   };
-  const typeLabel = (t) => W.TYPES[t] || t;
-  const stateLabel = (s) => W.STATES[s] || s;
+  const typeLabel = (ty) => tv('warning_type', ty);
+  const stateLabel = (s) => tv('warning_state', s);
+
+  // who is signed in, each part once: display name · role · area name
+  // ("指挥长 · 汕尾市", not "指挥长 · 指挥长 · 汕尾市"); the full triple as the title
+  function whoText(user, areaName) {
+    const all = [user.display_name || user.username, tv('role', user.role), areaName].filter(Boolean);
+    const shown = [];
+    for (const part of all) if (!shown.some((p) => p.includes(part))) shown.push(part);
+    return { text: shown.join(t('common.sep')), title: t('who.title', { all: all.join(t('common.sep')) }) };
+  }
+  // fill #who (or el) for user: at once, then with the area's name when it has come
+  function showWho(user, el = document.querySelector('#who')) {
+    if (!el) return;
+    const set = (name) => { const w = whoText(user, name); el.textContent = w.text; el.title = w.title; };
+    set(null);
+    if (user.area_code) area(user.area_code).then((a) => set(a.name), () => {});
+  }
 
   // colour of a closure share: red (0%) -> amber -> green (100%)
   function closureColor(p) {
@@ -142,5 +150,8 @@ window.YJ = (() => {
     location.replace(`/?next=${encodeURIComponent(next)}`);
   }
 
-  return { api, $, $$, h, put, debounce, fmtNum, pct, fmtTime, isPast, uuid, level, levelBadge, typeLabel, stateLabel, closureColor, stream, area, toLogin, W, LBL };
+  return {
+    api, $, $$, h, put, debounce, fmtNum, pct, fmtTime, isPast, uuid, level, levelBadge, typeLabel, stateLabel, closureColor,
+    stream, area, toLogin, whoText, showWho, showError, errorText, t, tv, W, LBL,
+  };
 })();

@@ -10,6 +10,7 @@
 (() => {
   const { api, $, $$, h, put, debounce, toLogin } = window.YJ;
   const { L, lbl, chip, fmt, yuan, deadlineInfo, thumbs, uploader, showError, endOfDay, dateIn, localNow, logout } = window.ENF;
+  const { t } = window.I18N;
   const view = $('#view');
   let me = null;
   let seq = 0;           // the view being drawn; older async renders stop
@@ -29,12 +30,12 @@
   // ---- small helpers ------------------------------------------------------------------------------
 
   function toast(msg, kind = 'ok') {
-    const t = $('#toast');
-    t.textContent = msg;
-    t.className = kind;
-    t.hidden = false;
+    const box = $('#toast');
+    box.textContent = msg;
+    box.className = kind;
+    box.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
+    toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
   }
 
   const mount = (...nodes) => { view.textContent = ''; view.append(...nodes); window.scrollTo(0, 0); };
@@ -62,7 +63,7 @@
 
   // a search box over the registry's enterprises; onPick(enterprise)
   function entPicker({ id, onPick, initial }) {
-    const input = h('input', { id, type: 'search', placeholder: '输入企业名称或信用代码搜索…', autocomplete: 'off' });
+    const input = h('input', { id, type: 'search', placeholder: t('enf.ent_search_ph'), autocomplete: 'off' });
     const list = h('ul', { class: 'picker-list', hidden: true });
     const picked = h('div', { class: 'picked' });
     let value = null;
@@ -83,7 +84,7 @@
         const r = await api('GET', `/api/v1/enterprises?q=${encodeURIComponent(q)}&limit=10`);
         list.textContent = '';
         for (const e of r.items) list.append(h('li', { tabindex: '0', dataset: { id: e.id }, onclick: () => set(e), onkeydown: (ev) => { if (ev.key === 'Enter') { ev.preventDefault(); set(e); } } }, e.name, h('small', null, ` ${e.address || ''}`)));
-        if (!r.items.length) list.append(h('li', { class: 'muted' }, '没有找到'));
+        if (!r.items.length) list.append(h('li', { class: 'muted' }, t('enf.not_found')));
         list.hidden = false;
       } catch (err) {
         list.textContent = '';
@@ -115,31 +116,31 @@
     const views = { tasks: viewTasks, inspection: viewInspection, hazards: viewHazards, cases: viewCases, case: viewCase, review: viewReview, draws: viewDraws, draw: viewDraw };
     const fn = views[name];
     const my = ++seq;
-    if (!fn) { mount(h('p', { class: 'pad' }, '没有这个页面。')); return; }
+    if (!fn) { mount(h('p', { class: 'pad' }, t('enf.no_page'))); return; }
     try {
       await fn(id ? Number(id) : params, params, my);
     } catch (err) {
       if (err.status === 401) return toLogin();
       if (my !== seq) return;
-      mount(h('section', { class: 'page' }, h('p', { class: 'error banner', role: 'alert' }, `无法加载: ${err.message}`)));
+      mount(h('section', { class: 'page' }, h('p', { class: 'error banner', role: 'alert' }, window.I18N.errorNode(err, { prefix: t('common.cannot_load_msg', { msg: '' }) }))));
     }
   }
 
   // ---- 检查任务 ------------------------------------------------------------------------------------------
 
   function inspectorsCell(list) {
-    return h('span', { class: 'members' }, (list || []).map((m) => h('span', { class: m.confirmed ? 'ok' : '', title: m.confirmed ? `已确认 ${fmt(m.confirmed)}` : '待确认' }, `${m.confirmed ? '✓' : '○'} ${m.name}`)));
+    return h('span', { class: 'members' }, (list || []).map((m) => h('span', { class: m.confirmed ? 'ok' : '', title: m.confirmed ? t('enf.confirmed_at', { t: fmt(m.confirmed) }) : t('enf.to_confirm') }, `${m.confirmed ? '✓' : '○'} ${m.name}`)));
   }
 
   async function viewTasks(params, _p, my) {
     const state = params.get('state') || '';
     const box = h('div', { id: 'new-inspection-box', hidden: true });
-    const body = h('div', { class: 'tbl-box' }, h('p', { class: 'muted' }, '加载中…'));
+    const body = h('div', { class: 'tbl-box' }, h('p', { class: 'muted' }, t('common.loading')));
     mount(h('section', { class: 'page', id: 'tasks' },
       h('div', { class: 'page-head' },
-        h('h2', null, '我的检查任务 ', h('small', null, 'My inspections')),
-        seg([['', '全部'], ['assigned', '待检查'], ['recorded', '待确认'], ['confirmed', '已确认']], state, (v) => go(v ? `#tasks?state=${v}` : '#tasks'), 'task-filter'),
-        isInspector() ? h('button', { id: 'new-inspection', type: 'button', class: 'primary', onclick: () => { box.hidden = !box.hidden; } }, '+ 新建检查') : null),
+        h('h2', null, t('enf.tasks_title')),
+        seg([['', t('enf.f_all')], ['assigned', t('enf.f_assigned')], ['recorded', t('enf.f_recorded')], ['confirmed', t('enf.f_confirmed')]], state, (v) => go(v ? `#tasks?state=${v}` : '#tasks'), 'task-filter'),
+        isInspector() ? h('button', { id: 'new-inspection', type: 'button', class: 'primary', onclick: () => { box.hidden = !box.hidden; } }, t('enf.new_inspection')) : null),
       box, body));
     const qs = new URLSearchParams({ mine: '1', limit: '200' });
     if (state) qs.set('state', state);
@@ -148,16 +149,16 @@
     if (isInspector()) buildNewInspection(box, r.items);
     body.textContent = '';
     if (!r.items.length) {
-      body.append(h('p', { class: 'empty' }, state ? '没有这个状态的检查任务。' : '暂无检查任务。双随机抽取后自动派发给抽中的检查人员, 也可以新建专项检查。'));
+      body.append(h('p', { class: 'empty' }, t(state ? 'enf.tasks_none_state' : 'enf.tasks_none')));
       return;
     }
     body.append(h('table', { class: 'data', id: 'task-table' },
-      h('thead', null, h('tr', null, ['编号', '被检查单位', '类型', '事由 / 执法事项', '状态', '检查人员', '检查时间'].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ['col_no', 'col_unit', 'col_kind', 'col_reason_matter', 'col_state', 'col_inspectors', 'col_time'].map((k) => t(`enf.${k}`)).map((x) => h('th', null, x)))),
       h('tbody', null, r.items.map((i) => h('tr', { class: 'clickable', dataset: { id: i.id, state: i.state }, onclick: () => go(`#inspection/${i.id}`) },
         h('td', { class: 'n' }, `#${i.id}`),
         h('td', null, h('a', { href: `#inspection/${i.id}` }, i.enterprise)),
         h('td', null, lbl('KIND', i.kind)),
-        h('td', { class: 'wrap' }, [i.reason ? lbl('REASON', i.reason) : null, i.matter_code ? matterName(ms, i.matter_code) : null].filter(Boolean).join(' · ') || '—'),
+        h('td', { class: 'wrap' }, [i.reason ? lbl('REASON', i.reason) : null, i.matter_code ? matterName(ms, i.matter_code) : null].filter(Boolean).join(t('common.sep')) || t('common.none')),
         h('td', null, chip('INSPECTION', i.state)),
         h('td', null, inspectorsCell(i.inspectors)),
         h('td', null, fmt(i.inspected || i.created)))))));
@@ -178,26 +179,26 @@
     const ms = await matters();
     const colleagues = await knownColleagues(items);
     const picker = entPicker({ id: 'ni-enterprise' });
-    const kind = h('select', { id: 'ni-kind' }, h('option', { value: 'adhoc' }, '专项检查 (投诉举报、事故、专项行动)'), h('option', { value: 'expert' }, '专家指导服务'));
-    const reason = h('select', { id: 'ni-reason' }, Object.entries({ complaint: '投诉举报', accident: '事故调查', campaign: '专项行动' }).map(([v, t]) => h('option', { value: v }, t)));
-    const matter = h('select', { id: 'ni-matter' }, h('option', { value: '' }, '— 不指定 —'), ms.map((m) => h('option', { value: m.code }, `${m.code} ${m.name}`)));
-    const ids = h('input', { id: 'ni-ids', placeholder: '其他检查人员的用户编号, 逗号分隔', inputmode: 'numeric' });
+    const kind = h('select', { id: 'ni-kind' }, h('option', { value: 'adhoc' }, t('enf.ni_kind_adhoc')), h('option', { value: 'expert' }, t('enf.ni_kind_expert')));
+    const reason = h('select', { id: 'ni-reason' }, ['complaint', 'accident', 'campaign'].map((v) => h('option', { value: v }, lbl('REASON', v))));
+    const matter = h('select', { id: 'ni-matter' }, h('option', { value: '' }, t('enf.ni_matter_none')), ms.map((m) => h('option', { value: m.code }, `${m.code} ${m.name}`)));
+    const ids = h('input', { id: 'ni-ids', placeholder: t('enf.ni_ids_ph'), inputmode: 'numeric' });
     const checks = h('div', { class: 'checks', id: 'ni-colleagues' },
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', value: me.id, checked: true }), ` ${me.display_name || me.username} (本人)`),
-      colleagues.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c.id }), ` ${c.name}`, c.cert_no ? h('small', null, ` 证号 ${c.cert_no}`) : null)));
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', value: me.id, checked: true }), t('enf.ni_me', { name: me.display_name || me.username })),
+      colleagues.map((c) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: c.id }), ` ${c.name}`, c.cert_no ? h('small', null, t('enf.ni_cert', { no: c.cert_no })) : null)));
     const err = errP('ni-error');
     kind.addEventListener('change', () => { reason.disabled = kind.value !== 'adhoc'; });
     const form = h('form', { class: 'card form', id: 'new-inspection-form', novalidate: true },
-      h('h3', null, '新建检查 ', h('small', null, '至少两名持执法证人员 (专家指导服务: 专家)')),
-      field('被检查单位', picker.el),
-      h('div', { class: 'grid3' }, field('检查类型', kind), field('检查事由', reason), field('执法事项', matter)),
-      field('检查人员', checks, '没有列出的同事: 在下面填写用户编号'),
+      h('h3', null, t('enf.ni_title'), h('small', null, t('enf.ni_title_hint'))),
+      field(t('enf.ni_unit'), picker.el),
+      h('div', { class: 'grid3' }, field(t('enf.ni_kind'), kind), field(t('enf.ni_reason'), reason), field(t('enf.ni_matter'), matter)),
+      field(t('enf.ni_inspectors'), checks, t('enf.ni_inspectors_hint')),
       ids, err,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'ni-submit' }, '创建检查任务'), h('button', { type: 'button', class: 'secondary', onclick: () => { box.hidden = true; } }, '取消')));
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'ni-submit' }, t('enf.ni_submit')), h('button', { type: 'button', class: 'secondary', onclick: () => { box.hidden = true; } }, t('common.cancel'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       showError(err, null);
-      if (!picker.value) { showError(err, new Error('请选择被检查单位')); return; }
+      if (!picker.value) { showError(err, new Error(t('enf.ni_pick_unit'))); return; }
       const members = $$('input[type=checkbox]:checked', checks).map((c) => Number(c.value));
       for (const x of ids.value.split(/[\s,，]+/).filter(Boolean)) if (/^\d+$/.test(x) && !members.includes(Number(x))) members.push(Number(x));
       const body = { enterprise_id: picker.value.id, kind: kind.value, inspectors: members };
@@ -205,11 +206,11 @@
       if (matter.value) body.matter_code = matter.value;
       try {
         const r = await api('POST', '/api/v1/inspections', body);
-        toast(`已创建检查 #${r.id}`);
+        toast(t('enf.ni_created', { id: r.id }));
         go(`#inspection/${r.id}`);
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, fields: { enterprise_id: t('enf.ni_unit'), kind: t('enf.ni_kind'), reason: t('enf.ni_reason'), matter_code: t('enf.ni_matter'), inspectors: t('enf.ni_inspectors') } });
       }
     });
     box.textContent = '';
@@ -226,9 +227,10 @@
       api('GET', `/api/v1/hazards?enterprise=${insp.enterprise_id}&limit=500`).catch(() => ({ items: [] })),
     ]);
     const sectors = ent && ent.sectors && ent.sectors.length ? ent.sectors : ['other'];
-    const templates = await Promise.all(sectors.map((s) => api('GET', `/api/v1/checklists/${encodeURIComponent(s)}`).then((t) => ({ sector: s, items: t.items || [] })).catch(() => ({ sector: s, items: [] }))));
+    const templates = await Promise.all(sectors.map((s) => api('GET', `/api/v1/checklists/${encodeURIComponent(s)}`).then((tpl) => ({ sector: s, items: tpl.items || [] })).catch(() => ({ sector: s, items: [] }))));
     if (my !== seq) return;
 
+    const none = t('common.none');
     const isMember = () => insp.inspectors.some((m) => m.id === me.id);
     const locked = () => insp.state === 'confirmed';
 
@@ -241,32 +243,32 @@
     function renderHead() {
       head.textContent = '';
       put(head,
-        h('div', { class: 'crumbs' }, h('a', { href: '#tasks' }, '检查任务'), ' › ', `检查 #${insp.id}`),
+        h('div', { class: 'crumbs' }, h('a', { href: '#tasks' }, t('enf.crumbs_tasks')), ' › ', t('enf.insp_n', { id: insp.id })),
         h('div', { class: 'l1' }, chip('INSPECTION', insp.state), h('span', { class: 'tag' }, lbl('KIND', insp.kind)),
           insp.reason ? h('span', { class: 'tag' }, lbl('REASON', insp.reason)) : null,
-          insp.matter_code ? h('span', { class: 'tag', title: '执法事项' }, matterName(ms, insp.matter_code)) : null,
-          insp.draw_id ? h('a', { class: 'tag', href: `#draw/${insp.draw_id}` }, `双随机抽取 #${insp.draw_id}`) : null),
+          insp.matter_code ? h('span', { class: 'tag', title: t('enf.matter') }, matterName(ms, insp.matter_code)) : null,
+          insp.draw_id ? h('a', { class: 'tag', href: `#draw/${insp.draw_id}` }, t('enf.insp_draw_n', { id: insp.draw_id })) : null),
         h('h2', null, insp.enterprise),
         ent ? h('dl', { class: 'kv' },
-          h('dt', null, '信用代码'), h('dd', null, ent.credit_code || '—'),
-          h('dt', null, '行业领域'), h('dd', null, (ent.sectors || []).map((s) => lbl('SECTOR', s)).join('、') || '—'),
-          h('dt', null, '风险等级'), h('dd', null, lbl('RISK', ent.risk_grade)),
-          h('dt', null, '主要负责人'), h('dd', null, ent.principal || '—'),
-          h('dt', null, '联系人'), h('dd', null, [ent.contact, ent.phone].filter(Boolean).join(' ') || '—'),
-          h('dt', null, '地址'), h('dd', null, ent.address || '—')) : null);
+          h('dt', null, t('enf.k_credit')), h('dd', null, ent.credit_code || none),
+          h('dt', null, t('enf.k_sectors')), h('dd', null, (ent.sectors || []).map((s) => lbl('SECTOR', s)).join(t('common.list_sep')) || none),
+          h('dt', null, t('enf.k_risk')), h('dd', null, lbl('RISK', ent.risk_grade)),
+          h('dt', null, t('enf.k_principal')), h('dd', null, ent.principal || none),
+          h('dt', null, t('enf.k_contact')), h('dd', null, [ent.contact, ent.phone].filter(Boolean).join(' ') || none),
+          h('dt', null, t('enf.k_address')), h('dd', null, ent.address || none)) : null);
     }
 
     function renderConfirm() {
       confirmBox.textContent = '';
       const mine = insp.inspectors.find((m) => m.id === me.id);
-      const btn = h('button', { type: 'button', id: 'confirm-btn', class: 'primary', disabled: !mine || !!(mine && mine.confirmed) || insp.state !== 'recorded' }, mine && mine.confirmed ? '您已确认' : '确认检查记录');
+      const btn = h('button', { type: 'button', id: 'confirm-btn', class: 'primary', disabled: !mine || !!(mine && mine.confirmed) || insp.state !== 'recorded' }, t(mine && mine.confirmed ? 'enf.confirmed_you' : 'enf.confirm_btn'));
       const err = errP('confirm-error');
       btn.addEventListener('click', async () => {
         showError(err, null);
         btn.disabled = true;
         try {
           insp = await api('POST', `/api/v1/inspections/${insp.id}/confirm`);
-          toast(insp.state === 'confirmed' ? '检查记录已由全体检查人员确认' : '已确认, 等待其他检查人员确认');
+          toast(t(insp.state === 'confirmed' ? 'enf.confirm_all' : 'enf.confirm_wait'));
           refreshAll();
         } catch (e) {
           if (e.status === 401) return toLogin();
@@ -276,29 +278,29 @@
       });
       const done = insp.inspectors.filter((m) => m.confirmed).length;
       put(confirmBox,
-        h('h3', null, '检查人员确认 ', h('small', null, `${done}/${insp.inspectors.length} 已确认 · 全体确认后记录生效且不可修改`)),
+        h('h3', null, t('enf.confirm_title'), h('small', null, t('enf.confirm_count', { done, n: insp.inspectors.length }))),
         h('ul', { class: 'confirm-list', id: 'confirm-list' }, insp.inspectors.map((m) => h('li', { class: m.confirmed ? 'ok' : 'wait', dataset: { user: m.username } },
-          h('span', { class: 'mark' }, m.confirmed ? '✓' : '○'), h('b', null, m.name), m.cert_no ? h('small', null, ` 执法证 ${m.cert_no}`) : null,
-          h('span', { class: 'when' }, m.confirmed ? `已确认 ${fmt(m.confirmed)}` : '待确认')))),
-        locked() ? h('p', { class: 'banner ok', id: 'locked-note' }, '✓ 检查记录已由全体检查人员确认, 不可再修改。') : h('div', { class: 'row' }, btn,
-          h('small', { class: 'hint' }, !mine ? '您不是本次检查的检查人员' : insp.state === 'assigned' ? '先填写并保存检查记录, 再确认' : '确认即表示您核对过检查记录和照片')),
+          h('span', { class: 'mark' }, m.confirmed ? '✓' : '○'), h('b', null, m.name), m.cert_no ? h('small', null, t('enf.cert', { no: m.cert_no })) : null,
+          h('span', { class: 'when' }, m.confirmed ? t('enf.confirmed_at', { t: fmt(m.confirmed) }) : t('enf.to_confirm'))))),
+        locked() ? h('p', { class: 'banner ok', id: 'locked-note' }, t('enf.locked')) : h('div', { class: 'row' }, btn,
+          h('small', { class: 'hint' }, t(!mine ? 'enf.not_member' : insp.state === 'assigned' ? 'enf.record_first' : 'enf.confirm_means'))),
         err);
     }
 
     function renderEvidence() {
       evBox.textContent = '';
-      evBox.append(thumbs(insp.evidence, { empty: '暂无现场照片' }));
+      evBox.append(thumbs(insp.evidence, { empty: t('enf.photos_none') }));
       if (isInspector() && !locked()) {
-        evBox.append(uploader({ id: 'evidence-file', url: () => `/api/v1/inspections/${insp.id}/evidence`, label: '上传现场照片 / 执法记录', done: refreshInsp }));
+        evBox.append(uploader({ id: 'evidence-file', url: () => `/api/v1/inspections/${insp.id}/evidence`, label: t('enf.upload_scene'), done: refreshInsp }));
       } else if (locked()) {
-        evBox.append(h('p', { class: 'muted' }, '记录已确认: 证据在确认前上传。'));
+        evBox.append(h('p', { class: 'muted' }, t('enf.evidence_locked')));
       }
     }
 
     function renderHazards() {
       hzList.textContent = '';
       const mine = hz.items.filter((x) => x.inspection_id === insp.id);
-      if (!mine.length) hzList.append(h('p', { class: 'muted' }, '本次检查尚未登记隐患。'));
+      if (!mine.length) hzList.append(h('p', { class: 'muted' }, t('enf.hazards_none_here')));
       for (const x of mine) hzList.append(hazardCard(x, { onChange: refreshHazards, compact: true }));
     }
 
@@ -319,45 +321,45 @@
     const recorded = new Map((insp.checklist || []).map((c) => [c.item, c]));
     const rows = [];
     const seen = new Set();
-    for (const t of templates) {
-      if (!t.items.length) continue;
-      rows.push({ group: `${lbl('SECTOR', t.sector)} 检查表` });
-      for (const it of t.items) { if (seen.has(it.item)) continue; seen.add(it.item); rows.push({ item: it.item, basis: it.basis }); }
+    for (const tpl of templates) {
+      if (!tpl.items.length) continue;
+      rows.push({ group: t('enf.checklist_group', { sector: lbl('SECTOR', tpl.sector) }) });
+      for (const it of tpl.items) { if (seen.has(it.item)) continue; seen.add(it.item); rows.push({ item: it.item, basis: it.basis }); }
     }
     const extra = [...recorded.keys()].filter((k) => !seen.has(k));
-    if (extra.length) { rows.push({ group: '其他检查项' }); for (const k of extra) rows.push({ item: k }); }
+    if (extra.length) { rows.push({ group: t('enf.checklist_other') }); for (const k of extra) rows.push({ item: k }); }
     const tbody = h('tbody', null);
     let n = 0;
     const addRow = (r) => {
       if (r.group) { tbody.append(h('tr', { class: 'group' }, h('td', { colspan: 3 }, r.group))); return; }
       const k = n++;
       const cur = recorded.get(r.item) || {};
-      const itemCell = r.custom ? h('input', { class: 'ck-item-input', placeholder: '检查项内容', value: r.item || '' }) : h('span', null, r.item, r.basis ? h('small', { class: 'basis' }, ` ${r.basis}`) : null);
+      const itemCell = r.custom ? h('input', { class: 'ck-item-input', placeholder: t('enf.ck_item_ph'), value: r.item || '' }) : h('span', null, r.item, r.basis ? h('small', { class: 'basis' }, ` ${r.basis}`) : null);
       tbody.append(h('tr', { class: 'ck-row', dataset: { item: r.item || '', k } },
         h('td', { class: 'ck-item' }, itemCell),
         h('td', { class: 'ck-res' }, ['ok', 'problem', 'na'].map((v) => h('label', { class: `rb rb-${v}` },
-          h('input', { type: 'radio', name: `ck-${k}`, value: v, checked: cur.result === v }), h('span', null, L.RESULT[v])))),
-        h('td', null, h('input', { class: 'ck-note', placeholder: '说明 (存在问题时写明情况)', value: cur.note || '', maxlength: 500 }))));
+          h('input', { type: 'radio', name: `ck-${k}`, value: v, checked: cur.result === v }), h('span', null, lbl('RESULT', v))))),
+        h('td', null, h('input', { class: 'ck-note', placeholder: t('enf.ck_note_ph'), value: cur.note || '', maxlength: 500 }))));
     };
     rows.forEach(addRow);
-    if (!rows.length) tbody.append(h('tr', { class: 'group' }, h('td', { colspan: 3 }, '该行业暂无检查表模板: 用“增加检查项”逐项填写')));
-    const place = h('input', { id: 'rec-place', value: insp.place || '', maxlength: 300, placeholder: '如: 储罐区、仓库、生产车间' });
+    if (!rows.length) tbody.append(h('tr', { class: 'group' }, h('td', { colspan: 3 }, t('enf.ck_none'))));
+    const place = h('input', { id: 'rec-place', value: insp.place || '', maxlength: 300, placeholder: t('enf.place_ph') });
     const when = h('input', { id: 'rec-time', type: 'datetime-local', value: insp.inspected ? insp.inspected.slice(0, 16) : localNow() });
-    const findings = h('textarea', { id: 'rec-findings', rows: 3, maxlength: 20000, placeholder: '检查发现的主要问题' }, insp.findings || '');
+    const findings = h('textarea', { id: 'rec-findings', rows: 3, maxlength: 20000, placeholder: t('enf.findings_ph') }, insp.findings || '');
     const answered = insp.kind === 'duty_check'
-      ? h('select', { id: 'rec-answered' }, h('option', { value: '' }, '—'), h('option', { value: 'true', selected: insp.answered === true }, '已应答'), h('option', { value: 'false', selected: insp.answered === false }, '未应答'))
+      ? h('select', { id: 'rec-answered' }, h('option', { value: '' }, t('common.none')), h('option', { value: 'true', selected: insp.answered === true }, t('enf.answered_yes')), h('option', { value: 'false', selected: insp.answered === false }, t('enf.answered_no')))
       : null;
-    const save = h('button', { type: 'submit', class: 'primary', id: 'rec-save' }, '保存检查记录');
+    const save = h('button', { type: 'submit', class: 'primary', id: 'rec-save' }, t('enf.rec_save'));
     const fs = h('fieldset', { id: 'record-fields' },
-      h('div', { class: 'grid2' }, field('检查地点', place), field('检查时间', when)),
-      answered ? field('值班人员应答', answered) : null,
+      h('div', { class: 'grid2' }, field(t('enf.rec_place'), place), field(t('enf.rec_time'), when)),
+      answered ? field(t('enf.rec_answered'), answered) : null,
       h('table', { class: 'data checklist', id: 'checklist' },
-        h('thead', null, h('tr', null, h('th', null, '检查项'), h('th', null, '检查结果'), h('th', null, '说明'))), tbody),
-      h('button', { type: 'button', class: 'link', id: 'ck-add', onclick: () => addRow({ item: '', custom: true }) }, '+ 增加检查项'),
-      field('检查发现', findings),
-      h('div', { class: 'form-actions' }, save, h('small', { class: 'hint', id: 'rec-hint' }, '保存后, 已作出的确认需重新确认')),
+        h('thead', null, h('tr', null, h('th', null, t('enf.ck_item')), h('th', null, t('enf.ck_result')), h('th', null, t('enf.ck_note')))), tbody),
+      h('button', { type: 'button', class: 'link', id: 'ck-add', onclick: () => addRow({ item: '', custom: true }) }, t('enf.ck_add')),
+      field(t('enf.rec_findings'), findings),
+      h('div', { class: 'form-actions' }, save, h('small', { class: 'hint', id: 'rec-hint' }, t('enf.rec_hint'))),
       recErr);
-    const recForm = h('form', { class: 'card form', id: 'record-form', novalidate: true }, h('h3', null, '检查记录 ', h('small', null, '逐项填写: 符合 / 存在问题 / 不适用')), fs);
+    const recForm = h('form', { class: 'card form', id: 'record-form', novalidate: true }, h('h3', null, t('enf.rec_title'), h('small', null, t('enf.rec_title_hint'))), fs);
     const setLocked = () => { fs.disabled = locked() || !isMember(); };
     recForm.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -379,13 +381,13 @@
       save.disabled = true;
       try {
         insp = await api('PATCH', `/api/v1/inspections/${insp.id}`, body);
-        toast(missing ? `已保存 (${missing} 项未填写结果)` : '检查记录已保存, 请全体检查人员确认');
+        toast(missing ? t('enf.rec_saved_missing', { n: missing }) : t('enf.rec_saved'));
         renderHead();
         renderConfirm();
         renderEvidence();
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(recErr, e);
+        showError(recErr, e, { fields: { place: t('enf.rec_place'), inspected: t('enf.rec_time'), findings: t('enf.rec_findings'), checklist: t('enf.rec_title').trim(), answered: t('enf.rec_answered') } });
       } finally {
         save.disabled = false;
         setLocked();
@@ -405,31 +407,31 @@
       h('div', { class: 'cols' },
         h('div', { class: 'col-main' },
           recForm,
-          h('div', { class: 'card' }, h('h3', null, '现场照片与证据 ', h('small', null, '按内容识别类型, 以 SHA-256 存证')), evBox),
-          h('div', { class: 'card', id: 'hazard-box' }, h('h3', null, '发现的隐患 ', h('small', null, '整改期限到期未整改的自动标记逾期')), hzList, hzForm)),
+          h('div', { class: 'card' }, h('h3', null, t('enf.ev_title'), h('small', null, t('enf.ev_title_hint'))), evBox),
+          h('div', { class: 'card', id: 'hazard-box' }, h('h3', null, t('enf.hz_title'), h('small', null, t('enf.hz_title_hint'))), hzList, hzForm)),
         h('div', { class: 'col-side' },
           confirmBox,
-          isInspector() ? h('div', { class: 'card' }, h('h3', null, '后续处理'),
-            h('a', { class: 'btnlink', id: 'to-case', href: `#cases?new=1&enterprise=${insp.enterprise_id}&inspection=${insp.id}${insp.matter_code ? `&matter=${insp.matter_code}` : ''}` }, '发现违法行为: 立案处罚 →')) : null))));
+          isInspector() ? h('div', { class: 'card' }, h('h3', null, t('enf.next_title')),
+            h('a', { class: 'btnlink', id: 'to-case', href: `#cases?new=1&enterprise=${insp.enterprise_id}&inspection=${insp.id}${insp.matter_code ? `&matter=${insp.matter_code}` : ''}` }, t('enf.to_case'))) : null))));
   }
 
   function buildHazardForm(insp, ms, done) {
-    if (!isInspector() || !insp.inspectors.some((m) => m.id === me.id)) return h('p', { class: 'muted' }, '隐患由本次检查的检查人员登记。');
+    if (!isInspector() || !insp.inspectors.some((m) => m.id === me.id)) return h('p', { class: 'muted' }, t('enf.hz_by_members'));
     const bases = [...new Set(ms.map((m) => m.legal_basis))];
     const dl = h('datalist', { id: 'basis-list' }, bases.map((b) => h('option', { value: b })));
     const deadline = h('input', { id: 'hz-deadline', type: 'date', value: dateIn(7), min: dateIn(0) });
     let touched = false;
     deadline.addEventListener('change', () => { touched = true; });
     const levels = h('div', { class: 'levels', id: 'hz-level' }, ['general', 'major'].map((v) => h('label', { class: `lvopt lv-${v}` },
-      h('input', { type: 'radio', name: 'hz-level', value: v, checked: v === 'general', onchange: () => { if (!touched) deadline.value = dateIn(v === 'major' ? 30 : 7); } }), h('span', null, L.LEVEL[v]))));
-    const desc = h('textarea', { id: 'hz-desc', rows: 2, maxlength: 4000, placeholder: '隐患描述: 位置、情况' });
-    const basis = h('input', { id: 'hz-basis', list: 'basis-list', maxlength: 2000, placeholder: '如: 《中华人民共和国安全生产法》第三十六条' });
+      h('input', { type: 'radio', name: 'hz-level', value: v, checked: v === 'general', onchange: () => { if (!touched) deadline.value = dateIn(v === 'major' ? 30 : 7); } }), h('span', null, lbl('LEVEL', v)))));
+    const desc = h('textarea', { id: 'hz-desc', rows: 2, maxlength: 4000, placeholder: t('enf.hz_desc_ph') });
+    const basis = h('input', { id: 'hz-basis', list: 'basis-list', maxlength: 2000, placeholder: t('enf.hz_basis_ph') });
     const err = errP('hz-error');
     const form = h('form', { class: 'sub-form', id: 'hazard-form', novalidate: true },
-      h('h4', null, '+ 登记隐患'),
-      h('div', { class: 'grid2' }, field('隐患等级', levels), field('整改期限', deadline)),
-      field('隐患描述', desc), field('依据', basis), dl, err,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'hz-submit' }, '登记隐患并下达整改')));
+      h('h4', null, t('enf.hz_add')),
+      h('div', { class: 'grid2' }, field(t('enf.hz_level'), levels), field(t('enf.hz_deadline'), deadline)),
+      field(t('enf.hz_desc'), desc), field(t('enf.hz_basis'), basis), dl, err,
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'hz-submit' }, t('enf.hz_submit'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       showError(err, null);
@@ -438,13 +440,13 @@
       if (!body.deadline) delete body.deadline;
       try {
         const r = await api('POST', `/api/v1/inspections/${insp.id}/hazards`, body);
-        toast(`已登记隐患 #${r.id}, 企业可在企业端提交整改`);
+        toast(t('enf.hz_added', { id: r.id }));
         desc.value = '';
         basis.value = '';
         await done();
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, fields: { level: t('enf.hz_level'), deadline: t('enf.hz_deadline'), description: t('enf.hz_desc'), legal_basis: t('enf.hz_basis') } });
       }
     });
     return form;
@@ -457,21 +459,21 @@
     const dli = deadlineInfo(x.deadline, { overdue: x.overdue && x.state === 'open', closed: x.state === 'verified_closed' });
     const evBox = h('div', { class: 'hz-ev' });
     const card = h('article', { class: `hz-card hz-${x.state}${x.overdue ? ' overdue' : ''}`, dataset: { id: x.id, state: x.state } },
-      h('div', { class: 'l1' }, chip('LEVEL', x.level), chip('HAZARD', x.state), x.overdue ? h('span', { class: 'chip overdue' }, '逾期') : null,
-        h('span', { class: 'muted' }, `隐患 #${x.id} · ${lbl('SOURCE', x.source)} · 发现 ${fmt(x.found)}`)),
-      compact ? null : h('div', { class: 'ent' }, x.enterprise, x.inspection_id ? h('a', { href: `#inspection/${x.inspection_id}`, class: 'small-link' }, ` 检查 #${x.inspection_id} →`) : null),
+      h('div', { class: 'l1' }, chip('LEVEL', x.level), chip('HAZARD', x.state), x.overdue ? h('span', { class: 'chip overdue' }, t('enf.overdue')) : null,
+        h('span', { class: 'muted' }, t('enf.hz_meta', { id: x.id, source: lbl('SOURCE', x.source), t: fmt(x.found) }))),
+      compact ? null : h('div', { class: 'ent' }, x.enterprise, x.inspection_id ? h('a', { href: `#inspection/${x.inspection_id}`, class: 'small-link' }, t('enf.insp_link', { id: x.inspection_id })) : null),
       h('p', { class: 'desc' }, x.description),
-      x.legal_basis ? h('p', { class: 'basis' }, `依据: ${x.legal_basis}`) : null,
-      h('p', { class: 'deadline' }, `整改期限 ${fmt(x.deadline)} `, h('span', { class: `dl ${dli.cls}` }, x.state === 'verified_closed' ? `已于 ${fmt(x.closed)} 销号` : dli.text)),
+      x.legal_basis ? h('p', { class: 'basis' }, t('enf.basis', { basis: x.legal_basis })) : null,
+      h('p', { class: 'deadline' }, t('enf.deadline', { t: fmt(x.deadline) }), h('span', { class: `dl ${dli.cls}` }, x.state === 'verified_closed' ? t('enf.closed_on', { t: fmt(x.closed) }) : dli.text)),
       (x.rectifications || []).length ? h('ol', { class: 'rect-history' }, x.rectifications.map((r) => h('li', { class: r.verdict ? `v-${r.verdict}` : 'v-wait' },
-        h('div', null, h('b', null, '企业整改 '), h('time', null, fmt(r.submitted)), ': ', r.note),
+        h('div', null, h('b', null, t('enf.rect_by_ent')), h('time', null, fmt(r.submitted)), t('common.colon'), r.note),
         r.verdict ? h('div', { class: 'verdict' }, h('b', null, lbl('VERDICT', r.verdict)), ` ${fmt(r.verdict_at)}`, r.verdict_reason ? `: ${r.verdict_reason}` : '')
-          : h('div', { class: 'verdict wait' }, '待检查人员验收')))) : null,
+          : h('div', { class: 'verdict wait' }, t('enf.verdict_wait'))))) : null,
       evBox);
     // evidence is listed on the hazard itself
-    api('GET', `/api/v1/hazards/${x.id}`).then((d) => { evBox.textContent = ''; if ((d.evidence || []).length || !compact) evBox.append(h('span', { class: 'lbl' }, '整改照片'), thumbs(d.evidence, { empty: '企业未上传照片' })); }).catch(() => {});
+    api('GET', `/api/v1/hazards/${x.id}`).then((d) => { evBox.textContent = ''; if ((d.evidence || []).length || !compact) evBox.append(h('span', { class: 'lbl' }, t('enf.rect_photos')), thumbs(d.evidence, { empty: t('enf.rect_photos_none') })); }).catch(() => {});
     if (x.state === 'rectification_submitted' && isInspector()) {
-      const reason = h('input', { class: 'hz-reason', placeholder: '退回理由 (退回时必填)', maxlength: 2000 });
+      const reason = h('input', { class: 'hz-reason', placeholder: t('enf.reject_reason_ph'), maxlength: 2000 });
       const err = h('p', { class: 'error hz-error', role: 'alert', hidden: true });
       const verdict = async (accept) => {
         showError(err, null);
@@ -479,26 +481,26 @@
         if (accept && reason.value.trim()) body.reason = reason.value.trim();
         try {
           const r = await api('POST', `/api/v1/hazards/${x.id}/verify`, body);
-          toast(r.state === 'verified_closed' ? `隐患 #${x.id} 已验收销号` : `隐患 #${x.id} 已退回企业重新整改`);
+          toast(t(r.state === 'verified_closed' ? 'enf.hz_closed' : 'enf.hz_returned', { id: x.id }));
           if (onChange) await onChange();
         } catch (e) {
           if (e.status === 401) return toLogin();
-          showError(err, e);
+          showError(err, e, { values: body, fields: { reason: t('enf.reject_reason') } });
         }
       };
       card.append(h('div', { class: 'verify-row' }, reason,
-        h('button', { type: 'button', class: 'ok hz-accept', onclick: () => verdict(true) }, '✓ 验收通过 · 销号'),
-        h('button', { type: 'button', class: 'warnbtn hz-reject', onclick: () => verdict(false) }, '退回整改')), err);
+        h('button', { type: 'button', class: 'ok hz-accept', onclick: () => verdict(true) }, t('enf.accept')),
+        h('button', { type: 'button', class: 'warnbtn hz-reject', onclick: () => verdict(false) }, t('enf.reject'))), err);
     }
     return card;
   }
 
   async function viewHazards(params, _p, my) {
     const f = params.get('f') || 'rectification_submitted';
-    const list = h('div', { id: 'hazard-list', class: 'hz-grid' }, h('p', { class: 'muted' }, '加载中…'));
+    const list = h('div', { id: 'hazard-list', class: 'hz-grid' }, h('p', { class: 'muted' }, t('common.loading')));
     mount(h('section', { class: 'page', id: 'hazards' },
-      h('div', { class: 'page-head' }, h('h2', null, '隐患整改跟踪 ', h('small', null, 'Hazard follow-up')),
-        seg([['rectification_submitted', '待验收'], ['open', '整改中'], ['overdue', '已逾期'], ['verified_closed', '已验收销号'], ['all', '全部']], f, (v) => go(`#hazards?f=${v}`), 'hazard-filter')),
+      h('div', { class: 'page-head' }, h('h2', null, t('enf.hazards_title')),
+        seg([['rectification_submitted', t('enf.hf_submitted')], ['open', t('enf.hf_open')], ['overdue', t('enf.hf_overdue')], ['verified_closed', t('enf.hf_closed')], ['all', t('enf.hf_all')]], f, (v) => go(`#hazards?f=${v}`), 'hazard-filter')),
       list));
     const qs = new URLSearchParams({ limit: '100' });
     if (f === 'overdue') qs.set('overdue', '1');
@@ -506,7 +508,7 @@
     const r = await api('GET', `/api/v1/hazards?${qs}`);
     if (my !== seq) return;
     list.textContent = '';
-    if (!r.items.length) list.append(h('p', { class: 'empty' }, f === 'rectification_submitted' ? '没有等待验收的整改。' : '没有隐患。'));
+    if (!r.items.length) list.append(h('p', { class: 'empty' }, t(f === 'rectification_submitted' ? 'enf.hazards_none_wait' : 'enf.hazards_none')));
     for (const x of r.items) list.append(hazardCard(x, { onChange: () => route() }));
   }
 
@@ -515,12 +517,12 @@
   async function viewCases(params, _p, my) {
     const state = params.get('state') || '';
     const box = h('div', { id: 'new-case-box', hidden: params.get('new') !== '1' });
-    const body = h('div', { class: 'tbl-box' }, h('p', { class: 'muted' }, '加载中…'));
+    const body = h('div', { class: 'tbl-box' }, h('p', { class: 'muted' }, t('common.loading')));
     const sel = h('select', { id: 'case-filter', onchange: () => go(sel.value ? `#cases?state=${sel.value}` : '#cases') },
-      h('option', { value: '' }, '全部案件'), Object.entries(L.CASE).map(([v, t]) => h('option', { value: v, selected: v === state }, t)));
+      h('option', { value: '' }, t('enf.cases_all')), Object.entries(L.CASE).map(([v, label]) => h('option', { value: v, selected: v === state }, label)));
     mount(h('section', { class: 'page', id: 'cases' },
-      h('div', { class: 'page-head' }, h('h2', null, '行政处罚案件 ', h('small', null, 'Penalty cases')), sel,
-        isInspector() ? h('button', { type: 'button', class: 'primary', id: 'new-case', onclick: () => { box.hidden = !box.hidden; } }, '+ 新建案件') : null),
+      h('div', { class: 'page-head' }, h('h2', null, t('enf.cases_title')), sel,
+        isInspector() ? h('button', { type: 'button', class: 'primary', id: 'new-case', onclick: () => { box.hidden = !box.hidden; } }, t('enf.new_case')) : null),
       box, body));
     const qs = new URLSearchParams({ limit: '200' });
     if (state) qs.set('state', state);
@@ -528,46 +530,46 @@
     if (my !== seq) return;
     if (isInspector()) await buildNewCase(box, ms, params);
     body.textContent = '';
-    if (!r.items.length) { body.append(h('p', { class: 'empty' }, '没有案件。')); return; }
+    if (!r.items.length) { body.append(h('p', { class: 'empty' }, t('enf.cases_none'))); return; }
     body.append(h('table', { class: 'data', id: 'case-table' },
-      h('thead', null, h('tr', null, ['编号', '案由', '当事人', '执法事项', '状态', '拟/处罚', '决定书文号', '办案期限'].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ['ccol_no', 'ccol_title', 'ccol_party', 'ccol_matter', 'ccol_state', 'ccol_penalty', 'ccol_decision', 'ccol_deadline'].map((k) => t(`enf.${k}`)).map((x) => h('th', null, x)))),
       h('tbody', null, r.items.map((c) => h('tr', { class: 'clickable', dataset: { id: c.id, state: c.state }, onclick: () => go(`#case/${c.id}`) },
         h('td', { class: 'n' }, `#${c.id}`),
-        h('td', { class: 'wrap' }, h('a', { href: `#case/${c.id}` }, c.title), c.major ? h('span', { class: 'chip major' }, '重大') : null),
+        h('td', { class: 'wrap' }, h('a', { href: `#case/${c.id}` }, c.title), c.major ? h('span', { class: 'chip major' }, t('enf.major_short')) : null),
         h('td', null, c.party && c.party.name),
-        h('td', null, c.matter_code),
+        h('td', { class: 'wrap matter', title: matterName(ms, c.matter_code) }, matterName(ms, c.matter_code)),
         h('td', null, chip('CASE', c.state)),
         h('td', null, penaltyText(c)),
-        h('td', null, c.decision_no || '—'),
+        h('td', null, c.decision_no || t('common.none')),
         h('td', null, deadlineCell(c)))))));
   }
 
   function penaltyText(c) {
     const p = [];
-    if (c.fine_yuan > 0) p.push(`罚款 ${yuan(c.fine_yuan)}`);
-    if (c.revocation) p.push('吊销许可证');
-    if (c.suspension) p.push('责令停产停业整顿');
-    return p.join('; ') || '—';
+    if (c.fine_yuan > 0) p.push(t('enf.pen_fine', { amount: yuan(c.fine_yuan) }));
+    if (c.revocation) p.push(t('enf.pen_revocation'));
+    if (c.suspension) p.push(t('enf.pen_suspension'));
+    return p.join(t('enf.pen_sep')) || t('common.none');
   }
 
   function deadlineCell(c) {
-    if (!c.deadline) return '—';
+    if (!c.deadline) return t('common.none');
     if (c.decided) return h('span', { class: 'muted' }, `${fmt(c.deadline, { date: true })}`);
     const d = deadlineInfo(c.deadline);
-    return h('span', null, fmt(c.deadline, { date: true }), ' ', h('span', { class: `dl ${d.cls}` }, d.text), c.extended ? h('small', null, ' (已延长)') : null);
+    return h('span', null, fmt(c.deadline, { date: true }), ' ', h('span', { class: `dl ${d.cls}` }, d.text), c.extended ? h('small', null, t('enf.extended')) : null);
   }
 
   async function buildNewCase(box, ms, params) {
     let initialEnt = null;
     if (params.get('enterprise')) initialEnt = await api('GET', `/api/v1/enterprises/${Number(params.get('enterprise'))}`).catch(() => null);
     const picker = entPicker({ id: 'nc-enterprise', initial: initialEnt });
-    const ptype = seg([['enterprise', '企业'], ['individual', '个人']], 'enterprise', (v) => setType(v), 'nc-party-type');
+    const ptype = seg([['enterprise', t('enf.nc_party_ent')], ['individual', t('enf.nc_party_ind')]], 'enterprise', (v) => setType(v), 'nc-party-type');
     const pname = h('input', { id: 'nc-name', maxlength: 100 });
-    const pid = h('input', { id: 'nc-idno', maxlength: 18, placeholder: '18 位身份证号 (不公示)' });
-    const pphone = h('input', { id: 'nc-phone', maxlength: 20, placeholder: '(不公示)' });
+    const pid = h('input', { id: 'nc-idno', maxlength: 18, placeholder: t('enf.nc_idno_ph') });
+    const pphone = h('input', { id: 'nc-phone', maxlength: 20, placeholder: t('enf.nc_phone_ph') });
     const parea = h('input', { id: 'nc-area', value: me.area_code, maxlength: 12 });
-    const indiv = h('div', { class: 'grid2', hidden: true }, field('姓名', pname), field('身份证号', pid), field('联系电话', pphone), field('所在区域代码', parea));
-    const entBox = field('当事企业', picker.el);
+    const indiv = h('div', { class: 'grid2', hidden: true }, field(t('enf.nc_name'), pname), field(t('enf.nc_idno'), pid), field(t('enf.nc_phone'), pphone), field(t('enf.nc_area'), parea));
+    const entBox = field(t('enf.nc_ent'), picker.el);
     let type = 'enterprise';
     function setType(v) {
       type = v;
@@ -575,24 +577,24 @@
       indiv.hidden = v !== 'individual';
       entBox.hidden = v !== 'enterprise';
     }
-    const title = h('input', { id: 'nc-title', maxlength: 300, placeholder: '违法行为简述' });
-    const matter = h('select', { id: 'nc-matter' }, h('option', { value: '' }, '— 选择执法事项 —'), ms.map((m) => h('option', { value: m.code, selected: m.code === params.get('matter') }, `${m.code} ${m.name}`)));
+    const title = h('input', { id: 'nc-title', maxlength: 300, placeholder: t('enf.nc_title_ph') });
+    const matter = h('select', { id: 'nc-matter' }, h('option', { value: '' }, t('enf.nc_matter_pick')), ms.map((m) => h('option', { value: m.code, selected: m.code === params.get('matter') }, `${m.code} ${m.name}`)));
     matter.addEventListener('change', () => { const m = ms.find((x) => x.code === matter.value); if (m && !title.value) title.value = m.name; });
     if (matter.value && !title.value) { const m = ms.find((x) => x.code === matter.value); if (m) title.value = m.name; }
-    const insp = h('input', { id: 'nc-inspection', type: 'number', min: 1, value: params.get('inspection') || '', placeholder: '可选' });
+    const insp = h('input', { id: 'nc-inspection', type: 'number', min: 1, value: params.get('inspection') || '', placeholder: t('enf.nc_insp_ph') });
     const err = errP('nc-error');
     const form = h('form', { class: 'card form', id: 'new-case-form', novalidate: true },
-      h('h3', null, '新建处罚案件 ', h('small', null, '创建后由指挥长立案')),
-      field('当事人类型', ptype), entBox, indiv,
-      h('div', { class: 'grid2' }, field('执法事项', matter), field('来源检查编号', insp)),
-      field('案由', title), err,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'nc-submit' }, '创建案件'), h('button', { type: 'button', class: 'secondary', onclick: () => { box.hidden = true; } }, '取消')));
+      h('h3', null, t('enf.nc_heading'), h('small', null, t('enf.nc_heading_hint'))),
+      field(t('enf.nc_party_type'), ptype), entBox, indiv,
+      h('div', { class: 'grid2' }, field(t('enf.nc_matter'), matter), field(t('enf.nc_insp'), insp)),
+      field(t('enf.nc_case_title'), title), err,
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'nc-submit' }, t('enf.nc_submit')), h('button', { type: 'button', class: 'secondary', onclick: () => { box.hidden = true; } }, t('common.cancel'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       showError(err, null);
       const body = { matter_code: matter.value || undefined, title: title.value.trim() };
       if (type === 'enterprise') {
-        if (!picker.value) { showError(err, new Error('请选择当事企业')); return; }
+        if (!picker.value) { showError(err, new Error(t('enf.nc_pick_ent'))); return; }
         body.enterprise_id = picker.value.id;
       } else {
         body.party = { type: 'individual', name: pname.value.trim() };
@@ -603,11 +605,11 @@
       if (insp.value) body.inspection_id = Number(insp.value);
       try {
         const c = await api('POST', '/api/v1/cases', body);
-        toast(`已创建案件 #${c.id}`);
+        toast(t('enf.nc_created', { id: c.id }));
         go(`#case/${c.id}`);
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, fields: { enterprise_id: t('enf.nc_ent'), matter_code: t('enf.nc_matter'), inspection_id: t('enf.nc_insp'), title: t('enf.nc_case_title'), 'party.name': t('enf.nc_name'), 'party.id_number': t('enf.nc_idno'), 'party.phone': t('enf.nc_phone'), area_code: t('enf.nc_area') } });
       }
     });
     box.textContent = '';
@@ -619,29 +621,29 @@
     const m = ms.find((x) => x.code === c.matter_code);
     switch (action) {
       case 'notify': return [
-        { name: 'facts', label: '违法事实', type: 'textarea', rows: 4, value: c.facts || '' },
-        { name: 'legal_basis', label: '处罚依据', type: 'textarea', rows: 2, value: c.legal_basis || (m ? m.legal_basis : '') },
-        { name: 'fine_yuan', label: '拟罚款 (元)', type: 'number', value: c.fine_yuan || '', hint: '罚款达 5 万元或吊销、停产停业为重大案件, 须法制审核和集体讨论; 1 万元以上告知听证权利' },
-        { name: 'revocation', label: '吊销许可证', type: 'checkbox', value: c.revocation },
-        { name: 'suspension', label: '责令停产停业整顿', type: 'checkbox', value: c.suspension },
+        { name: 'facts', label: t('enf.af_facts'), type: 'textarea', rows: 4, value: c.facts || '' },
+        { name: 'legal_basis', label: t('enf.af_basis'), type: 'textarea', rows: 2, value: c.legal_basis || (m ? m.legal_basis : '') },
+        { name: 'fine_yuan', label: t('enf.af_fine'), type: 'number', value: c.fine_yuan || '', hint: t('enf.af_fine_hint') },
+        { name: 'revocation', label: t('enf.af_revocation'), type: 'checkbox', value: c.revocation },
+        { name: 'suspension', label: t('enf.af_suspension'), type: 'checkbox', value: c.suspension },
       ];
       case 'approve_review': return [
-        { name: 'opinion', label: '法制审核意见', type: 'textarea', rows: 3, value: '事实清楚, 证据确凿, 适用依据正确, 程序合法, 裁量适当, 同意。' },
-        { name: 'adviser_opinion', label: '法律顾问意见 (可选)', type: 'textarea', rows: 2, optional: true },
+        { name: 'opinion', label: t('enf.af_opinion'), type: 'textarea', rows: 3, value: t('enf.af_opinion_default') },
+        { name: 'adviser_opinion', label: t('enf.af_adviser'), type: 'textarea', rows: 2, optional: true },
       ];
-      case 'reject_review': return [{ name: 'opinion', label: '退回意见 (需补充调查的内容)', type: 'textarea', rows: 3 }];
+      case 'reject_review': return [{ name: 'opinion', label: t('enf.af_reject'), type: 'textarea', rows: 3 }];
       case 'discuss': return [
-        { name: 'conclusion', label: '集体讨论结论', type: 'textarea', rows: 3 },
-        { name: 'participants', label: '参加人员 (至少三人; 每行一人, 或以顿号、逗号分隔)', type: 'textarea', rows: 3, list: true },
+        { name: 'conclusion', label: t('enf.af_conclusion'), type: 'textarea', rows: 3 },
+        { name: 'participants', label: t('enf.af_participants'), type: 'textarea', rows: 3, list: true },
       ];
       case 'extend': return [
-        { name: 'reason', label: '延长理由', type: 'textarea', rows: 2 },
-        { name: 'days', label: '延长天数 (1-60, 只能延长一次)', type: 'number', value: 30, int: true },
+        { name: 'reason', label: t('enf.af_ext_reason'), type: 'textarea', rows: 2 },
+        { name: 'days', label: t('enf.af_ext_days'), type: 'number', value: 30, int: true },
       ];
-      case 'serve': return [{ name: 'method', label: '送达方式', type: 'select', options: L.SERVE }];
-      case 'record_payment': return [{ name: 'amount_yuan', label: '缴纳金额 (元)', type: 'number', value: c.fine_yuan || '' }];
-      case 'enforce': return [{ name: 'note', label: '强制执行情况 (如: 申请人民法院强制执行)', type: 'textarea', rows: 2 }];
-      default: return [{ name: 'note', label: '备注 (可选)', type: 'textarea', rows: 2, optional: true }];
+      case 'serve': return [{ name: 'method', label: t('enf.af_method'), type: 'select', options: L.SERVE }];
+      case 'record_payment': return [{ name: 'amount_yuan', label: t('enf.af_amount'), type: 'number', value: c.fine_yuan || '' }];
+      case 'enforce': return [{ name: 'note', label: t('enf.af_enforce'), type: 'textarea', rows: 2 }];
+      default: return [{ name: 'note', label: t('enf.af_note'), type: 'textarea', rows: 2, optional: true }];
     }
   }
 
@@ -660,12 +662,12 @@
       controls[d.name] = { d, el };
       return field(d.label, el, d.hint);
     });
-    const label = L.ACTION[action] || action;
+    const label = lbl('ACTION', action);
     const err = errP('action-error');
-    const submit = h('button', { type: 'submit', class: 'primary', id: 'action-submit' }, `确认${label}`);
+    const submit = h('button', { type: 'submit', class: 'primary', id: 'action-submit' }, t('enf.af_confirm', { action: label }));
     const form = h('form', { class: 'card form action-form', id: 'action-form', dataset: { action }, novalidate: true },
       h('h3', null, label), ...kids, err,
-      h('div', { class: 'form-actions' }, submit, h('button', { type: 'button', class: 'secondary', onclick: onCancel }, '取消')));
+      h('div', { class: 'form-actions' }, submit, h('button', { type: 'button', class: 'secondary', onclick: onCancel }, t('common.cancel'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       showError(err, null);
@@ -681,43 +683,43 @@
       submit.disabled = true;
       try {
         const r = await api('POST', `/api/v1/cases/${c.id}/${action}`, body);
-        toast(`${label}: 完成${r.decision_no && action === 'decide' ? `, 决定书文号 ${r.decision_no}` : ''}`);
+        toast(r.decision_no && action === 'decide' ? t('enf.af_done_no', { action: label, no: r.decision_no }) : t('enf.af_done', { action: label }));
         onDone(r);
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, hints: { participants: t('enf.af_participants_hint'), days: t('enf.af_days_hint') } });
         submit.disabled = false;
       }
     });
     return form;
   }
 
-  function timelineData(t) {
-    const d = t.data || {};
+  function timelineData(ev) {
+    const d = ev.data || {};
     const out = [];
-    if (d.opinion) out.push(['审核意见', d.opinion]);
-    if (d.adviser_opinion) out.push(['法律顾问意见', d.adviser_opinion]);
-    if (d.conclusion) out.push(['结论', d.conclusion]);
-    if (d.participants) out.push(['参加人员', d.participants.join('、')]);
-    if (d.decision_no) out.push(['决定书文号', d.decision_no]);
-    if (d.method) out.push(['送达方式', d.method]);
-    if (d.amount_yuan !== undefined) out.push(['缴纳金额', yuan(d.amount_yuan)]);
-    if (d.days) out.push(['延长', `${d.days} 天`]);
-    if (d.rights) out.push(['告知权利', `陈述申辩${d.rights.hearing ? '、听证' : ''}`]);
-    if (d.major !== undefined) out.push(['案件类别', d.major ? '重大案件' : '一般案件']);
+    if (d.opinion) out.push([t('enf.tl_opinion'), d.opinion]);
+    if (d.adviser_opinion) out.push([t('enf.tl_adviser'), d.adviser_opinion]);
+    if (d.conclusion) out.push([t('enf.tl_conclusion'), d.conclusion]);
+    if (d.participants) out.push([t('enf.tl_participants'), d.participants.join(t('common.list_sep'))]);
+    if (d.decision_no) out.push([t('enf.tl_decision_no'), d.decision_no]);
+    if (d.method) out.push([t('enf.tl_method'), d.method]);
+    if (d.amount_yuan !== undefined) out.push([t('enf.tl_amount'), yuan(d.amount_yuan)]);
+    if (d.days) out.push([t('enf.tl_days'), t('enf.tl_days_n', { n: d.days })]);
+    if (d.rights) out.push([t('enf.tl_rights'), t(d.rights.hearing ? 'enf.tl_rights_hearing' : 'enf.tl_rights_text')]);
+    if (d.major !== undefined) out.push([t('enf.tl_kind'), t(d.major ? 'enf.major_case' : 'enf.general_case')]);
     return out;
   }
 
   function renderTimeline(c) {
     const items = [{ action: 'create', to: 'draft', at: c.created, by: '', note: '' }, ...(c.timeline || [])];
-    return h('ol', { class: 'timeline', id: 'timeline' }, items.map((t) => {
-      const data = timelineData(t);
-      const note = t.note && !data.some(([, v]) => v === t.note) ? t.note : '';
-      return h('li', { class: `tl-item a-${t.action}`, dataset: { action: t.action } },
-        h('time', null, fmt(t.at)),
+    return h('ol', { class: 'timeline', id: 'timeline' }, items.map((ev) => {
+      const data = timelineData(ev);
+      const note = ev.note && !data.some(([, v]) => v === ev.note) ? ev.note : '';
+      return h('li', { class: `tl-item a-${ev.action}`, dataset: { action: ev.action } },
+        h('time', null, fmt(ev.at)),
         h('div', { class: 'tl-body' },
-          h('div', null, h('b', null, L.ACTION[t.action] || t.action), t.from ? h('span', { class: 'muted' }, ` ${lbl('CASE', t.from)} → ${lbl('CASE', t.to)}`) : null),
-          t.by ? h('div', { class: 'by' }, `${t.by} · ${roleName(t.role)}`) : null,
+          h('div', null, h('b', null, lbl('ACTION', ev.action)), ev.from ? h('span', { class: 'muted' }, ` ${lbl('CASE', ev.from)} → ${lbl('CASE', ev.to)}`) : null),
+          ev.by ? h('div', { class: 'by' }, window.YJ.whoText({ display_name: ev.by, role: ev.role }).text) : null,
           note ? h('div', { class: 'note' }, note) : null,
           data.length ? h('dl', { class: 'kv small' }, data.map(([k, v]) => [h('dt', null, k), h('dd', null, v)])) : null));
     }));
@@ -730,71 +732,71 @@
     const err = errP('case-error');
     const rerender = () => route();
     const actions = h('div', { class: 'actions', id: 'case-actions' },
-      c.allowed_actions.length ? h('span', { class: 'lbl' }, '可办理: ') : h('span', { class: 'muted' }, '案件已结案, 没有后续步骤。'),
+      c.allowed_actions.length ? h('span', { class: 'lbl' }, t('enf.can_do')) : h('span', { class: 'muted' }, t('enf.no_steps')),
       c.allowed_actions.map((a) => {
         const role = L.ACTION_ROLE[a];
         const mineRole = role === me.role;
         return h('button', {
           type: 'button', class: `act act-${a}${mineRole ? '' : ' other'}`, dataset: { action: a }, disabled: !mineRole,
-          title: mineRole ? '' : `由${roleName(role)}办理`,
+          title: mineRole ? '' : t('enf.done_by', { role: roleName(role) }),
           onclick: () => {
             showError(err, null);
             formBox.textContent = '';
             formBox.append(actionForm(a, c, ms, rerender, () => { formBox.textContent = ''; }));
             formBox.scrollIntoView({ block: 'nearest' });
           },
-        }, L.ACTION[a] || a, h('small', null, ` · ${roleName(role)}`));
+        }, lbl('ACTION', a), h('small', null, t('enf.by_role', { role: roleName(role) })));
       }),
-      c.decision_no ? h('a', { class: 'btnlink pdf', id: 'decision-pdf', href: `/api/v1/cases/${c.id}/decision.pdf`, target: '_blank', rel: 'noopener' }, '处罚决定书 (PDF)') : null);
+      c.decision_no ? h('a', { class: 'btnlink pdf', id: 'decision-pdf', href: `/api/v1/cases/${c.id}/decision.pdf`, target: '_blank', rel: 'noopener' }, t('enf.decision_pdf')) : null);
     const gate = c.major && ['notified', 'hearing', 'legal_review', 'collective_discussion'].includes(c.state)
-      ? h('p', { class: 'banner warn', id: 'major-gate' }, '重大案件 (罚款 5 万元以上、吊销许可证或责令停产停业): 须经法制审核和集体讨论后方可作出处罚决定。') : null;
+      ? h('p', { class: 'banner warn', id: 'major-gate' }, t('enf.major_gate')) : null;
     const late = c.deadline && !c.decided && Date.parse(c.deadline) < Date.now()
-      ? h('p', { class: 'banner bad' }, `已超过办案期限 (${fmt(c.deadline)}): 须由指挥长延长后方可作出决定${c.extended ? '; 已延长过一次' : ''}。`) : null;
+      ? h('p', { class: 'banner bad' }, t('enf.late', { t: fmt(c.deadline) }) + (c.extended ? t('enf.late_extended') : '') + t('enf.late_end')) : null;
     const p = c.party || {};
     mount(h('section', { class: 'page', id: 'case', dataset: { id: c.id, state: c.state } },
       h('div', { class: 'card head' },
-        h('div', { class: 'crumbs' }, h('a', { href: '#cases' }, '处罚案件'), ' › ', `案件 #${c.id}`),
-        h('div', { class: 'l1' }, chip('CASE', c.state), c.major ? h('span', { class: 'chip major' }, '重大案件') : null,
-          c.hearing_right ? h('span', { class: 'tag' }, '有听证权利') : null, c.decision_no ? h('span', { class: 'tag docno', id: 'decision-no' }, c.decision_no) : null),
+        h('div', { class: 'crumbs' }, h('a', { href: '#cases' }, t('enf.crumbs_cases')), ' › ', t('enf.case_n', { id: c.id })),
+        h('div', { class: 'l1' }, chip('CASE', c.state), c.major ? h('span', { class: 'chip major' }, t('enf.major_case')) : null,
+          c.hearing_right ? h('span', { class: 'tag' }, t('enf.hearing_right')) : null, c.decision_no ? h('span', { class: 'tag docno', id: 'decision-no' }, c.decision_no) : null),
         h('h2', { id: 'case-title' }, c.title),
         h('dl', { class: 'kv' },
-          h('dt', null, '当事人'), h('dd', null, p.name, h('small', null, p.type === 'individual' ? ' (个人)' : ' (单位)')),
-          h('dt', null, '执法事项'), h('dd', null, matterName(ms, c.matter_code)),
-          h('dt', null, '违法事实'), h('dd', { class: 'pre' }, c.facts || '—'),
-          h('dt', null, '处罚依据'), h('dd', { class: 'pre' }, c.legal_basis || '—'),
-          h('dt', null, '处罚'), h('dd', null, penaltyText(c)),
-          h('dt', null, '立案'), h('dd', null, fmt(c.filed)),
-          h('dt', null, '办案期限'), h('dd', null, deadlineCell(c)),
-          c.inspection_id ? [h('dt', null, '来源检查'), h('dd', null, h('a', { href: `#inspection/${c.inspection_id}` }, `检查 #${c.inspection_id}`))] : null,
-          c.decided ? [h('dt', null, '决定'), h('dd', null, fmt(c.decided))] : null,
-          c.served ? [h('dt', null, '送达'), h('dd', null, fmt(c.served))] : null,
-          c.paid_yuan !== null && c.paid_yuan !== undefined ? [h('dt', null, '已缴纳'), h('dd', null, yuan(c.paid_yuan))] : null,
-          c.executed ? [h('dt', null, '执行完毕'), h('dd', null, fmt(c.executed))] : null,
-          c.closed ? [h('dt', null, '结案'), h('dd', null, fmt(c.closed))] : null)),
+          h('dt', null, t('enf.k_party')), h('dd', null, p.name, h('small', null, t(p.type === 'individual' ? 'enf.party_ind' : 'enf.party_org'))),
+          h('dt', null, t('enf.k_matter')), h('dd', null, matterName(ms, c.matter_code)),
+          h('dt', null, t('enf.k_facts')), h('dd', { class: 'pre' }, c.facts || t('common.none')),
+          h('dt', null, t('enf.k_basis')), h('dd', { class: 'pre' }, c.legal_basis || t('common.none')),
+          h('dt', null, t('enf.k_penalty')), h('dd', null, penaltyText(c)),
+          h('dt', null, t('enf.k_filed')), h('dd', null, fmt(c.filed)),
+          h('dt', null, t('enf.k_deadline')), h('dd', null, deadlineCell(c)),
+          c.inspection_id ? [h('dt', null, t('enf.k_inspection')), h('dd', null, h('a', { href: `#inspection/${c.inspection_id}` }, t('enf.insp_n', { id: c.inspection_id })))] : null,
+          c.decided ? [h('dt', null, t('enf.k_decided')), h('dd', null, fmt(c.decided))] : null,
+          c.served ? [h('dt', null, t('enf.k_served')), h('dd', null, fmt(c.served))] : null,
+          c.paid_yuan !== null && c.paid_yuan !== undefined ? [h('dt', null, t('enf.k_paid')), h('dd', null, yuan(c.paid_yuan))] : null,
+          c.executed ? [h('dt', null, t('enf.k_executed')), h('dd', null, fmt(c.executed))] : null,
+          c.closed ? [h('dt', null, t('enf.k_closed')), h('dd', null, fmt(c.closed))] : null)),
       gate, late,
       h('div', { class: 'card' }, actions, err, formBox),
-      h('div', { class: 'card' }, h('h3', null, '办案过程 ', h('small', null, '全过程记录')), renderTimeline(c))));
+      h('div', { class: 'card' }, h('h3', null, t('enf.timeline_title'), h('small', null, t('enf.timeline_hint'))), renderTimeline(c))));
   }
 
   // ---- legal review queue ---------------------------------------------------------------------------------
 
   async function viewReview(_params, _p, my) {
-    const list = h('div', { id: 'review-list' }, h('p', { class: 'muted' }, '加载中…'));
+    const list = h('div', { id: 'review-list' }, h('p', { class: 'muted' }, t('common.loading')));
     mount(h('section', { class: 'page', id: 'review' },
-      h('div', { class: 'page-head' }, h('h2', null, '法制审核 ', h('small', null, '重大执法决定法制审核 · Legal review queue'))), list));
+      h('div', { class: 'page-head' }, h('h2', null, t('enf.review_title'), h('small', null, t('enf.review_hint')))), list));
     const [r, ms] = await Promise.all([api('GET', '/api/v1/legal-review/queue?limit=200'), matters()]);
     if (my !== seq) return;
     setReviewCount(r.items.length);
     list.textContent = '';
-    if (!r.items.length) { list.append(h('p', { class: 'empty' }, '没有待审核的案件。')); return; }
+    if (!r.items.length) { list.append(h('p', { class: 'empty' }, t('enf.review_none'))); return; }
     const full = await Promise.all(r.items.map((c) => api('GET', `/api/v1/cases/${c.id}`).catch(() => c)));
     if (my !== seq) return;
     for (const c of full) list.append(reviewCard(c, ms));
   }
 
   function reviewCard(c, ms) {
-    const opinion = h('textarea', { class: 'rv-opinion', rows: 3, placeholder: '审核意见 (必填): 事实是否清楚、证据是否确凿、适用依据是否正确、程序是否合法、裁量是否适当' });
-    const adviser = h('textarea', { class: 'rv-adviser', rows: 2, placeholder: '法律顾问意见 (可选)' });
+    const opinion = h('textarea', { class: 'rv-opinion', rows: 3, placeholder: t('enf.rv_opinion_ph') });
+    const adviser = h('textarea', { class: 'rv-adviser', rows: 2, placeholder: t('enf.rv_adviser_ph') });
     const err = h('p', { class: 'error rv-error', role: 'alert', hidden: true });
     const reviewer = me.role === 'legal_reviewer';
     const decide = async (action) => {
@@ -803,32 +805,32 @@
       if (adviser.value.trim()) body.adviser_opinion = adviser.value.trim();
       try {
         const r = await api('POST', `/api/v1/cases/${c.id}/${action}`, body);
-        toast(action === 'approve_review' ? `案件 #${c.id} 审核通过${r.state === 'collective_discussion' ? ', 提交集体讨论' : ''}` : `案件 #${c.id} 已退回补充调查`);
+        toast(action === 'approve_review' ? t('enf.rv_approved', { id: c.id }) + (r.state === 'collective_discussion' ? t('enf.rv_to_discussion') : '') : t('enf.rv_rejected', { id: c.id }));
         route();
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, fields: { opinion: t('enf.tl_opinion'), adviser_opinion: t('enf.tl_adviser') } });
       }
     };
-    const submitted = (c.timeline || []).filter((t) => t.action === 'submit_review').pop();
+    const submitted = (c.timeline || []).filter((ev) => ev.action === 'submit_review').pop();
     return h('article', { class: 'card rv-card', dataset: { id: c.id } },
-      h('div', { class: 'l1' }, h('a', { href: `#case/${c.id}` }, `案件 #${c.id}`), c.major ? h('span', { class: 'chip major' }, '重大案件') : h('span', { class: 'tag' }, '一般案件'),
-        c.hearing_right ? h('span', { class: 'tag' }, (c.timeline || []).some((t) => t.action === 'request_hearing') ? '已听证' : '有听证权利') : null,
-        submitted ? h('span', { class: 'muted' }, `${submitted.by} 提交于 ${fmt(submitted.at)}`) : null),
+      h('div', { class: 'l1' }, h('a', { href: `#case/${c.id}` }, t('enf.case_n', { id: c.id })), c.major ? h('span', { class: 'chip major' }, t('enf.major_case')) : h('span', { class: 'tag' }, t('enf.general_case')),
+        c.hearing_right ? h('span', { class: 'tag' }, (c.timeline || []).some((ev) => ev.action === 'request_hearing') ? t('enf.heard') : t('enf.hearing_right')) : null,
+        submitted ? h('span', { class: 'muted' }, t('enf.rv_submitted', { by: submitted.by, t: fmt(submitted.at) })) : null),
       h('h3', null, c.title),
       h('dl', { class: 'kv' },
-        h('dt', null, '当事人'), h('dd', null, c.party && c.party.name),
-        h('dt', null, '执法事项'), h('dd', null, matterName(ms, c.matter_code)),
-        h('dt', null, '违法事实'), h('dd', { class: 'pre' }, c.facts || '—'),
-        h('dt', null, '处罚依据'), h('dd', { class: 'pre' }, c.legal_basis || '—'),
-        h('dt', null, '拟处罚'), h('dd', null, penaltyText(c)),
-        h('dt', null, '办案期限'), h('dd', null, deadlineCell(c))),
+        h('dt', null, t('enf.k_party')), h('dd', null, c.party && c.party.name),
+        h('dt', null, t('enf.k_matter')), h('dd', null, matterName(ms, c.matter_code)),
+        h('dt', null, t('enf.k_facts')), h('dd', { class: 'pre' }, c.facts || t('common.none')),
+        h('dt', null, t('enf.k_basis')), h('dd', { class: 'pre' }, c.legal_basis || t('common.none')),
+        h('dt', null, t('enf.k_penalty_planned')), h('dd', null, penaltyText(c)),
+        h('dt', null, t('enf.k_deadline')), h('dd', null, deadlineCell(c))),
       reviewer ? h('div', { class: 'rv-form' }, opinion, adviser,
         h('div', { class: 'form-actions' },
-          h('button', { type: 'button', class: 'ok rv-approve', onclick: () => decide('approve_review') }, '✓ 审核通过'),
-          h('button', { type: 'button', class: 'warnbtn rv-reject', onclick: () => decide('reject_review') }, '退回补充调查'),
-          h('a', { class: 'btnlink', href: `#case/${c.id}` }, '查看案卷 →')), err)
-        : h('p', { class: 'muted' }, '由法制审核员审核。'));
+          h('button', { type: 'button', class: 'ok rv-approve', onclick: () => decide('approve_review') }, t('enf.rv_approve')),
+          h('button', { type: 'button', class: 'warnbtn rv-reject', onclick: () => decide('reject_review') }, t('enf.rv_reject')),
+          h('a', { class: 'btnlink', href: `#case/${c.id}` }, t('enf.rv_open'))), err)
+        : h('p', { class: 'muted' }, t('enf.rv_by_reviewer')));
   }
 
   function setReviewCount(n) {
@@ -840,66 +842,66 @@
   // ---- draws -------------------------------------------------------------------------------------------
 
   async function viewDraws(_params, _p, my) {
-    const plansBox = h('div', { id: 'plans' }, h('p', { class: 'muted' }, '加载中…'));
+    const plansBox = h('div', { id: 'plans' }, h('p', { class: 'muted' }, t('common.loading')));
     const drawsBox = h('div', { id: 'draws' });
     const formBox = h('div', { id: 'new-plan-box', hidden: true });
     mount(h('section', { class: 'page', id: 'draws-page' },
-      h('div', { class: 'page-head' }, h('h2', null, '双随机、一公开 ', h('small', null, '随机抽取检查对象, 随机选派执法检查人员, 抽查情况及查处结果及时向社会公开')),
-        isInspector() ? h('button', { type: 'button', class: 'primary', id: 'new-plan', onclick: () => { formBox.hidden = !formBox.hidden; } }, '+ 新建抽查计划') : null),
+      h('div', { class: 'page-head' }, h('h2', null, t('enf.draws_title'), h('small', null, t('enf.draws_hint'))),
+        isInspector() ? h('button', { type: 'button', class: 'primary', id: 'new-plan', onclick: () => { formBox.hidden = !formBox.hidden; } }, t('enf.new_plan')) : null),
       formBox,
-      h('div', { class: 'card' }, h('h3', null, '抽查计划'), plansBox),
-      h('div', { class: 'card' }, h('h3', null, '抽取记录 ', h('small', null, '随机种子与抽取池公开, 任何人可复核')), drawsBox)));
+      h('div', { class: 'card' }, h('h3', null, t('enf.plans_title')), plansBox),
+      h('div', { class: 'card' }, h('h3', null, t('enf.draws_list_title'), h('small', null, t('enf.draws_list_hint'))), drawsBox)));
     const [plans, draws] = await Promise.all([api('GET', '/api/v1/inspection-plans?limit=200'), api('GET', '/api/v1/draws?limit=200')]);
     if (my !== seq) return;
     if (isInspector()) formBox.append(planForm());
     const drawOf = new Map(draws.items.map((d) => [d.plan_id, d]));
     plansBox.textContent = '';
-    if (!plans.items.length) plansBox.append(h('p', { class: 'empty' }, '没有抽查计划。'));
+    if (!plans.items.length) plansBox.append(h('p', { class: 'empty' }, t('enf.plans_none')));
     else plansBox.append(h('table', { class: 'data', id: 'plan-table' },
-      h('thead', null, h('tr', null, ['编号', '计划名称', '年度', '行业领域', '区域', '抽取数量', '每家检查人员', '状态', ''].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ['pcol_no', 'pcol_name', 'pcol_year', 'pcol_sectors', 'pcol_area', 'pcol_count', 'pcol_per', 'pcol_state', null].map((k) => (k ? t(`enf.${k}`) : '')).map((x) => h('th', null, x)))),
       h('tbody', null, plans.items.map((p) => {
         const d = drawOf.get(p.id);
         const err = h('span', { class: 'error' });
         const btn = p.state === 'ready' && me.role === 'commander'
           ? h('button', { type: 'button', class: 'primary small draw-btn', dataset: { plan: p.id }, onclick: async () => {
             err.textContent = '';
-            try { const r = await api('POST', `/api/v1/inspection-plans/${p.id}/draw`); toast(`已抽取 ${r.count} 家企业`); go(`#draw/${r.id}`); } catch (e) { if (e.status === 401) return toLogin(); err.textContent = e.message; }
-          } }, '随机抽取') : null;
+            try { const r = await api('POST', `/api/v1/inspection-plans/${p.id}/draw`); toast(t('enf.drawn_n', { n: r.count })); go(`#draw/${r.id}`); } catch (e) { if (e.status === 401) return toLogin(); showError(err, e); }
+          } }, t('enf.draw_btn')) : null;
         return h('tr', { dataset: { id: p.id, state: p.state } },
           h('td', { class: 'n' }, `#${p.id}`), h('td', { class: 'wrap' }, p.name), h('td', null, p.year),
-          h('td', null, (p.sectors || []).map((s) => lbl('SECTOR', s)).join('、') || '全部'),
+          h('td', null, (p.sectors || []).map((s) => lbl('SECTOR', s)).join(t('common.list_sep')) || t('enf.sectors_all')),
           h('td', null, p.area_code),
-          h('td', null, p.count ? `${p.count} 家` : `${Math.round(p.ratio * 1000) / 10}%`),
+          h('td', null, p.count ? t('unit.families', { n: p.count }) : `${Math.round(p.ratio * 1000) / 10}%`),
           h('td', null, p.inspectors_per),
           h('td', null, chip('PLAN', p.state)),
-          h('td', null, d ? h('a', { href: `#draw/${d.id}` }, `抽取 #${d.id} →`) : btn || (p.state === 'ready' ? h('span', { class: 'muted' }, '待指挥长抽取') : ''), err));
+          h('td', null, d ? h('a', { href: `#draw/${d.id}` }, t('enf.draw_link', { id: d.id })) : btn || (p.state === 'ready' ? h('span', { class: 'muted' }, t('enf.wait_commander')) : ''), err));
       }))));
     drawsBox.textContent = '';
-    if (!draws.items.length) drawsBox.append(h('p', { class: 'empty' }, '还没有抽取。'));
+    if (!draws.items.length) drawsBox.append(h('p', { class: 'empty' }, t('enf.draws_none')));
     else drawsBox.append(h('table', { class: 'data', id: 'draw-table' },
-      h('thead', null, h('tr', null, ['编号', '计划', '年度', '抽取时间', '抽中企业', '随机种子'].map((t) => h('th', null, t)))),
+      h('thead', null, h('tr', null, ['dcol_no', 'dcol_plan', 'dcol_year', 'dcol_time', 'dcol_count', 'dcol_seed'].map((k) => t(`enf.${k}`)).map((x) => h('th', null, x)))),
       h('tbody', null, draws.items.map((d) => h('tr', { class: 'clickable', dataset: { id: d.id }, onclick: () => go(`#draw/${d.id}`) },
         h('td', { class: 'n' }, `#${d.id}`), h('td', null, h('a', { href: `#draw/${d.id}` }, d.plan_name)), h('td', null, d.year),
         h('td', null, fmt(d.drawn)), h('td', { class: 'n' }, d.count), h('td', null, h('code', null, `${d.seed.slice(0, 16)}…`)))))));
   }
 
   function planForm() {
-    const name = h('input', { id: 'np-name', maxlength: 200, placeholder: `如: ${new Date().getFullYear()}年危险化学品企业双随机抽查` });
+    const name = h('input', { id: 'np-name', maxlength: 200, placeholder: t('enf.np_name_ph', { year: new Date().getFullYear() }) });
     const year = h('input', { id: 'np-year', type: 'number', value: new Date().getFullYear(), min: 2000, max: 2100 });
     const area = h('input', { id: 'np-area', value: me.area_code, maxlength: 12 });
-    const sectors = h('div', { class: 'checks', id: 'np-sectors' }, Object.entries(L.SECTOR).map(([v, t]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: v }), ` ${t}`)));
+    const sectors = h('div', { class: 'checks', id: 'np-sectors' }, Object.entries(L.SECTOR).map(([v, label]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', value: v }), ` ${label}`)));
     let mode = 'count';
     const amount = h('input', { id: 'np-amount', type: 'number', value: 5, min: 1 });
-    const modeSeg = seg([['count', '按数量 (家)'], ['ratio', '按比例 (%)']], 'count', (v) => { mode = v; $$('button', modeSeg).forEach((b) => b.classList.toggle('active', b.dataset.v === v)); amount.value = v === 'count' ? 5 : 10; }, 'np-mode');
+    const modeSeg = seg([['count', t('enf.np_by_count')], ['ratio', t('enf.np_by_ratio')]], 'count', (v) => { mode = v; $$('button', modeSeg).forEach((b) => b.classList.toggle('active', b.dataset.v === v)); amount.value = v === 'count' ? 5 : 10; }, 'np-mode');
     const per = h('input', { id: 'np-per', type: 'number', value: 2, min: 2, max: 10 });
     const err = errP('np-error');
     const form = h('form', { class: 'card form', id: 'plan-form', novalidate: true },
-      h('h3', null, '新建抽查计划 ', h('small', null, '按风险等级加权抽取: 红 4 · 橙 3 · 黄 2 · 蓝 1')),
-      h('div', { class: 'grid3' }, field('计划名称', name), field('年度', year), field('区域代码', area)),
-      field('行业领域 (不选为全部)', sectors),
-      h('div', { class: 'grid3' }, field('抽取方式', modeSeg), field('数量 / 比例', amount), field('每家检查人员 (≥2)', per)),
+      h('h3', null, t('enf.np_title'), h('small', null, t('enf.np_hint'))),
+      h('div', { class: 'grid3' }, field(t('enf.np_name'), name), field(t('enf.np_year'), year), field(t('enf.np_area'), area)),
+      field(t('enf.np_sectors'), sectors),
+      h('div', { class: 'grid3' }, field(t('enf.np_mode'), modeSeg), field(t('enf.np_amount'), amount), field(t('enf.np_per'), per)),
       err,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'np-submit' }, '创建计划')));
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'primary', id: 'np-submit' }, t('enf.np_submit'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       showError(err, null);
@@ -909,11 +911,11 @@
       if (mode === 'count') body.count = Number(amount.value); else body.ratio = Number(amount.value) / 100;
       try {
         await api('POST', '/api/v1/inspection-plans', body);
-        toast('已创建抽查计划');
+        toast(t('enf.np_created'));
         route();
       } catch (e) {
         if (e.status === 401) return toLogin();
-        showError(err, e);
+        showError(err, e, { values: body, fields: { name: t('enf.np_name'), year: t('enf.np_year'), area_code: t('enf.np_area'), sectors: t('enf.np_sectors'), count: t('enf.np_amount'), ratio: t('enf.np_amount'), inspectors_per: t('enf.np_per') } });
       }
     });
     return form;
@@ -921,23 +923,24 @@
 
   function verifyBox(id) {
     const out = h('div', { id: 'verify-result', 'aria-live': 'polite' });
-    const btn = h('button', { type: 'button', class: 'primary', id: 'verify-btn' }, '核验抽取结果');
+    const btn = h('button', { type: 'button', class: 'primary', id: 'verify-btn' }, t('enf.verify_btn'));
     btn.addEventListener('click', async () => {
-      out.textContent = '核验中…';
+      out.textContent = t('enf.verifying');
       out.className = '';
       try {
         const v = await api('GET', `/api/v1/draws/${id}/verify`);
         out.textContent = '';
         out.className = v.verified ? 'vr ok' : 'vr bad';
         out.dataset.verified = String(v.verified);
-        const flag = (ok, t) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${t}`);
-        put(out, h('b', null, v.verified ? '✓ 核验通过 (verified: true)' : '✗ 核验未通过 (verified: false)'),
-          h('ul', null, flag(v.enterprise_pool_ok, '企业池与公布的摘要一致'), flag(v.inspector_pool_ok, '检查人员池与公布的摘要一致'),
-            flag(v.result_ok, '用公布的随机种子重新抽取, 结果一致')),
-          v.reasons && v.reasons.length ? h('p', null, v.reasons.join('; ')) : null);
+        const flag = (ok, text) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${text}`);
+        // the three checks say what failed; the server's reasons are their detail
+        if (v.reasons && v.reasons.length) { out.title = v.reasons.join('; '); out.dataset.detail = 'server'; }
+        put(out, h('b', null, t(v.verified ? 'enf.verified_ok' : 'enf.verified_bad')),
+          h('ul', null, flag(v.enterprise_pool_ok, t('enf.v_ent_pool')), flag(v.inspector_pool_ok, t('enf.v_ins_pool')),
+            flag(v.result_ok, t('enf.v_result'))));
       } catch (e) {
         out.className = 'vr bad';
-        out.textContent = `无法核验: ${e.message}`;
+        out.textContent = t('enf.verify_failed', { msg: e.message });
       }
     });
     return h('div', { class: 'verify' }, btn, out);
@@ -949,28 +952,30 @@
     const mono = (s) => h('code', { class: 'hash' }, s);
     mount(h('section', { class: 'page', id: 'draw', dataset: { id: d.id } },
       h('div', { class: 'card head' },
-        h('div', { class: 'crumbs' }, h('a', { href: '#draws' }, '双随机抽查'), ' › ', `抽取 #${d.id}`),
+        h('div', { class: 'crumbs' }, h('a', { href: '#draws' }, t('enf.crumbs_draws')), ' › ', t('enf.draw_n', { id: d.id })),
         h('h2', null, d.plan_name),
         h('dl', { class: 'kv' },
-          h('dt', null, '年度'), h('dd', null, d.year),
-          h('dt', null, '抽取时间'), h('dd', null, fmt(d.drawn)),
-          h('dt', null, '区域'), h('dd', null, d.area_code),
-          h('dt', null, '算法'), h('dd', null, mono(d.algorithm)),
-          h('dt', null, '随机种子'), h('dd', { id: 'draw-seed' }, mono(d.seed)),
-          h('dt', null, '企业池摘要'), h('dd', null, mono(d.enterprise_pool_digest), h('small', null, ` SHA-256 · ${(d.enterprise_pool || []).length} 家`)),
-          h('dt', null, '检查人员池摘要'), h('dd', null, mono(d.inspector_pool_digest), h('small', null, ` SHA-256 · ${(d.inspector_pool || []).length} 人`)),
-          h('dt', null, '每家检查人员'), h('dd', null, d.inspectors_per)),
+          h('dt', null, t('enf.k_year')), h('dd', null, d.year),
+          h('dt', null, t('enf.k_drawn')), h('dd', null, fmt(d.drawn)),
+          h('dt', null, t('enf.k_area')), h('dd', null, d.area_code),
+          h('dt', null, t('enf.k_algorithm')), h('dd', null, mono(d.algorithm)),
+          h('dt', null, t('enf.k_seed')), h('dd', { id: 'draw-seed' }, mono(d.seed)),
+          h('dt', null, t('enf.k_ent_digest')), h('dd', null, mono(d.enterprise_pool_digest), h('small', null, t('enf.digest_ent', { n: (d.enterprise_pool || []).length }))),
+          h('dt', null, t('enf.k_ins_digest')), h('dd', null, mono(d.inspector_pool_digest), h('small', null, t('enf.digest_ins', { n: (d.inspector_pool || []).length }))),
+          h('dt', null, t('enf.k_per')), h('dd', null, d.inspectors_per)),
         verifyBox(d.id)),
-      h('div', { class: 'card' }, h('h3', null, `抽取结果 `, h('small', null, `${d.count} 家企业, 按抽中顺序`)),
+      h('div', { class: 'card' }, h('h3', null, t('enf.result_title'), h('small', null, t('enf.result_hint', { n: d.count }))),
         h('table', { class: 'data', id: 'draw-result' },
-          h('thead', null, h('tr', null, ['序号', '企业', '统一社会信用代码', '检查人员 (执法证号)'].map((t) => h('th', null, t)))),
+          h('thead', null, h('tr', null, ['rcol_no', 'rcol_ent', 'rcol_credit', 'rcol_inspectors'].map((k) => t(`enf.${k}`)).map((x) => h('th', null, x)))),
           h('tbody', null, d.result.map((r, i) => h('tr', null, h('td', { class: 'n' }, i + 1), h('td', null, r.enterprise), h('td', null, r.credit_code),
             h('td', null, (r.inspector_names || []).map((n) => `${n.name}${n.cert_no ? ` (${n.cert_no})` : ''}`).join('、'))))))),
-      h('div', { class: 'card' }, h('h3', null, '如何复核'),
-        h('p', { class: 'howto' }, pub && pub.how_to_verify ? pub.how_to_verify : '—'),
-        h('details', null, h('summary', null, `企业池 (${(d.enterprise_pool || []).length})`), h('pre', { class: 'json' }, JSON.stringify(d.enterprise_pool, null, 1))),
-        h('details', null, h('summary', null, `检查人员池 (${(d.inspector_pool || []).length})`), h('pre', { class: 'json' }, JSON.stringify(d.inspector_pool, null, 1))),
-        h('p', null, h('a', { href: `/publicity.html#draw-${d.id}`, target: '_blank', rel: 'noopener' }, '在公示页面查看 ↗')))));
+      h('div', { class: 'card' }, h('h3', null, t('enf.howto_title')),
+        t('draw_howto.steps').map((x) => h('p', { class: 'muted' }, x)),
+        h('p', { class: 'howto' }, t('draw_howto.algorithm_label'), t('draw_howto.algorithm')),
+        pub && pub.how_to_verify ? h('details', { class: 'howto-server' }, h('summary', null, t('draw_howto.server_text')), h('p', { class: 'howto', lang: 'en' }, pub.how_to_verify)) : null,
+        h('details', null, h('summary', null, t('enf.pool_ent', { n: (d.enterprise_pool || []).length })), h('pre', { class: 'json' }, JSON.stringify(d.enterprise_pool, null, 1))),
+        h('details', null, h('summary', null, t('enf.pool_ins', { n: (d.inspector_pool || []).length })), h('pre', { class: 'json' }, JSON.stringify(d.inspector_pool, null, 1))),
+        h('p', null, h('a', { href: `/publicity.html#draw-${d.id}`, target: '_blank', rel: 'noopener' }, t('enf.on_publicity'))))));
   }
 
   // ---- start ---------------------------------------------------------------------------------------------
@@ -980,13 +985,12 @@
       me = await api('GET', '/api/v1/me');
     } catch (e) {
       if (e.status === 401) return toLogin();
-      mount(h('p', { class: 'error pad' }, e.message));
+      mount(h('p', { class: 'error pad' }, window.I18N.errorNode(e)));
       return;
     }
     if (me.role === 'enterprise') return location.replace('/enterprise.html');
     if (me.role === 'grid_worker') return location.replace('/gw.html');
-    $('#who').textContent = `${me.display_name || me.username} · ${roleName(me.role)}`;
-    $('#who').title = `${me.username} (${me.role}) · ${me.area_code}`;
+    window.YJ.showWho(me);
     for (const a of $$('#tabs a')) a.hidden = !can(a.dataset.tab);
     $('#logout').addEventListener('click', logout);
     window.addEventListener('hashchange', route);

@@ -7,18 +7,19 @@
 (() => {
   const { api, $, h, toLogin } = window.YJ;
   const { lbl, chip, fmt, deadlineInfo, thumbs, uploader, showError, logout } = window.ENF;
+  const { t } = window.I18N;
   const view = $('#view');
   let me = null;
   let filter = 'todo';
   let loading = 0;
 
   function toast(msg, kind = 'ok') {
-    const t = $('#toast');
-    t.textContent = msg;
-    t.className = kind;
-    t.hidden = false;
+    const box = $('#toast');
+    box.textContent = msg;
+    box.className = kind;
+    box.hidden = false;
     clearTimeout(toast.timer);
-    toast.timer = setTimeout(() => { t.hidden = true; }, 3500);
+    toast.timer = setTimeout(() => { box.hidden = true; }, 3500);
   }
 
   async function load() {
@@ -29,7 +30,7 @@
     } catch (e) {
       if (e.status === 401) return toLogin();
       view.textContent = '';
-      view.append(h('p', { class: 'error banner' }, `无法加载隐患: ${e.message}`));
+      view.append(h('p', { class: 'error banner' }, t('ent.load_failed', { msg: e.message })));
       return;
     }
     // each hazard with its evidence (photos) as the hazard itself lists them
@@ -48,18 +49,18 @@
     const shown = filter === 'todo' ? items.filter((x) => x.state !== 'verified_closed') : items;
     const list = h('div', { id: 'my-hazards', class: 'hz-list' });
     for (const x of shown) list.append(card(x));
-    if (!shown.length) list.append(h('p', { class: 'empty' }, items.length ? '所有隐患均已整改并验收销号。' : '暂无检查发现的隐患。'));
-    const segBtn = (v, t) => h('button', { type: 'button', class: filter === v ? 'active' : '', dataset: { v }, onclick: () => { filter = v; render(items); } }, t);
+    if (!shown.length) list.append(h('p', { class: 'empty' }, t(items.length ? 'ent.all_closed' : 'ent.none')));
+    const segBtn = (v, label) => h('button', { type: 'button', class: filter === v ? 'active' : '', dataset: { v }, onclick: () => { filter = v; render(items); } }, label);
     view.textContent = '';
     view.append(h('section', { class: 'page', id: 'enterprise' },
-      h('div', { class: 'page-head' }, h('h2', { id: 'ent-name' }, name, ' ', h('small', null, '隐患整改')),
-        h('div', { class: 'seg', id: 'ent-filter' }, segBtn('todo', '待处理'), segBtn('all', '全部'))),
+      h('div', { class: 'page-head' }, h('h2', { id: 'ent-name' }, name, ' ', h('small', null, t('ent.title_suffix'))),
+        h('div', { class: 'seg', id: 'ent-filter' }, segBtn('todo', t('ent.f_todo')), segBtn('all', t('ent.f_all')))),
       h('div', { class: 'ent-summary' },
-        h('div', { class: `tot ${open ? 'warn' : ''}` }, h('b', null, open), h('span', null, '待整改')),
-        h('div', { class: `tot ${over ? 'bad' : ''}` }, h('b', null, over), h('span', null, '已逾期')),
-        h('div', { class: 'tot' }, h('b', null, waiting), h('span', null, '已提交 · 待验收')),
-        h('div', { class: 'tot ok' }, h('b', null, closed), h('span', null, '已验收销号'))),
-      h('p', { class: 'muted' }, '整改完成后: 先上传整改后的现场照片, 再填写整改情况并提交, 由执法人员验收。退回的隐患请按退回理由重新整改。'),
+        h('div', { class: `tot ${open ? 'warn' : ''}` }, h('b', null, open), h('span', null, t('ent.s_open'))),
+        h('div', { class: `tot ${over ? 'bad' : ''}` }, h('b', null, over), h('span', null, t('ent.s_overdue'))),
+        h('div', { class: 'tot' }, h('b', null, waiting), h('span', null, t('ent.s_waiting'))),
+        h('div', { class: 'tot ok' }, h('b', null, closed), h('span', null, t('ent.s_closed')))),
+      h('p', { class: 'muted' }, t('ent.howto')),
       list));
   }
 
@@ -69,33 +70,33 @@
     const rects = x.rectifications || [];
     const last = rects[rects.length - 1];
     const el = h('article', { class: `card hz-card hz-${x.state}${overdue ? ' overdue' : ''}`, dataset: { id: x.id, state: x.state } },
-      h('div', { class: 'l1' }, chip('LEVEL', x.level), chip('HAZARD', x.state), overdue ? h('span', { class: 'chip overdue' }, '已逾期') : null,
-        h('span', { class: 'muted' }, `隐患 #${x.id} · ${lbl('SOURCE', x.source)}发现于 ${fmt(x.found)}`)),
+      h('div', { class: 'l1' }, chip('LEVEL', x.level), chip('HAZARD', x.state), overdue ? h('span', { class: 'chip overdue' }, t('ent.overdue')) : null,
+        h('span', { class: 'muted' }, t('ent.meta', { id: x.id, source: lbl('SOURCE', x.source), t: fmt(x.found) }))),
       h('p', { class: 'desc' }, x.description),
-      x.legal_basis ? h('p', { class: 'basis' }, `依据: ${x.legal_basis}`) : null,
-      h('p', { class: 'deadline' }, `整改期限 ${fmt(x.deadline)} `, h('span', { class: `dl ${dli.cls}` }, x.state === 'verified_closed' ? `已于 ${fmt(x.closed)} 验收销号` : x.state === 'rectification_submitted' ? '已提交, 等待验收' : dli.text)),
+      x.legal_basis ? h('p', { class: 'basis' }, t('ent.basis', { basis: x.legal_basis })) : null,
+      h('p', { class: 'deadline' }, t('ent.deadline', { t: fmt(x.deadline) }), h('span', { class: `dl ${dli.cls}` }, x.state === 'verified_closed' ? t('ent.closed_on', { t: fmt(x.closed) }) : x.state === 'rectification_submitted' ? t('ent.submitted_wait') : dli.text)),
       last && last.verdict === 'rejected' && x.state === 'open'
-        ? h('p', { class: 'banner bad rejected-note' }, `执法人员退回 (${fmt(last.verdict_at)}): ${last.verdict_reason || ''}`) : null,
-      rects.length ? h('div', null, h('span', { class: 'lbl' }, '整改与验收记录'),
+        ? h('p', { class: 'banner bad rejected-note' }, t('ent.rejected', { t: fmt(last.verdict_at), reason: last.verdict_reason || '' })) : null,
+      rects.length ? h('div', null, h('span', { class: 'lbl' }, t('ent.history')),
         h('ol', { class: 'rect-history' }, rects.map((r) => h('li', { class: r.verdict ? `v-${r.verdict}` : 'v-wait' },
-          h('div', null, h('b', null, '提交整改 '), h('time', null, fmt(r.submitted)), ': ', r.note),
-          r.verdict ? h('div', { class: 'verdict' }, h('b', null, lbl('VERDICT', r.verdict)), ` ${fmt(r.verdict_at)}`, r.verdict_reason ? `: ${r.verdict_reason}` : '')
-            : h('div', { class: 'verdict wait' }, '等待执法人员验收'))))) : null,
-      h('div', { class: 'hz-ev' }, h('span', { class: 'lbl' }, '照片'), thumbs(x.evidence, { empty: '尚未上传照片' })));
+          h('div', null, h('b', null, t('ent.rect_submitted')), h('time', null, fmt(r.submitted)), t('common.colon'), r.note),
+          r.verdict ? h('div', { class: 'verdict' }, h('b', null, lbl('VERDICT', r.verdict)), ` ${fmt(r.verdict_at)}`, r.verdict_reason ? `${t('common.colon')}${r.verdict_reason}` : '')
+            : h('div', { class: 'verdict wait' }, t('ent.verdict_wait')))))) : null,
+      h('div', { class: 'hz-ev' }, h('span', { class: 'lbl' }, t('ent.photos')), thumbs(x.evidence, { empty: t('ent.photos_none') })));
     if (x.state === 'open') {
-      const note = h('textarea', { class: 'rect-note', id: `rect-note-${x.id}`, rows: 3, maxlength: 4000, placeholder: '整改情况: 采取了哪些措施, 何时完成, 责任人' });
+      const note = h('textarea', { class: 'rect-note', id: `rect-note-${x.id}`, rows: 3, maxlength: 4000, placeholder: t('ent.note_ph') });
       const err = h('p', { class: 'error rect-error', role: 'alert', hidden: true });
-      const submit = h('button', { type: 'button', class: 'primary rect-submit' }, '提交整改');
+      const submit = h('button', { type: 'button', class: 'primary rect-submit' }, t('ent.submit'));
       submit.addEventListener('click', async () => {
         showError(err, null);
         submit.disabled = true;
         try {
           await api('POST', `/api/v1/hazards/${x.id}/rectification`, { note: note.value.trim() });
-          toast(`隐患 #${x.id} 整改已提交, 等待执法人员验收`);
+          toast(t('ent.submitted', { id: x.id }));
           await load();
         } catch (e) {
           if (e.status === 401) return toLogin();
-          showError(err, e);
+          showError(err, e, { values: { note: note.value.trim() }, fields: { note: t('ent.note') } });
           submit.disabled = false;
         }
       });
@@ -103,12 +104,12 @@
       const refreshPhotos = async () => {
         const d = await api('GET', `/api/v1/hazards/${x.id}`);
         const old = $('.hz-ev .thumbs', el);
-        old.replaceWith(thumbs(d.evidence, { empty: '尚未上传照片' }));
+        old.replaceWith(thumbs(d.evidence, { empty: t('ent.photos_none') }));
       };
       el.append(h('div', { class: 'rect-form' },
-        h('h4', null, '提交整改'),
-        uploader({ id: `rect-file-${x.id}`, url: () => `/api/v1/hazards/${x.id}/evidence`, label: '上传整改照片', accept: 'image/*,application/pdf', done: refreshPhotos }),
-        h('label', { class: 'field' }, h('span', { class: 'lbl' }, '整改情况说明'), note),
+        h('h4', null, t('ent.form_title')),
+        uploader({ id: `rect-file-${x.id}`, url: () => `/api/v1/hazards/${x.id}/evidence`, label: t('ent.upload'), accept: 'image/*,application/pdf', done: refreshPhotos }),
+        h('label', { class: 'field' }, h('span', { class: 'lbl' }, t('ent.note')), note),
         err,
         h('div', { class: 'form-actions' }, submit)));
     }
@@ -120,14 +121,15 @@
       me = await api('GET', '/api/v1/me');
     } catch (e) {
       if (e.status === 401) return toLogin();
-      view.textContent = e.message;
+      view.textContent = '';
+      view.append(h('p', { class: 'error banner' }, window.I18N.errorNode(e)));
       return;
     }
-    $('#who').textContent = `${me.display_name || me.username}`;
+    window.YJ.showWho(me);
     $('#logout').addEventListener('click', logout);
     if (me.role !== 'enterprise') {
       view.textContent = '';
-      view.append(h('p', { class: 'banner warn' }, '此页面供企业用户提交隐患整改使用。执法人员请使用 ', h('a', { href: '/enforce.html' }, '执法工作台'), '。'));
+      view.append(h('p', { class: 'banner warn' }, t('ent.not_enterprise'), h('a', { href: '/enforce.html' }, t('ent.workbench')), t('ent.period')));
       return;
     }
     load();

@@ -8,6 +8,7 @@
 
 (() => {
   const { api, $, $$, h, put, fmtNum, fmtTime, isPast, uuid, level, levelBadge, typeLabel, W, LBL } = window.YJ;
+  const { t, tv } = window.I18N;
   const RETRY_MS = 4000;
 
   let me = null;
@@ -38,7 +39,7 @@
     const n = me ? outbox.all().length : 0;
     const b = $('#pending-badge');
     b.hidden = n === 0;
-    b.textContent = `待发送 ${n}`;
+    b.textContent = t('gw.pending', { n });
     b.dataset.count = n;
   }
 
@@ -56,7 +57,7 @@
         return { result: 'kept', err };
       }
       if (err.status === 401) { // signed out meanwhile: keep it for after the next sign-in
-        outbox.patch(item.key, { last_error: '登录已过期' });
+        outbox.patch(item.key, { last_error: t('gw.session_expired') });
         return { result: 'kept', err, auth: true };
       }
       outbox.remove(item.key);
@@ -83,7 +84,7 @@
             results.set(item.key, r);
             if (r.result === 'sent') afterSent(item, r.data);
             else if (r.result === 'refused') afterRefused(item, r.err);
-            else if (r.auth) { banner(`登录已过期: 请重新登录, 待发送的 ${outbox.all().length} 条会在登录后发送`); flushAgain = false; break; }
+            else if (r.auth) { banner(t('gw.session_expired_banner', { n: outbox.all().length })); flushAgain = false; break; }
             else if (r.err.status === 0) { flushAgain = false; break; } // still offline: the rest would fail the same way
           }
         } while (flushAgain);
@@ -103,7 +104,7 @@
     try {
       outbox.add(item);
       await flush();
-      return results.get(item.key) || { result: 'kept', err: { status: 0, message: '网络不可用' } };
+      return results.get(item.key) || { result: 'kept', err: { status: 0, message: t('common.network_down') } };
     } finally {
       foreground.delete(item.key);
     }
@@ -112,10 +113,10 @@
   function afterSent(item, data) {
     if (foreground.has(item.key)) return; // the handler that queued it shows the answer
     if (item.kind === 'report') {
-      toast(`已上报: ${item.label}${data && data.duplicate ? ' (服务器已收到过, 未重复计数)' : ''}`);
+      toast(t('gw.sent_report', { label: item.label }) + (data && data.duplicate ? t('gw.sent_duplicate') : ''));
       if (data && data.id) mergeTask(data);
       if (openTask && openTask.id === item.task_id && !pendingReports(item.task_id).length) {
-        $('#report-msg').textContent = `待发送的上报已送达 ✓ 累计转移 ${data ? data.moved : '?'} 人`;
+        $('#report-msg').textContent = t('gw.pending_delivered', { n: data ? data.moved : '?' });
         $('#report-msg').className = 'msg ok';
       }
     } else if (item.kind === 'ack') {
@@ -131,11 +132,11 @@
   function afterRefused(item, err) {
     if (foreground.has(item.key)) return;
     if (item.kind === 'ack' && err.field === 'version') {
-      toast('预警已更新为新版本: 请阅读后重新确认', true);
+      toast(t('gw.newer_version'), true);
       refreshInbox();
       if (openWarning && openWarning.warning.id === item.warning_id) openWarningDetail(item.warning_id, { newer: true });
     } else {
-      toast(`未被接受: ${item.label} — ${err.message}`, true);
+      toast(t('gw.refused', { label: item.label, msg: err.message }), true);
     }
     if (item.kind === 'report') refreshTasks();
   }
@@ -144,13 +145,13 @@
 
   let toastTimer;
   function toast(text, bad = false) {
-    let t = $('#toast');
-    if (!t) { t = h('div', { id: 'toast', role: 'status' }); document.body.append(t); }
-    t.textContent = text;
-    t.className = bad ? 'bad' : '';
-    t.hidden = false;
+    let box = $('#toast');
+    if (!box) { box = h('div', { id: 'toast', role: 'status' }); document.body.append(box); }
+    box.textContent = text;
+    box.className = bad ? 'bad' : '';
+    box.hidden = false;
     clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { t.hidden = true; }, 4500);
+    toastTimer = setTimeout(() => { box.hidden = true; }, 4500);
   }
 
   function banner(text) {
@@ -164,8 +165,8 @@
     const online = navigator.onLine !== false;
     const streaming = live && live.readyState === 1;
     el.className = `net ${!online ? 'off' : streaming ? 'on' : 'wait'}`;
-    el.title = !online ? '离线 (offline): 上报会保存在手机上, 联网后自动发送' : streaming ? '在线, 实时接收' : '在线 (连接实时推送中…)';
-    el.textContent = !online ? '● 离线' : '●';
+    el.title = t(!online ? 'gw.net_offline_title' : streaming ? 'gw.net_live_title' : 'gw.net_wait_title');
+    el.textContent = !online ? t('gw.net_offline') : '●';
   }
 
   const recipientState = (it) => {
@@ -186,17 +187,17 @@
       $('#inbox-note').textContent = '';
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#inbox-note').textContent = err.network ? '(离线: 显示上次内容)' : `(${err.message})`;
+      $('#inbox-note').textContent = err.network ? t('gw.offline_cached') : t('gw.note_error', { msg: err.message });
     }
     renderInbox();
   }
 
   function inboxLabel(it) {
     const ws = it.warning.state;
-    if (ws === 'cancelled') return ['cancelled', '已撤销'];
-    if (ws === 'expired' || (ws === 'issued' && isPast(it.warning.expires))) return ['expired', '已过期'];
+    if (ws === 'cancelled') return ['cancelled', t('gw.cancelled')];
+    if (ws === 'expired' || (ws === 'issued' && isPast(it.warning.expires))) return ['expired', t('gw.expired')];
     const rs = recipientState(it);
-    return [rs, W.RECIPIENT[rs] || rs];
+    return [rs, tv('recipient_state', rs)];
   }
 
   function renderInbox() {
@@ -218,13 +219,13 @@
         onkeydown: (ev) => { if (ev.key === 'Enter') location.hash = `#w/${w.id}`; },
       },
       h('div', { class: 'line1' }, levelBadge(w.level, { grade: false }), h('span', { class: 'type' }, typeLabel(w.type)),
-        w.evacuation ? h('span', { class: 'evac' }, '需转移') : null,
+        w.evacuation ? h('span', { class: 'evac' }, t('gw.needs_evac')) : null,
         h('span', { class: `rs rs-${st}` }, stLabel)),
       h('div', { class: 'headline' }, w.headline),
       h('div', { class: 'meta' },
-        h('span', null, `发布 ${fmtTime(w.issued)}`),
-        h('span', { class: 'exp' }, active ? `有效至 ${fmtTime(w.expires)}` : `至 ${fmtTime(w.expires)}`),
-        w.version > 1 ? h('span', { class: 'ver' }, `第${w.version}版`) : null)));
+        h('span', null, t('gw.issued_at', { t: fmtTime(w.issued) })),
+        h('span', { class: 'exp' }, t(active ? 'gw.valid_until' : 'gw.until', { t: fmtTime(w.expires) })),
+        w.version > 1 ? h('span', { class: 'ver' }, t('gw.version_short', { n: w.version })) : null)));
     }
     $('#inbox-empty').hidden = inbox.length > 0;
     const b = $('#inbox-badge');
@@ -235,15 +236,15 @@
   async function openWarningDetail(id, { newer = false } = {}) {
     showView('#warn-detail');
     const prev = openWarning && openWarning.warning.id === id ? openWarning : null;
-    if (!prev) { $('#warn-body').textContent = '加载中…'; $('#ack-msg').textContent = ''; }
+    if (!prev) { $('#warn-body').textContent = t('common.loading'); $('#ack-msg').textContent = ''; }
     $('#warn-notice').hidden = !newer;
-    if (newer) $('#warn-notice').textContent = '此预警已更新为新版本, 已重新加载: 请阅读后再确认收到。';
+    if (newer) $('#warn-notice').textContent = t('gw.notice_newer');
     try {
       // opening marks it read
       const it = await api('GET', `/api/v1/me/inbox/${id}`);
       if (prev && it.warning.version > prev.warning.version) {
         $('#warn-notice').hidden = false;
-        $('#warn-notice').textContent = `此预警已更新为新版本 (第 ${it.warning.version} 版), 已重新加载: 请阅读后再确认收到。`;
+        $('#warn-notice').textContent = t('gw.notice_newer_n', { n: it.warning.version });
       }
       openWarning = it;
       const i = inbox.findIndex((x) => x.warning.id === id);
@@ -252,9 +253,9 @@
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
       const cached = inbox.find((x) => x.warning.id === id);
-      if (!cached) { $('#warn-body').textContent = `无法加载: ${err.message}`; $('#ack-btn').hidden = true; return; }
+      if (!cached) { $('#warn-body').textContent = t('common.cannot_load_msg', { msg: err.message }); $('#ack-btn').hidden = true; return; }
       openWarning = cached;
-      if (err.network) $('#ack-msg').textContent = '离线: 显示上次加载的内容';
+      if (err.network) $('#ack-msg').textContent = t('gw.offline_shown');
     }
     renderWarning();
   }
@@ -274,34 +275,34 @@
     body.textContent = '';
     put(body,
       h('header', { class: 'w-head', style: { background: L.color, color: L.ink } },
-        h('div', { class: 'w-level' }, `${typeLabel(w.type)}${L.label}预警`, h('span', null, L.grade)),
+        h('div', { class: 'w-level' }, t('gw.level_head', { type: typeLabel(w.type), level: L.label }), h('span', null, L.grade)),
         h('h1', { id: 'warn-headline' }, w.headline)),
       h('dl', { class: 'w-meta' },
-        h('dt', null, '发布时间'), h('dd', null, fmtTime(w.issued, { year: true })),
-        h('dt', null, '有效期至'), h('dd', { id: 'warn-expires' }, fmtTime(w.expires, { year: true }), isPast(w.expires) ? h('b', { class: 'past' }, ' (已过期)') : null),
-        h('dt', null, '影响区域'), h('dd', null, areas),
-        h('dt', null, '版本'), h('dd', null, `第 ${w.version} 版`, w.version > 1 ? ' (已更新)' : ''),
-        h('dt', null, '状态'), h('dd', null, h('span', { class: `rs rs-${recipientState(it)}` }, W.RECIPIENT[recipientState(it)] || recipientState(it)),
-          w.state !== 'issued' ? h('b', { class: 'past' }, ` 预警${W.STATES[w.state] || w.state}`) : null)),
-      w.evacuation ? h('p', { class: 'evac-note' }, '⚠ 本预警要求组织临灾避险转移: ', h('a', { href: '#tasks' }, '查看我的转移任务')) : null,
-      h('h3', null, '预警内容'),
+        h('dt', null, t('gw.m_issued')), h('dd', null, fmtTime(w.issued, { year: true })),
+        h('dt', null, t('gw.m_expires')), h('dd', { id: 'warn-expires' }, fmtTime(w.expires, { year: true }), isPast(w.expires) ? h('b', { class: 'past' }, t('gw.m_expired')) : null),
+        h('dt', null, t('gw.m_areas')), h('dd', null, areas),
+        h('dt', null, t('gw.m_version')), h('dd', null, t('gw.m_version_text', { n: w.version }), w.version > 1 ? t('gw.m_updated') : ''),
+        h('dt', null, t('gw.m_state')), h('dd', null, h('span', { class: `rs rs-${recipientState(it)}` }, tv('recipient_state', recipientState(it))),
+          w.state !== 'issued' ? h('b', { class: 'past' }, t('gw.m_warning_state', { state: tv('warning_state', w.state) })) : null)),
+      w.evacuation ? h('p', { class: 'evac-note' }, t('gw.evac_note'), h('a', { href: '#tasks' }, t('gw.evac_link'))) : null,
+      h('h3', null, t('gw.description')),
       h('p', { id: 'warn-description', class: 'txt' }, w.description || '—'),
-      h('h3', null, '防御指引'),
+      h('h3', null, t('gw.instruction')),
       h('p', { id: 'warn-instruction', class: 'txt instr' }, w.instruction || '—'));
     const btn = $('#ack-btn');
     btn.hidden = false;
     const pend = pendingAck(w.id);
     if (r.state === 'acknowledged') {
-      btn.disabled = true; btn.className = 'big done'; btn.textContent = '✓ 已确认收到';
-      $('#ack-msg').textContent = `确认时间 ${fmtTime(r.acknowledged, { seconds: true })}`;
+      btn.disabled = true; btn.className = 'big done'; btn.textContent = t('gw.acked');
+      $('#ack-msg').textContent = t('gw.acked_at', { t: fmtTime(r.acknowledged, { seconds: true }) });
     } else if (pend) {
-      btn.disabled = true; btn.className = 'big done pend'; btn.textContent = '✓ 已确认 (待发送)';
-      $('#ack-msg').textContent = '网络恢复后自动发送';
+      btn.disabled = true; btn.className = 'big done pend'; btn.textContent = t('gw.acked_pending');
+      $('#ack-msg').textContent = t('gw.send_later');
     } else if (w.state !== 'issued') {
-      btn.disabled = true; btn.className = 'big off'; btn.textContent = `预警${W.STATES[w.state] || w.state}, 无需确认`;
+      btn.disabled = true; btn.className = 'big off'; btn.textContent = t('gw.no_ack_needed', { state: tv('warning_state', w.state) });
     } else {
-      btn.disabled = false; btn.className = 'big'; btn.textContent = '确认收到';
-      if (!$('#ack-msg').textContent.startsWith('离线')) $('#ack-msg').textContent = '';
+      btn.disabled = false; btn.className = 'big'; btn.textContent = t('gw.ack');
+      if ($('#ack-msg').textContent !== t('gw.offline_shown')) $('#ack-msg').textContent = '';
     }
   }
 
@@ -309,7 +310,7 @@
     const it = openWarning;
     if (!it) return;
     const w = it.warning;
-    const item = { key: uuid(), kind: 'ack', url: `/api/v1/me/inbox/${w.id}/ack`, body: { version: it.recipient.version }, warning_id: w.id, label: `确认收到 “${w.headline}”`, created: new Date().toISOString(), tries: 0 };
+    const item = { key: uuid(), kind: 'ack', url: `/api/v1/me/inbox/${w.id}/ack`, body: { version: it.recipient.version }, warning_id: w.id, label: t('gw.ack_label', { headline: w.headline }), created: new Date().toISOString(), tries: 0 };
     $('#ack-btn').disabled = true;
     const r = await post(item);
     if (r.result === 'sent') {
@@ -324,9 +325,9 @@
         if (r.err.field !== 'version') $('#ack-msg').textContent = r.err.message;
         return;
       }
-      $('#ack-msg').textContent = `确认失败: ${r.err.message}`;
+      $('#ack-msg').textContent = t('gw.ack_failed', { msg: r.err.message });
     } else {
-      toast('网络不可用: 确认已保存, 联网后自动发送');
+      toast(t('gw.ack_saved'));
     }
     renderInbox();
     renderWarning();
@@ -341,18 +342,18 @@
       $('#tasks-note').textContent = '';
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#tasks-note').textContent = err.network ? '(离线: 显示上次内容)' : `(${err.message})`;
+      $('#tasks-note').textContent = err.network ? t('gw.offline_cached') : t('gw.note_error', { msg: err.message });
     }
     renderTasks();
   }
 
-  function mergeTask(t) {
-    const i = tasks.findIndex((x) => x.id === t.id);
-    if (i >= 0) tasks[i] = { ...tasks[i], ...t }; else tasks.unshift(t);
-    if (openTask && openTask.id === t.id) openTask = { ...openTask, ...t };
+  function mergeTask(task) {
+    const i = tasks.findIndex((x) => x.id === task.id);
+    if (i >= 0) tasks[i] = { ...tasks[i], ...task }; else tasks.unshift(task);
+    if (openTask && openTask.id === task.id) openTask = { ...openTask, ...task };
   }
 
-  const rpType = (t) => (LBL.VALUES && LBL.VALUES.type && LBL.VALUES.type[t]) || t || '';
+  const rpType = (ty) => (LBL.VALUES && LBL.VALUES.type && LBL.VALUES.type[ty]) || ty || '';
 
   function progress(moved, planned, pend) {
     const p = planned ? Math.min(100, (100 * moved) / planned) : (moved ? 100 : 0);
@@ -365,25 +366,25 @@
     const ul = $('#gw-tasks');
     ul.textContent = '';
     let open = 0;
-    for (const t of tasks) {
-      const pend = pendingReports(t.id);
+    for (const task of tasks) {
+      const pend = pendingReports(task.id);
       const pendMoved = pend.reduce((s, x) => s + (x.body.moved || 0), 0);
-      if (t.state === 'open') open++;
-      const rp = t.risk_point || {};
+      if (task.state === 'open') open++;
+      const rp = task.risk_point || {};
       ul.append(h('li', {
-        class: `card task-item st-${t.state}`, dataset: { id: t.id, state: t.state }, tabindex: '0',
-        style: { borderLeftColor: level(t.level).color },
-        onclick: () => { location.hash = `#t/${t.id}`; },
-        onkeydown: (ev) => { if (ev.key === 'Enter') location.hash = `#t/${t.id}`; },
+        class: `card task-item st-${task.state}`, dataset: { id: task.id, state: task.state }, tabindex: '0',
+        style: { borderLeftColor: level(task.level).color },
+        onclick: () => { location.hash = `#t/${task.id}`; },
+        onkeydown: (ev) => { if (ev.key === 'Enter') location.hash = `#t/${task.id}`; },
       },
-      h('div', { class: 'line1' }, levelBadge(t.level, { grade: false }), h('span', { class: 'type' }, rpType(rp.type)),
-        h('span', { class: `ts ts-${t.state}` }, W.TASK[t.state] || t.state)),
-      h('div', { class: 'headline' }, rp.name || `任务 #${t.id}`),
-      h('div', { class: 'meta' }, h('span', null, t.area_name || t.area_code), h('span', { class: 'hl' }, t.headline)),
+      h('div', { class: 'line1' }, levelBadge(task.level, { grade: false }), h('span', { class: 'type' }, rpType(rp.type)),
+        h('span', { class: `ts ts-${task.state}` }, tv('task_state', task.state))),
+      h('div', { class: 'headline' }, rp.name || t('gw.task_n', { id: task.id })),
+      h('div', { class: 'meta' }, h('span', null, task.area_name || task.area_code), h('span', { class: 'hl' }, task.headline)),
       h('div', { class: 'counts' },
-        h('span', { class: 'mv' }, '已转移 ', h('b', { class: 'moved' }, fmtNum(t.moved)), ' / 计划 ', h('b', { class: 'planned' }, fmtNum(t.planned)), ' 人'),
-        pend.length ? h('span', { class: 'pendtag' }, `待发送 +${pendMoved}`) : null),
-      progress(t.moved, t.planned, pendMoved)));
+        h('span', { class: 'mv' }, t('gw.moved_of'), h('b', { class: 'moved' }, fmtNum(task.moved)), t('gw.planned_of'), h('b', { class: 'planned' }, fmtNum(task.planned)), t('gw.persons_tail')),
+        pend.length ? h('span', { class: 'pendtag' }, t('gw.pending_plus', { n: pendMoved })) : null),
+      progress(task.moved, task.planned, pendMoved)));
     }
     $('#tasks-empty').hidden = tasks.length > 0;
     const b = $('#tasks-badge');
@@ -392,14 +393,14 @@
   }
 
   async function loadTask(id, { quiet = false } = {}) {
-    if (!quiet) { $('#task-body').textContent = '加载中…'; $('#report-form').hidden = true; }
+    if (!quiet) { $('#task-body').textContent = t('common.loading'); $('#report-form').hidden = true; }
     try {
       openTask = await api('GET', `/api/v1/transfer-tasks/${id}`);
       mergeTask(openTask);
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
       const cached = tasks.find((x) => x.id === id);
-      if (!cached) { $('#task-body').textContent = `无法加载: ${err.message}`; return; }
+      if (!cached) { $('#task-body').textContent = t('common.cannot_load_msg', { msg: err.message }); return; }
       openTask = { reports: [], ...cached, ...(openTask && openTask.id === id ? { reports: openTask.reports } : {}) };
     }
     renderTask();
@@ -421,67 +422,69 @@
   }
 
   function renderTask() {
-    const t = openTask;
+    const task = openTask;
     const sec = $('#task-detail');
-    sec.dataset.id = t.id;
-    sec.dataset.state = t.state;
-    const rp = t.risk_point || {};
-    const pend = pendingReports(t.id);
+    sec.dataset.id = task.id;
+    sec.dataset.state = task.state;
+    const rp = task.risk_point || {};
+    const pend = pendingReports(task.id);
     const pendMoved = pend.reduce((s, x) => s + (x.body.moved || 0), 0);
     const body = $('#task-body');
     body.textContent = '';
     put(body,
-      h('header', { class: 't-head', style: { borderTopColor: level(t.level).color } },
-        h('div', { class: 'line1' }, levelBadge(t.level), h('span', { class: `ts ts-${t.state}` }, W.TASK[t.state] || t.state)),
-        h('h1', null, rp.name || `任务 #${t.id}`),
-        h('div', { class: 'meta' }, `${rpType(rp.type)} · ${t.area_name || t.area_code}`),
-        h('div', { class: 'meta hl' }, t.headline)),
+      h('header', { class: 't-head', style: { borderTopColor: level(task.level).color } },
+        h('div', { class: 'line1' }, levelBadge(task.level), h('span', { class: `ts ts-${task.state}` }, tv('task_state', task.state))),
+        h('h1', null, rp.name || t('gw.task_n', { id: task.id })),
+        h('div', { class: 'meta' }, `${rpType(rp.type)}${t('common.sep')}${task.area_name || task.area_code}`),
+        h('div', { class: 'meta hl' }, task.headline)),
       h('div', { class: 'big-counts' },
-        h('div', null, h('b', { id: 'task-moved' }, fmtNum(t.moved)), h('span', null, '已转移 (人)')),
-        h('div', null, h('b', { id: 'task-planned' }, fmtNum(t.planned)), h('span', null, '计划转移 (人)')),
-        h('div', null, h('b', { id: 'task-left' }, fmtNum(Math.max(0, t.planned - t.moved))), h('span', null, '剩余 (人)'))),
-      progress(t.moved, t.planned, pendMoved),
-      pend.length ? h('p', { class: 'pend-note', id: 'task-pending' }, `待发送 ${pend.length} 条 (共 ${pendMoved} 人): 网络恢复后自动发送, 不会重复计数`) : null,
-      t.state === 'closed' ? h('p', { class: 'closed-note' }, `任务已完成${t.closed ? ' · ' + fmtTime(t.closed) : ''}${t.closed_reason ? ' · ' + closedReason(t.closed_reason) : ''}`) : null,
-      rp.point ? h('p', { class: 'meta' }, h('a', { href: `geo:${rp.point[1]},${rp.point[0]}` }, `位置 ${rp.point[1].toFixed(5)}, ${rp.point[0].toFixed(5)} (打开地图)`)) : null);
-    const reps = t.reports || [];
+        h('div', null, h('b', { id: 'task-moved' }, fmtNum(task.moved)), h('span', null, t('gw.big_moved'))),
+        h('div', null, h('b', { id: 'task-planned' }, fmtNum(task.planned)), h('span', null, t('gw.big_planned'))),
+        h('div', null, h('b', { id: 'task-left' }, fmtNum(Math.max(0, task.planned - task.moved))), h('span', null, t('gw.big_left')))),
+      progress(task.moved, task.planned, pendMoved),
+      pend.length ? h('p', { class: 'pend-note', id: 'task-pending' }, t('gw.pending_note', { n: pend.length, m: pendMoved })) : null,
+      task.state === 'closed' ? h('p', { class: 'closed-note' }, [t('gw.task_closed'), task.closed ? fmtTime(task.closed) : null, task.closed_reason ? closedReason(task.closed_reason) : null].filter(Boolean).join(t('common.sep'))) : null,
+      rp.point ? h('p', { class: 'meta' }, h('a', { href: `geo:${rp.point[1]},${rp.point[0]}` }, t('gw.open_map', { lat: rp.point[1].toFixed(5), lon: rp.point[0].toFixed(5) }))) : null);
+    const reps = task.reports || [];
     if (reps.length || pend.length) {
-      body.append(h('h3', null, '上报记录'), h('ul', { class: 'reports', id: 'task-reports' },
+      body.append(h('h3', null, t('gw.reports_title')), h('ul', { class: 'reports', id: 'task-reports' },
         reps.map((r) => h('li', { dataset: { id: r.id } },
           h('span', { class: 'when' }, fmtTime(r.created)),
-          r.nobody_at_risk ? h('span', null, `无需转移: ${r.reason || ''}`) : h('span', null, `转移 ${r.moved} 人${r.shelter ? ' → ' + r.shelter.name : ''}`),
+          r.nobody_at_risk ? h('span', null, t('gw.report_nobody', { reason: r.reason || '' })) : h('span', null, t('gw.report_moved_line', { n: r.moved }) + (r.shelter ? t('gw.report_to', { shelter: r.shelter.name }) : '')),
           r.note ? h('small', null, ` ${r.note}`) : null)),
-        pend.map((x) => h('li', { class: 'pend' }, h('span', { class: 'when' }, '待发送'), h('span', null, x.label)))));
+        pend.map((x) => h('li', { class: 'pend' }, h('span', { class: 'when' }, t('gw.pending_when')), h('span', null, x.label)))));
     }
-    $('#report-form').hidden = t.state !== 'open';
-    $('#report-all').textContent = `剩余全部 (${Math.max(0, t.planned - t.moved - pendMoved)})`;
+    $('#report-form').hidden = task.state !== 'open';
+    $('#report-all').textContent = t('gw.report_all_n', { n: Math.max(0, task.planned - task.moved - pendMoved) });
   }
 
-  const closedReason = (r) => (r === 'all planned persons moved' ? '计划人员已全部转移' : r === 'warning cancelled' ? '预警已撤销' : r);
+  const closedReason = (r) => tv('task_closed_reason', r, '');
+
+  const REPORT_FIELDS = () => ({ moved: t('gw.report_moved'), reason: t('gw.report_reason'), note: t('gw.report_note'), shelter_id: t('gw.report_shelter') });
 
   let shelters = null;
   async function loadShelters() {
-    const t = openTask;
+    const task = openTask;
     const sel = $('#report-shelter');
     const keep = sel.value;
-    const pt = t && t.risk_point && t.risk_point.point;
+    const pt = task && task.risk_point && task.risk_point.point;
     if (!pt) { sel.dataset.loaded = 'none'; return; }
     try {
       const qs = new URLSearchParams({ lon: pt[0], lat: pt[1], radius_m: 5000, layers: 'shelters' });
       const r = await api('GET', `/api/v1/nearby?${qs}`);
       shelters = (r.items || []).filter((x) => x.layer === 'shelters');
-      localStorage.setItem(`yj.shelters.${t.id}`, JSON.stringify(shelters));
+      localStorage.setItem(`yj.shelters.${task.id}`, JSON.stringify(shelters));
     } catch {
-      try { shelters = JSON.parse(localStorage.getItem(`yj.shelters.${t.id}`) || 'null'); } catch { shelters = null; }
+      try { shelters = JSON.parse(localStorage.getItem(`yj.shelters.${task.id}`) || 'null'); } catch { shelters = null; }
     }
-    if (!openTask || openTask.id !== t.id) return;
+    if (!openTask || openTask.id !== task.id) return;
     sel.textContent = '';
     sel.dataset.loaded = shelters ? shelters.length : 'none';
     $('#shelter-hint').hidden = !!(shelters && shelters.length);
-    sel.append(h('option', { value: '' }, shelters && shelters.length ? '— 请选择安置场所 —' : '— 5 km 内无可选避难场所 —'));
+    sel.append(h('option', { value: '' }, t(shelters && shelters.length ? 'gw.shelter_pick' : 'gw.shelter_none')));
     for (const s of shelters || []) {
-      const d = s.distance_m >= 1000 ? `${(s.distance_m / 1000).toFixed(1)} km` : `${Math.round(s.distance_m)} m`;
-      sel.append(h('option', { value: s.id }, `${s.name} · ${d}`));
+      const d = s.distance_m >= 1000 ? t('unit.km', { n: (s.distance_m / 1000).toFixed(1) }) : t('unit.m', { n: Math.round(s.distance_m) });
+      sel.append(h('option', { value: s.id }, t('gw.shelter_option', { name: s.name, dist: d })));
     }
     if (keep) sel.value = keep;
   }
@@ -490,13 +493,13 @@
     const nobody = $('#report-nobody').checked;
     $('.f-moved').hidden = nobody;
     $('.f-nobody').hidden = !nobody;
-    $('#report-submit').textContent = nobody ? '提交: 无需转移' : '提交上报';
+    $('#report-submit').textContent = t(nobody ? 'gw.report_submit_nobody' : 'gw.report_submit');
   }
 
   async function submitReport(ev) {
     ev.preventDefault();
-    const t = openTask;
-    if (!t || t.state !== 'open') return;
+    const task = openTask;
+    if (!task || task.state !== 'open') return;
     const msg = $('#report-msg');
     msg.className = 'msg';
     const nobody = $('#report-nobody').checked;
@@ -504,43 +507,43 @@
     let body, label;
     if (nobody) {
       const reason = $('#report-reason').value.trim();
-      if (!reason) { msg.textContent = '请填写无需转移的原因'; msg.className = 'msg bad'; $('#report-reason').focus(); return; }
+      if (!reason) { msg.textContent = t('gw.need_reason'); msg.className = 'msg bad'; $('#report-reason').focus(); return; }
       body = { nobody_at_risk: true, reason };
-      label = `无需转移: ${reason}`;
+      label = t('gw.label_nobody', { reason });
     } else {
       const raw = $('#report-moved').value.trim();
       const n = Number(raw);
-      if (!raw || !Number.isInteger(n) || n < 0 || n > 100000) { msg.textContent = '请填写转移人数 (0 – 100000 的整数)'; msg.className = 'msg bad'; $('#report-moved').focus(); return; }
+      if (!raw || !Number.isInteger(n) || n < 0 || n > 100000) { msg.textContent = t('gw.need_moved'); msg.className = 'msg bad'; $('#report-moved').focus(); return; }
       body = { moved: n };
       const sh = $('#report-shelter').value;
       if (sh) body.shelter_id = Number(sh);
       const shName = sh && shelters ? (shelters.find((s) => String(s.id) === sh) || {}).name : '';
-      label = `转移 ${n} 人${shName ? ' → ' + shName : ''}`;
+      label = t('gw.label_moved', { n }) + (shName ? t('gw.report_to', { shelter: shName }) : '');
     }
     if (note) body.note = note;
     // the key is made once, with the report, and kept with it until the server has it
-    const item = { key: uuid(), kind: 'report', url: `/api/v1/transfer-tasks/${t.id}/reports`, body, task_id: t.id, label: `${(t.risk_point && t.risk_point.name) || '任务 #' + t.id}: ${label}`, created: new Date().toISOString(), tries: 0 };
+    const item = { key: uuid(), kind: 'report', url: `/api/v1/transfer-tasks/${task.id}/reports`, body, task_id: task.id, label: t('gw.label_task', { name: (task.risk_point && task.risk_point.name) || t('gw.task_n', { id: task.id }), what: label }), created: new Date().toISOString(), tries: 0 };
     $('#report-submit').disabled = true;
-    msg.textContent = '提交中…';
+    msg.textContent = t('gw.submitting');
     const r = await post(item);
     $('#report-submit').disabled = false;
     if (r.result === 'sent') {
       $('#report-form').reset();
       syncKind();
-      msg.textContent = r.data.state === 'closed' ? '已上报, 任务已完成 ✓' : `已上报 ✓ 累计转移 ${r.data.moved} 人`;
+      msg.textContent = r.data.state === 'closed' ? t('gw.sent_closed') : t('gw.sent_total', { n: r.data.moved });
       msg.className = 'msg ok';
       mergeTask(r.data);
-      await loadTask(t.id, { quiet: true });
+      await loadTask(task.id, { quiet: true });
     } else if (r.result === 'kept') {
       $('#report-form').reset();
       syncKind();
-      msg.textContent = r.auth ? '登录已过期: 上报已保存, 重新登录后自动发送' : '网络不可用: 上报已保存在手机上, 联网后自动发送 (不会重复计数)';
+      msg.textContent = t(r.auth ? 'gw.kept_auth' : 'gw.kept_net');
       msg.className = 'msg warn';
       renderTask();
     } else {
-      msg.textContent = `上报未被接受: ${r.err.message}`;
+      msg.textContent = t('gw.report_refused', { msg: window.I18N.errorText(r.err, { fields: REPORT_FIELDS() }) });
       msg.className = 'msg bad';
-      await loadTask(t.id, { quiet: true });
+      await loadTask(task.id, { quiet: true });
     }
     renderTasks();
   }
@@ -560,8 +563,7 @@
   function onWarningEvent(d) {
     const wid = d && d.warning_id;
     const known = inbox.find((x) => x.warning.id === wid);
-    if (!known) banner('收到新的预警信息');
-    else banner('预警信息已更新');
+    banner(t(known ? 'gw.updated_warning' : 'gw.new_warning'));
     setTimeout(() => banner(''), 6000);
     refreshAll(wid);
     if (navigator.vibrate) navigator.vibrate(200);
@@ -569,9 +571,9 @@
 
   function onChase(d) {
     const b = $('#chase-banner');
-    const t = tasks.find((x) => x.id === d.task_id);
-    const what = t ? `${(t.risk_point && t.risk_point.name) || '任务 #' + t.id}` : `转移任务 #${d.task_id}`;
-    b.querySelector('.txt').textContent = `⚠ 催办: ${d.by || '指挥中心'} 催促 “${what}” — 请尽快组织转移并上报`;
+    const task = tasks.find((x) => x.id === d.task_id);
+    const what = task ? `${(task.risk_point && task.risk_point.name) || t('gw.task_n', { id: task.id })}` : t('gw.chase_task', { id: d.task_id });
+    b.querySelector('.txt').textContent = t('gw.chase_banner', { by: d.by || t('gw.chase_by_default'), what });
     b.dataset.task = d.task_id;
     b.hidden = false;
     if (navigator.vibrate) navigator.vibrate([200, 100, 200]);
@@ -604,18 +606,14 @@
       me = await api('GET', '/api/v1/me');
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#who').textContent = '离线';
-      $('#gw-inbox').append(h('li', { class: 'card' }, `无法连接服务器: ${err.message}`));
+      $('#who').textContent = t('gw.offline_who');
+      $('#gw-inbox').append(h('li', { class: 'card' }, t('common.cannot_connect', { msg: err.message })));
       setTimeout(start, RETRY_MS);
       return;
     }
-    if (me.role !== 'grid_worker') {
-      // staff have the command map; this page still works for them (their own inbox)
-      $('#who').title = `${me.username} (${me.role})`;
-    }
-    $('#who').textContent = me.display_name || me.username;
+    // staff have the command map; this page still works for them (their own inbox)
+    window.YJ.showWho(me);
     window.YJ.area(me.area_code).then((a) => {
-      $('#who').textContent = `${me.display_name || me.username} · ${a.name}`;
       // the names above my own area (a town's warning names the town; I may not read the town itself)
       for (const p of a.path || []) knownAreas[p.code] = p.name;
       knownAreas[a.code] = a.name;
@@ -636,22 +634,22 @@
   $('#report-form').addEventListener('submit', submitReport);
   for (const r of $$('#report-form input[name=kind]')) r.addEventListener('change', syncKind);
   $('#report-all').addEventListener('click', () => {
-    const t = openTask;
-    if (!t) return;
-    const pend = pendingReports(t.id).reduce((s, x) => s + (x.body.moved || 0), 0);
-    $('#report-moved').value = Math.max(0, t.planned - t.moved - pend);
+    const task = openTask;
+    if (!task) return;
+    const pend = pendingReports(task.id).reduce((s, x) => s + (x.body.moved || 0), 0);
+    $('#report-moved').value = Math.max(0, task.planned - task.moved - pend);
   });
   for (const b of $$('button.back')) b.addEventListener('click', () => { location.hash = b.dataset.back; });
   $('#chase-banner .close').addEventListener('click', () => { $('#chase-banner').hidden = true; });
   $('#chase-banner .go').addEventListener('click', () => { $('#chase-banner').hidden = true; location.hash = `#t/${$('#chase-banner').dataset.task}`; });
   $('#pending-badge').addEventListener('click', () => {
     const items = outbox.all();
-    toast(items.length ? `待发送: ${items.map((x) => x.label).join('; ')}` : '没有待发送的内容');
+    toast(items.length ? t('gw.pending_list', { list: items.map((x) => x.label).join('; ') }) : t('gw.pending_none'));
     flush();
   });
   $('#logout').addEventListener('click', async () => {
     const n = outbox.all().length;
-    if (n && !confirm(`还有 ${n} 条待发送的内容。退出后它们保存在本机, 下次登录时发送。确定退出?`)) return;
+    if (n && !confirm(t('gw.logout_pending', { n }))) return;
     await api('POST', '/api/v1/auth/logout').catch(() => {});
     if (live) live.close();
     location.replace('/');

@@ -8,6 +8,7 @@
 
 (() => {
   const { api, $, $$, h, put, fmtNum, pct, closureColor, level, stateLabel, debounce } = window.YJ;
+  const { t } = window.I18N;
   const STAFF = ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk', 'warehouse_keeper'];
 
   let user = null, map = null, layer = null, renderer = null, legend = null, live = null;
@@ -47,7 +48,7 @@
 
   function addOption(w) {
     const L = level(w.level);
-    $('#loop-select').append(h('option', { value: w.id, dataset: { state: w.state } }, `[${L.label}] ${w.headline} · ${stateLabel(w.state)}`));
+    $('#loop-select').append(h('option', { value: w.id, dataset: { state: w.state } }, t('loopmap.option', { level: L.label, headline: w.headline, state: stateLabel(w.state) })));
   }
 
   async function fillSelect() {
@@ -56,7 +57,7 @@
     let items = [];
     try { items = (await api('GET', '/api/v1/warnings?limit=100')).items || []; } catch { items = []; }
     sel.textContent = '';
-    sel.append(h('option', { value: '' }, '— 不显示 —'));
+    sel.append(h('option', { value: '' }, t('loopmap.none')));
     // warnings that were issued (version >= 1): the current ones first
     const shown = items.filter((w) => w.version >= 1).sort((a, b) => (b.state === 'issued') - (a.state === 'issued') || b.id - a.id);
     for (const w of shown) addOption(w);
@@ -85,7 +86,7 @@
     try {
       warning = await api('GET', `/api/v1/warnings/${id}`);
     } catch (err) {
-      $('#loop-summary').textContent = `无法加载预警: ${err.message}`;
+      $('#loop-summary').textContent = t('loopmap.cannot_load', { msg: err.message });
       return;
     }
     if (my !== seq) return;
@@ -97,7 +98,7 @@
     await refresh({ fit: true });
     if (my !== seq) return;
     live = window.YJ.stream(`/api/v1/warnings/${id}/loop/stream`, { loop: soon, escalation: soon },
-      { onState: (st) => { const el = $('#loop-legend .live'); if (el) { el.className = `live ${st}`; el.textContent = st === 'live' ? '● 实时' : '○ 重连中'; } } });
+      { onState: (st) => { const el = $('#loop-legend .live'); if (el) { el.className = `live ${st}`; el.textContent = t(st === 'live' ? 'common.live' : 'common.reconnecting'); } } });
   }
 
   const soon = debounce(() => refresh({ fit: false }), 400);
@@ -113,7 +114,7 @@
         warning.evacuation ? api('GET', `/api/v1/warnings/${id}/tasks`).catch(() => null) : Promise.resolve(null),
       ]);
     } catch (err) {
-      $('#loop-summary').textContent = `闭环数据加载失败: ${err.message}`;
+      $('#loop-summary').textContent = t('loopmap.load_failed', { msg: err.message });
       return;
     }
     if (my !== seq) return;
@@ -168,20 +169,23 @@
   const taskMarks = new Map(); // task id -> circle marker
   function drawTasks(items) {
     const seen = new Set();
-    for (const t of items) {
-      const p = t.risk_point && t.risk_point.point;
+    for (const task of items) {
+      const p = task.risk_point && task.risk_point.point;
       if (!p) continue;
-      seen.add(t.id);
-      const share = t.state === 'closed' ? 100 : t.planned ? (100 * t.moved) / t.planned : 0;
-      let m = taskMarks.get(t.id);
+      seen.add(task.id);
+      const share = task.state === 'closed' ? 100 : task.planned ? (100 * task.moved) / task.planned : 0;
+      let m = taskMarks.get(task.id);
       if (!m) {
-        m = L.circleMarker([p[1], p[0]], { renderer, pane: 'loop', radius: 8, className: `loop-task loop-task-${t.id}` }).addTo(layer);
-        taskMarks.set(t.id, m);
+        m = L.circleMarker([p[1], p[0]], { renderer, pane: 'loop', radius: 8, className: `loop-task loop-task-${task.id}` }).addTo(layer);
+        taskMarks.set(task.id, m);
       }
-      m.setStyle({ color: t.state === 'closed' ? '#1b5e20' : '#263238', weight: 2, fillColor: closureColor(share), fillOpacity: 0.95 });
-      const gw = t.grid_worker ? `${esc(t.grid_worker.display_name || '')} ${esc(t.grid_worker.phone || '')}` : '—';
+      m.setStyle({ color: task.state === 'closed' ? '#1b5e20' : '#263238', weight: 2, fillColor: closureColor(share), fillOpacity: 0.95 });
+      const gw = task.grid_worker ? `${esc(task.grid_worker.display_name || '')} ${esc(task.grid_worker.phone || '')}` : t('common.none');
+      const done = task.state === 'closed' ? `<span class="ok">${esc(t('loopmap.task_done'))}</span>` : esc(t('loopmap.task_open'));
       m.unbindTooltip();
-      m.bindTooltip(`<b>临灾转移 · ${esc(t.risk_point.name || '')}</b><br>已转移 ${fmtNum(t.moved)} / 计划 ${fmtNum(t.planned)} 人 · ${t.state === 'closed' ? '<span class="ok">已完成</span>' : '进行中'}<br>责任网格员 ${gw}`,
+      m.bindTooltip(`<b>${esc(t('loopmap.task_tip_title', { name: task.risk_point.name || '' }))}</b><br>`
+        + `${esc(t('loopmap.task_tip_counts', { moved: fmtNum(task.moved), planned: fmtNum(task.planned) }))}${esc(t('common.sep'))}${done}<br>`
+        + esc(t('loopmap.task_gw', { who: '' })) + gw,
         { direction: 'top', className: 'loop-tip' });
     }
     for (const [id, m] of taskMarks) if (!seen.has(id)) { layer.removeLayer(m); taskMarks.delete(id); }
@@ -191,12 +195,12 @@
     const s = g.states;
     const unread = (s.queued || 0) + (s.sent || 0) + (s.delivered || 0);
     const rows = [
-      `<b>${esc(g.name || g.code)}</b>${g.closed ? ' <span class="ok">✓ 已闭环</span>' : ''}`,
-      `确认率 <b>${pct(g.acknowledged_pct)}</b> · 已确认 ${fmtNum(s.acknowledged)} / ${fmtNum(g.recipients)} 人`,
-      `已读 ${fmtNum(s.read)} · 未读 ${fmtNum(unread)}`,
+      `<b>${esc(g.name || g.code)}</b>${g.closed ? ` <span class="ok">${esc(t('loopmap.tip_closed'))}</span>` : ''}`,
+      esc(t('loopmap.tip_ack', { pct: pct(g.acknowledged_pct), ack: fmtNum(s.acknowledged), n: fmtNum(g.recipients) })),
+      esc(t('loopmap.tip_read', { read: fmtNum(s.read), unread: fmtNum(unread) })),
     ];
-    if (g.tasks) rows.push(`转移 ${fmtNum(g.moved)} / ${fmtNum(g.planned)} 人 · 未完成任务 ${fmtNum(g.open_tasks)}`);
-    if (g.open_escalations) rows.push(`<span class="bad">未处理升级 ${fmtNum(g.open_escalations)}</span>`);
+    if (g.tasks) rows.push(esc(t('loopmap.tip_moved', { moved: fmtNum(g.moved), planned: fmtNum(g.planned), open: fmtNum(g.open_tasks) })));
+    if (g.open_escalations) rows.push(`<span class="bad">${esc(t('loopmap.tip_escalations', { n: fmtNum(g.open_escalations) }))}</span>`);
     return rows.join('<br>');
   }
 
@@ -205,19 +209,19 @@
   }
 
   function renderSide(loop, town) {
-    const t = town.totals;
+    const tot = town.totals;
     const sum = $('#loop-summary');
     sum.textContent = '';
-    sum.dataset.acknowledged = t.states.acknowledged;
-    sum.dataset.moved = t.moved;
+    sum.dataset.acknowledged = tot.states.acknowledged;
+    sum.dataset.moved = tot.moved;
     const L = level(warning.level);
     put(sum,
       h('div', { class: 'lw' }, h('span', { class: 'lv', style: { background: L.color, color: L.ink } }, L.label), ` ${warning.headline}`),
       h('div', { class: 'lt' },
-        h('span', null, '确认 ', h('b', null, `${fmtNum(t.states.acknowledged)}/${fmtNum(t.recipients)}`), ` (${pct(t.acknowledged_pct)})`),
-        t.tasks ? h('span', null, ' · 转移 ', h('b', null, `${fmtNum(t.moved)}/${fmtNum(t.planned)}`), ' 人') : null,
-        t.open_escalations ? h('span', { class: 'bad' }, ` · 升级 ${fmtNum(t.open_escalations)}`) : null,
-        t.closed ? h('span', { class: 'ok' }, ' · 已闭环 ✓') : null));
+        h('span', null, t('loopmap.sum_ack'), h('b', null, `${fmtNum(tot.states.acknowledged)}/${fmtNum(tot.recipients)}`), ` (${pct(tot.acknowledged_pct)})`),
+        tot.tasks ? h('span', null, t('loopmap.sum_moved'), h('b', null, `${fmtNum(tot.moved)}/${fmtNum(tot.planned)}`), t('loopmap.sum_persons')) : null,
+        tot.open_escalations ? h('span', { class: 'bad' }, t('loopmap.sum_escalations', { n: fmtNum(tot.open_escalations) })) : null,
+        tot.closed ? h('span', { class: 'ok' }, t('loopmap.sum_closed')) : null));
     const len = loop.group_by === 'village' ? 12 : 9;
     const groups = loop.groups.filter((g) => g.code.length === len)
       .sort((a, b) => a.acknowledged_pct - b.acknowledged_pct || a.code.localeCompare(b.code));
@@ -228,7 +232,7 @@
       const drawn = shapes.has(g.code);
       ul.append(h('li', {
         dataset: { code: g.code }, class: drawn ? 'drawn' : 'nodraw',
-        title: drawn ? '点击进入该区域' : '此区域无边界数据',
+        title: t(drawn ? 'loopmap.open_area' : 'loopmap.no_shape'),
         onclick: () => { const shp = shapes.get(g.code); if (shp) { shp.openTooltip(); if (shp.getBounds) map.fitBounds(shp.getBounds(), { padding: [30, 30] }); } },
       },
       h('span', { class: 'sw', style: { background: closureColor(g.acknowledged_pct) } }),
@@ -238,11 +242,11 @@
     for (const g of upper) {
       ul.append(h('li', { class: 'upper', dataset: { code: g.code } },
         h('span', { class: 'sw', style: { background: closureColor(g.acknowledged_pct) } }),
-        h('span', { class: 'nm' }, `${g.name || g.code}`, h('small', null, ' 本级')),
+        h('span', { class: 'nm' }, `${g.name || g.code}`, h('small', null, t('loopmap.own_level'))),
         h('span', { class: 'v' }, `${fmtNum(g.states.acknowledged)}/${fmtNum(g.recipients)}`)));
     }
     if (loop.group_by === 'village' && groups.length && !groups.some((g) => shapes.has(g.code))) {
-      ul.prepend(h('li', { class: 'note' }, '村(社区)暂无边界数据: 地图按镇(街)着色, 村(社区)见下表'));
+      ul.prepend(h('li', { class: 'note' }, t('loopmap.no_village_shapes')));
     }
   }
 
@@ -254,14 +258,14 @@
       div.id = 'loop-legend';
       const L2 = level(warning.level);
       put(div,
-        h('div', { class: 'tt' }, '预警闭环 · 确认率 ', h('span', { class: 'live' }, '…')),
+        h('div', { class: 'tt' }, t('loopmap.legend_title'), h('span', { class: 'live' }, '…')),
         h('div', { class: 'wn' }, h('span', { class: 'lv', style: { background: L2.color, color: L2.ink } }, L2.label), ` ${warning.headline}`),
         h('div', { class: 'grad' }),
         h('div', { class: 'ticks' }, h('span', null, '0%'), h('span', null, '50%'), h('span', null, '100%')),
         h('div', { class: 'keys' },
-          h('span', null, h('i', { class: 'k', style: { background: closureColor(0) } }), '无人确认'),
-          h('span', null, h('i', { class: 'k', style: { background: closureColor(100), outline: '2px solid #1b5e20' } }), '已闭环 (全部确认, 任务完成)'),
-          warning.evacuation ? h('span', null, h('i', { class: 'k dot', style: { background: closureColor(50) } }), '转移任务 (颜色 = 已转移 / 计划)') : null));
+          h('span', null, h('i', { class: 'k', style: { background: closureColor(0) } }), t('loopmap.legend_none')),
+          h('span', null, h('i', { class: 'k', style: { background: closureColor(100), outline: '2px solid #1b5e20' } }), t('loopmap.legend_closed')),
+          warning.evacuation ? h('span', null, h('i', { class: 'k dot', style: { background: closureColor(50) } }), t('loopmap.legend_tasks')) : null));
       L.DomEvent.disableClickPropagation(div);
       return div;
     };

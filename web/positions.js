@@ -9,13 +9,14 @@
 
 (() => {
   const { api, $, h, fmtTime, stream, level, debounce } = window.YJ;
+  const { t, tv } = window.I18N;
   const LBL = window.YJ_LABELS;
   const KINDS = LBL.DEVICE_KINDS;
   const MOVING = Object.keys(KINDS).filter((k) => KINDS[k].moving);
   const STAFF = ['admin', 'commander', 'duty_officer', 'inspector', 'legal_reviewer', 'licensing_clerk', 'warehouse_keeper'];
   const STALE_MS = 30 * 60 * 1000; // no report for 30 min: drawn faded
   const POS_LIMIT = 5000;
-  const DIRS = ['北', '东北', '东', '东南', '南', '西南', '西', '西北'];
+  const DIRS = t('positions.directions');
 
   let map = null, posLayer = null, alarmLayer = null, trackLayer = null, svg = null;
   let posLive = null, alarmLive = null, loadSeq = 0, openSeq = 0, selectedId = null;
@@ -25,18 +26,18 @@
   const view = { markers, alarms, on: { positions: false, alarms: false }, live: { positions: false, alarms: false }, track: null, openDevice };
 
   const kindOf = (k) => KINDS[k] || KINDS.other;
-  const kindLabel = (k) => (KINDS[k] ? KINDS[k].label : k || '—');
+  const kindLabel = (k) => (KINDS[k] ? KINDS[k].label : tv('device_kind', k));
   const num = (x) => typeof x === 'number' && Number.isFinite(x);
   const isVessel = (k) => k === 'fishing_vessel' || k === 'cargo_vessel';
-  const fmtHeading = (d) => (num(d) ? `${Math.round(d)}° ${DIRS[Math.round((((d % 360) + 360) % 360) / 45) % 8]}` : '—');
-  const fmtSpeed = (v, k) => (num(v) ? `${v.toFixed(1)} km/h${isVessel(k) ? ` (${(v / 1.852).toFixed(1)} 节)` : ''}` : '—');
+  const fmtHeading = (d) => (num(d) ? t('positions.heading', { deg: Math.round(d), dir: DIRS[Math.round((((d % 360) + 360) % 360) / 45) % 8] }) : t('common.none'));
+  const fmtSpeed = (v, k) => (num(v) ? `${t('unit.kmh', { n: v.toFixed(1) })}${isVessel(k) ? ` (${t('unit.knots', { n: (v / 1.852).toFixed(1) })})` : ''}` : t('common.none'));
   const ago = (ts) => {
     const s = Math.round((Date.now() - Date.parse(ts)) / 1000);
     if (!Number.isFinite(s)) return '';
-    if (s < 60) return '刚刚';
-    if (s < 3600) return `${Math.floor(s / 60)} 分钟前`;
-    if (s < 86400) return `${Math.floor(s / 3600)} 小时前`;
-    return `${Math.floor(s / 86400)} 天前`;
+    if (s < 60) return t('time.just_now');
+    if (s < 3600) return t('time.minutes_ago', { n: Math.floor(s / 60) });
+    if (s < 86400) return t('time.hours_ago', { n: Math.floor(s / 3600) });
+    return t('time.days_ago', { n: Math.floor(s / 86400) });
   };
   const isStale = (ts) => Date.now() - Date.parse(ts) > STALE_MS;
 
@@ -51,6 +52,11 @@
       posLayer = L.featureGroup().addTo(map);
       alarmLayer = L.featureGroup().addTo(map);
       map.on('moveend', debounce(() => { if (view.on.positions) loadPositions(); }, 250));
+      // Leaflet names the popup's close button in English: in the table's words
+      map.on('popupopen', (ev) => {
+        const x = ev.popup.getElement() && ev.popup.getElement().querySelector('.leaflet-popup-close-button');
+        if (x) { x.setAttribute('aria-label', t('common.close')); x.title = t('common.close'); }
+      });
       new MutationObserver(onPanel).observe($('#detail'), { attributes: true, attributeFilter: ['hidden', 'data-layer', 'data-id'] });
       setInterval(restale, 60000);
     }
@@ -60,15 +66,15 @@
     if (!STAFF.includes(user.role)) return;
     // the layer list is rebuilt for every sign-in (app.js): add ours below
     const ul = $('#layers');
-    ul.append(layerItem('positions', '实时位置', 'Live positions', h('span', { class: 'sw pos-sw' }, h('i', { class: 'arr' })), setPositions));
-    ul.append(layerItem('alarms', '告警', 'Alarms', h('span', { class: 'sw alarm-mk' }, h('i', null, '!')), setAlarms));
+    ul.append(layerItem('positions', t('positions.layer'), h('span', { class: 'sw pos-sw' }, h('i', { class: 'arr' })), setPositions));
+    ul.append(layerItem('alarms', t('positions.alarms'), h('span', { class: 'sw alarm-mk' }, h('i', null, '!')), setAlarms));
   }
 
-  function layerItem(name, label, en, swatch, toggle) {
+  function layerItem(name, label, swatch, toggle) {
     const cb = h('input', { type: 'checkbox', id: `layer-${name}`, value: name });
     cb.addEventListener('change', () => toggle(cb.checked));
     return h('li', { dataset: { layer: name }, class: 'live-layer' },
-      h('label', { for: `layer-${name}` }, cb, swatch, h('span', { class: 'ln' }, label, h('small', null, en))),
+      h('label', { for: `layer-${name}` }, cb, swatch, h('span', { class: 'ln' }, label)),
       h('span', { class: 'count', id: `count-${name}` }));
   }
 
@@ -86,7 +92,7 @@
   function denied(name) {
     const cb = $(`#layer-${name}`);
     if (cb) { cb.checked = false; cb.disabled = true; cb.closest('li').classList.add('denied'); }
-    setCount(name, '无权限');
+    setCount(name, t('common.no_permission'));
   }
 
   // ---- positions ------------------------------------------------------------------------------
@@ -121,7 +127,7 @@
       if (seq !== loadSeq) return;
       $('#layers li[data-layer="positions"]')?.classList.remove('loading');
       if (err.status === 403) { setPositions(false); denied('positions'); return; }
-      setCount('positions', '!', `加载失败: ${err.message}`);
+      setCount('positions', '!', t('common.load_failed', { msg: err.message }));
       return;
     } finally {
       if (seq === loadSeq) $('#layers li[data-layer="positions"]')?.classList.remove('loading');
@@ -140,7 +146,7 @@
   }
 
   function countPositions() {
-    setCount('positions', `${markers.size}${view.truncated ? '+' : ''}`, view.truncated ? '超过上限, 仅显示部分 (truncated: zoom in)' : '视图内数量 (in view)');
+    setCount('positions', `${markers.size}${view.truncated ? '+' : ''}`, t(view.truncated ? 'positions.count_truncated' : 'positions.count_view'));
   }
 
   function onPosition(d) {
@@ -182,7 +188,7 @@
       if (moved && d.device === selectedId) followSelected(d);
       return;
     }
-    m = L.marker(ll, { icon: posIcon(d), title: `${kindLabel(d.kind)} ${d.device}`, riseOnHover: true, zIndexOffset: 400 });
+    m = L.marker(ll, { icon: posIcon(d), title: t('positions.marker_title', { kind: kindLabel(d.kind), id: d.device }), riseOnHover: true, zIndexOffset: 400 });
     m.yj = { ...d };
     m.on('add', () => tag(m));
     m.on('click', () => openDevice(m.yj.device));
@@ -208,7 +214,7 @@
     panel.dataset.layer = 'positions';
     panel.dataset.id = id;
     panel.classList.add('loading', 'device');
-    $('#detail-layer').textContent = '实时位置';
+    $('#detail-layer').textContent = t('positions.layer');
     $('#detail-layer').style.background = '#0b3d6b';
     $('#detail-title').textContent = id;
     $('#detail-body').textContent = '';
@@ -221,8 +227,8 @@
     if (seq !== openSeq || selectedId !== id) return;
     panel.classList.remove('loading');
     if (dev instanceof Error) {
-      $('#detail-title').textContent = '无法加载';
-      $('#detail-body').append(h('p', { class: 'error' }, dev.message));
+      $('#detail-title').textContent = t('common.cannot_load');
+      $('#detail-body').append(h('p', { class: 'error' }, window.I18N.errorNode(dev)));
       return;
     }
     const m = markers.get(id);
@@ -235,41 +241,41 @@
     const areaCell = h('span', null, h('span', { class: 'nm' }, ''), ' ', h('span', { class: 'code' }, areaCode));
     if (areaCode) window.YJ.area(areaCode).then((a) => { areaCell.firstChild.textContent = a.name; }, () => {});
     $('#detail-body').append(h('table', { class: 'fields' }, h('tbody', null,
-      row('kind', '类型', h('span', { class: 'kind-tag', style: { background: kindOf(dev.kind).color } }, kindLabel(dev.kind))),
-      row('device', '设备编号', id),
-      dev.owner ? row('owner', '所属单位', dev.owner) : null,
-      row('ts', '最后上报', h('span', { class: 'v' }, last.ts ? `${fmtTime(last.ts, { seconds: true })} · ${ago(last.ts)}` : '—')),
-      row('speed_kmh', isVessel(dev.kind) ? '航速' : '速度', h('span', { class: 'v' }, fmtSpeed(last.speed_kmh, dev.kind))),
-      row('heading', '航向', h('span', { class: 'v' }, fmtHeading(last.heading))),
-      row('lonlat', '坐标 (经度, 纬度)', h('span', { class: 'v' }, num(last.lon) ? `${last.lon.toFixed(6)}, ${last.lat.toFixed(6)}` : '—')),
-      row('area_code', '所属区域', areaCell),
-      dev.disabled ? row('disabled', '状态', h('span', { class: 'badge st-offline' }, '已停用')) : null,
-      row('track', '24 小时轨迹', h('span', { class: 'v' }, track instanceof Error ? `无法加载: ${track.message}` : '…')))));
+      row('kind', t('positions.kind'), h('span', { class: 'kind-tag', style: { background: kindOf(dev.kind).color } }, kindLabel(dev.kind))),
+      row('device', t('positions.device'), id),
+      dev.owner ? row('owner', t('positions.owner'), dev.owner) : null,
+      row('ts', t('positions.last'), h('span', { class: 'v' }, last.ts ? t('positions.last_ago', { t: fmtTime(last.ts, { seconds: true }), ago: ago(last.ts) }) : t('common.none'))),
+      row('speed_kmh', t(isVessel(dev.kind) ? 'positions.speed_vessel' : 'positions.speed'), h('span', { class: 'v' }, fmtSpeed(last.speed_kmh, dev.kind))),
+      row('heading', t('positions.course'), h('span', { class: 'v' }, fmtHeading(last.heading))),
+      row('lonlat', t('map.lonlat'), h('span', { class: 'v' }, num(last.lon) ? `${last.lon.toFixed(6)}, ${last.lat.toFixed(6)}` : t('common.none'))),
+      row('area_code', t('positions.area'), areaCell),
+      dev.disabled ? row('disabled', t('positions.state'), h('span', { class: 'badge st-offline' }, t('positions.disabled'))) : null,
+      row('track', t('positions.track'), h('span', { class: 'v' }, track instanceof Error ? t('common.cannot_load_msg', { msg: track.message }) : t('common.loading'))))));
     if (!(track instanceof Error)) await drawTrack(id, dev.kind, track);
   }
 
   // the detail rows and the track follow the selected device's live reports
   function followSelected(d) {
     const set = (field, text) => { const el = $(`#detail[data-layer="positions"] tr[data-field="${field}"] td .v`); if (el) el.textContent = text; };
-    set('ts', `${fmtTime(d.ts, { seconds: true })} · ${ago(d.ts)}`);
+    set('ts', t('positions.last_ago', { t: fmtTime(d.ts, { seconds: true }), ago: ago(d.ts) }));
     set('speed_kmh', fmtSpeed(d.speed_kmh, d.kind));
     set('heading', fmtHeading(d.heading));
     set('lonlat', `${d.lon.toFixed(6)}, ${d.lat.toFixed(6)}`);
-    const t = view.track;
-    if (t && t.device === d.device && (!t.times.length || Date.parse(d.ts) > Date.parse(t.times.at(-1)))) {
-      t.latlngs.push(L.latLng(d.lat, d.lon));
-      t.times.push(d.ts);
-      t.points = t.latlngs.length;
-      t.line.setLatLngs(t.latlngs);
-      t.end.setLatLng(t.latlngs.at(-1));
-      set('track', trackText(t));
+    const tr = view.track;
+    if (tr && tr.device === d.device && (!tr.times.length || Date.parse(d.ts) > Date.parse(tr.times.at(-1)))) {
+      tr.latlngs.push(L.latLng(d.lat, d.lon));
+      tr.times.push(d.ts);
+      tr.points = tr.latlngs.length;
+      tr.line.setLatLngs(tr.latlngs);
+      tr.end.setLatLng(tr.latlngs.at(-1));
+      set('track', trackText(tr));
     }
   }
 
-  function trackText(t) {
+  function trackText(tr) {
     let km = 0;
-    for (let i = 1; i < t.latlngs.length; i++) km += t.latlngs[i - 1].distanceTo(t.latlngs[i]) / 1000;
-    return t.points ? `${t.points} 个点 · ${km.toFixed(km >= 10 ? 0 : 1)} km · ${fmtTime(t.times[0])} 起` : '24 小时内无位置报告';
+    for (let i = 1; i < tr.latlngs.length; i++) km += tr.latlngs[i - 1].distanceTo(tr.latlngs[i]) / 1000;
+    return tr.points ? t('positions.track_text', { n: tr.points, km: km.toFixed(km >= 10 ? 0 : 1), from: fmtTime(tr.times[0]) }) : t('positions.track_none');
   }
 
   async function drawTrack(id, kind, track) {
@@ -280,16 +286,16 @@
     const line = L.polyline(latlngs, { renderer: svg, className: 'track-line', color: kindOf(kind).color, weight: 3, opacity: 0.9, interactive: false });
     const pt = (cls, glyph, ll, title) => L.marker(ll, { interactive: false, keyboard: false, zIndexOffset: 300, title,
       icon: L.divIcon({ className: `track-pt ${cls}`, html: `<i>${glyph}</i>`, iconSize: [18, 18], iconAnchor: [9, 9] }) });
-    const t = { device: id, points: latlngs.length, latlngs, times, line, start: null, end: null };
+    const tr = { device: id, points: latlngs.length, latlngs, times, line, start: null, end: null };
     if (latlngs.length) {
       line.addTo(trackLayer);
-      t.start = pt('track-start', '起', latlngs[0], `起点 ${fmtTime(times[0])}`).addTo(trackLayer);
-      t.end = pt('track-end', '终', latlngs.at(-1), `终点 ${fmtTime(times.at(-1))}`).addTo(trackLayer);
+      tr.start = pt('track-start', t('positions.track_start'), latlngs[0], t('positions.track_start_title', { t: fmtTime(times[0]) })).addTo(trackLayer);
+      tr.end = pt('track-end', t('positions.track_end'), latlngs.at(-1), t('positions.track_end_title', { t: fmtTime(times.at(-1)) })).addTo(trackLayer);
     }
-    view.track = t;
-    window.yingji.track = t;
+    view.track = tr;
+    window.yingji.track = tr;
     const el = $('#detail[data-layer="positions"] tr[data-field="track"] td .v');
-    if (el) el.textContent = trackText(t);
+    if (el) el.textContent = trackText(tr);
     if (!latlngs.length) return;
     const y = window.yingji;
     const pad = [y.panelWidth() + 24, 24];
@@ -341,7 +347,7 @@
       fc = await api('GET', '/api/v1/layers/alarms');
     } catch (err) {
       if (err.status === 403) { setAlarms(false); denied('alarms'); return; }
-      setCount('alarms', '!', `加载失败: ${err.message}`);
+      setCount('alarms', '!', t('common.load_failed', { msg: err.message }));
       return;
     }
     if (!view.on.alarms) return;
@@ -349,7 +355,7 @@
     countAlarms();
   }
 
-  function countAlarms() { setCount('alarms', String(alarms.size), '未关闭的告警 (open alarms)'); }
+  function countAlarms() { setCount('alarms', String(alarms.size), t('positions.alarms_count')); }
 
   function onAlarm(a, quiet = false) {
     if (!view.on.alarms || !a || typeof a !== 'object' || a.id === undefined) return;
@@ -363,7 +369,7 @@
       tagAlarm(old);
       old.setPopupContent(alarmPopup(a));
     } else {
-      const m = L.marker([a.lat, a.lon], { icon: alarmIcon(a), title: a.rule_name || '告警', riseOnHover: true, zIndexOffset: 800 });
+      const m = L.marker([a.lat, a.lon], { icon: alarmIcon(a), title: a.rule_name || t('alarm.default_title'), riseOnHover: true, zIndexOffset: 800 });
       m.yj = a;
       m.on('add', () => tagAlarm(m));
       m.bindPopup(() => alarmPopup(m.yj), { className: 'alarm-popup', maxWidth: 280 });
@@ -384,13 +390,80 @@
     return L.divIcon({ html: '<i>!</i>', className: `alarm-mk lv-${lv}${a.state === 'acknowledged' ? ' acked' : ''}`, iconSize: [22, 22], iconAnchor: [11, 11] });
   }
 
+  // ---- an alarm in words: from its structured fields (rule, value, level) and its rule's
+  // spec, in the table's language; the server's own message is the fallback and the title
+
+  const rules = new Map(); // rule id -> Promise<rule | null> (a rule outside my area: null)
+  const ruleOf = (id) => {
+    if (!rules.has(id)) rules.set(id, id ? api('GET', `/api/v1/rules/${id}`).catch(() => null) : Promise.resolve(null));
+    return rules.get(id);
+  };
+
+  // what the message says when the rule cannot be read:
+  // "rain_mm sum over 3600 s = 60.00 >= 50.00 (rule …)", "… no data for 30 min …", "… entered …"
+  function fromMessage(m) {
+    const th = /^([a-z0-9_]+) (sum|max|min|avg|last|count) over (\d+) s = (-?[\d.]+) (>=|>|<=|<) (-?[\d.]+) \(rule /.exec(m || '');
+    if (th) return { kind: 'threshold', spec: { metric: th[1], agg: th[2], window_s: Number(th[3]), op: th[5], value: Number(th[6]) }, value: Number(th[4]) };
+    const off = /no data for (\d+) min/.exec(m || '');
+    if (off) return { kind: 'offline', spec: { minutes: Number(off[1]) } };
+    if (/\bentered\b/.test(m || '')) return { kind: 'geofence', spec: { trigger: 'enter' } };
+    if (/\bleft\b/.test(m || '')) return { kind: 'geofence', spec: { trigger: 'exit' } };
+    return null;
+  }
+
+  // a metric's name and unit; an unknown one is 监测值 with the unit its name ends in
+  function metricOf(name) {
+    const known = t('enum.metric')[name];
+    if (known) return known;
+    const UNITS = [[/_pct_lel$/, '%LEL'], [/_pct$/, '%'], [/_mm$/, 'mm'], [/_ppm$/, 'ppm'], [/_mpa$/, 'MPa'], [/_kpa$/, 'kPa'],
+      [/_ms$/, 'm/s'], [/_kmh$/, 'km/h'], [/_c$/, '℃'], [/_m3$/, 'm³'], [/_m$/, 'm']];
+    const u = UNITS.find(([re]) => re.test(name || ''));
+    return { label: t('enum.metric_unknown'), unit: u ? u[1] : '' };
+  }
+  const withUnit = (v, unit) => {
+    const n = Number(v).toLocaleString('zh-CN', { maximumFractionDigits: 2 });
+    return unit ? `${n}${/^[%℃]/.test(unit) ? '' : ' '}${unit}` : n;
+  };
+  const fmtWindow = (sec) => (sec % 3600 === 0 ? t('time.hours', { n: sec / 3600 }) : sec % 60 === 0 ? t('time.minutes', { n: sec / 60 }) : t('time.seconds', { n: sec }));
+
+  // the sentence of alarm a (rule: its rule, or null); null when nothing is known but the message
+  function alarmText(a, rule) {
+    const parsed = fromMessage(a.message);
+    const kind = (rule && rule.kind) || a.rule_kind || (parsed && parsed.kind);
+    const spec = (rule && rule.spec) || (parsed && parsed.kind === kind ? parsed.spec : null);
+    const m = markers.get(a.device);
+    const dev = { kind: m ? kindLabel(m.yj.kind) : t('alarm.device'), id: a.device || '' };
+    if (kind === 'threshold' && spec && spec.metric) {
+      const met = metricOf(spec.metric);
+      const unit = spec.agg === 'count' ? '' : met.unit;
+      const value = num(a.value) ? a.value : parsed && parsed.kind === 'threshold' ? parsed.value : null;
+      const p = {
+        metric: met.label, agg: tv('agg', spec.agg || 'last', ''), op: tv('op', spec.op, spec.op || ''),
+        value: value === null ? t('common.none') : withUnit(value, unit), limit: withUnit(spec.value, unit),
+        window: fmtWindow(Number(spec.window_s) || 3600),
+      };
+      return t(!spec.agg || spec.agg === 'last' ? 'alarm.threshold_last' : 'alarm.threshold_window', p);
+    }
+    if (kind === 'geofence') return t(spec && spec.trigger === 'exit' ? 'alarm.fence_exit' : 'alarm.fence_enter', dev);
+    if (kind === 'offline') return spec && spec.minutes ? t('alarm.offline', { ...dev, minutes: spec.minutes }) : t('alarm.offline_nomin', dev);
+    if (num(a.value)) return t('alarm.value', { value: withUnit(a.value, '') });
+    return null;
+  }
+
   function alarmPopup(a) {
     const L2 = level(a.level);
-    const states = LBL.ALARM_STATES || {};
-    return h('div', { class: 'alarm-pop' },
-      h('div', { class: 'tt' }, h('span', { class: 'lv', style: { background: L2.color, color: L2.ink } }, L2.label), ' ', a.rule_name || '告警'),
-      a.message ? h('div', { class: 'msg' }, a.message) : null,
-      h('div', { class: 'meta' }, `${states[a.state] || a.state} · ${fmtTime(a.raised || a.first_seen)}`),
-      a.device ? h('a', { href: '#', class: 'ref', onclick: (ev) => { ev.preventDefault(); map.closePopup(); openDevice(a.device); } }, `设备 ${a.device} · 轨迹 →`) : null);
+    // the server's message (English today) is the title: a secondary detail
+    const msg = h('div', { class: 'msg', title: a.message || '', dataset: { detail: 'server' } });
+    const say = (rule) => { msg.textContent = alarmText(a, rule) || a.message || ''; msg.hidden = !msg.textContent; };
+    say(null);
+    if (a.rule_id) ruleOf(a.rule_id).then((rule) => { if (rule) say(rule); });
+    return h('div', { class: 'alarm-pop', dataset: { alarm: a.id } },
+      h('div', { class: 'tt' }, h('span', { class: 'lv', style: { background: L2.color, color: L2.ink } }, L2.label), ' ', a.rule_name || t('alarm.default_title')),
+      msg,
+      h('div', { class: 'meta' }, t('alarm.meta', { state: tv('alarm_state', a.state), time: fmtTime(a.raised || a.first_seen) })),
+      a.device ? h('a', { href: '#', class: 'ref', onclick: (ev) => { ev.preventDefault(); map.closePopup(); openDevice(a.device); } }, t('alarm.device_link', { id: a.device })) : null);
   }
+
+  // for tests and debugging: the sentence of an alarm object
+  view.alarmText = alarmText;
 })();

@@ -7,6 +7,7 @@
 
 (() => {
   const { api, $, $$, h, put, fmtNum, pct, fmtTime, isPast, levelBadge, level, typeLabel, stateLabel, closureColor, W, LBL } = window.YJ;
+  const { t, tv, showError } = window.I18N;
   const AUTHORS = ['commander', 'duty_officer'];
   const LEVEL_ORDER = ['blue', 'yellow', 'orange', 'red'];
 
@@ -38,7 +39,7 @@
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
       $('#warn-list').textContent = '';
-      $('#warn-list').append(h('li', { class: 'error' }, `无法加载预警列表: ${err.message}`));
+      $('#warn-list').append(h('li', { class: 'error' }, t('warn.list_failed', { msg: err.message })));
       return;
     }
     renderList();
@@ -62,10 +63,10 @@
       h('div', { class: 'hl' }, w.headline),
       h('div', { class: 'l3' },
         h('span', null, fmtTime(w.issued || w.created)),
-        active || rc.total ? h('span', { class: 'ackp', title: '已确认 / 接收人数' }, `确认 ${fmtNum(rc.acknowledged)}/${fmtNum(rc.total)}`) : null,
-        w.evacuation ? h('span', { class: 'evac' }, '转移') : null)));
+        active || rc.total ? h('span', { class: 'ackp', title: t('warn.ack_title') }, t('warn.ack_short', { ack: fmtNum(rc.acknowledged), n: fmtNum(rc.total) })) : null,
+        w.evacuation ? h('span', { class: 'evac' }, t('warn.evac_short')) : null)));
     }
-    if (!list.length) ul.append(h('li', { class: 'muted pad' }, '没有预警'));
+    if (!list.length) ul.append(h('li', { class: 'muted pad' }, t('warn.list_none')));
     $('#warn-more').hidden = !nextCursor;
   }
 
@@ -74,7 +75,7 @@
   async function openWarning(id) {
     showPane('#warn-view');
     if (!current || current.id !== id) {
-      $('#wv-head').textContent = '加载中…';
+      $('#wv-head').textContent = t('common.loading');
       $('#wv-actions').textContent = '';
       $('#wv-meta').textContent = '';
       $('#action-error').textContent = '';
@@ -84,7 +85,7 @@
       current = await api('GET', `/api/v1/warnings/${id}`);
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#wv-head').textContent = `无法加载: ${err.message}`;
+      $('#wv-head').textContent = t('common.cannot_load_msg', { msg: err.message });
       return;
     }
     renderWarning();
@@ -104,89 +105,134 @@
     head.textContent = '';
     head.style.borderTopColor = L.color;
     put(head,
-      h('div', { class: 'l1' }, levelBadge(w.level), h('span', { class: 'ty' }, `${typeLabel(w.type)}预警`),
+      h('div', { class: 'l1' }, levelBadge(w.level), h('span', { class: 'ty' }, t('warn.type_warning', { type: typeLabel(w.type) })),
         h('span', { class: `chip st st-${w.state}`, id: 'wv-state' }, stateLabel(w.state)),
-        w.version ? h('span', { class: 'ver' }, `第 ${w.version} 版`) : null,
-        h('span', { class: 'ident' }, w.identifier)),
+        w.version ? h('span', { class: 'ver' }, t('warn.version', { n: w.version })) : null,
+        identCell(w, 'wv-ident')),
       h('h2', { id: 'wv-headline' }, w.headline));
 
     // actions the server allows in this state; who may do them is the server's call
     const acts = $('#wv-actions');
     acts.textContent = '';
     if (isAuthor()) {
-      if (w.state === 'draft') acts.append(h('button', { type: 'button', class: 'secondary', dataset: { action: 'edit' }, onclick: () => openForm('edit', w) }, '编辑草稿'));
+      if (w.state === 'draft') acts.append(h('button', { type: 'button', class: 'secondary', dataset: { action: 'edit' }, onclick: () => openForm('edit', w) }, t('warn.edit_draft')));
       for (const a of w.allowed_actions || []) {
-        const hint = (a === 'approve' || a === 'reject') ? (me.role !== 'commander' ? '仅指挥长可审批' : (w.author && w.author.id === me.id ? '双人原则: 起草人不能审批自己的预警' : null))
-          : ((a === 'update' || (a === 'cancel' && w.state !== 'draft')) && me.role !== 'commander') ? '仅指挥长可操作' : null;
-        acts.append(h('button', { type: 'button', class: `act act-${a}`, dataset: { action: a }, title: hint, onclick: () => doAction(a) }, W.ACTIONS[a] || a));
+        const hint = (a === 'approve' || a === 'reject') ? (me.role !== 'commander' ? t('warn.only_commander_approves') : (w.author && w.author.id === me.id ? t('warn.two_person') : null))
+          : ((a === 'update' || (a === 'cancel' && w.state !== 'draft')) && me.role !== 'commander') ? t('warn.only_commander') : null;
+        acts.append(h('button', { type: 'button', class: `act act-${a}`, dataset: { action: a }, title: hint, onclick: () => doAction(a) }, tv('warning_action', a)));
       }
     }
     if (w.version >= 1) {
-      acts.append(h('a', { id: 'cap-link', class: 'btnlink', href: `/api/v1/warnings/${w.id}/cap`, target: '_blank', rel: 'noopener' }, 'CAP 1.2 XML'));
-      acts.append(h('a', { class: 'btnlink', href: `/?loop=${w.id}` }, '指挥地图'));
+      acts.append(h('a', { id: 'cap-link', class: 'btnlink', href: `/api/v1/warnings/${w.id}/cap?version=${w.version}`, target: '_blank', rel: 'noopener' }, t('warn.cap_link', { n: w.version })));
+      acts.append(h('a', { class: 'btnlink', href: `/?loop=${w.id}` }, t('warn.map_link')));
     }
 
     const meta = $('#wv-meta');
     meta.textContent = '';
     const areaNames = (w.area_names || []).map((n, i) => n || w.areas[i]);
     const rc = w.recipients || { total: 0, acknowledged: 0 };
+    const none = t('common.none');
     const rows = [
-      ['影响区域', areaNames.length ? areaNames.join('、') : (w.polygons && w.polygons.length ? `划定区域 (${w.polygons.length} 个多边形)` : '—')],
-      ['有效期至', [fmtTime(w.expires, { year: true }), isPast(w.expires) ? h('b', { class: 'bad' }, ' 已过期') : null]],
-      ['临灾转移', w.evacuation ? h('b', { class: 'evac' }, '需要转移 (按风险点生成任务)') : '否'],
-      ['起草', w.author ? `${w.author.display_name || w.author.username} · ${fmtTime(w.created)}` : '—'],
-      ['审批', w.approver ? `${w.approver.display_name || w.approver.username}` : '—'],
-      ['发布', w.issued ? fmtTime(w.issued, { year: true }) : '—'],
-      w.cancelled ? ['撤销', fmtTime(w.cancelled, { year: true })] : null,
-      ['来源', W.SOURCES[w.source] || w.source],
-      w.version >= 1 ? ['接收确认', `${fmtNum(rc.acknowledged)} / ${fmtNum(rc.total)} 人已确认`] : null,
+      [t('warn.row_areas'), areaNames.length ? areaNames.join(t('common.list_sep')) : (w.polygons && w.polygons.length ? t('warn.row_polygons', { n: w.polygons.length }) : none)],
+      [t('warn.row_expires'), [fmtTime(w.expires, { year: true }), isPast(w.expires) ? h('b', { class: 'bad' }, t('warn.row_expired')) : null]],
+      [t('warn.row_evacuation'), w.evacuation ? h('b', { class: 'evac' }, t('warn.row_evacuation_yes')) : t('common.no')],
+      [t('warn.row_author'), w.author ? `${w.author.display_name || w.author.username}${t('common.sep')}${fmtTime(w.created)}` : none],
+      [t('warn.row_approver'), w.approver ? `${w.approver.display_name || w.approver.username}` : none],
+      [t('warn.row_issued'), w.issued ? fmtTime(w.issued, { year: true }) : none],
+      w.cancelled ? [t('warn.row_cancelled'), fmtTime(w.cancelled, { year: true })] : null,
+      [t('warn.row_source'), tv('warning_source', w.source)],
+      w.version >= 1 ? [t('warn.row_ack'), t('warn.row_ack_text', { ack: fmtNum(rc.acknowledged), n: fmtNum(rc.total) })] : null,
+      [t('warn.row_ident'), identCell(w, 'wv-ident-row', true)],
     ].filter(Boolean);
     put(meta,
       h('table', { class: 'fields' }, h('tbody', null, rows.map(([k, v]) => h('tr', null, h('th', null, k), h('td', null, v))))),
       h('div', { class: 'texts' },
-        h('h4', null, '预警内容'), h('p', { id: 'wv-description' }, w.description || '—'),
-        h('h4', null, '防御指引'), h('p', { id: 'wv-instruction', class: 'instr' }, w.instruction || '—')));
+        h('h4', null, t('warn.description')), h('p', { id: 'wv-description' }, w.description || none),
+        h('h4', null, t('warn.instruction')), h('p', { id: 'wv-instruction', class: 'instr' }, w.instruction || none)));
   }
 
-  // known refusals, in Chinese, before the server's own words
-  function explain(err) {
-    const m = err.message || '';
-    if (/two-person/.test(m)) return `双人原则: 起草人不能审批自己的预警。(${m})`;
-    if (/only a commander/.test(m)) return `权限不足: 此操作仅限指挥长。(${m})`;
-    if (/allowed now/.test(m)) return `当前状态不允许此操作。(${m})`;
-    return m;
+  // The CAP message identifier of the version shown. The warning JSON names the
+  // first message's (w.identifier); each later version is a message of its own,
+  // whose identifier (and its predecessors', in <references>) the CAP of that
+  // version gives: GET /warnings/{id}/cap?version=N, read once per version.
+  const capInfo = new Map(); // "id/version" -> Promise<{identifier, earlier: []} | null>
+  function capOf(id, version) {
+    const k = `${id}/${version}`;
+    if (!capInfo.has(k)) {
+      capInfo.set(k, fetch(`/api/v1/warnings/${id}/cap?version=${version}`, { credentials: 'same-origin' })
+        .then((r) => (r.ok ? r.text() : null))
+        .then((xml) => {
+          if (!xml) return null;
+          const doc = new DOMParser().parseFromString(xml, 'application/xml');
+          const one = (n) => { const el = doc.getElementsByTagNameNS('*', n)[0]; return el ? el.textContent.trim() : ''; };
+          const earlier = one('references').split(/\s+/).filter(Boolean).map((x) => x.split(',')[1]).filter(Boolean);
+          return one('identifier') ? { identifier: one('identifier'), earlier } : null;
+        })
+        .catch(() => null)
+        .then((r) => { if (!r) capInfo.delete(k); return r; }));
+    }
+    return capInfo.get(k);
+  }
+
+  // an element showing the identifier of w's version (filled in when the CAP has come);
+  // withEarlier: the earlier versions' identifiers below it
+  function identCell(w, id, withEarlier = false) {
+    const el = h('span', { class: 'ident', id, dataset: { version: w.version }, title: t('warn.cap_ident_title', { n: w.version || 1 }) });
+    if (w.version < 1) { el.textContent = w.identifier; return el; } // a draft: the identifier it will be issued under
+    el.textContent = t('common.loading');
+    capOf(w.id, w.version).then((cap) => {
+      if (!current || current.id !== w.id || current.version !== w.version) return;
+      el.textContent = cap ? cap.identifier : t('common.none');
+      el.dataset.identifier = cap ? cap.identifier : '';
+      if (withEarlier && cap && cap.earlier.length) el.after(h('small', { class: 'ident-earlier' }, ' ', t('warn.row_ident_older', { list: cap.earlier.join(t('common.list_sep')) })));
+    });
+    return el;
+  }
+
+  // the server's refusals of a lifecycle step, in the page's words
+  function actionErrors(action, w) {
+    return {
+      prefix: t('warn.action_failed', { action: tv('warning_action', action), msg: '' }),
+      codes: {
+        permission_denied: () => {
+          if ((action === 'approve' || action === 'reject') && me.role === 'commander' && w.author && w.author.id === me.id) return t('warn.refused_two_person');
+          if (me.role !== 'commander') return t('warn.refused_commander');
+          return t('error.code.permission_denied');
+        },
+      },
+    };
   }
 
   async function doAction(action) {
     const w = current;
     $('#action-error').textContent = '';
     if (action === 'update') return openForm('update', w);
-    if (action === 'cancel' && !confirm(w.state === 'issued' ? '撤销 (解除) 这条已发布的预警? 所有接收人将收到解除通知。' : '撤销这条预警?')) return;
-    if (action === 'reject' && !confirm('退回修改: 预警回到草稿状态。继续?')) return;
-    if (action === 'issue' && !confirm(`发布预警 “${w.headline}”? 将立即推送给影响区域内的网格员和值班人员。`)) return;
+    if (action === 'cancel' && !confirm(t(w.state === 'issued' ? 'warn.confirm_cancel_issued' : 'warn.confirm_cancel'))) return;
+    if (action === 'reject' && !confirm(t('warn.confirm_reject'))) return;
+    if (action === 'issue' && !confirm(t('warn.confirm_issue', { headline: w.headline }))) return;
     for (const b of $$('#wv-actions button')) b.disabled = true;
     try {
       const r = await api('POST', `/api/v1/warnings/${w.id}/${action}`);
       current = r;
       renderWarning();
-      if (action === 'issue' || action === 'update') flash(`${W.ACTIONS[action]}成功: 已推送 ${fmtNum(r.dispatched)} 人`);
-      else flash(`${W.ACTIONS[action] || action}: 完成`);
+      if (action === 'issue' || action === 'update') flash(t('warn.action_ok_pushed', { action: tv('warning_action', action), n: fmtNum(r.dispatched) }));
+      else flash(t('warn.action_ok', { action: tv('warning_action', action) }));
       if (current.version >= 1) startLoop(current.id);
       loadList();
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#action-error').textContent = `${W.ACTIONS[action] || action}失败: ${explain(err)}`;
+      showError($('#action-error'), err, actionErrors(action, w));
       for (const b of $$('#wv-actions button')) b.disabled = false;
     }
   }
 
   function flash(text) {
-    let t = $('#wc-toast');
-    if (!t) { t = h('div', { id: 'wc-toast', role: 'status' }); document.body.append(t); }
-    t.textContent = text;
-    t.hidden = false;
+    let box = $('#wc-toast');
+    if (!box) { box = h('div', { id: 'wc-toast', role: 'status' }); document.body.append(box); }
+    box.textContent = text;
+    box.hidden = false;
     clearTimeout(flash.timer);
-    flash.timer = setTimeout(() => { t.hidden = true; }, 4000);
+    flash.timer = setTimeout(() => { box.hidden = true; }, 4000);
   }
 
   // ---- the loop view ------------------------------------------------------------------------------
@@ -205,8 +251,13 @@
       $('#loop-log').textContent = '';
       const s = window.YJ.stream(`/api/v1/warnings/${id}/loop/stream`, {
         loop: () => refreshLoopSoon(),
-        escalation: (d) => { logLine(`升级提醒: 接收人 #${d.recipient_id} 超时未确认, 已第 ${d.step} 次升级至 ${d.to_area}`); refreshLoopSoon(); },
-      }, { onState: (st) => { $('#loop-live').className = `live ${st}`; $('#loop-live').textContent = st === 'live' ? '● 实时' : '○ 重连中'; if (st === 'live') refreshLoopSoon(); } });
+        escalation: (d) => {
+          // the event names the area by its code: say its name
+          window.YJ.area(d.to_area).then((a) => a.name, () => d.to_area)
+            .then((area) => logLine(t('warn.escalation_log', { id: d.recipient_id, step: d.step, area })));
+          refreshLoopSoon();
+        },
+      }, { onState: (st) => { $('#loop-live').className = `live ${st}`; $('#loop-live').textContent = t(st === 'live' ? 'common.live' : 'common.reconnecting'); if (st === 'live') refreshLoopSoon(); } });
       s.id = id;
       loopStream = s;
     }
@@ -232,16 +283,16 @@
       ]);
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#loop-totals').textContent = `闭环数据加载失败: ${err.message}`;
+      $('#loop-totals').textContent = t('warn.loop_failed', { msg: err.message });
       return;
     }
     if (seq !== loopSeq || !current || current.id !== id) return;
     renderLoop(loop);
     // the list's "确认 a/b" of this warning follows too
     const li = list.find((w) => w.id === id);
-    const t = loop.totals;
-    if (li && loop.group_by && (!li.recipients || li.recipients.acknowledged !== t.states.acknowledged || li.recipients.total !== t.recipients)) {
-      li.recipients = { total: t.recipients, acknowledged: t.states.acknowledged };
+    const tot = loop.totals;
+    if (li && loop.group_by && (!li.recipients || li.recipients.acknowledged !== tot.states.acknowledged || li.recipients.total !== tot.recipients)) {
+      li.recipients = { total: tot.recipients, acknowledged: tot.states.acknowledged };
       renderList();
     }
     renderTasks(tasks.items || []);
@@ -254,23 +305,23 @@
   }
 
   function renderLoop(loop) {
-    const t = loop.totals;
+    const tot = loop.totals;
     const sec = $('#loop');
     sec.dataset.by = loop.group_by;
     const box = $('#loop-totals');
     box.textContent = '';
     const card = (k, label, v, cls = '') => h('div', { class: `tot ${cls}`, dataset: { k } }, h('b', null, v), h('span', null, label));
     put(box,
-      card('recipients', '接收人数', fmtNum(t.recipients)),
-      card('acknowledged', '已确认', fmtNum(t.states.acknowledged), 'ok'),
-      card('acknowledged_pct', '确认率', pct(t.acknowledged_pct)),
-      card('read', '已读未确认', fmtNum(t.states.read)),
-      card('unread', '未读', fmtNum(unread(t.states)), unread(t.states) ? 'bad' : ''),
-      card('planned', '计划转移 (人)', fmtNum(t.planned)),
-      card('moved', '已转移 (人)', fmtNum(t.moved), 'ok'),
-      card('open_tasks', '未完成任务', fmtNum(t.open_tasks), t.open_tasks ? 'warn' : ''),
-      card('open_escalations', '未处理升级', fmtNum(t.open_escalations), t.open_escalations ? 'bad' : ''),
-      card('closed', '闭环', t.closed ? '已闭环 ✓' : '未闭环', t.closed ? 'ok' : 'warn'));
+      card('recipients', t('warn.tot_recipients'), fmtNum(tot.recipients)),
+      card('acknowledged', t('warn.tot_ack'), fmtNum(tot.states.acknowledged), 'ok'),
+      card('acknowledged_pct', t('warn.tot_ack_pct'), pct(tot.acknowledged_pct)),
+      card('read', t('warn.tot_read'), fmtNum(tot.states.read)),
+      card('unread', t('warn.tot_unread'), fmtNum(unread(tot.states)), unread(tot.states) ? 'bad' : ''),
+      card('planned', t('warn.tot_planned'), fmtNum(tot.planned)),
+      card('moved', t('warn.tot_moved'), fmtNum(tot.moved), 'ok'),
+      card('open_tasks', t('warn.tot_open_tasks'), fmtNum(tot.open_tasks), tot.open_tasks ? 'warn' : ''),
+      card('open_escalations', t('warn.tot_escalations'), fmtNum(tot.open_escalations), tot.open_escalations ? 'bad' : ''),
+      card('closed', t('warn.tot_closed'), t(tot.closed ? 'warn.closed_yes' : 'warn.closed_no'), tot.closed ? 'ok' : 'warn'));
     const len = loop.group_by === 'village' ? 12 : 9;
     const groups = [...loop.groups].sort((a, b) => (a.code.length === len) - (b.code.length === len) || a.code.localeCompare(b.code));
     const tb = $('#loop-table tbody');
@@ -279,35 +330,35 @@
       const upper = g.code.length < len;
       tb.append(h('tr', { dataset: { code: g.code }, class: `${upper ? 'upper' : ''}${g.closed ? ' closed' : ''}` },
         h('td', { class: 'nm' }, h('span', { class: 'sw', style: { background: closureColor(g.acknowledged_pct) } }), g.name || g.code,
-          upper ? h('small', null, ' (本级直接接收)') : null, g.closed ? h('span', { class: 'okmark', title: '已闭环' }, ' ✓') : null),
+          upper ? h('small', null, t('warn.own_level')) : null, g.closed ? h('span', { class: 'okmark', title: t('warn.closed_mark') }, ' ✓') : null),
         h('td', { class: 'n', dataset: { k: 'recipients' } }, fmtNum(g.recipients)),
         h('td', { class: 'n', dataset: { k: 'acknowledged' } }, fmtNum(g.states.acknowledged)),
         h('td', { dataset: { k: 'acknowledged_pct' } }, bar(g.acknowledged_pct)),
         h('td', { class: 'n', dataset: { k: 'read' } }, fmtNum(g.states.read)),
         h('td', { class: `n${unread(g.states) ? ' bad' : ''}`, dataset: { k: 'unread' } }, fmtNum(unread(g.states))),
-        h('td', { class: 'n', dataset: { k: 'planned' } }, g.planned ? fmtNum(g.planned) : '—'),
-        h('td', { class: 'n', dataset: { k: 'moved' } }, g.planned || g.moved ? fmtNum(g.moved) : '—'),
-        h('td', { class: `n${g.open_tasks ? ' warn' : ''}`, dataset: { k: 'open_tasks' } }, g.tasks ? fmtNum(g.open_tasks) : '—'),
+        h('td', { class: 'n', dataset: { k: 'planned' } }, g.planned ? fmtNum(g.planned) : t('common.none')),
+        h('td', { class: 'n', dataset: { k: 'moved' } }, g.planned || g.moved ? fmtNum(g.moved) : t('common.none')),
+        h('td', { class: `n${g.open_tasks ? ' warn' : ''}`, dataset: { k: 'open_tasks' } }, g.tasks ? fmtNum(g.open_tasks) : t('common.none')),
         h('td', { class: `n${g.open_escalations ? ' bad' : ''}`, dataset: { k: 'open_escalations' } }, fmtNum(g.open_escalations))));
     }
     const tf = $('#loop-table tfoot');
     tf.textContent = '';
     tf.append(h('tr', { class: 'total' },
-      h('td', null, `合计 (${groups.length} 个${loop.group_by === 'village' ? '村(社区)' : '镇(街)'}及上级)`),
-      h('td', { class: 'n', dataset: { k: 'recipients' } }, fmtNum(t.recipients)),
-      h('td', { class: 'n', dataset: { k: 'acknowledged' } }, fmtNum(t.states.acknowledged)),
-      h('td', { dataset: { k: 'acknowledged_pct' } }, bar(t.acknowledged_pct)),
-      h('td', { class: 'n', dataset: { k: 'read' } }, fmtNum(t.states.read)),
-      h('td', { class: 'n', dataset: { k: 'unread' } }, fmtNum(unread(t.states))),
-      h('td', { class: 'n', dataset: { k: 'planned' } }, fmtNum(t.planned)),
-      h('td', { class: 'n', dataset: { k: 'moved' } }, fmtNum(t.moved)),
-      h('td', { class: 'n', dataset: { k: 'open_tasks' } }, fmtNum(t.open_tasks)),
-      h('td', { class: 'n', dataset: { k: 'open_escalations' } }, fmtNum(t.open_escalations))));
-    sec.dataset.acknowledged = t.states.acknowledged;
-    sec.dataset.moved = t.moved;
+      h('td', null, t('warn.total_row', { n: groups.length, unit: tv('area_level', loop.group_by === 'village' ? 'village' : 'town') })),
+      h('td', { class: 'n', dataset: { k: 'recipients' } }, fmtNum(tot.recipients)),
+      h('td', { class: 'n', dataset: { k: 'acknowledged' } }, fmtNum(tot.states.acknowledged)),
+      h('td', { dataset: { k: 'acknowledged_pct' } }, bar(tot.acknowledged_pct)),
+      h('td', { class: 'n', dataset: { k: 'read' } }, fmtNum(tot.states.read)),
+      h('td', { class: 'n', dataset: { k: 'unread' } }, fmtNum(unread(tot.states))),
+      h('td', { class: 'n', dataset: { k: 'planned' } }, fmtNum(tot.planned)),
+      h('td', { class: 'n', dataset: { k: 'moved' } }, fmtNum(tot.moved)),
+      h('td', { class: 'n', dataset: { k: 'open_tasks' } }, fmtNum(tot.open_tasks)),
+      h('td', { class: 'n', dataset: { k: 'open_escalations' } }, fmtNum(tot.open_escalations))));
+    sec.dataset.acknowledged = tot.states.acknowledged;
+    sec.dataset.moved = tot.moved;
   }
 
-  const rpType = (t) => (LBL.VALUES && LBL.VALUES.type && LBL.VALUES.type[t]) || t || '';
+  const rpType = (ty) => (LBL.VALUES && LBL.VALUES.type && LBL.VALUES.type[ty]) || ty || '';
 
   function renderTasks(items) {
     const table = $('#task-table');
@@ -315,33 +366,40 @@
     const tb = table.querySelector('tbody');
     tb.textContent = '';
     const canChase = isAuthor();
-    for (const t of items) {
-      const rp = t.risk_point || {};
-      const gw = t.grid_worker;
-      tb.append(h('tr', { dataset: { id: t.id, state: t.state } },
-        h('td', null, rp.name || '—', h('small', null, ` ${rpType(rp.type)}`)),
-        h('td', null, t.area_name || t.area_code),
-        h('td', null, gw ? [gw.display_name, ' ', gw.phone ? h('a', { href: `tel:${gw.phone}` }, gw.phone) : null] : '—'),
-        h('td', { class: 'n' }, fmtNum(t.planned)),
-        h('td', { class: 'n' }, fmtNum(t.moved)),
-        h('td', null, h('span', { class: `chip ts-${t.state}` }, W.TASK[t.state] || t.state), t.closed_reason && t.state === 'closed' ? h('small', null, ` ${t.closed_reason === 'all planned persons moved' ? '全部转移' : t.closed_reason}`) : null),
-        h('td', null, canChase && t.state === 'open' ? h('button', { type: 'button', class: 'chase', dataset: { task: t.id }, onclick: (ev) => chase(t, ev.target) }, '催办') : null)));
+    for (const task of items) {
+      const rp = task.risk_point || {};
+      const gw = task.grid_worker;
+      tb.append(h('tr', { dataset: { id: task.id, state: task.state } },
+        h('td', null, rp.name || t('common.none'), h('small', null, ` ${rpType(rp.type)}`)),
+        h('td', null, task.area_name || task.area_code),
+        h('td', null, gw ? [gw.display_name, ' ', gw.phone ? h('a', { href: `tel:${gw.phone}` }, gw.phone) : null] : t('common.none')),
+        h('td', { class: 'n' }, fmtNum(task.planned)),
+        h('td', { class: 'n' }, fmtNum(task.moved)),
+        h('td', null, h('span', { class: `chip ts-${task.state}` }, tv('task_state', task.state)),
+          task.closed_reason && task.state === 'closed' ? h('small', null, ` ${tv('task_closed_reason', task.closed_reason, '')}`) : null),
+        h('td', null, canChase && task.state === 'open' ? h('button', { type: 'button', class: 'chase', dataset: { task: task.id }, onclick: (ev) => chase(task, ev.target) }, t('warn.chase')) : null)));
     }
   }
 
-  async function chase(t, btn) {
+  async function chase(task, btn) {
     btn.disabled = true;
     try {
-      await api('POST', `/api/v1/transfer-tasks/${t.id}/chase`);
-      btn.textContent = '已催办';
-      logLine(`已催办: ${(t.risk_point && t.risk_point.name) || '任务 #' + t.id} (${t.grid_worker ? t.grid_worker.display_name : ''})`);
+      await api('POST', `/api/v1/transfer-tasks/${task.id}/chase`);
+      btn.textContent = t('warn.chased');
+      logLine(t('warn.chase_log', { name: (task.risk_point && task.risk_point.name) || t('warn.task_n', { id: task.id }), who: task.grid_worker ? task.grid_worker.display_name : '' }));
     } catch (err) {
       btn.disabled = false;
-      flash(`催办失败: ${err.message}`);
+      flash(t('warn.chase_failed', { msg: err.message }));
     }
   }
 
   // ---- the form -----------------------------------------------------------------------------------
+
+  // the form's labels name the fields in error messages
+  const FORM_FIELDS = () => ({
+    type: t('warn.f_type'), level: t('warn.f_level'), headline: t('warn.f_headline'), description: t('warn.f_description'),
+    instruction: t('warn.f_instruction'), expires: t('warn.f_expires'), evacuation: t('warn.f_evacuation'), areas: t('warn.f_areas'),
+  });
 
   const pad = (n) => String(n).padStart(2, '0');
   const localInput = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
@@ -353,7 +411,7 @@
     for (const k of LEVEL_ORDER) {
       const L = level(k);
       lv.append(h('label', { class: `lvopt lvopt-${k}`, style: { '--c': L.color, '--ink': L.ink } },
-        h('input', { type: 'radio', name: 'level', value: k }), h('span', null, `${L.label} ${L.grade}`)));
+        h('input', { type: 'radio', name: 'level', value: k }), h('span', null, t('warn.f_level_option', { label: L.label, grade: L.grade }))));
     }
   }
 
@@ -366,9 +424,9 @@
     f.dataset.mode = mode;
     $('#form-error').textContent = '';
     for (const el of $$('#warn-form .bad')) el.classList.remove('bad');
-    $('#form-title').textContent = mode === 'new' ? '新建预警' : mode === 'edit' ? `编辑草稿 #${w.id}` : `更新已发布预警 #${w.id} (发布第 ${w.version + 1} 版)`;
-    $('#form-note').textContent = mode === 'update' ? '只提交改变的内容; 影响区域只能增加 (已通知的区域不能撤回)。更新后所有接收人需重新确认。' : mode === 'new' ? '保存为草稿后, 提交审批, 由另一名指挥长批准后发布。' : '';
-    $('#form-save').textContent = mode === 'update' ? '发布更新' : '保存草稿';
+    $('#form-title').textContent = mode === 'new' ? t('warn.form_new') : mode === 'edit' ? t('warn.form_edit', { id: w.id }) : t('warn.form_update', { id: w.id, n: w.version + 1 });
+    $('#form-note').textContent = mode === 'update' ? t('warn.note_update') : mode === 'new' ? t('warn.note_new') : '';
+    $('#form-save').textContent = t(mode === 'update' ? 'warn.save_update' : 'warn.save_draft');
     picked.clear();
     locked = new Set();
     if (w) {
@@ -427,25 +485,25 @@
       for (const k of ['level', 'headline', 'description', 'instruction', 'evacuation']) if (v[k] !== b0[k]) diff[k] = v[k];
       if (v.expiresLocal !== b0.expiresLocal) diff.expires = expires;
       if (v.areas.join() !== b0.areas.join()) diff.areas = v.areas;
-      if (!Object.keys(diff).length) { err.textContent = '没有改变: 更新需要改变至少一项内容'; return; }
+      if (!Object.keys(diff).length) { err.textContent = t('warn.no_change'); return; }
       req = api('POST', `/api/v1/warnings/${current.id}/update`, diff);
     } else if (formMode === 'edit') {
       req = api('PATCH', `/api/v1/warnings/${current.id}`, body);
     } else {
-      if (!v.level) { err.textContent = '请选择预警级别'; return; }
+      if (!v.level) { err.textContent = t('warn.pick_level'); return; }
       req = api('POST', '/api/v1/warnings', body);
     }
     $('#form-save').disabled = true;
     try {
       const w = await req;
       current = w;
-      if (formMode === 'update') flash(`更新已发布: 第 ${w.version} 版, 推送 ${fmtNum(w.dispatched)} 人`);
-      else flash(formMode === 'new' ? `草稿已保存 #${w.id}: 下一步 “提交审批”` : '草稿已保存');
+      if (formMode === 'update') flash(t('warn.saved_update', { n: w.version, m: fmtNum(w.dispatched) }));
+      else flash(formMode === 'new' ? t('warn.saved_new', { id: w.id }) : t('warn.saved'));
       await loadList();
       if (location.hash === `#w/${w.id}`) openWarning(w.id); else location.hash = `#w/${w.id}`;
     } catch (e) {
       if (e.status === 401) return window.YJ.toLogin();
-      err.textContent = `保存失败: ${explain(e)}`;
+      showError(err, e, { prefix: t('warn.save_failed', { msg: '' }), fields: FORM_FIELDS(), values: body });
       const fld = e.field === 'areas' ? $('#warn-form [data-field=areas]') : e.field && $(`#warn-form [name=${CSS.escape(e.field)}]`);
       if (fld) { fld.classList.add('bad'); if (fld.focus) fld.focus(); }
     } finally {
@@ -461,9 +519,9 @@
     for (const [code, name] of picked) {
       box.append(h('span', { class: `chip area-chip${locked.has(code) ? ' locked' : ''}`, dataset: { code } }, name,
         h('small', null, ` ${code}`),
-        locked.has(code) ? null : h('button', { type: 'button', class: 'x', title: '移除', onclick: () => { picked.delete(code); renderPicked(); syncTreeChecks(); } }, '×')));
+        locked.has(code) ? null : h('button', { type: 'button', class: 'x', title: t('common.remove'), 'aria-label': t('common.remove'), onclick: () => { picked.delete(code); renderPicked(); syncTreeChecks(); } }, '×')));
     }
-    if (!picked.size) box.append(h('span', { class: 'muted' }, '未选择区域'));
+    if (!picked.size) box.append(h('span', { class: 'muted' }, t('warn.areas_none')));
   }
 
   function syncTreeChecks() {
@@ -476,7 +534,7 @@
   async function treeNode(a, depth) {
     const li = h('li', { dataset: { code: a.code }, class: `lvl-${a.level}` });
     const kids = h('ul', { hidden: true });
-    const tog = h('button', { type: 'button', class: 'tog', 'aria-label': '展开', disabled: !a.children }, a.children ? '▸' : '·');
+    const tog = h('button', { type: 'button', class: 'tog', 'aria-label': t('common.expand'), disabled: !a.children }, a.children ? '▸' : '·');
     const cb = h('input', { type: 'checkbox', value: a.code, id: `area-cb-${a.code}` });
     cb.checked = picked.has(a.code);
     cb.disabled = locked.has(a.code);
@@ -491,7 +549,7 @@
       tog.textContent = open ? '▾' : '▸';
       if (open && !loaded) {
         loaded = true;
-        kids.append(h('li', { class: 'muted' }, '加载中…'));
+        kids.append(h('li', { class: 'muted' }, t('common.loading')));
         try {
           const r = await api('GET', `/api/v1/areas?parent=${a.code}`);
           kids.textContent = '';
@@ -514,7 +572,7 @@
       box.append(ul);
       node.querySelector('.tog').click(); // the first level open
     } catch (e) {
-      box.append(h('p', { class: 'error' }, `区域树加载失败: ${e.message}`));
+      box.append(h('p', { class: 'error' }, t('warn.tree_failed', { msg: e.message })));
     }
   }
 
@@ -540,12 +598,11 @@
       me = await api('GET', '/api/v1/me');
     } catch (err) {
       if (err.status === 401) return window.YJ.toLogin();
-      $('#wc-empty').append(h('p', { class: 'error' }, `无法连接服务器: ${err.message}`));
+      $('#wc-empty').append(h('p', { class: 'error' }, t('common.cannot_connect', { msg: err.message })));
       return;
     }
     if (me.role === 'grid_worker') { location.replace('/gw.html'); return; }
-    $('#who').textContent = `${me.display_name || me.username} · ${(LBL.ROLES || {})[me.role] || me.role}`;
-    window.YJ.area(me.area_code).then((a) => { $('#who').textContent = `${me.display_name || me.username} · ${(LBL.ROLES || {})[me.role] || me.role} · ${a.name}`; }, () => {});
+    window.YJ.showWho(me);
     $('#new-warning').hidden = !isAuthor();
     buildStaticForm();
     await loadList();

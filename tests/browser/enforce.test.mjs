@@ -164,10 +164,10 @@ test('the enterprise submits a rectification with a photo on its portal', async 
   await page.waitForSelector(card);
   assert.match(await page.textContent(`${card} .desc`), /报警器失效/);
   assert.match(await page.textContent(`${card} .deadline`), /剩 \d+ 天/);
-  // submitting without a note: the server's message is shown
+  // submitting without a note: the refusal names the field in Chinese
   await page.click(`${card} .rect-submit`);
   await page.waitForSelector(`${card} .rect-error:not([hidden])`);
-  assert.match(await page.textContent(`${card} .rect-error`), /note/);
+  assert.match(await page.textContent(`${card} .rect-error .err-main`), /整改情况说明/);
   await page.setInputFiles(`#rect-file-${hazardId}`, { name: 'after.png', mimeType: 'image/png', buffer: png(80, 60, [40, 160, 60]) });
   await page.waitForFunction((sel) => { const i = document.querySelector(`${sel} .hz-ev .thumb img`); return i && i.complete && i.naturalWidth === 80; }, card);
   await page.fill(`#rect-note-${hazardId}`, '已更换可燃气体报警器并经第三方检测合格');
@@ -186,7 +186,7 @@ test('the inspector verifies the rectification: closed', async () => {
   // rejecting needs a reason: the server says so
   await page.click(`${card} .hz-reject`);
   await page.waitForSelector(`${card} .hz-error:not([hidden])`);
-  assert.match(await page.textContent(`${card} .hz-error`), /reason/);
+  assert.match(await page.textContent(`${card} .hz-error .err-main`), /退回理由/);
   await page.click(`${card} .hz-accept`);
   await page.waitForSelector(card, { state: 'detached' });
   const r = await srv.req('GET', `/api/v1/hazards/${hazardId}`, { token: insp1 });
@@ -225,7 +225,7 @@ test('a major case: the gate, legal review, collective discussion (server refusa
   await page.waitForSelector(rv);
   await page.click(`${rv} .rv-approve`);
   await page.waitForSelector(`${rv} .rv-error:not([hidden])`); // no opinion: refused
-  assert.match(await page.textContent(`${rv} .rv-error`), /opinion/);
+  assert.match(await page.textContent(`${rv} .rv-error .err-main`), /审核意见/);
   await page.fill(`${rv} .rv-opinion`, '事实清楚, 证据确凿, 适用依据正确, 程序合法, 裁量适当。');
   await page.click(`${rv} .rv-approve`);
   await page.waitForSelector(rv, { state: 'detached' });
@@ -239,7 +239,7 @@ test('a major case: the gate, legal review, collective discussion (server refusa
   await page.fill('#action-form textarea[name="participants"]', '局长、分管副局长');
   await page.click('#action-submit');
   await page.waitForSelector('#action-error:not([hidden])');
-  assert.match(await page.textContent('#action-error'), /three/);
+  assert.match(await page.textContent('#action-error .err-main'), /参加人员/);
   await page.fill('#action-form textarea[name="participants"]', '局长\n分管副局长\n法规科科长');
   await page.click('#action-submit');
   await page.waitForSelector('#case[data-state="reviewed"]');

@@ -14,7 +14,7 @@ test('wrong password shows the error and stays on the login page', async () => {
   const page = await browser.newPage();
   await signIn(page, srv.base, 'commander', 'not-the-password');
   await page.waitForSelector('#login-error:not(:empty)');
-  assert.match(await page.textContent('#login-error'), /wrong username or password/);
+  assert.match(await page.textContent('#login-error .err-main'), /^用户名或密码错误$/);
   await page.close();
 });
 

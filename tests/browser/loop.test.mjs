@@ -265,7 +265,7 @@ test('commander: loop view of the warning, live without reload', async () => {
   const row = page.locator('#loop-table tbody tr[data-code="441523100"]');
   assert.equal(await row.locator('[data-k="acknowledged"]').textContent(), '1');
   assert.equal(await row.locator('[data-k="moved"]').textContent(), String(moved));
-  assert.equal(await page.getAttribute('#cap-link', 'href'), `/api/v1/warnings/${W.id}/cap`);
+  assert.equal(await page.getAttribute('#cap-link', 'href'), `/api/v1/warnings/${W.id}/cap?version=1`);
   assert.equal(await page.locator('#wv-actions button[data-action="update"]').count(), 1);
   assert.equal(await page.locator('#wv-actions button[data-action="cancel"]').count(), 1);
   // tasks with the chase button
