@@ -574,6 +574,21 @@ const char *store_col_name(const store_q *q, int i)
 	return n ? n : "";
 }
 
+int store_each(store_q *q, store_row_fn fn, void *ctx, yj_err *e)
+{
+	if (!q)
+		return -1;
+	int rc;
+	while ((rc = store_step(q, e)) > 0) {
+		int r = fn(q, ctx, e);
+		if (r) {
+			store_done(q);
+			return r < 0 ? -1 : 0;
+		}
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 int64_t store_changes(store *s)
 {
 	return sqlite3_changes64(s->db);

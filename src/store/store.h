@@ -189,6 +189,15 @@ json_t *store_col_json(const store_q *q, int i);
 /* The name of column i ("" when out of range). */
 const char *store_col_name(const store_q *q, int i);
 
+/*
+ * Step q to its end, calling fn(q, ctx, e) on every row: fn answers 0 to go
+ * on, 1 to stop early (store_each then answers 0), -1 to fail (with *e).
+ * q is finished in every case; a NULL q (a store_query that failed)
+ * answers -1. fn may run statements of its own.
+ */
+typedef int (*store_row_fn)(store_q *q, void *ctx, yj_err *e);
+int store_each(store_q *q, store_row_fn fn, void *ctx, yj_err *e);
+
 /* Rows changed by the last INSERT, UPDATE or DELETE on this connection. */
 int64_t store_changes(store *s);
 
