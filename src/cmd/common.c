@@ -86,5 +86,10 @@ int cmd_create_database(const char *cmd, const char *path)
 		store_rollback(s);
 		return cmd_fail(cmd, &e);
 	}
+	/* the issuing authorities of those areas (the directory holds the areas once they committed) */
+	if (store_begin(s, &e) || reg_authorities_load(s, &e) || store_commit(s, &e)) {
+		store_rollback(s);
+		return cmd_fail(cmd, &e);
+	}
 	return 0;
 }

@@ -12,7 +12,7 @@
 
 #define HTTP_MAX_ROUTES 256
 /* each connection's memory pool in libmicrohttpd (request line, headers, answer headers) */
-#define HTTP_CONNECTION_MEMORY 65536
+#define HTTP_CONNECTION_MEMORY 32768
 #define HTTP_MAX_SEGMENTS 12
 
 typedef struct http_route_def {

@@ -111,6 +111,7 @@ int reg_delete(store *s, const reg_entity *ent, const auth_user *actor, const au
 
 void reg_init(void)
 {
+	reg_authority_init();
 	static bool done;
 	if (done)
 		return;

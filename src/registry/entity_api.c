@@ -328,6 +328,7 @@ static char *route_path(const char *prefix, const char *name, const char *suffix
 void reg_api_register(void)
 {
 	reg_init();
+	reg_authority_routes();
 	for (int i = 0; reg_entities[i]; i++) {
 		const reg_entity *ent = reg_entities[i];
 		char *coll = route_path("/api/v1/", ent->name, ""), *one = route_path("/api/v1/", ent->name, "/{id}"),

@@ -289,4 +289,29 @@ typedef int (*reg_member_unit_fn)(store *s, const reg_member_unit *mu, void *ctx
 int reg_member_units_each(store *s, const auth_scope *scope, bool include_disabled, reg_member_unit_fn fn, void *ctx,
                           yj_err *e);
 
+/* ---- the issuing authorities (authority.c): who decides and issues in a jurisdiction's name ---- */
+
+/* One row of table `authority` (data/authorities.csv): the bureau of a city or county. */
+typedef struct reg_authority {
+	char area_code[16];
+	char name[128];            /* 汕尾市应急管理局 */
+	char short_name[64];
+	char cap_sender[128];      /* CAP <sender> */
+	char decision_prefix[32];  /* 汕应急罚 */
+	char reconsideration[128]; /* where a party applies for 行政复议 */
+	char court[128];           /* where a party brings 行政诉讼 */
+	char payment_account_name[160], payment_account[64], payment_bank[128];
+} reg_authority;
+
+/*
+ * The authority that issues for area_code: the row of the area itself, or
+ * of the nearest area above it that has one (a village's warning is issued
+ * by its county's bureau). 1 with *out, 0 when no area on the way up has
+ * one, -1 on error.
+ */
+int reg_authority_for(store *s, const char *area_code, reg_authority *out, yj_err *e);
+/* Load the built-in authorities (data/authorities.csv) for the areas that exist, audited as the
+ * system; rows already there are kept. Inside the caller's transaction (init, demo). */
+int reg_authorities_load(store *s, yj_err *e);
+
 #endif

@@ -135,4 +135,14 @@ bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double 
 void reg_area_api_register(void);
 void reg_layer_api_register(void);
 
+/* ---- the issuing authorities (authority.c, authority_db.c, authority_api.c) ---- */
+json_t *reg_authority_json(const reg_authority *a);
+void reg_authority_init(void);
+void reg_authority_routes(void);
+int reg_db_authority_get(store *s, const char *area_code, reg_authority *out, yj_err *e);
+/* 1 added, 0 there already, -1 error */
+int reg_db_authority_add(store *s, const reg_authority *a, yj_err *e);
+typedef int (*reg_authority_fn)(const reg_authority *a, void *ctx, yj_err *e);
+int reg_db_authorities_each(store *s, const auth_scope *sc, reg_authority_fn fn, void *ctx, yj_err *e);
+
 #endif

@@ -319,6 +319,13 @@ const char *const store_migrations[] = {
 	"  WHERE json_type(r.value) = 'object'"
 	"    AND json_extract(r.value, '$.sender') IS NOT NULL AND json_extract(r.value, '$.identifier') IS NOT NULL"
 	"  ON CONFLICT DO NOTHING;",
+
+	/* 12: the issuing authorities (the registry's): who decides and issues in each jurisdiction's name */
+	"CREATE TABLE authority("
+	"  area_code TEXT PRIMARY KEY REFERENCES area(code), name TEXT NOT NULL, short_name TEXT NOT NULL,"
+	"  cap_sender TEXT NOT NULL, decision_prefix TEXT NOT NULL, reconsideration TEXT NOT NULL, court TEXT NOT NULL,"
+	"  payment_account_name TEXT NOT NULL, payment_account TEXT NOT NULL, payment_bank TEXT NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -323,6 +323,7 @@ static void cache_flush(store *s)
 			q_free(q);
 	}
 	s->cached = 0;
+	memset(s->by_ptr, 0, sizeof s->by_ptr);
 	for (int i = 0; i < nkeep; i++)
 		cache_put(s, keep[i]);
 	yj_log(YJ_LOG_INFO, "sql_cache_flush", "kept=%d", nkeep);
@@ -349,6 +350,8 @@ static store_q *prepare(store *s, const char *sql, bool persistent, yj_err *e)
 	return q;
 }
 
+static store_q *lookup(store *s, const char *sql, yj_err *e);
+
 /* from the moment it is handed out until it is finished, a statement is the caller's alone */
 static store_q *hold(store_q *q)
 {
@@ -357,7 +360,28 @@ static store_q *hold(store_q *q)
 	return q;
 }
 
+static unsigned ptr_slot(const char *sql)
+{
+	uintptr_t p = (uintptr_t)sql;
+	return (unsigned)((p >> 4) ^ (p >> 12)) & 255;
+}
+
 store_q *store_sql(store *s, const char *sql, yj_err *e)
+{
+	/* most SQL is a constant string: the same pointer every call; the text is compared as well
+	 * (a buffer on the stack may hold other text at the same address next time) */
+	store_q *hit = s->by_ptr[ptr_slot(sql)];
+	if (hit && hit->key == sql && !hit->busy && strcmp(hit->sql, sql) == 0)
+		return hold(hit);
+	store_q *found = lookup(s, sql, e);
+	if (found && !found->temp) {
+		found->key = sql;
+		s->by_ptr[ptr_slot(sql)] = found;
+	}
+	return found;
+}
+
+static store_q *lookup(store *s, const char *sql, yj_err *e)
 {
 	uint64_t h = hash_sql(sql);
 	unsigned i = (unsigned)h & (STORE_CACHE_SLOTS - 1);

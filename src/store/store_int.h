@@ -15,6 +15,7 @@ struct store_q {
 	store *s;
 	sqlite3_stmt *st;
 	const char *sql;   /* the statement's own copy of its text */
+	const char *key;   /* the caller's pointer it was last asked for with (a fast first look) */
 	uint64_t hash;
 	bool busy;         /* stepped and not yet finished */
 	bool temp;         /* not in the cache: a nested use of a busy text */
@@ -34,6 +35,7 @@ typedef struct store_hook {
 struct store {
 	sqlite3 *db;
 	store_q **cache;       /* open addressing by text hash */
+	store_q *by_ptr[256];  /* by the caller's pointer to the text: constant SQL is found without hashing it */
 	int cached;
 	store_q *temps;        /* private statements of nested uses (finished ones are reused) */
 	int nbusy;             /* statements being stepped */
