@@ -136,8 +136,9 @@ test('init makes an empty database with the area tree and one admin', async () =
   }
   // the area tree's load is in the chain, and verifies
   const v = cli(['audit', 'verify', '--db', db]);
-  // records: the load, the admin's creation, its login; objects: the tree and the admin
-  assert.match(v.stdout, /^audit: OK, 3 records, 2 objects, 0 not comparable, head /, v.stdout + v.stderr);
+  // records: the load, the five issuing authorities, the admin's creation, its login;
+  // objects: the tree, the authorities and the admin
+  assert.match(v.stdout, /^audit: OK, 8 records, 7 objects, 0 not comparable, head /, v.stdout + v.stderr);
 });
 
 test('demo makes the role users and county users', async () => {
