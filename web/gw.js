@@ -45,8 +45,8 @@
 
   // send one queued POST; answers 'sent' | 'kept' (try again later) | 'refused' (a 4xx: dropped)
   async function sendOne(item) {
-    const headers = {};
-    if (item.kind === 'report') headers['Idempotency-Key'] = item.key;
+    // every queued POST carries its key: a retry after a lost answer is carried out once
+    const headers = { 'Idempotency-Key': item.key };
     try {
       const r = await api('POST', item.url, item.body, { headers });
       outbox.remove(item.key);
