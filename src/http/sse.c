@@ -12,6 +12,7 @@
  * A client that does not read (its queue passes SSE_QUEUE_MAX) is told so
  * with an "overflow" event and closed: the publisher never waits on a peer.
  */
+#include <glib.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -43,6 +44,20 @@ static pthread_t ticker;
 static bool ticker_running;
 static volatile bool ticker_stop;
 static _Atomic long client_count;
+/* open streams by topic (under clients_lock): "does anyone listen to this topic" is asked for every
+ * event on a hot path (each acknowledgement's loop event), so it is a look-up, not a walk */
+static GHashTable *topic_counts;
+
+static void topic_count_add(const char *topic, int d)
+{
+	if (!topic_counts)
+		topic_counts = g_hash_table_new_full(g_str_hash, g_str_equal, free, NULL);
+	long n = GPOINTER_TO_SIZE(g_hash_table_lookup(topic_counts, topic)) + d;
+	if (n <= 0)
+		g_hash_table_remove(topic_counts, topic);
+	else
+		g_hash_table_insert(topic_counts, yj_strdup(topic), GSIZE_TO_POINTER((gsize)n));
+}
 
 long http_sse_clients(void)
 {
@@ -53,10 +68,8 @@ long http_sse_topic_clients(const char *topic)
 {
 	if (!client_count)
 		return 0;
-	long n = 0;
 	pthread_mutex_lock(&clients_lock);
-	for (http_sse *c = clients; c; c = c->next)
-		n += !c->gone && strcmp(c->topic, topic) == 0;
+	long n = topic_counts ? (long)GPOINTER_TO_SIZE(g_hash_table_lookup(topic_counts, topic)) : 0;
 	pthread_mutex_unlock(&clients_lock);
 	return n;
 }
@@ -165,6 +178,7 @@ static void client_free(void *cls)
 	for (http_sse **pp = &clients; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
 			*pp = c->next;
+			topic_count_add(c->topic, -1);
 			break;
 		}
 	pthread_mutex_unlock(&clients_lock);
@@ -240,6 +254,7 @@ int http_sse_open(http_req *req, http_res *res, const char *topic, const char *a
 	pthread_mutex_lock(&clients_lock);
 	c->next = clients;
 	clients = c;
+	topic_count_add(c->topic, 1);
 	pthread_mutex_unlock(&clients_lock);
 	client_count++;
 	res->status = 200;
