@@ -190,3 +190,36 @@ test('jurisdiction: every route that takes ?area= refuses malformed and unknown 
   }
   assert.deepEqual(failures, []);
 });
+
+// The same rule by id, by geometry and by parent link: a county officer asking for, or
+// pointing at, an object of another county finds nothing there (404 for reads; a write that
+// names it is refused naming the field). [what, how to get an id of 城区 (441502), the probe]
+test('jurisdiction by id, geometry and parent link: another county\'s objects are not there', async () => {
+  const failures = [];
+  const idIn = async (entity) => (await srv.req('GET', `/api/v1/${entity}?area=441502&limit=1`, { token: admin })).json.items[0].id;
+  for (const entity of ['enterprises', 'hazard-sources', 'risk-points', 'shelters', 'warehouses', 'teams', 'cameras', 'water-sources']) {
+    const id = await idIn(entity);
+    const r = await srv.req('GET', `/api/v1/${entity}/${id}`, { token: county });
+    if (r.status !== 404) failures.push(`GET ${entity}/${id}: ${r.status}`);
+    const p = await srv.req('PATCH', `/api/v1/${entity}/${id}`, { token: county, body: { note: 'x' } });
+    if (p.status !== 404 && p.status !== 403) failures.push(`PATCH ${entity}/${id}: ${p.status}`);
+  }
+  // a warning of 城区, read by 陆河县
+  const d502 = await srv.login('duty_officer_441502');
+  const w = await srv.req('POST', '/api/v1/warnings', { token: d502, body: { type: 'rainstorm', level: 'blue', headline: '城区测试预警', areas: ['441502'], expires: new Date(Date.now() + 3600e3).toISOString() } });
+  if ((await srv.req('GET', `/api/v1/warnings/${w.json.id}`, { token: county })).status !== 404) failures.push('warning by id');
+  // a device of 城区
+  await srv.req('POST', '/api/v1/devices', { token: admin, body: { id: 'HOSTILE-502', kind: 'rain_gauge', area: '441502' } });
+  if ((await srv.req('GET', '/api/v1/devices/HOSTILE-502', { token: county })).status !== 404) failures.push('device by id');
+  // by geometry: a polygon inside 城区, drawn by 陆河县
+  const poly = await srv.req('POST', '/api/v1/warnings', { token: duty, body: { type: 'rainstorm', level: 'blue', headline: '越界多边形', areas: [], polygons: [{ type: 'Polygon', coordinates: [[[115.3, 22.7], [115.45, 22.7], [115.45, 22.85], [115.3, 22.85], [115.3, 22.7]]] }], expires: new Date(Date.now() + 3600e3).toISOString() } });
+  if (poly.status !== 403 || poly.json.error.field !== 'polygons') failures.push(`polygon over 城区: ${poly.status} ${poly.text.slice(0, 120)}`);
+  // by parent link: a hazard source of 陆河县 under an enterprise of 城区; a risk point sheltering in 城区
+  const ent502 = await idIn('enterprises');
+  const hs = await srv.req('POST', '/api/v1/hazard-sources', { token: county, body: { name: '越界危险源', area_code: '441523', lon: 115.65, lat: 23.3, enterprise_id: ent502, level: 2 } });
+  if (hs.status < 400 || hs.status >= 500 || !JSON.stringify(hs.json).includes('enterprise_id')) failures.push(`hazard source under 城区 enterprise: ${hs.status}`);
+  const sh502 = await idIn('shelters');
+  const rp = await srv.req('POST', '/api/v1/risk-points', { token: county, body: { name: '越界风险点', area_code: '441523', lon: 115.65, lat: 23.3, type: 'landslide', shelter_ids: [sh502] } });
+  if (rp.status < 400 || rp.status >= 500 || !JSON.stringify(rp.json).includes('shelter_ids')) failures.push(`risk point sheltering in 城区: ${rp.status}`);
+  assert.deepEqual(failures, []);
+});
