@@ -200,6 +200,9 @@ int64_t auth_session_ttl(void);
 void auth_throttle_reset(void);
 /* Since start: failed logins, and locks they caused (each logged as event login_throttled). */
 void auth_throttle_stats(int64_t *failures, int64_t *lockouts);
+/* the same, one each (for /metrics) */
+int64_t auth_login_failures(void);
+int64_t auth_login_lockouts(void);
 
 /* ---- audit chain (全过程记录, audit.c) ----------------------------------------------- */
 

@@ -278,25 +278,11 @@ static int handle_test_clock(http_req *req, http_res *res, yj_err *e)
 }
 #endif
 
-static int64_t login_failures(void)
-{
-	int64_t f, l;
-	auth_throttle_stats(&f, &l);
-	return f;
-}
-
-static int64_t login_lockouts(void)
-{
-	int64_t f, l;
-	auth_throttle_stats(&f, &l);
-	return l;
-}
-
 void auth_api_register(void)
 {
-	http_metric("yingji_login_failures_total", "Failed sign-ins (wrong user or password).", "counter", login_failures);
+	http_metric("yingji_login_failures_total", "Failed sign-ins (wrong user or password).", "counter", auth_login_failures);
 	http_metric("yingji_login_lockouts_total", "Sign-in locks of a (user, address) pair or an address.", "counter",
-	            login_lockouts);
+	            auth_login_lockouts);
 #ifdef YJ_TEST_BUILD
 	http_route("POST", "/api/v1/test/clock", handle_test_clock, ROLE_BIT(ROLE_ADMIN), NULL);
 #endif

@@ -205,3 +205,13 @@ void auth_throttle_stats(int64_t *failures, int64_t *lockouts)
 	if (lockouts)
 		*lockouts = atomic_load(&lockouts_total);
 }
+
+int64_t auth_login_failures(void)
+{
+	return atomic_load(&failures_total);
+}
+
+int64_t auth_login_lockouts(void)
+{
+	return atomic_load(&lockouts_total);
+}

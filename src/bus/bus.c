@@ -159,8 +159,12 @@ int bus_emit(store *s, const bus_event *ev, yj_err *e)
 	return 0;
 }
 
-void bus_stats(int64_t *em, int64_t *de)
+int64_t bus_emitted_total(void)
 {
-	*em = emitted;
-	*de = delivered;
+	return emitted;
+}
+
+int64_t bus_delivered_total(void)
+{
+	return delivered;
 }

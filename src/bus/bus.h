@@ -76,7 +76,8 @@ int bus_emit(store *s, const bus_event *ev, yj_err *e);
  */
 bool bus_wanted(const char *topic, const char *stream);
 
-/* Counters for /metrics: events emitted and delivered since start. */
-void bus_stats(int64_t *emitted, int64_t *delivered);
+/* Counters for /metrics: events emitted, and delivered after their commit, since start. */
+int64_t bus_emitted_total(void);
+int64_t bus_delivered_total(void);
 
 #endif

@@ -66,20 +66,6 @@ void http_metric(const char *name, const char *help, const char *type, int64_t (
 		extra[nextra++] = (extra_metric){name, help, type, read};
 }
 
-static int64_t bus_emitted(void)
-{
-	int64_t em, de;
-	bus_stats(&em, &de);
-	return em;
-}
-
-static int64_t bus_delivered(void)
-{
-	int64_t em, de;
-	bus_stats(&em, &de);
-	return de;
-}
-
 static const char *route_label(int r, char *buf, size_t cap)
 {
 	const http_route_def *d = http_route_at(r);
@@ -141,8 +127,8 @@ char *http_metrics_text(size_t *len)
 		strbuf_printf(&b, "yingji_http_request_duration_seconds_count{route=\"%s\"} %llu\n", rl,
 		              total);
 	}
-	http_metric("yingji_bus_events_emitted_total", "Events emitted on the in-process bus.", "counter", bus_emitted);
-	http_metric("yingji_bus_events_delivered_total", "Events delivered after their commit.", "counter", bus_delivered);
+	http_metric("yingji_bus_events_emitted_total", "Events emitted on the in-process bus.", "counter", bus_emitted_total);
+	http_metric("yingji_bus_events_delivered_total", "Events delivered after their commit.", "counter", bus_delivered_total);
 	http_metric("yingji_http_bodies_in_flight_bytes", "Request bodies held in memory now.", "gauge", http_gate_bodies);
 	http_metric("yingji_http_heavy_requests", "Heavy requests (imports, telemetry) running now.", "gauge",
 	            http_gate_heavy);

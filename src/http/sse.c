@@ -104,8 +104,9 @@ static bool wants(const http_sse *c, const char *topic, const char *area_code, c
 	return true;
 }
 
-void http_sse_publish(const char *topic, const char *event, const char *area_code,
-                      const double *point, const char *data)
+/* send event to every stream that match(c, ctx) accepts */
+static void publish(const char *event, const char *data, bool (*match)(const http_sse *c, const void *ctx),
+                    const void *ctx)
 {
 	if (!client_count)
 		return;
@@ -114,7 +115,7 @@ void http_sse_publish(const char *topic, const char *event, const char *area_cod
 	strbuf_printf(&msg, "event: %s\ndata: %s\n\n", event, data);
 	pthread_mutex_lock(&clients_lock);
 	for (http_sse *c = clients; c; c = c->next) {
-		if (!wants(c, topic, area_code, point))
+		if (!match(c, ctx))
 			continue;
 		pthread_mutex_lock(&c->lock);
 		push(c, msg.data, msg.len);
@@ -124,24 +125,39 @@ void http_sse_publish(const char *topic, const char *event, const char *area_cod
 	strbuf_free(&msg);
 }
 
+typedef struct place_match {
+	const char *topic, *area_code;
+	const double *point;
+} place_match;
+
+static bool match_place(const http_sse *c, const void *ctx)
+{
+	const place_match *m = ctx;
+	return wants(c, m->topic, m->area_code, m->point);
+}
+
+void http_sse_publish(const char *topic, const char *event, const char *area_code, const double *point,
+                      const char *data)
+{
+	publish(event, data, match_place, &(place_match){topic, area_code, point});
+}
+
+typedef struct user_match {
+	const char *topic;
+	http_sse_user_filter want;
+	void *ctx;
+} user_match;
+
+static bool match_user(const http_sse *c, const void *ctx)
+{
+	const user_match *m = ctx;
+	return strcmp(c->topic, m->topic) == 0 && m->want(m->ctx, c->user_id);
+}
+
 void http_sse_publish_users(const char *topic, const char *event, http_sse_user_filter want, void *ctx,
                             const char *data)
 {
-	if (!client_count)
-		return;
-	strbuf msg;
-	strbuf_init(&msg);
-	strbuf_printf(&msg, "event: %s\ndata: %s\n\n", event, data);
-	pthread_mutex_lock(&clients_lock);
-	for (http_sse *c = clients; c; c = c->next) {
-		if (strcmp(c->topic, topic) != 0 || !want(ctx, c->user_id))
-			continue;
-		pthread_mutex_lock(&c->lock);
-		push(c, msg.data, msg.len);
-		pthread_mutex_unlock(&c->lock);
-	}
-	pthread_mutex_unlock(&clients_lock);
-	strbuf_free(&msg);
+	publish(event, data, match_user, &(user_match){topic, want, ctx});
 }
 
 static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
