@@ -28,7 +28,7 @@ static int changed(int64_t n, const char *what, int64_t id, yj_err *e)
 	"matter_code, coalesce(inspection_id, 0), title, facts, legal_basis, fine_yuan, revocation, suspension, " \
 	"major, hearing_right, state, decision_no, coalesce(filed_ms, 0), coalesce(deadline_ms, 0), extended, "  \
 	"coalesce(decided_ms, 0), coalesce(served_ms, 0), coalesce(executed_ms, 0), coalesce(closed_ms, 0), "    \
-	"paid_yuan, bureau_own, created_by, created_ms, updated_ms"
+	"paid_yuan, bureau_own, created_by, created_ms, updated_ms, authority_code"
 
 void enf_case_clear(enf_case *c)
 {
@@ -75,6 +75,7 @@ static void fill_case(store_q *q, enf_case *c)
 	c->created_by = store_col_int(q, 28);
 	c->created_ms = store_col_int(q, 29);
 	c->updated_ms = store_col_int(q, 30);
+	store_col_copy(q, 31, c->authority_code, sizeof c->authority_code);
 }
 
 int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err *e)
@@ -82,10 +83,10 @@ int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err 
 	int rc = store_get_int(s, id_out, e,
 	                       "INSERT INTO penalty_case(enterprise_id, party_type, party_name, party_id_number, party_phone, "
 	                       "area_code, matter_code, inspection_id, title, state, bureau_own, created_by, created_ms, "
-	                       "updated_ms) VALUES (?,?,?,?,?,?,?,?,?,'draft',?,?,?,?) RETURNING id",
+	                       "updated_ms, authority_code) VALUES (?,?,?,?,?,?,?,?,?,'draft',?,?,?,?,?) RETURNING id",
 	                       store_id_or_null(c->enterprise_id), c->party_type, c->party_name, c->party_id_number,
 	                       c->party_phone, c->area_code, c->matter_code, store_id_or_null(c->inspection_id), c->title,
-	                       c->bureau_own, c->created_by, c->now, c->now);
+	                       c->bureau_own, c->created_by, c->now, c->now, c->authority_code);
 	if (rc < 0)
 		return -1;
 	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new case has no id");
@@ -150,10 +151,12 @@ int enf_case_db_notified(store *s, int64_t id, const char *facts, const char *ba
 	               "case", id, e);
 }
 
-int enf_case_db_decided(store *s, int64_t id, const char *decision_no, int64_t now, yj_err *e)
+int enf_case_db_decided(store *s, int64_t id, const char *decision_no, const char *authority_code, int64_t now,
+                        yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET decision_no = ?, decided_ms = ? WHERE id = ?", decision_no,
-	                         now, id),
+	return changed(store_run(s, e,
+	                         "UPDATE penalty_case SET decision_no = ?, authority_code = ?, decided_ms = ? WHERE id = ?",
+	                         decision_no, authority_code, now, id),
 	               "case", id, e);
 }
 
@@ -209,16 +212,25 @@ int enf_case_db_event_add(store *s, int64_t case_id, const char *action, const c
 	               : 0;
 }
 
-int enf_case_db_next_number(store *s, int year, int *out, yj_err *e)
+int enf_case_db_next_number(store *s, const char *authority_code, const char *prefix, int year, int *out, yj_err *e)
 {
-	if (store_run(s, e, "INSERT INTO decision_seq(year, next) VALUES (?, 1) ON CONFLICT (year) DO NOTHING", year) < 0)
+	/* a new counter starts after the numbers the prefix already has that year (numbers made before the
+	 * counters were kept per authority) */
+	char like[96];
+	snprintf(like, sizeof like, "%s〔%d〕%%", prefix, year);
+	if (store_run(s, e,
+	              "INSERT INTO decision_seq(authority_code, year, next) SELECT ?, ?, 1 + count(*) FROM penalty_case "
+	              "WHERE decision_no LIKE ? ON CONFLICT (authority_code, year) DO NOTHING",
+	              authority_code, year, like) < 0)
 		return -1;
 	int64_t n = 0;
-	int rc = store_get_int(s, &n, e, "UPDATE decision_seq SET next = next + 1 WHERE year = ? RETURNING next - 1", year);
+	int rc = store_get_int(s, &n, e,
+	                       "UPDATE decision_seq SET next = next + 1 WHERE authority_code = ? AND year = ? RETURNING next - 1",
+	                       authority_code, year);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || n <= 0)
-		return yj_fail(e, YJ_EINTERNAL, "", "no decision number for %d", year);
+		return yj_fail(e, YJ_EINTERNAL, "", "no decision number for %s in %d", authority_code, year);
 	*out = (int)n;
 	return 0;
 }
@@ -348,7 +360,8 @@ static int project_event(store *s, const enf_case_event *ev, void *ctx, yj_err *
 	return 0;
 }
 
-json_t *enf_case_project(store *s, const char *id)
+/* version 1 the fields below; version 2 also the deciding authority */
+static json_t *case_project(store *s, const char *id, int version)
 {
 	enf_case c;
 	if (enf_case_db_get(s, strtoll(id, NULL, 10), &c, NULL) <= 0)
@@ -387,8 +400,20 @@ json_t *enf_case_project(store *s, const char *id)
 	json_t *events = json_array();
 	enf_case_db_events(s, c.id, project_event, events, NULL);
 	json_object_set_new(j, "events", events);
+	if (version >= 2)
+		json_object_set_new(j, "authority_code", c.authority_code[0] ? json_string(c.authority_code) : json_null());
 	enf_case_clear(&c);
 	return j;
+}
+
+json_t *enf_case_project(store *s, const char *id)
+{
+	return case_project(s, id, 1);
+}
+
+json_t *enf_case_project_v2(store *s, const char *id)
+{
+	return case_project(s, id, 2);
 }
 
 json_t *enf_coercive_project(store *s, const char *id)

@@ -52,6 +52,7 @@ typedef struct enf_case {
 	char *decision_no; /* NULL before the decision */
 	double fine_yuan, paid_yuan; /* paid_yuan: NAN before payment */
 	bool revocation, suspension, major, hearing_right, extended, bureau_own;
+	char authority_code[16]; /* the deciding authority (table authority); "" until known */
 	int64_t filed_ms, deadline_ms, decided_ms, served_ms, executed_ms, closed_ms; /* 0: not yet */
 	int64_t created_by, created_ms, updated_ms;
 } enf_case;
@@ -63,6 +64,20 @@ typedef struct enf_case_event {
 	const char *action, *from_state, *to_state, *note, *data; /* data: JSON text; valid during the callback */
 } enf_case_event;
 typedef int (*enf_case_event_fn)(store *s, const enf_case_event *ev, void *ctx, yj_err *e);
+
+/* The party's procedure since the case's latest notice (告知), read from its timeline: the rights to
+ * state and defend (陈述、申辩) and to a hearing (听证), waived, used or running (case_steps.c). */
+typedef struct enf_case_proc {
+	int64_t notified_ms;           /* the latest notify; 0: not notified */
+	bool statement_waived, hearing_waived;
+	bool statement_recorded;       /* the party stated its case (陈述申辩笔录) */
+	bool hearing_requested;
+	int64_t hearing_at_ms;         /* the hearing as last scheduled; 0: none */
+	int64_t hearing_scheduled_ms;  /* when the party was told of it */
+	bool hearing_recorded;         /* its record (听证笔录) is in the file */
+} enf_case_proc;
+/* what the case's timeline says (c: the case as read) */
+int enf_case_proc_read(store *s, const enf_case *c, enf_case_proc *out, yj_err *e);
 
 /* 检查 an inspection as stored. Owned texts: release with enf_inspection_clear. */
 typedef struct enf_inspection {
@@ -147,6 +162,7 @@ typedef struct enf_case_new {
 	int64_t enterprise_id, inspection_id;
 	const char *party_type, *party_name, *party_id_number, *party_phone;
 	const char *area_code, *matter_code, *title;
+	const char *authority_code; /* the authority it is opened under; NULL: resolved when decided */
 	bool bureau_own;
 	int64_t created_by, now;
 } enf_case_new;
@@ -160,7 +176,8 @@ int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj
 int enf_case_db_filed(store *s, int64_t id, int64_t now, int64_t deadline, yj_err *e);
 int enf_case_db_notified(store *s, int64_t id, const char *facts, const char *basis, double fine, bool revoke,
                          bool suspend, bool major, bool hearing, yj_err *e);
-int enf_case_db_decided(store *s, int64_t id, const char *decision_no, int64_t now, yj_err *e);
+int enf_case_db_decided(store *s, int64_t id, const char *decision_no, const char *authority_code, int64_t now,
+                        yj_err *e);
 int enf_case_db_extended(store *s, int64_t id, int64_t by_ms, yj_err *e);
 int enf_case_db_served(store *s, int64_t id, int64_t now, yj_err *e);
 int enf_case_db_paid(store *s, int64_t id, double amount, int64_t now, yj_err *e);
@@ -170,8 +187,9 @@ int enf_case_db_closed(store *s, int64_t id, int64_t now, yj_err *e);
 int enf_case_db_move(store *s, int64_t id, const char *from, const char *to, int64_t now, yj_err *e);
 int enf_case_db_event_add(store *s, int64_t case_id, const char *action, const char *from, const char *to,
                           int64_t user_id, const char *note, json_t *data, int64_t now, yj_err *e);
-/* the next decision number of year (汕应急罚〔2022〕25号 counts 1, 2, ... per year) */
-int enf_case_db_next_number(store *s, int year, int *out, yj_err *e);
+/* the next decision number of an authority in year (陆河应急罚〔2026〕25号 counts 1, 2, ... per authority and
+ * year); a new counter starts after the numbers with prefix that year already has */
+int enf_case_db_next_number(store *s, const char *authority_code, const char *prefix, int year, int *out, yj_err *e);
 /* ids in scope, newest first (queue: state given, oldest first) */
 int enf_case_db_list(store *s, const auth_scope *sc, const char *state, bool oldest_first, int64_t cursor, long limit,
                      enf_ids *out, yj_err *e);
@@ -271,6 +289,8 @@ int enf_hazard_db_list(store *s, const auth_scope *sc, const enf_hazard_filter *
                        enf_ids *out, yj_err *e);
 /* the enterprise's hazards, open ones first by deadline (at most limit) */
 int enf_hazard_db_of_enterprise(store *s, int64_t enterprise, long limit, enf_ids *out, yj_err *e);
+/* the hazards found by an inspection, by id (at most limit) */
+int enf_hazard_db_of_inspection(store *s, int64_t inspection, long limit, enf_ids *out, yj_err *e);
 
 int enf_attachment_db_put(store *s, const char *sha, int64_t size, const char *mime, const char *name, int64_t user,
                           int64_t now, yj_err *e);
@@ -278,6 +298,8 @@ int enf_attachment_db_put(store *s, const char *sha, int64_t size, const char *m
 int enf_attachment_db_mime(store *s, const char *sha, char mime[64], yj_err *e);
 int enf_evidence_db_add(store *s, const char *owner_type, int64_t owner_id, const char *sha, int64_t user, int64_t now,
                         yj_err *e);
+/* 1 when sha is evidence of the owner, 0 not, -1 error */
+int enf_evidence_db_has(store *s, const char *owner_type, int64_t owner_id, const char *sha, yj_err *e);
 int enf_evidence_db_of(store *s, const char *owner_type, int64_t owner_id, enf_evidence_fn fn, void *ctx, yj_err *e);
 typedef struct enf_evidence_owner {
 	const char *owner_type;
@@ -317,6 +339,7 @@ int enf_draw_db_list(store *s, const auth_scope *sc, int64_t cursor, long limit,
 /* ---- the audit projections (their *_db.c) and their registration ------------------------------------ */
 
 json_t *enf_case_project(store *s, const char *id);
+json_t *enf_case_project_v2(store *s, const char *id);
 json_t *enf_coercive_project(store *s, const char *id);
 json_t *enf_review_project(store *s, const char *id);
 json_t *enf_inspection_project(store *s, const char *id);
@@ -379,14 +402,21 @@ int enf_case_create(store *s, const auth_user *u, json_t *body, int64_t *id_out,
 json_t *enf_case_json(store *s, int64_t id, bool with_timeline);
 /* the case if it is one u may see: 1 with *out, 0 not found (or outside), -1 */
 int enf_case_visible(store *s, const auth_user *u, int64_t id, enf_case *out, yj_err *e);
-/* the allowed actions of a case in its state (comma-separated text into b, or a JSON array) */
-void enf_case_allowed(const enf_case *c, strbuf *text, json_t *arr);
+/* the allowed actions of a case in its state and procedure at now (comma-separated text into b, or a JSON array) */
+void enf_case_allowed(const enf_case *c, const enf_case_proc *p, int64_t now, strbuf *text, json_t *arr);
+/* the case file's evidence, one line each (its own files, its inspection's and that inspection's hazards'),
+ * for the decision: a JSON array of strings (new reference) */
+json_t *enf_case_evidence_lines(store *s, const enf_case *c);
 int enf_case_pdf(store *s, int64_t id, char **pdf, size_t *len, yj_err *e);
 
-/* case_steps.c */
-int enf_case_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, yj_err *e);
-/* the table of actions (name, states it is allowed in, roles): for allowed-actions lists */
-bool enf_case_action_allowed(const char *action, const enf_case *c);
+/* case_steps.c. A step refused because its time has not come fills *allowed_from (when not NULL)
+ * with the local day from which it is allowed (0 otherwise). */
+int enf_case_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, int64_t *allowed_from,
+                    yj_err *e);
+/* the table of actions (name, states it is allowed in, roles, conditions): for allowed-actions lists */
+bool enf_case_action_allowed(const char *action, const enf_case *c, const enf_case_proc *p, int64_t now);
+/* the procedure's dates as shown: {notified, statement_ends, hearing_request_ends, decide_from, ...} */
+json_t *enf_case_proc_json(const enf_case *c, const enf_case_proc *p);
 size_t enf_case_action_count(void);
 const char *enf_case_action_name(size_t i);
 

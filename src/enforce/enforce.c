@@ -14,8 +14,17 @@
 #include "registry/registry.h"
 #include "sched/sched.h"
 
-enf_config enf_cfg = {.major_fine_yuan = 50000, .hearing_fine_yuan = 10000, .decision_days = 90,
-                      .attachment_max = 64u << 20, .authority = "汕尾市应急管理局", .decision_prefix = "汕应急罚"};
+enf_config enf_cfg = {.major_fine_yuan = 50000, .hearing_fine_yuan = 10000, .decision_days = 90, .statement_days = 3,
+                      .hearing_request_days = 5, .hearing_notice_days = 7, .attachment_max = 64u << 20,
+                      .authority = "汕尾市应急管理局"};
+
+int enf_set_statement_days(int days)
+{
+	if (days < 1 || days > 30)
+		return -1;
+	enf_cfg.statement_days = days;
+	return 0;
+}
 
 /* ---- shared helpers --------------------------------------------------------------------------------- */
 
@@ -103,6 +112,7 @@ int enf_ids_collect(store_q *q, enf_ids *out, yj_err *e)
 void enf_init(void)
 {
 	audit_register_type("penalty_case", 1, enf_case_project);
+	audit_register_type("penalty_case", 2, enf_case_project_v2);
 	audit_register_type("coercive_measure", 1, enf_coercive_project);
 	audit_register_type("case_review", 1, enf_review_project);
 	audit_register_type("inspection", 1, enf_inspection_project);
@@ -115,8 +125,14 @@ void enf_init(void)
 
 int enf_start(store *s, const enf_config *cfg, yj_err *e)
 {
-	if (cfg)
+	if (cfg) {
+		int statement = enf_cfg.statement_days;
 		enf_cfg = *cfg;
+		/* the law's periods stay what they are unless set */
+		enf_cfg.statement_days = cfg->statement_days > 0 ? cfg->statement_days : statement;
+		enf_cfg.hearing_request_days = cfg->hearing_request_days > 0 ? cfg->hearing_request_days : 5;
+		enf_cfg.hearing_notice_days = cfg->hearing_notice_days > 0 ? cfg->hearing_notice_days : 7;
+	}
 	char dir[512];
 	if (enf_cfg.attachments_dir && *enf_cfg.attachments_dir)
 		snprintf(dir, sizeof dir, "%s", enf_cfg.attachments_dir);

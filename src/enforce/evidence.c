@@ -128,6 +128,14 @@ static int owner_visible(store *s, const enf_evidence_owner *o, void *ctx, yj_er
 			v->visible = v->u->role == ROLE_ENTERPRISE ? v->enterprise && h.enterprise_id == v->enterprise
 			                                           : auth_scope_contains(&v->scope, h.area_code);
 		enf_hazard_clear(&h);
+	} else if (strcmp(o->owner_type, "penalty_case") == 0 && v->u->role != ROLE_ENTERPRISE) {
+		enf_case c;
+		int rc = enf_case_db_get(s, o->owner_id, &c, e);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			v->visible = auth_scope_contains(&v->scope, c.area_code);
+		enf_case_clear(&c);
 	} else if (strcmp(o->owner_type, "inspection") == 0 && v->u->role != ROLE_ENTERPRISE) {
 		enf_inspection in;
 		int rc = enf_inspection_db_get(s, o->owner_id, &in, e);

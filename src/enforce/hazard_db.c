@@ -165,6 +165,13 @@ int enf_hazard_db_of_enterprise(store *s, int64_t enterprise, long limit, enf_id
 	                       out, e);
 }
 
+int enf_hazard_db_of_inspection(store *s, int64_t inspection, long limit, enf_ids *out, yj_err *e)
+{
+	return enf_ids_collect(
+		store_query(s, e, "SELECT id FROM hazard WHERE inspection_id = ? ORDER BY id LIMIT ?", inspection, limit), out,
+		e);
+}
+
 /* ---- evidence files and links --------------------------------------------------------------------------- */
 
 int enf_attachment_db_put(store *s, const char *sha, int64_t size, const char *mime, const char *name, int64_t user,
@@ -192,6 +199,15 @@ int enf_evidence_db_add(store *s, const char *owner_type, int64_t owner_id, cons
 	                 owner_type, owner_id, sha, user, now) < 0
 	               ? -1
 	               : 0;
+}
+
+int enf_evidence_db_has(store *s, const char *owner_type, int64_t owner_id, const char *sha, yj_err *e)
+{
+	int64_t n = 0;
+	if (store_get_int(s, &n, e, "SELECT count(*) FROM evidence WHERE owner_type = ? AND owner_id = ? AND sha256 = ?",
+	                  owner_type, owner_id, sha) < 0)
+		return -1;
+	return n > 0;
 }
 
 int enf_evidence_db_of(store *s, const char *owner_type, int64_t owner_id, enf_evidence_fn fn, void *ctx, yj_err *e)
