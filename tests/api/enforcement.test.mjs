@@ -601,7 +601,8 @@ test('jurisdiction: the enterprises, inspections, cases and inspectors a client 
 });
 
 test('audit: every enforcement write verifies at once (yingji audit verify says OK); a case changed behind the server is caught', async () => {
-  const a = await startServer();
+  // (this server grants five working days to state and defend: serve --statement-days)
+  const a = await startServer({ args: ['--statement-days', '5'] });
   let stopped = false;
   try {
     const login = (u) => a.login(u);
@@ -634,6 +635,9 @@ test('audit: every enforcement write verifies at once (yingji audit verify says 
     const c = await ok(a.req('POST', '/api/v1/cases', { token: i1, body: { enterprise_id: ent, matter_code: 'AQ-04', title: '未设置安全警示标志', inspection_id: insp.id } }), 'case');
     for (const [t, action, body] of [[cmdA, 'file'], [i1, 'investigate'], [i1, 'notify', { facts: '未设置警示标志', legal_basis: '《安全生产法》第九十九条', fine_yuan: 5000 }]])
       await ok(a.req('POST', `/api/v1/cases/${c.id}/${action}`, { token: t, body }), action);
+    const proc = (await ok(a.req('GET', `/api/v1/cases/${c.id}`, { token: i1 }), 'case')).procedure;
+    assert.equal(proc.statement_days, 5);
+    assert.equal(proc.statement_ends, workdaysAfter(localDay(proc.notified), 5));
     await waive(c.id, { s: a, token: i1 });
     for (const [t, action, body] of [[cmdA, 'decide'], [i1, 'serve', { method: '直接送达' }], [i1, 'record_payment', { amount_yuan: 5000 }], [cmdA, 'close']])
       await ok(a.req('POST', `/api/v1/cases/${c.id}/${action}`, { token: t, body }), action);
