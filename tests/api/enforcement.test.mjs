@@ -129,7 +129,12 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
   // the published draw carries everything needed to re-run it
   const pub = await srv.req('GET', `/api/v1/public/draws/${d.json.id}`);
   assert.ok(pub.json.enterprise_pool.length >= 4 && pub.json.inspector_pool.length >= 2);
-  assert.match(pub.json.how_to_verify, /BLAKE2b/);
+  // how to re-run it, in Chinese for the public page, with the technical text beside it
+  assert.match(pub.json.how_to_verify, /BLAKE2b-256/);
+  assert.match(pub.json.how_to_verify, /种子/);
+  assert.ok(!/[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}/.test(pub.json.how_to_verify), 'no English sentence');
+  assert.match(pub.json.how_to_verify_technical, /keyed with the seed/);
+  assert.deepEqual(v.json.reasons, []);
   // the tasks follow from the draw
   const tasks = await srv.req('GET', `/api/v1/inspections?draw_id=${d.json.id}&state=assigned`, { token: cmd });
   assert.equal(tasks.json.items.length, 4);
@@ -140,6 +145,8 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
   const bad = await srv.req('GET', `/api/v1/draws/${d.json.id}/verify`);
   assert.equal(bad.json.verified, false);
   assert.equal(bad.json.enterprise_pool_ok, false);
+  assert.deepEqual(bad.json.reason_codes, ['enterprise_pool_digest', 'result_differs']);
+  assert.deepEqual(bad.json.reasons, ['企业名单与公布的摘要不一致', '用种子重新计算的抽取结果与公布的结果不同']);
   // a changed result fails too
   sql(srv.db, `UPDATE draw SET enterprise_pool = (SELECT enterprise_pool FROM draw WHERE id=${d.json.id}) WHERE id=${d.json.id}`);
 });
