@@ -186,35 +186,10 @@ json_t *enf_case_json(store *s, int64_t id, bool with_timeline)
 	enf_case c;
 	if (enf_case_db_get(s, id, &c, NULL) <= 0)
 		return NULL;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(c.id));
-	json_object_set_new(j, "enterprise_id", c.enterprise_id ? json_integer(c.enterprise_id) : json_null());
+	json_t *j = enf_case_fields(&c, enf_time, "");
 	json_object_set_new(j, "party", json_pack("{s:s, s:s, s:o, s:o}", "type", c.party_type, "name", c.party_name,
 	                                          "id_number", enf_text_or_null(c.party_id_number), "phone",
 	                                          enf_text_or_null(c.party_phone)));
-	json_object_set_new(j, "area_code", json_string(c.area_code));
-	json_object_set_new(j, "matter_code", json_string(c.matter_code));
-	json_object_set_new(j, "inspection_id", c.inspection_id ? json_integer(c.inspection_id) : json_null());
-	json_object_set_new(j, "title", json_string(c.title));
-	json_object_set_new(j, "facts", json_string(c.facts));
-	json_object_set_new(j, "legal_basis", json_string(c.legal_basis));
-	json_object_set_new(j, "fine_yuan", json_real(c.fine_yuan));
-	json_object_set_new(j, "revocation", json_boolean(c.revocation));
-	json_object_set_new(j, "suspension", json_boolean(c.suspension));
-	json_object_set_new(j, "major", json_boolean(c.major));
-	json_object_set_new(j, "hearing_right", json_boolean(c.hearing_right));
-	json_object_set_new(j, "state", json_string(c.state));
-	json_object_set_new(j, "decision_no", enf_text_or_null(c.decision_no));
-	json_object_set_new(j, "filed", enf_time(c.filed_ms));
-	json_object_set_new(j, "deadline", enf_time(c.deadline_ms));
-	json_object_set_new(j, "extended", json_boolean(c.extended));
-	json_object_set_new(j, "decided", enf_time(c.decided_ms));
-	json_object_set_new(j, "served", enf_time(c.served_ms));
-	json_object_set_new(j, "executed", enf_time(c.executed_ms));
-	json_object_set_new(j, "closed", enf_time(c.closed_ms));
-	json_object_set_new(j, "paid_yuan", isnan(c.paid_yuan) ? json_null() : json_real(c.paid_yuan));
-	json_object_set_new(j, "bureau_own", json_boolean(c.bureau_own));
-	json_object_set_new(j, "created", enf_time(c.created_ms));
 	reg_authority a;
 	const char *code = c.authority_code[0] ? c.authority_code : c.area_code;
 	json_object_set_new(j, "authority", reg_authority_for(s, code, &a, NULL) > 0

@@ -148,6 +148,27 @@ typedef struct enf_draw {
 } enf_draw;
 void enf_draw_clear(enf_draw *d);
 
+/* A data file's row function (store_each) hands each row to the caller's function with its context. */
+struct enf_evidence;
+struct enf_evidence_owner;
+struct enf_coercive;
+struct enf_review_row;
+typedef struct enf_each {
+	store *s;
+	void *ctx;
+	union {
+		int (*event)(store *s, const enf_case_event *ev, void *ctx, yj_err *e);
+		int (*rect)(store *s, const enf_rectification *r, void *ctx, yj_err *e);
+		int (*evidence)(store *s, const struct enf_evidence *ev, void *ctx, yj_err *e);
+		int (*owner)(store *s, const struct enf_evidence_owner *o, void *ctx, yj_err *e);
+		int (*coercive)(store *s, const struct enf_coercive *m, void *ctx, yj_err *e);
+		int (*review)(store *s, const struct enf_review_row *r, void *ctx, yj_err *e);
+	} fn;
+} enf_each;
+
+/* a write that must change the row id: -1 on error, YJ_ENOTFOUND ("no <what> <id>") when nothing changed */
+int enf_changed(int64_t n, const char *what, int64_t id, yj_err *e);
+
 /* a list's window: ids after cursor (0: from the start), at most limit + 1 (one more says "more") */
 typedef struct enf_ids {
 	int64_t *id; /* room for cap ids */
@@ -169,6 +190,9 @@ typedef struct enf_case_new {
 int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err *e);
 /* 1 found, 0 none, -1 error */
 int enf_case_db_get(store *s, int64_t id, enf_case *out, yj_err *e);
+/* the fields of a case both its JSON and its audit projection show; times as when(ms) renders them,
+ * under their names plus suffix ("filed" + "_ms"); a new object */
+json_t *enf_case_fields(const enf_case *c, json_t *(*when)(int64_t ms), const char *suffix);
 int enf_case_db_events(store *s, int64_t case_id, enf_case_event_fn fn, void *ctx, yj_err *e);
 /* true when the case's timeline has action */
 int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj_err *e);

@@ -95,16 +95,27 @@ int enf_year_of(int64_t ms)
 	return atoi(t);
 }
 
+static int collect_id(store_q *q, void *ctx, yj_err *e)
+{
+	enf_ids *out = ctx;
+	if (out->n < out->cap)
+		out->id[out->n++] = store_col_int(q, 0);
+	return 0;
+}
+
 int enf_ids_collect(store_q *q, enf_ids *out, yj_err *e)
 {
 	out->n = 0;
-	if (!q)
+	return store_each(q, collect_id, out, e);
+}
+
+int enf_changed(int64_t n, const char *what, int64_t id, yj_err *e)
+{
+	if (n < 0)
 		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		if (out->n < out->cap)
-			out->id[out->n++] = store_col_int(q, 0);
-	return rc < 0 ? -1 : 0;
+	if (n == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "没有%s %lld", what, (long long)id);
+	return 0;
 }
 
 /* ---- life ---------------------------------------------------------------------------------------------- */

@@ -72,26 +72,24 @@ int enf_hazard_db_get(store *s, int64_t id, enf_hazard *out, yj_err *e)
 	return 1;
 }
 
+static int rect_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_rectification r = {.id = store_col_int(q, 0), .submitted_by = store_col_int(q, 1), .note = store_col_str(q, 2),
+	                       .submitted_ms = store_col_int(q, 3), .verdict = store_col_text(q, 4),
+	                       .verdict_by = store_col_int(q, 5), .verdict_reason = store_col_text(q, 6),
+	                       .verdict_ms = store_col_int(q, 7)};
+	return x->fn.rect(x->s, &r, x->ctx, e);
+}
+
 int enf_hazard_db_rectifications(store *s, int64_t hazard, enf_rectification_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT id, submitted_by, note, submitted_ms, verdict, coalesce(verdict_by, 0), verdict_reason, "
-	                         "coalesce(verdict_ms, 0) FROM rectification WHERE hazard_id = ? ORDER BY id",
-	                         hazard);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_rectification r = {.id = store_col_int(q, 0), .submitted_by = store_col_int(q, 1), .note = store_col_str(q, 2),
-		                       .submitted_ms = store_col_int(q, 3), .verdict = store_col_text(q, 4),
-		                       .verdict_by = store_col_int(q, 5), .verdict_reason = store_col_text(q, 6),
-		                       .verdict_ms = store_col_int(q, 7)};
-		if (fn(s, &r, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.rect = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT id, submitted_by, note, submitted_ms, verdict, coalesce(verdict_by, 0), "
+	                              "verdict_reason, coalesce(verdict_ms, 0) FROM rectification WHERE hazard_id = ? ORDER BY id",
+	                              hazard),
+	                  rect_row, &x, e);
 }
 
 int enf_hazard_db_rectify(store *s, int64_t id, int64_t user, const char *note, int64_t now, yj_err *e)
@@ -125,17 +123,14 @@ int enf_hazard_db_verdict(store *s, int64_t id, bool accepted, int64_t user, con
 
 int enf_hazard_db_due(store *s, int64_t now, int64_t *ids, size_t max, size_t *n, yj_err *e)
 {
-	*n = 0;
-	store_q *q = store_query(s, e,
-	                         "SELECT id FROM hazard WHERE state = 'open' AND overdue = 0 AND deadline_ms < ? ORDER BY id LIMIT ?",
-	                         now, (int64_t)max);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		if (*n < max)
-			ids[(*n)++] = store_col_int(q, 0);
-	return rc < 0 ? -1 : 0;
+	enf_ids out = {.id = ids, .cap = max};
+	int rc = enf_ids_collect(store_query(s, e,
+	                                     "SELECT id FROM hazard WHERE state = 'open' AND overdue = 0 AND deadline_ms < ? "
+	                                     "ORDER BY id LIMIT ?",
+	                                     now, (int64_t)max),
+	                         &out, e);
+	*n = out.n;
+	return rc;
 }
 
 int enf_hazard_db_flag_overdue(store *s, int64_t id, int64_t now, yj_err *e)
@@ -210,44 +205,39 @@ int enf_evidence_db_has(store *s, const char *owner_type, int64_t owner_id, cons
 	return n > 0;
 }
 
+static int evidence_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_evidence ev = {.sha256 = store_col_str(q, 0), .mime = store_col_str(q, 1), .size = store_col_int(q, 2),
+	                   .name = store_col_str(q, 3), .note = store_col_str(q, 4), .added_by = store_col_int(q, 5),
+	                   .added_ms = store_col_int(q, 6)};
+	return x->fn.evidence(x->s, &ev, x->ctx, e);
+}
+
 int enf_evidence_db_of(store *s, const char *owner_type, int64_t owner_id, enf_evidence_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT v.sha256, a.mime, a.size, a.name, v.note, v.added_by, v.added_ms FROM evidence v "
-	                         "JOIN attachment a ON a.sha256 = v.sha256 WHERE v.owner_type = ? AND v.owner_id = ? "
-	                         "ORDER BY v.added_ms, v.sha256",
-	                         owner_type, owner_id);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_evidence ev = {.sha256 = store_col_str(q, 0), .mime = store_col_str(q, 1), .size = store_col_int(q, 2),
-		                   .name = store_col_str(q, 3), .note = store_col_str(q, 4), .added_by = store_col_int(q, 5),
-		                   .added_ms = store_col_int(q, 6)};
-		if (fn(s, &ev, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.evidence = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT v.sha256, a.mime, a.size, a.name, v.note, v.added_by, v.added_ms FROM evidence v "
+	                              "JOIN attachment a ON a.sha256 = v.sha256 WHERE v.owner_type = ? AND v.owner_id = ? "
+	                              "ORDER BY v.added_ms, v.sha256",
+	                              owner_type, owner_id),
+	                  evidence_row, &x, e);
+}
+
+static int owner_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_evidence_owner o = {.owner_type = store_col_str(q, 0), .owner_id = store_col_int(q, 1)};
+	return x->fn.owner(x->s, &o, x->ctx, e);
 }
 
 int enf_evidence_db_owners(store *s, const char *sha, enf_owner_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT owner_type, owner_id FROM evidence WHERE sha256 = ? ORDER BY owner_type, owner_id",
-	                         sha);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_evidence_owner o = {.owner_type = store_col_str(q, 0), .owner_id = store_col_int(q, 1)};
-		int r = fn(s, &o, ctx, e);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.owner = fn};
+	return store_each(
+		store_query(s, e, "SELECT owner_type, owner_id FROM evidence WHERE sha256 = ? ORDER BY owner_type, owner_id", sha),
+		owner_row, &x, e);
 }
 
 /* ---- audit projection (version 1) --------------------------------------------------------------------------- */
