@@ -142,18 +142,9 @@ out:
 int enf_case_visible(store *s, const auth_user *u, int64_t id, enf_case *out, yj_err *e)
 {
 	int rc = enf_case_db_get(s, id, out, e);
-	if (rc <= 0)
-		return rc;
-	auth_scope mine;
-	if (enf_own_scope(u, &mine, e)) {
+	if (rc > 0 && (rc = enf_in_own_area(u, out->area_code, e)) != 1)
 		enf_case_clear(out);
-		return -1;
-	}
-	if (!auth_scope_contains(&mine, out->area_code)) {
-		enf_case_clear(out);
-		return 0;
-	}
-	return 1;
+	return rc;
 }
 
 void enf_case_allowed(const enf_case *c, const enf_case_proc *p, int64_t now, strbuf *text, json_t *arr)

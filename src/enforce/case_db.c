@@ -77,9 +77,7 @@ int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err 
 	                       store_id_or_null(c->enterprise_id), c->party_type, c->party_name, c->party_id_number,
 	                       c->party_phone, c->area_code, c->matter_code, store_id_or_null(c->inspection_id), c->title,
 	                       c->bureau_own, c->created_by, c->now, c->now, c->authority_code);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new case has no id");
+	return enf_new_id(rc, "case", e);
 }
 
 int enf_case_db_get(store *s, int64_t id, enf_case *out, yj_err *e)
@@ -256,9 +254,7 @@ int enf_coercive_db_insert(store *s, const enf_coercive *m, int64_t *id_out, yj_
 	                       "created_by) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
 	                       store_id_or_null(m->case_id), m->enterprise_id, m->kind, m->reason, m->area_code, m->start_ms,
 	                       m->end_ms > 0 ? store_v_int(m->end_ms) : store_null(), m->created_by);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new coercive measure has no id");
+	return enf_new_id(rc, "coercive measure", e);
 }
 
 #define COERCIVE_COLS \
@@ -304,9 +300,7 @@ int enf_review_db_insert(store *s, int64_t case_id, int64_t reviewer, json_t *it
 	                       "INSERT INTO case_review(case_id, reviewer_id, items, score, problems, year, created_ms) "
 	                       "VALUES (?,?,?,?,?,?,?) RETURNING id",
 	                       case_id, reviewer, items, score, problems ? problems : "", year, now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new review has no id");
+	return enf_new_id(rc, "review", e);
 }
 
 static int review_row(store_q *q, void *ctx, yj_err *e)
@@ -330,11 +324,6 @@ int enf_review_db_each(store *s, const auth_scope *sc, int year, enf_review_fn f
 
 /* ---- audit projections (version 1): the stored fields that matter, named explicitly ---------------------- */
 
-static json_t *ms_or_null(int64_t ms)
-{
-	return ms ? json_integer(ms) : json_null();
-}
-
 static int project_event(store *s, const enf_case_event *ev, void *ctx, yj_err *e)
 {
 	json_array_append_new(ctx, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:I}", "id", (json_int_t)ev->id,
@@ -342,14 +331,6 @@ static int project_event(store *s, const enf_case_event *ev, void *ctx, yj_err *
 	                                     (json_int_t)ev->user_id, "note", ev->note, "data", ev->data, "at",
 	                                     (json_int_t)ev->created_ms));
 	return 0;
-}
-
-/* a time of the case under name+suffix, as when() renders it */
-static void put_time(json_t *j, const char *name, const char *suffix, json_t *(*when)(int64_t), int64_t ms)
-{
-	char key[32];
-	snprintf(key, sizeof key, "%s%s", name, suffix);
-	json_object_set_new(j, key, when(ms));
 }
 
 json_t *enf_case_fields(const enf_case *c, json_t *(*when)(int64_t ms), const char *suffix)
@@ -373,13 +354,13 @@ json_t *enf_case_fields(const enf_case *c, json_t *(*when)(int64_t ms), const ch
 	json_object_set_new(j, "extended", json_boolean(c->extended));
 	json_object_set_new(j, "paid_yuan", isnan(c->paid_yuan) ? json_null() : json_real(c->paid_yuan));
 	json_object_set_new(j, "bureau_own", json_boolean(c->bureau_own));
-	put_time(j, "filed", suffix, when, c->filed_ms);
-	put_time(j, "deadline", suffix, when, c->deadline_ms);
-	put_time(j, "decided", suffix, when, c->decided_ms);
-	put_time(j, "served", suffix, when, c->served_ms);
-	put_time(j, "executed", suffix, when, c->executed_ms);
-	put_time(j, "closed", suffix, when, c->closed_ms);
-	put_time(j, "created", suffix, when, c->created_ms);
+	enf_put_time(j, "filed", suffix, when, c->filed_ms);
+	enf_put_time(j, "deadline", suffix, when, c->deadline_ms);
+	enf_put_time(j, "decided", suffix, when, c->decided_ms);
+	enf_put_time(j, "served", suffix, when, c->served_ms);
+	enf_put_time(j, "executed", suffix, when, c->executed_ms);
+	enf_put_time(j, "closed", suffix, when, c->closed_ms);
+	enf_put_time(j, "created", suffix, when, c->created_ms);
 	return j;
 }
 
@@ -389,7 +370,7 @@ static json_t *case_project(store *s, const char *id, int version)
 	enf_case c;
 	if (enf_case_db_get(s, strtoll(id, NULL, 10), &c, NULL) <= 0)
 		return NULL;
-	json_t *j = enf_case_fields(&c, ms_or_null, "_ms");
+	json_t *j = enf_case_fields(&c, enf_ms_or_null, "_ms");
 	json_object_set_new(j, "party_type", json_string(c.party_type));
 	json_object_set_new(j, "party_name", json_string(c.party_name));
 	json_object_set_new(j, "party_id_number", enf_text_or_null(c.party_id_number));
@@ -424,7 +405,7 @@ json_t *enf_coercive_project(store *s, const char *id)
 	json_t *j = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s, s:I, s:o, s:I}", "id", (json_int_t)m.id, "case_id",
 	                      m.case_id ? json_integer(m.case_id) : json_null(), "enterprise_id", (json_int_t)m.enterprise_id,
 	                      "kind", m.kind, "reason", m.reason, "area_code", m.area_code, "start_ms", (json_int_t)m.start_ms,
-	                      "end_ms", ms_or_null(m.end_ms), "created_by", (json_int_t)m.created_by);
+	                      "end_ms", enf_ms_or_null(m.end_ms), "created_by", (json_int_t)m.created_by);
 	store_done(q);
 	return j;
 }

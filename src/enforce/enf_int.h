@@ -27,6 +27,10 @@ extern enf_config enf_cfg;
 
 /* ms as RFC 3339 text, or JSON null for 0 (not yet) */
 json_t *enf_time(int64_t ms);
+/* ms as a JSON integer, or null for 0 (audit projections) */
+json_t *enf_ms_or_null(int64_t ms);
+/* j[name + suffix] = when(ms): a time as the API ("filed", enf_time) or a projection ("filed_ms") has it */
+void enf_put_time(json_t *j, const char *name, const char *suffix, json_t *(*when)(int64_t ms), int64_t ms);
 /* text or JSON null */
 json_t *enf_text_or_null(const char *s);
 /* a town-level user may act only on matters delegated to towns; NULL matter: nothing to check */
@@ -36,6 +40,8 @@ int enf_check_matter(store *s, const auth_user *u, const char *matter, yj_err *e
 int enf_enterprise_in_scope(store *s, const auth_scope *sc, int64_t id, char area_out[16], yj_err *e);
 /* the scope of the user's own area (YJ_EFORBIDDEN when it is not a known area) */
 int enf_own_scope(const auth_user *u, auth_scope *out, yj_err *e);
+/* 1 when area_code lies in the user's own area, 0 not, -1 error */
+int enf_in_own_area(const auth_user *u, const char *area_code, yj_err *e);
 /* [from, to) in UTC ms of a local (+08:00) calendar year; the local year of an instant */
 void enf_year_bounds(int year, int64_t *from, int64_t *to);
 int enf_year_of(int64_t ms);
@@ -105,6 +111,8 @@ typedef struct enf_hazard {
 	int64_t deadline_ms, found_ms, closed_ms, created_by, updated_ms;
 } enf_hazard;
 void enf_hazard_clear(enf_hazard *h);
+/* the fields of a hazard both its JSON and its audit projection show (as enf_case_fields) */
+json_t *enf_hazard_fields(const enf_hazard *h, json_t *(*when)(int64_t ms), const char *suffix);
 
 /* 整改 one rectification of a hazard */
 typedef struct enf_rectification {
@@ -166,6 +174,8 @@ typedef struct enf_each {
 	} fn;
 } enf_each;
 
+/* an INSERT ... RETURNING id's store_get_int answer rc: 0 with the id read, -1 (error, or no id) */
+int enf_new_id(int rc, const char *what, yj_err *e);
 /* a write that must change the row id: -1 on error, YJ_ENOTFOUND ("no <what> <id>") when nothing changed */
 int enf_changed(int64_t n, const char *what, int64_t id, yj_err *e);
 

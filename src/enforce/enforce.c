@@ -37,6 +37,18 @@ json_t *enf_time(int64_t ms)
 	return json_string(t);
 }
 
+json_t *enf_ms_or_null(int64_t ms)
+{
+	return ms ? json_integer(ms) : json_null();
+}
+
+void enf_put_time(json_t *j, const char *name, const char *suffix, json_t *(*when)(int64_t ms), int64_t ms)
+{
+	char key[32];
+	snprintf(key, sizeof key, "%s%s", name, suffix);
+	json_object_set_new(j, key, when(ms));
+}
+
 json_t *enf_text_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
@@ -78,6 +90,14 @@ int enf_own_scope(const auth_user *u, auth_scope *out, yj_err *e)
 	return auth_scope_for(u, NULL, "area", out, e);
 }
 
+int enf_in_own_area(const auth_user *u, const char *area_code, yj_err *e)
+{
+	auth_scope mine;
+	if (enf_own_scope(u, &mine, e))
+		return -1;
+	return auth_scope_contains(&mine, area_code) ? 1 : 0;
+}
+
 void enf_year_bounds(int year, int64_t *from, int64_t *to)
 {
 	char t[40];
@@ -107,6 +127,13 @@ int enf_ids_collect(store_q *q, enf_ids *out, yj_err *e)
 {
 	out->n = 0;
 	return store_each(q, collect_id, out, e);
+}
+
+int enf_new_id(int rc, const char *what, yj_err *e)
+{
+	if (rc < 0)
+		return -1;
+	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new %s has no id", what);
 }
 
 int enf_changed(int64_t n, const char *what, int64_t id, yj_err *e)

@@ -41,9 +41,7 @@ int enf_hazard_db_insert(store *s, const enf_hazard_new *h, int64_t *id_out, yj_
 	                       h->enterprise_id, store_id_or_null(h->inspection_id), h->source, h->level, h->description,
 	                       h->legal_basis ? h->legal_basis : "", h->deadline_ms, h->area_code, h->now, h->created_by,
 	                       h->now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new hazard has no id");
+	return enf_new_id(rc, "hazard", e);
 }
 
 int enf_hazard_db_get(store *s, int64_t id, enf_hazard *out, yj_err *e)
@@ -261,25 +259,31 @@ static int project_evidence(store *s, const enf_evidence *ev, void *ctx, yj_err 
 	return 0;
 }
 
+json_t *enf_hazard_fields(const enf_hazard *h, json_t *(*when)(int64_t ms), const char *suffix)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(h->id));
+	json_object_set_new(j, "enterprise_id", json_integer(h->enterprise_id));
+	json_object_set_new(j, "inspection_id", h->inspection_id ? json_integer(h->inspection_id) : json_null());
+	json_object_set_new(j, "source", json_string(h->source));
+	json_object_set_new(j, "level", json_string(h->level));
+	json_object_set_new(j, "description", json_string(h->description));
+	json_object_set_new(j, "legal_basis", json_string(h->legal_basis));
+	json_object_set_new(j, "state", json_string(h->state));
+	json_object_set_new(j, "overdue", json_boolean(h->overdue));
+	json_object_set_new(j, "area_code", json_string(h->area_code));
+	enf_put_time(j, "deadline", suffix, when, h->deadline_ms);
+	enf_put_time(j, "found", suffix, when, h->found_ms);
+	enf_put_time(j, "closed", suffix, when, h->closed_ms);
+	return j;
+}
+
 json_t *enf_hazard_project(store *s, const char *id)
 {
 	enf_hazard h;
 	if (enf_hazard_db_get(s, strtoll(id, NULL, 10), &h, NULL) <= 0)
 		return NULL;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(h.id));
-	json_object_set_new(j, "enterprise_id", json_integer(h.enterprise_id));
-	json_object_set_new(j, "inspection_id", h.inspection_id ? json_integer(h.inspection_id) : json_null());
-	json_object_set_new(j, "source", json_string(h.source));
-	json_object_set_new(j, "level", json_string(h.level));
-	json_object_set_new(j, "description", json_string(h.description));
-	json_object_set_new(j, "legal_basis", json_string(h.legal_basis));
-	json_object_set_new(j, "deadline_ms", json_integer(h.deadline_ms));
-	json_object_set_new(j, "state", json_string(h.state));
-	json_object_set_new(j, "overdue", json_boolean(h.overdue));
-	json_object_set_new(j, "area_code", json_string(h.area_code));
-	json_object_set_new(j, "found_ms", json_integer(h.found_ms));
-	json_object_set_new(j, "closed_ms", h.closed_ms ? json_integer(h.closed_ms) : json_null());
+	json_t *j = enf_hazard_fields(&h, enf_ms_or_null, "_ms");
 	json_object_set_new(j, "created_by", json_integer(h.created_by));
 	json_t *rect = json_array(), *ev = json_array();
 	enf_hazard_db_rectifications(s, h.id, project_rect, rect, NULL);

@@ -34,9 +34,7 @@ int enf_inspection_db_insert(store *s, const char *kind, int64_t draw_id, int64_
 	                       "INSERT INTO inspection(kind, draw_id, enterprise_id, area_code, reason, matter_code, state, "
 	                       "created_by, created_ms, updated_ms) VALUES (?,?,?,?,?,?,'assigned',?,?,?) RETURNING id",
 	                       kind, store_id_or_null(draw_id), enterprise, area, reason, matter, created_by, now, now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new inspection has no id");
+	return enf_new_id(rc, "inspection", e);
 }
 
 int enf_inspection_db_get(store *s, int64_t id, enf_inspection *out, yj_err *e)
