@@ -208,9 +208,16 @@ void enf_case_routes(void)
 	http_route("GET", "/api/v1/legal-review/queue", handle_review_queue, reviewers, NULL);
 	http_route("GET", "/api/v1/cases/{id}", handle_case_get, ENF_CASE_ROLES, NULL);
 	http_route("POST", "/api/v1/cases/{id}/{action}", handle_case_action, ENF_CASE_ROLES, NULL);
+	http_route_doc("a step of the case (file, investigate, notify, record_statement, waive, request_hearing, "
+	               "schedule_hearing, record_hearing, submit_review, approve_review, reject_review, discuss, decide, "
+	               "extend, serve, record_payment, enforce, close); a step that waits for a day answers 409 with "
+	               "error.allowed_from (YYYY-MM-DD)",
+	               NULL, "json");
 	http_route("GET", "/api/v1/cases/{id}/decision.pdf", handle_case_pdf, ENF_CASE_ROLES, NULL);
 	http_route("POST", "/api/v1/cases/{id}/evidence", handle_case_evidence, ENF_INSPECTORS, NULL);
 	http_route_body_limit(ENF_EVIDENCE_LIMIT);
+	http_route_doc("a file of the case (a statement, a waiver, a hearing's record): the raw bytes, X-Filename", NULL,
+	               "photo, PDF, audio or video");
 	http_route("POST", "/api/v1/cases/{id}/reviews", handle_case_review, reviewers, NULL);
 	http_route("GET", "/api/v1/case-reviews/summary", handle_review_summary, ENF_CASE_ROLES, NULL);
 	http_route("POST", "/api/v1/coercive-measures", handle_coercive_create, ENF_INSPECTORS, NULL);
