@@ -21,9 +21,11 @@ window.ENF = (() => {
     VERDICT: E.verdict,
     CASE: E.case_state,
     ACTION: E.case_action,
-    // who does each step (the server checks; the page says it beforehand)
+    // who does each step (the server checks; the page says it beforehand); a list: any of them
     ACTION_ROLE: {
-      file: 'commander', investigate: 'inspector', notify: 'inspector', request_hearing: 'inspector', submit_review: 'inspector',
+      file: 'commander', investigate: 'inspector', notify: 'inspector', record_statement: 'inspector', waive: 'inspector',
+      request_hearing: 'inspector', schedule_hearing: ['inspector', 'commander'], record_hearing: ['inspector', 'commander'],
+      submit_review: 'inspector',
       approve_review: 'legal_reviewer', reject_review: 'legal_reviewer', discuss: 'commander', decide: 'commander',
       extend: 'commander', serve: 'inspector', record_payment: 'inspector', enforce: 'commander', close: 'commander',
     },

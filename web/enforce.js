@@ -9,7 +9,7 @@
 
 (() => {
   const { api, $, $$, h, put, debounce, toLogin } = window.YJ;
-  const { L, lbl, chip, fmt, yuan, deadlineInfo, thumbs, uploader, showError, endOfDay, dateIn, localNow, logout } = window.ENF;
+  const { L, lbl, chip, fmt, yuan, deadlineInfo, upload, thumbs, uploader, showError, endOfDay, dateIn, localNow, logout } = window.ENF;
   const { t } = window.I18N;
   const view = $('#view');
   let me = null;
@@ -640,6 +640,23 @@
         { name: 'reason', label: t('enf.af_ext_reason'), type: 'textarea', rows: 2 },
         { name: 'days', label: t('enf.af_ext_days'), type: 'number', value: 30, int: true },
       ];
+      case 'record_statement': return [
+        { name: 'statement', label: t('enf.af_statement'), type: 'textarea', rows: 4 },
+        { name: 'evidence_sha256', label: t('enf.af_statement_file'), type: 'file', optional: true },
+      ];
+      case 'waive': return [
+        { name: 'statement', label: t('enf.af_waive_text'), type: 'textarea', rows: 3, value: t('enf.af_waive_default') },
+        { name: 'evidence_sha256', label: t('enf.af_waive_file'), type: 'file' },
+      ];
+      case 'schedule_hearing': return [
+        { name: 'at', label: t('enf.af_hearing_at'), type: 'datetime-local', hint: t('enf.af_hearing_at_hint') },
+        { name: 'place', label: t('enf.af_hearing_place'), type: 'text' },
+        { name: 'host', label: t('enf.af_hearing_host'), type: 'text' },
+      ];
+      case 'record_hearing': return [
+        { name: 'summary', label: t('enf.af_hearing_summary'), type: 'textarea', rows: 4 },
+        { name: 'transcript_sha256', label: t('enf.af_transcript'), type: 'file' },
+      ];
       case 'serve': return [{ name: 'method', label: t('enf.af_method'), type: 'select', options: L.SERVE }];
       case 'record_payment': return [{ name: 'amount_yuan', label: t('enf.af_amount'), type: 'number', value: c.fine_yuan || '' }];
       case 'enforce': return [{ name: 'note', label: t('enf.af_enforce'), type: 'textarea', rows: 2 }];
@@ -654,6 +671,9 @@
       let el;
       if (d.type === 'textarea') el = h('textarea', { name: d.name, rows: d.rows || 2 }, d.value || '');
       else if (d.type === 'select') el = h('select', { name: d.name }, d.options.map((o) => h('option', { value: o }, o)));
+      else if (d.type === 'file') el = h('input', { type: 'file', name: d.name, accept: 'image/*,application/pdf' });
+      else if (d.type === 'text') el = h('input', { type: 'text', name: d.name, value: d.value ?? '', maxlength: 100 });
+      else if (d.type === 'datetime-local') el = h('input', { type: 'datetime-local', name: d.name });
       else if (d.type === 'checkbox') {
         el = h('input', { type: 'checkbox', name: d.name, checked: !!d.value });
         controls[d.name] = { d, el };
@@ -672,8 +692,28 @@
       ev.preventDefault();
       showError(err, null);
       const body = {};
+      // files of the case first (a waiver, a hearing's record): the step names them by their SHA-256
       for (const [name, { d, el }] of Object.entries(controls)) {
+        if (d.type !== 'file') continue;
+        const file = el.files[0];
+        if (!file) { if (!d.optional) { showError(err, new Error(t('enf.af_file_missing', { label: d.label }))); return; } continue; }
+        submit.disabled = true;
+        submit.textContent = t('enf.af_uploading', { name: file.name });
+        try {
+          body[name] = (await upload(`/api/v1/cases/${c.id}/evidence`, file)).sha256;
+        } catch (e) {
+          if (e.status === 401) return toLogin();
+          showError(err, e);
+          submit.disabled = false;
+          submit.textContent = t('enf.af_confirm', { action: label });
+          return;
+        }
+      }
+      submit.textContent = t('enf.af_confirm', { action: label });
+      for (const [name, { d, el }] of Object.entries(controls)) {
+        if (d.type === 'file') continue;
         if (d.type === 'checkbox') { if (el.checked) body[name] = true; continue; }
+        if (d.type === 'datetime-local') { if (el.value) body[name] = `${el.value}:00+08:00`; continue; }
         const v = el.value.trim();
         if (!v && d.optional) continue;
         if (d.type === 'number') { if (v !== '') body[name] = Number(v); continue; }
@@ -705,7 +745,14 @@
     if (d.method) out.push([t('enf.tl_method'), d.method]);
     if (d.amount_yuan !== undefined) out.push([t('enf.tl_amount'), yuan(d.amount_yuan)]);
     if (d.days) out.push([t('enf.tl_days'), t('enf.tl_days_n', { n: d.days })]);
-    if (d.rights) out.push([t('enf.tl_rights'), t(d.rights.hearing ? 'enf.tl_rights_hearing' : 'enf.tl_rights_text')]);
+    if (Array.isArray(d.rights)) out.push([t('enf.tl_waived'), d.rights.map((r) => t(`enf.tl_right_${r}`)).join(t('common.list_sep'))]);
+    else if (d.rights) out.push([t('enf.tl_rights'), t(d.rights.hearing ? 'enf.tl_rights_hearing' : 'enf.tl_rights_text')]);
+    if (d.statement) out.push([t(Array.isArray(d.rights) ? 'enf.tl_waiver_statement' : 'enf.tl_statement'), d.statement]);
+    if (d.at) out.push([t('enf.tl_hearing_at'), fmt(d.at)]);
+    if (d.place) out.push([t('enf.tl_hearing_place'), d.place]);
+    if (d.host) out.push([t('enf.tl_hearing_host'), d.host]);
+    if (d.summary) out.push([t('enf.tl_summary'), d.summary]);
+    if (d.authority) out.push([t('enf.tl_authority'), d.authority]);
     if (d.major !== undefined) out.push([t('enf.tl_kind'), t(d.major ? 'enf.major_case' : 'enf.general_case')]);
     return out;
   }
@@ -734,8 +781,9 @@
     const actions = h('div', { class: 'actions', id: 'case-actions' },
       c.allowed_actions.length ? h('span', { class: 'lbl' }, t('enf.can_do')) : h('span', { class: 'muted' }, t('enf.no_steps')),
       c.allowed_actions.map((a) => {
-        const role = L.ACTION_ROLE[a];
-        const mineRole = role === me.role;
+        const roles = [].concat(L.ACTION_ROLE[a] || []);
+        const mineRole = roles.includes(me.role);
+        const role = mineRole ? me.role : roles[0];
         return h('button', {
           type: 'button', class: `act act-${a}${mineRole ? '' : ' other'}`, dataset: { action: a }, disabled: !mineRole,
           title: mineRole ? '' : t('enf.done_by', { role: roleName(role) }),
@@ -752,6 +800,9 @@
       ? h('p', { class: 'banner warn', id: 'major-gate' }, t('enf.major_gate')) : null;
     const late = c.deadline && !c.decided && Date.parse(c.deadline) < Date.now()
       ? h('p', { class: 'banner bad' }, t('enf.late', { t: fmt(c.deadline) }) + (c.extended ? t('enf.late_extended') : '') + t('enf.late_end')) : null;
+    const proc = c.procedure || {};
+    const waiting = proc.decide_from && !c.decided && proc.decide_from > localDay()
+      ? h('p', { class: 'banner warn', id: 'periods-gate' }, t('enf.proc_wait', { d: proc.decide_from })) : null;
     const p = c.party || {};
     mount(h('section', { class: 'page', id: 'case', dataset: { id: c.id, state: c.state } },
       h('div', { class: 'card head' },
@@ -767,15 +818,41 @@
           h('dt', null, t('enf.k_penalty')), h('dd', null, penaltyText(c)),
           h('dt', null, t('enf.k_filed')), h('dd', null, fmt(c.filed)),
           h('dt', null, t('enf.k_deadline')), h('dd', null, deadlineCell(c)),
+          c.authority ? [h('dt', null, t('enf.k_authority')), h('dd', { id: 'case-authority' }, c.authority.name)] : null,
           c.inspection_id ? [h('dt', null, t('enf.k_inspection')), h('dd', null, h('a', { href: `#inspection/${c.inspection_id}` }, t('enf.insp_n', { id: c.inspection_id })))] : null,
           c.decided ? [h('dt', null, t('enf.k_decided')), h('dd', null, fmt(c.decided))] : null,
           c.served ? [h('dt', null, t('enf.k_served')), h('dd', null, fmt(c.served))] : null,
           c.paid_yuan !== null && c.paid_yuan !== undefined ? [h('dt', null, t('enf.k_paid')), h('dd', null, yuan(c.paid_yuan))] : null,
           c.executed ? [h('dt', null, t('enf.k_executed')), h('dd', null, fmt(c.executed))] : null,
           c.closed ? [h('dt', null, t('enf.k_closed')), h('dd', null, fmt(c.closed))] : null)),
-      gate, late,
+      gate, late, waiting,
       h('div', { class: 'card' }, actions, err, formBox),
+      proc.notified ? procedureCard(c, proc) : null,
+      h('div', { class: 'card', id: 'case-evidence' }, h('h3', null, t('enf.case_evidence_title'), h('small', null, t('enf.case_evidence_hint'))),
+        thumbs(c.evidence, { empty: t('enf.case_evidence_none') }),
+        c.decided ? null : uploader({ id: 'case-upload', url: () => `/api/v1/cases/${c.id}/evidence`, done: async () => rerender(), label: t('enf.upload_case_file') })),
       h('div', { class: 'card' }, h('h3', null, t('enf.timeline_title'), h('small', null, t('enf.timeline_hint'))), renderTimeline(c))));
+  }
+
+  // today's local date (+08:00, the bureau's), "YYYY-MM-DD"
+  const localDay = () => new Date(Date.now() + 8 * 3600000).toISOString().slice(0, 10);
+
+  // 陈述申辩 and 听证: the periods after the notice and what the party did with its rights
+  function procedureCard(c, proc) {
+    const state = [];
+    if (proc.statement_recorded) state.push(t('enf.proc_statement_recorded'));
+    if (proc.statement_waived) state.push(t('enf.proc_waived_statement'));
+    if (proc.hearing_waived) state.push(t('enf.proc_waived_hearing'));
+    if (proc.hearing_requested) state.push(t('enf.proc_hearing_requested'));
+    if (proc.hearing_at) state.push(t('enf.proc_hearing_at', { t: fmt(proc.hearing_at) }));
+    if (proc.hearing_recorded) state.push(t('enf.proc_hearing_recorded'));
+    return h('div', { class: 'card', id: 'case-procedure' }, h('h3', null, t('enf.proc_title'), h('small', null, t('enf.proc_hint'))),
+      h('dl', { class: 'kv' },
+        h('dt', null, t('enf.proc_notified')), h('dd', null, fmt(proc.notified, { date: true })),
+        h('dt', null, t('enf.proc_statement')), h('dd', { id: 'proc-statement' }, t('enf.proc_statement_v', { n: proc.statement_days, d: proc.statement_ends })),
+        proc.hearing_request_ends ? [h('dt', null, t('enf.proc_hearing')), h('dd', { id: 'proc-hearing' }, t('enf.proc_hearing_v', { d: proc.hearing_request_ends }))] : null,
+        c.decided ? null : [h('dt', null, t('enf.proc_decide_from')), h('dd', { id: 'proc-decide-from' }, proc.decide_from ? t('enf.proc_decide_from_v', { d: proc.decide_from }) : t('enf.proc_decide_now'))],
+        state.length ? [h('dt', null, t('enf.proc_state')), h('dd', null, state.join(t('common.list_sep')))] : null));
   }
 
   // ---- legal review queue ---------------------------------------------------------------------------------
@@ -933,11 +1010,11 @@
         out.className = v.verified ? 'vr ok' : 'vr bad';
         out.dataset.verified = String(v.verified);
         const flag = (ok, text) => h('li', { class: ok ? 'ok' : 'bad' }, `${ok ? '✓' : '✗'} ${text}`);
-        // the three checks say what failed; the server's reasons are their detail
-        if (v.reasons && v.reasons.length) { out.title = v.reasons.join('; '); out.dataset.detail = 'server'; }
+        // the three checks, then the server's reasons (Chinese) for what failed
         put(out, h('b', null, t(v.verified ? 'enf.verified_ok' : 'enf.verified_bad')),
           h('ul', null, flag(v.enterprise_pool_ok, t('enf.v_ent_pool')), flag(v.inspector_pool_ok, t('enf.v_ins_pool')),
-            flag(v.result_ok, t('enf.v_result'))));
+            flag(v.result_ok, t('enf.v_result'))),
+          v.reasons && v.reasons.length ? h('ul', { class: 'reasons', id: 'verify-reasons' }, v.reasons.map((r) => h('li', null, r))) : null);
       } catch (e) {
         out.className = 'vr bad';
         out.textContent = t('enf.verify_failed', { msg: e.message });
@@ -972,7 +1049,8 @@
       h('div', { class: 'card' }, h('h3', null, t('enf.howto_title')),
         t('draw_howto.steps').map((x) => h('p', { class: 'muted' }, x)),
         h('p', { class: 'howto' }, t('draw_howto.algorithm_label'), t('draw_howto.algorithm')),
-        pub && pub.how_to_verify ? h('details', { class: 'howto-server' }, h('summary', null, t('draw_howto.server_text')), h('p', { class: 'howto', lang: 'en' }, pub.how_to_verify)) : null,
+        pub && pub.how_to_verify ? h('p', { class: 'howto howto-server', id: 'howto-server' }, pub.how_to_verify) : null,
+        pub && pub.how_to_verify_technical ? h('details', { class: 'howto-technical' }, h('summary', null, t('draw_howto.technical_text')), h('p', { class: 'howto', lang: 'en' }, pub.how_to_verify_technical)) : null,
         h('details', null, h('summary', null, t('enf.pool_ent', { n: (d.enterprise_pool || []).length })), h('pre', { class: 'json' }, JSON.stringify(d.enterprise_pool, null, 1))),
         h('details', null, h('summary', null, t('enf.pool_ins', { n: (d.inspector_pool || []).length })), h('pre', { class: 'json' }, JSON.stringify(d.inspector_pool, null, 1))),
         h('p', null, h('a', { href: `/publicity.html#draw-${d.id}`, target: '_blank', rel: 'noopener' }, t('enf.on_publicity'))))));

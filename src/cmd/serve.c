@@ -130,7 +130,9 @@ static void help(void)
 	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n"
 	       "  --max-client-connections N  open connections one client address may have (default 4096;\n"
 	       "                       behind a proxy every client shares its address: raise it)\n"
-	       "  --body-memory-mb N   request bodies held in memory at once, all clients (default 512)\n");
+	       "  --body-memory-mb N   request bodies held in memory at once, all clients (default 512)\n"
+	       "  --statement-days N   working days a party has to state and defend after a penalty notice\n"
+	       "                       (陈述、申辩期限; default 3, 1..30)\n");
 }
 
 int cmd_serve(int argc, char **argv)
@@ -145,6 +147,7 @@ int cmd_serve(int argc, char **argv)
 		{"drill", no_argument, NULL, 'D'},            {"cap-sender", required_argument, NULL, 'C'},
 		{"mmap-mb", required_argument, NULL, 'M'},
 		{"max-client-connections", required_argument, NULL, 'K'}, {"body-memory-mb", required_argument, NULL, 'B'},
+		{"statement-days", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},             {0, 0, 0, 0},
 	};
 	const char *db = NULL, *port_file = NULL, *mqtt = NULL, *mqtt_topic = NULL;
@@ -234,6 +237,10 @@ int cmd_serve(int argc, char **argv)
 			if (yj_parse_long(optarg, 16, 1L << 20, &v, "body-memory-mb", &e))
 				return cmd_usage_error("serve", "--body-memory-mb: %s", e.message);
 			cfg.body_memory = (size_t)v << 20;
+			break;
+		case 'S':
+			if (yj_parse_long(optarg, 1, 30, &v, "statement-days", &e) || enf_set_statement_days((int)v))
+				return cmd_usage_error("serve", "--statement-days: %s", e.message);
 			break;
 		case 'h': help(); return 0;
 		default: return cmd_usage_error("serve", "unknown or incomplete option '%s'",

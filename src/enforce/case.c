@@ -8,14 +8,16 @@
  * inspection of the same enterprise. Experts of guidance visits hold no
  * enforcement power and open no cases; town inspectors act only on the
  * matters delegated to towns. Cases opened at city level are the bureau's
- * own (the yearly report counts them apart).
+ * own (the yearly report counts them apart). A case is opened under the
+ * authority of its opener's jurisdiction (the nearest bureau up the area
+ * tree: a town inspector's case is its county's), which decides it. The
+ * decision document is made in case_decision.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "enforce/enf_int.h"
-#include "enforce/enf_pdf.h"
 #include "registry/registry.h"
 
 /* ---- opening a case -------------------------------------------------------------------------------- */
@@ -123,6 +125,11 @@ int enf_case_create(store *s, const auth_user *u, json_t *body, int64_t *id_out,
 	char prefix[16];
 	auth_area_prefix(u->area_code, prefix);
 	c.bureau_own = strlen(prefix) <= 4;
+	reg_authority auth;
+	int found = reg_authority_for(s, u->area_code, &auth, e);
+	if (found < 0)
+		goto out;
+	c.authority_code = found ? auth.area_code : NULL;
 	if (enf_case_db_insert(s, &c, id_out, e) == 0)
 		rc = audit_record_id(s, u, "case.create", "penalty_case", *id_out, e);
 out:
@@ -135,25 +142,16 @@ out:
 int enf_case_visible(store *s, const auth_user *u, int64_t id, enf_case *out, yj_err *e)
 {
 	int rc = enf_case_db_get(s, id, out, e);
-	if (rc <= 0)
-		return rc;
-	auth_scope mine;
-	if (enf_own_scope(u, &mine, e)) {
+	if (rc > 0 && (rc = enf_in_own_area(u, out->area_code, e)) != 1)
 		enf_case_clear(out);
-		return -1;
-	}
-	if (!auth_scope_contains(&mine, out->area_code)) {
-		enf_case_clear(out);
-		return 0;
-	}
-	return 1;
+	return rc;
 }
 
-void enf_case_allowed(const enf_case *c, strbuf *text, json_t *arr)
+void enf_case_allowed(const enf_case *c, const enf_case_proc *p, int64_t now, strbuf *text, json_t *arr)
 {
 	for (size_t i = 0; i < enf_case_action_count(); i++) {
 		const char *name = enf_case_action_name(i);
-		if (!enf_case_action_allowed(name, c))
+		if (!enf_case_action_allowed(name, c, p, now))
 			continue;
 		if (text)
 			strbuf_printf(text, "%s%s", text->len ? ", " : "", name);
@@ -179,99 +177,28 @@ json_t *enf_case_json(store *s, int64_t id, bool with_timeline)
 	enf_case c;
 	if (enf_case_db_get(s, id, &c, NULL) <= 0)
 		return NULL;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(c.id));
-	json_object_set_new(j, "enterprise_id", c.enterprise_id ? json_integer(c.enterprise_id) : json_null());
+	json_t *j = enf_case_fields(&c, enf_time, "");
 	json_object_set_new(j, "party", json_pack("{s:s, s:s, s:o, s:o}", "type", c.party_type, "name", c.party_name,
 	                                          "id_number", enf_text_or_null(c.party_id_number), "phone",
 	                                          enf_text_or_null(c.party_phone)));
-	json_object_set_new(j, "area_code", json_string(c.area_code));
-	json_object_set_new(j, "matter_code", json_string(c.matter_code));
-	json_object_set_new(j, "inspection_id", c.inspection_id ? json_integer(c.inspection_id) : json_null());
-	json_object_set_new(j, "title", json_string(c.title));
-	json_object_set_new(j, "facts", json_string(c.facts));
-	json_object_set_new(j, "legal_basis", json_string(c.legal_basis));
-	json_object_set_new(j, "fine_yuan", json_real(c.fine_yuan));
-	json_object_set_new(j, "revocation", json_boolean(c.revocation));
-	json_object_set_new(j, "suspension", json_boolean(c.suspension));
-	json_object_set_new(j, "major", json_boolean(c.major));
-	json_object_set_new(j, "hearing_right", json_boolean(c.hearing_right));
-	json_object_set_new(j, "state", json_string(c.state));
-	json_object_set_new(j, "decision_no", enf_text_or_null(c.decision_no));
-	json_object_set_new(j, "filed", enf_time(c.filed_ms));
-	json_object_set_new(j, "deadline", enf_time(c.deadline_ms));
-	json_object_set_new(j, "extended", json_boolean(c.extended));
-	json_object_set_new(j, "decided", enf_time(c.decided_ms));
-	json_object_set_new(j, "served", enf_time(c.served_ms));
-	json_object_set_new(j, "executed", enf_time(c.executed_ms));
-	json_object_set_new(j, "closed", enf_time(c.closed_ms));
-	json_object_set_new(j, "paid_yuan", isnan(c.paid_yuan) ? json_null() : json_real(c.paid_yuan));
-	json_object_set_new(j, "bureau_own", json_boolean(c.bureau_own));
-	json_object_set_new(j, "created", enf_time(c.created_ms));
+	reg_authority a;
+	const char *code = c.authority_code[0] ? c.authority_code : c.area_code;
+	json_object_set_new(j, "authority", reg_authority_for(s, code, &a, NULL) > 0
+	                                            ? json_pack("{s:s, s:s}", "area_code", a.area_code, "name", a.name)
+	                                            : json_null());
+	enf_case_proc p;
 	json_t *acts = json_array();
-	enf_case_allowed(&c, NULL, acts);
+	if (enf_case_proc_read(s, &c, &p, NULL) == 0) {
+		enf_case_allowed(&c, &p, yj_now_ms(), NULL, acts);
+		json_object_set_new(j, "procedure", enf_case_proc_json(&c, &p));
+	}
 	json_object_set_new(j, "allowed_actions", acts);
 	if (with_timeline) {
+		json_object_set_new(j, "evidence", enf_evidence_json(s, "penalty_case", id));
 		json_t *tl = json_array();
 		enf_case_db_events(s, id, timeline_item, tl, NULL);
 		json_object_set_new(j, "timeline", tl);
 	}
 	enf_case_clear(&c);
 	return j;
-}
-
-/* ---- the decision document ------------------------------------------------------------------------------ */
-
-int enf_case_pdf(store *s, int64_t id, char **pdf, size_t *len, yj_err *e)
-{
-	enf_case c;
-	int rc = enf_case_db_get(s, id, &c, e);
-	if (rc <= 0)
-		return rc < 0 ? -1 : yj_fail(e, YJ_ENOTFOUND, "id", "no case %lld", (long long)id);
-	if (!c.decision_no) {
-		enf_case_clear(&c);
-		return yj_fail(e, YJ_ECONFLICT, "state", "the case has no decision yet");
-	}
-	bool heard = false;
-	reg_enterprise en = {0};
-	if (enf_case_db_had(s, id, "request_hearing", &heard, e) ||
-	    (c.enterprise_id && reg_enterprise_get(s, c.enterprise_id, &en, e) < 0)) {
-		enf_case_clear(&c);
-		reg_enterprise_clear(&en);
-		return -1;
-	}
-	enf_decision d = {
-		.authority = enf_cfg.authority,
-		.decision_no = c.decision_no,
-		.party_name = c.party_name,
-		.enterprise = c.enterprise_id != 0,
-		.facts = c.facts,
-		.legal_basis = c.legal_basis,
-		.fine = c.fine_yuan > 0 ? c.fine_yuan : 0,
-		.warning = -1,
-		.revocation = c.revocation ? 1 : -1,
-		.suspension = c.suspension ? "责令停产停业整顿" : NULL,
-		.has_payment = true,
-		.bank = "指定代收银行",
-		.account = "非税收入汇缴账户",
-		.deadline_days = 15,
-		.statement_heard = -1,
-		.hearing_held = heard ? 1 : 0,
-		.reconsideration_body = "汕尾市人民政府",
-		.court = "汕尾市城区人民法院",
-		.reconsideration_days = 60,
-		.litigation_months = 6,
-		.decided_ms = c.decided_ms,
-	};
-	if (c.enterprise_id) {
-		d.credit_code = en.credit_code[0] ? en.credit_code : NULL;
-		d.address = en.address[0] ? en.address : NULL;
-		d.legal_rep = en.principal[0] ? en.principal : NULL;
-	} else {
-		d.id_number = c.party_id_number;
-	}
-	rc = enf_decision_render(&d, pdf, len, e);
-	reg_enterprise_clear(&en);
-	enf_case_clear(&c);
-	return rc;
 }

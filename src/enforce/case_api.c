@@ -2,12 +2,14 @@
  * case_api.c — HTTP endpoints of penalty cases:
  *   POST/GET /api/v1/cases (?state=&area=&limit=&cursor=), GET /api/v1/cases/{id},
  *   POST /api/v1/cases/{id}/{action}, GET /api/v1/cases/{id}/decision.pdf,
+ *   POST /api/v1/cases/{id}/evidence (the case's own files: statements, waivers, the hearing's record),
  *   GET /api/v1/legal-review/queue, POST /api/v1/cases/{id}/reviews,
  *   GET /api/v1/case-reviews/summary?year=&area=,
  *   POST/GET /api/v1/coercive-measures (?area=)
  */
 #include <stdio.h>
 
+#include "base/workdays.h"
 #include "enforce/enf_api_int.h"
 
 static json_t *case_with_timeline(store *s, int64_t id)
@@ -81,12 +83,24 @@ typedef struct action_job {
 	int64_t id;
 	const char *action;
 	json_t *body;
+	int64_t allowed_from; /* a step refused for its time: the day it is allowed from */
 } action_job;
 
 static int run_action(store *s, const auth_user *u, void *ctx, yj_err *e)
 {
 	action_job *c = ctx;
-	return enf_case_action(s, u, c->id, c->action, c->body, e);
+	return enf_case_action(s, u, c->id, c->action, c->body, &c->allowed_from, e);
+}
+
+/* a step that waits for a day: the error with that day as a date a client can read,
+ * {"error": {code, message, field, "allowed_from": "2024-10-11"}} */
+static void refused_until(http_res *res, const yj_err *e, int64_t day)
+{
+	char d[11];
+	yj_day_format(day, d);
+	http_json(res, http_status_for(e->code),
+	          json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", yj_code_name(e->code), "message", e->message,
+	                    "field", e->field[0] ? e->field : "allowed_from", "allowed_from", d));
 }
 
 static int handle_case_action(http_req *req, http_res *res, yj_err *e)
@@ -99,10 +113,22 @@ static int handle_case_action(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	int rc = enf_api_tx(req, run_action, &c, e);
 	json_decref(c.body);
+	if (rc && c.allowed_from) {
+		refused_until(res, e, c.allowed_from);
+		return 0;
+	}
 	if (rc)
 		return -1;
 	http_json(res, 200, enf_case_json(store_thread(), c.id, true));
 	return 0;
+}
+
+static int handle_case_evidence(http_req *req, http_res *res, yj_err *e)
+{
+	int64_t id;
+	if (visible_case(req, &id, e))
+		return -1;
+	return enf_api_evidence(req, res, "penalty_case", id, e);
 }
 
 static int handle_case_pdf(http_req *req, http_res *res, yj_err *e)
@@ -182,7 +208,16 @@ void enf_case_routes(void)
 	http_route("GET", "/api/v1/legal-review/queue", handle_review_queue, reviewers, NULL);
 	http_route("GET", "/api/v1/cases/{id}", handle_case_get, ENF_CASE_ROLES, NULL);
 	http_route("POST", "/api/v1/cases/{id}/{action}", handle_case_action, ENF_CASE_ROLES, NULL);
+	http_route_doc("a step of the case (file, investigate, notify, record_statement, waive, request_hearing, "
+	               "schedule_hearing, record_hearing, submit_review, approve_review, reject_review, discuss, decide, "
+	               "extend, serve, record_payment, enforce, close); a step that waits for a day answers 409 with "
+	               "error.allowed_from (YYYY-MM-DD)",
+	               NULL, "json");
 	http_route("GET", "/api/v1/cases/{id}/decision.pdf", handle_case_pdf, ENF_CASE_ROLES, NULL);
+	http_route("POST", "/api/v1/cases/{id}/evidence", handle_case_evidence, ENF_INSPECTORS, NULL);
+	http_route_body_limit(ENF_EVIDENCE_LIMIT);
+	http_route_doc("a file of the case (a statement, a waiver, a hearing's record): the raw bytes, X-Filename", NULL,
+	               "photo, PDF, audio or video");
 	http_route("POST", "/api/v1/cases/{id}/reviews", handle_case_review, reviewers, NULL);
 	http_route("GET", "/api/v1/case-reviews/summary", handle_review_summary, ENF_CASE_ROLES, NULL);
 	http_route("POST", "/api/v1/coercive-measures", handle_coercive_create, ENF_INSPECTORS, NULL);

@@ -11,16 +11,6 @@
 
 #include "enforce/enf_int.h"
 
-/* a write that must change the row id: -1 on error, YJ_ENOTFOUND when nothing changed */
-static int changed(int64_t n, const char *what, int64_t id, yj_err *e)
-{
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s %lld", what, (long long)id);
-	return 0;
-}
-
 /* ---- penalty cases --------------------------------------------------------------------------------- */
 
 #define CASE_COLS                                                                                          \
@@ -28,7 +18,7 @@ static int changed(int64_t n, const char *what, int64_t id, yj_err *e)
 	"matter_code, coalesce(inspection_id, 0), title, facts, legal_basis, fine_yuan, revocation, suspension, " \
 	"major, hearing_right, state, decision_no, coalesce(filed_ms, 0), coalesce(deadline_ms, 0), extended, "  \
 	"coalesce(decided_ms, 0), coalesce(served_ms, 0), coalesce(executed_ms, 0), coalesce(closed_ms, 0), "    \
-	"paid_yuan, bureau_own, created_by, created_ms, updated_ms"
+	"paid_yuan, bureau_own, created_by, created_ms, updated_ms, authority_code"
 
 void enf_case_clear(enf_case *c)
 {
@@ -75,6 +65,7 @@ static void fill_case(store_q *q, enf_case *c)
 	c->created_by = store_col_int(q, 28);
 	c->created_ms = store_col_int(q, 29);
 	c->updated_ms = store_col_int(q, 30);
+	store_col_copy(q, 31, c->authority_code, sizeof c->authority_code);
 }
 
 int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err *e)
@@ -82,13 +73,11 @@ int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err 
 	int rc = store_get_int(s, id_out, e,
 	                       "INSERT INTO penalty_case(enterprise_id, party_type, party_name, party_id_number, party_phone, "
 	                       "area_code, matter_code, inspection_id, title, state, bureau_own, created_by, created_ms, "
-	                       "updated_ms) VALUES (?,?,?,?,?,?,?,?,?,'draft',?,?,?,?) RETURNING id",
+	                       "updated_ms, authority_code) VALUES (?,?,?,?,?,?,?,?,?,'draft',?,?,?,?,?) RETURNING id",
 	                       store_id_or_null(c->enterprise_id), c->party_type, c->party_name, c->party_id_number,
 	                       c->party_phone, c->area_code, c->matter_code, store_id_or_null(c->inspection_id), c->title,
-	                       c->bureau_own, c->created_by, c->now, c->now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new case has no id");
+	                       c->bureau_own, c->created_by, c->now, c->now, c->authority_code);
+	return enf_new_id(rc, "case", e);
 }
 
 int enf_case_db_get(store *s, int64_t id, enf_case *out, yj_err *e)
@@ -103,25 +92,23 @@ int enf_case_db_get(store *s, int64_t id, enf_case *out, yj_err *e)
 	return rc;
 }
 
+static int event_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_case_event ev = {.id = store_col_int(q, 0), .action = store_col_str(q, 1), .from_state = store_col_str(q, 2),
+	                     .to_state = store_col_str(q, 3), .user_id = store_col_int(q, 4), .note = store_col_str(q, 5),
+	                     .data = store_col_str(q, 6), .created_ms = store_col_int(q, 7)};
+	return x->fn.event(x->s, &ev, x->ctx, e);
+}
+
 int enf_case_db_events(store *s, int64_t case_id, enf_case_event_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT id, action, from_state, to_state, user_id, note, data, created_ms FROM case_event "
-	                         "WHERE case_id = ? ORDER BY id",
-	                         case_id);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_case_event ev = {.id = store_col_int(q, 0), .action = store_col_str(q, 1), .from_state = store_col_str(q, 2),
-		                     .to_state = store_col_str(q, 3), .user_id = store_col_int(q, 4), .note = store_col_str(q, 5),
-		                     .data = store_col_str(q, 6), .created_ms = store_col_int(q, 7)};
-		if (fn(s, &ev, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.event = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT id, action, from_state, to_state, user_id, note, data, created_ms FROM case_event "
+	                              "WHERE case_id = ? ORDER BY id",
+	                              case_id),
+	                  event_row, &x, e);
 }
 
 int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj_err *e)
@@ -135,56 +122,58 @@ int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj
 
 int enf_case_db_filed(store *s, int64_t id, int64_t now, int64_t deadline, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET filed_ms = ?, deadline_ms = ? WHERE id = ?", now, deadline,
+	return enf_changed(store_run(s, e, "UPDATE penalty_case SET filed_ms = ?, deadline_ms = ? WHERE id = ?", now, deadline,
 	                         id),
-	               "case", id, e);
+	               "案件", id, e);
 }
 
 int enf_case_db_notified(store *s, int64_t id, const char *facts, const char *basis, double fine, bool revoke,
                          bool suspend, bool major, bool hearing, yj_err *e)
 {
-	return changed(store_run(s, e,
+	return enf_changed(store_run(s, e,
 	                         "UPDATE penalty_case SET facts = ?, legal_basis = ?, fine_yuan = ?, revocation = ?, "
 	                         "suspension = ?, major = ?, hearing_right = ? WHERE id = ?",
 	                         facts, basis, fine, revoke, suspend, major, hearing, id),
-	               "case", id, e);
+	               "案件", id, e);
 }
 
-int enf_case_db_decided(store *s, int64_t id, const char *decision_no, int64_t now, yj_err *e)
+int enf_case_db_decided(store *s, int64_t id, const char *decision_no, const char *authority_code, int64_t now,
+                        yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET decision_no = ?, decided_ms = ? WHERE id = ?", decision_no,
-	                         now, id),
-	               "case", id, e);
+	return enf_changed(store_run(s, e,
+	                         "UPDATE penalty_case SET decision_no = ?, authority_code = ?, decided_ms = ? WHERE id = ?",
+	                         decision_no, authority_code, now, id),
+	               "案件", id, e);
 }
 
 int enf_case_db_extended(store *s, int64_t id, int64_t by_ms, yj_err *e)
 {
-	return changed(store_run(s, e,
+	return enf_changed(store_run(s, e,
 	                         "UPDATE penalty_case SET deadline_ms = deadline_ms + ?, extended = 1 WHERE id = ? AND extended = 0",
 	                         by_ms, id),
-	               "case", id, e);
+	               "案件", id, e);
 }
 
 int enf_case_db_served(store *s, int64_t id, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET served_ms = ? WHERE id = ?", now, id), "case", id, e);
+	return enf_changed(store_run(s, e, "UPDATE penalty_case SET served_ms = ? WHERE id = ?", now, id), "案件", id, e);
 }
 
 int enf_case_db_paid(store *s, int64_t id, double amount, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET paid_yuan = ?, executed_ms = ? WHERE id = ?", amount, now,
+	return enf_changed(store_run(s, e, "UPDATE penalty_case SET paid_yuan = ?, executed_ms = ? WHERE id = ?", amount, now,
 	                         id),
-	               "case", id, e);
+	               "案件", id, e);
 }
 
 int enf_case_db_executed(store *s, int64_t id, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET executed_ms = ? WHERE id = ?", now, id), "case", id, e);
+	return enf_changed(store_run(s, e, "UPDATE penalty_case SET executed_ms = ? WHERE id = ?", now, id), "案件", id, e);
 }
 
 int enf_case_db_closed(store *s, int64_t id, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE penalty_case SET closed_ms = ? WHERE id = ?", now, id), "case", id, e);
+	return enf_changed(store_run(s, e, "UPDATE penalty_case SET closed_ms = ? WHERE id = ?", now, id), "案件", id, e);
 }
 
 int enf_case_db_move(store *s, int64_t id, const char *from, const char *to, int64_t now, yj_err *e)
@@ -209,16 +198,25 @@ int enf_case_db_event_add(store *s, int64_t case_id, const char *action, const c
 	               : 0;
 }
 
-int enf_case_db_next_number(store *s, int year, int *out, yj_err *e)
+int enf_case_db_next_number(store *s, const char *authority_code, const char *prefix, int year, int *out, yj_err *e)
 {
-	if (store_run(s, e, "INSERT INTO decision_seq(year, next) VALUES (?, 1) ON CONFLICT (year) DO NOTHING", year) < 0)
+	/* a new counter starts after the numbers the prefix already has that year (numbers made before the
+	 * counters were kept per authority) */
+	char like[96];
+	snprintf(like, sizeof like, "%s〔%d〕%%", prefix, year);
+	if (store_run(s, e,
+	              "INSERT INTO decision_seq(authority_code, year, next) SELECT ?, ?, 1 + count(*) FROM penalty_case "
+	              "WHERE decision_no LIKE ? ON CONFLICT (authority_code, year) DO NOTHING",
+	              authority_code, year, like) < 0)
 		return -1;
 	int64_t n = 0;
-	int rc = store_get_int(s, &n, e, "UPDATE decision_seq SET next = next + 1 WHERE year = ? RETURNING next - 1", year);
+	int rc = store_get_int(s, &n, e,
+	                       "UPDATE decision_seq SET next = next + 1 WHERE authority_code = ? AND year = ? RETURNING next - 1",
+	                       authority_code, year);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || n <= 0)
-		return yj_fail(e, YJ_EINTERNAL, "", "no decision number for %d", year);
+		return yj_fail(e, YJ_EINTERNAL, "", "no decision number for %s in %d", authority_code, year);
 	*out = (int)n;
 	return 0;
 }
@@ -256,9 +254,7 @@ int enf_coercive_db_insert(store *s, const enf_coercive *m, int64_t *id_out, yj_
 	                       "created_by) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
 	                       store_id_or_null(m->case_id), m->enterprise_id, m->kind, m->reason, m->area_code, m->start_ms,
 	                       m->end_ms > 0 ? store_v_int(m->end_ms) : store_null(), m->created_by);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new coercive measure has no id");
+	return enf_new_id(rc, "coercive measure", e);
 }
 
 #define COERCIVE_COLS \
@@ -277,24 +273,22 @@ static void fill_coercive(store_q *q, enf_coercive *m)
 	m->created_by = store_col_int(q, 8);
 }
 
+static int coercive_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_coercive m;
+	fill_coercive(q, &m);
+	return x->fn.coercive(x->s, &m, x->ctx, e);
+}
+
 int enf_coercive_db_each(store *s, const auth_scope *sc, long limit, enf_coercive_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT " COERCIVE_COLS " FROM coercive_measure WHERE " AUTH_SCOPE_SQL("area_code")
-	                         " ORDER BY id DESC LIMIT ?",
-	                         sc->lo, sc->hi, limit);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_coercive m;
-		fill_coercive(q, &m);
-		if (fn(s, &m, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.coercive = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT " COERCIVE_COLS " FROM coercive_measure WHERE " AUTH_SCOPE_SQL("area_code")
+	                              " ORDER BY id DESC LIMIT ?",
+	                              sc->lo, sc->hi, limit),
+	                  coercive_row, &x, e);
 }
 
 /* ---- case-file reviews (案卷评查) -------------------------------------------------------------------- */
@@ -306,38 +300,29 @@ int enf_review_db_insert(store *s, int64_t case_id, int64_t reviewer, json_t *it
 	                       "INSERT INTO case_review(case_id, reviewer_id, items, score, problems, year, created_ms) "
 	                       "VALUES (?,?,?,?,?,?,?) RETURNING id",
 	                       case_id, reviewer, items, score, problems ? problems : "", year, now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new review has no id");
+	return enf_new_id(rc, "review", e);
+}
+
+static int review_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_review_row r = {.case_id = store_col_int(q, 0), .year = (int)store_col_int(q, 1), .score = store_col_double(q, 2),
+	                    .problems = store_col_str(q, 3)};
+	return x->fn.review(x->s, &r, x->ctx, e);
 }
 
 int enf_review_db_each(store *s, const auth_scope *sc, int year, enf_review_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT r.case_id, r.year, r.score, r.problems FROM case_review r "
-	                         "JOIN penalty_case c ON c.id = r.case_id WHERE " AUTH_SCOPE_SQL("c.area_code")
-	                         " AND (? = 0 OR r.year = ?) ORDER BY r.year, r.id",
-	                         sc->lo, sc->hi, year, year);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_review_row r = {.case_id = store_col_int(q, 0), .year = (int)store_col_int(q, 1),
-		                    .score = store_col_double(q, 2), .problems = store_col_str(q, 3)};
-		if (fn(s, &r, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.review = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT r.case_id, r.year, r.score, r.problems FROM case_review r "
+	                              "JOIN penalty_case c ON c.id = r.case_id WHERE " AUTH_SCOPE_SQL("c.area_code")
+	                              " AND (? = 0 OR r.year = ?) ORDER BY r.year, r.id",
+	                              sc->lo, sc->hi, year, year),
+	                  review_row, &x, e);
 }
 
 /* ---- audit projections (version 1): the stored fields that matter, named explicitly ---------------------- */
-
-static json_t *ms_or_null(int64_t ms)
-{
-	return ms ? json_integer(ms) : json_null();
-}
 
 static int project_event(store *s, const enf_case_event *ev, void *ctx, yj_err *e)
 {
@@ -348,47 +333,66 @@ static int project_event(store *s, const enf_case_event *ev, void *ctx, yj_err *
 	return 0;
 }
 
-json_t *enf_case_project(store *s, const char *id)
+json_t *enf_case_fields(const enf_case *c, json_t *(*when)(int64_t ms), const char *suffix)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(c->id));
+	json_object_set_new(j, "enterprise_id", c->enterprise_id ? json_integer(c->enterprise_id) : json_null());
+	json_object_set_new(j, "area_code", json_string(c->area_code));
+	json_object_set_new(j, "matter_code", json_string(c->matter_code));
+	json_object_set_new(j, "inspection_id", c->inspection_id ? json_integer(c->inspection_id) : json_null());
+	json_object_set_new(j, "title", json_string(c->title));
+	json_object_set_new(j, "facts", json_string(c->facts));
+	json_object_set_new(j, "legal_basis", json_string(c->legal_basis));
+	json_object_set_new(j, "fine_yuan", json_real(c->fine_yuan));
+	json_object_set_new(j, "revocation", json_boolean(c->revocation));
+	json_object_set_new(j, "suspension", json_boolean(c->suspension));
+	json_object_set_new(j, "major", json_boolean(c->major));
+	json_object_set_new(j, "hearing_right", json_boolean(c->hearing_right));
+	json_object_set_new(j, "state", json_string(c->state));
+	json_object_set_new(j, "decision_no", enf_text_or_null(c->decision_no));
+	json_object_set_new(j, "extended", json_boolean(c->extended));
+	json_object_set_new(j, "paid_yuan", isnan(c->paid_yuan) ? json_null() : json_real(c->paid_yuan));
+	json_object_set_new(j, "bureau_own", json_boolean(c->bureau_own));
+	enf_put_time(j, "filed", suffix, when, c->filed_ms);
+	enf_put_time(j, "deadline", suffix, when, c->deadline_ms);
+	enf_put_time(j, "decided", suffix, when, c->decided_ms);
+	enf_put_time(j, "served", suffix, when, c->served_ms);
+	enf_put_time(j, "executed", suffix, when, c->executed_ms);
+	enf_put_time(j, "closed", suffix, when, c->closed_ms);
+	enf_put_time(j, "created", suffix, when, c->created_ms);
+	return j;
+}
+
+/* version 1 the fields below; version 2 also the deciding authority */
+static json_t *case_project(store *s, const char *id, int version)
 {
 	enf_case c;
 	if (enf_case_db_get(s, strtoll(id, NULL, 10), &c, NULL) <= 0)
 		return NULL;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(c.id));
-	json_object_set_new(j, "enterprise_id", c.enterprise_id ? json_integer(c.enterprise_id) : json_null());
+	json_t *j = enf_case_fields(&c, enf_ms_or_null, "_ms");
 	json_object_set_new(j, "party_type", json_string(c.party_type));
 	json_object_set_new(j, "party_name", json_string(c.party_name));
 	json_object_set_new(j, "party_id_number", enf_text_or_null(c.party_id_number));
 	json_object_set_new(j, "party_phone", enf_text_or_null(c.party_phone));
-	json_object_set_new(j, "area_code", json_string(c.area_code));
-	json_object_set_new(j, "matter_code", json_string(c.matter_code));
-	json_object_set_new(j, "inspection_id", c.inspection_id ? json_integer(c.inspection_id) : json_null());
-	json_object_set_new(j, "title", json_string(c.title));
-	json_object_set_new(j, "facts", json_string(c.facts));
-	json_object_set_new(j, "legal_basis", json_string(c.legal_basis));
-	json_object_set_new(j, "fine_yuan", json_real(c.fine_yuan));
-	json_object_set_new(j, "revocation", json_boolean(c.revocation));
-	json_object_set_new(j, "suspension", json_boolean(c.suspension));
-	json_object_set_new(j, "major", json_boolean(c.major));
-	json_object_set_new(j, "hearing_right", json_boolean(c.hearing_right));
-	json_object_set_new(j, "state", json_string(c.state));
-	json_object_set_new(j, "decision_no", enf_text_or_null(c.decision_no));
-	json_object_set_new(j, "filed_ms", ms_or_null(c.filed_ms));
-	json_object_set_new(j, "deadline_ms", ms_or_null(c.deadline_ms));
-	json_object_set_new(j, "extended", json_boolean(c.extended));
-	json_object_set_new(j, "decided_ms", ms_or_null(c.decided_ms));
-	json_object_set_new(j, "served_ms", ms_or_null(c.served_ms));
-	json_object_set_new(j, "executed_ms", ms_or_null(c.executed_ms));
-	json_object_set_new(j, "closed_ms", ms_or_null(c.closed_ms));
-	json_object_set_new(j, "paid_yuan", isnan(c.paid_yuan) ? json_null() : json_real(c.paid_yuan));
-	json_object_set_new(j, "bureau_own", json_boolean(c.bureau_own));
 	json_object_set_new(j, "created_by", json_integer(c.created_by));
-	json_object_set_new(j, "created_ms", json_integer(c.created_ms));
 	json_t *events = json_array();
 	enf_case_db_events(s, c.id, project_event, events, NULL);
 	json_object_set_new(j, "events", events);
+	if (version >= 2)
+		json_object_set_new(j, "authority_code", c.authority_code[0] ? json_string(c.authority_code) : json_null());
 	enf_case_clear(&c);
 	return j;
+}
+
+json_t *enf_case_project(store *s, const char *id)
+{
+	return case_project(s, id, 1);
+}
+
+json_t *enf_case_project_v2(store *s, const char *id)
+{
+	return case_project(s, id, 2);
 }
 
 json_t *enf_coercive_project(store *s, const char *id)
@@ -401,7 +405,7 @@ json_t *enf_coercive_project(store *s, const char *id)
 	json_t *j = json_pack("{s:I, s:o, s:I, s:s, s:s, s:s, s:I, s:o, s:I}", "id", (json_int_t)m.id, "case_id",
 	                      m.case_id ? json_integer(m.case_id) : json_null(), "enterprise_id", (json_int_t)m.enterprise_id,
 	                      "kind", m.kind, "reason", m.reason, "area_code", m.area_code, "start_ms", (json_int_t)m.start_ms,
-	                      "end_ms", ms_or_null(m.end_ms), "created_by", (json_int_t)m.created_by);
+	                      "end_ms", enf_ms_or_null(m.end_ms), "created_by", (json_int_t)m.created_by);
 	store_done(q);
 	return j;
 }

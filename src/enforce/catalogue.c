@@ -7,13 +7,15 @@
  * individuals the name as surname + 某, never an ID number or a phone;
  * enterprises by name and credit code. A decision is public from the moment
  * it is made, so the legal limit of 7 working days is always met; the
- * publication deadline is shown beside it.
+ * publication deadline (counted with the holiday calendar) is shown beside
+ * it, and each decision names its own deciding authority.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/workdays.h"
 #include "enforce/enf_int.h"
 #include "geo/geo.h"
 #include "registry/registry.h"
@@ -99,19 +101,10 @@ static void mask_name(const char *name, char *out, size_t cap)
 	snprintf(out, cap, "%.*s某", (int)n, name);
 }
 
-/* decided + 7 working days (Monday..Friday; public holidays are not known here) */
-static int64_t plus_working_days(int64_t ms, int days)
+/* the end of the 7th working day after the decision (the holiday calendar's working days) */
+static int64_t publish_by(int64_t decided_ms)
 {
-	int64_t t = ms;
-	while (days > 0) {
-		t += 86400000;
-		/* day of week in UTC+8: 1970-01-01 was a Thursday */
-		int64_t local_days = (t + 8 * 3600000) / 86400000;
-		int dow = (int)((local_days + 4) % 7); /* 0 = Sunday */
-		if (dow != 0 && dow != 6)
-			days--;
-	}
-	return t;
+	return yj_day_start(yj_workdays_after(yj_day_of(decided_ms), 7) + 1) - 1000;
 }
 
 static json_t *public_item(store *s, const enf_case *c)
@@ -132,11 +125,15 @@ static json_t *public_item(store *s, const enf_case *c)
 		strbuf_printf(&pen, "%s责令停产停业整顿", pen.len ? "；" : "");
 	char decided[40], due[40];
 	yj_time_format(c->decided_ms, decided);
-	yj_time_format(plus_working_days(c->decided_ms, 7), due);
+	yj_time_format(publish_by(c->decided_ms), due);
+	reg_authority a;
+	const char *code = c->authority_code[0] ? c->authority_code : c->area_code;
+	bool known = reg_authority_for(s, code, &a, NULL) > 0;
 	json_t *it = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:s, s:s}", "decision_no", c->decision_no,
 	                       "party", name, "party_type", person ? "individual" : "enterprise", "violation", c->title,
 	                       "legal_basis", c->legal_basis, "penalty", pen.data ? pen.data : "", "fine_yuan", c->fine_yuan,
-	                       "decided", decided, "published", decided, "publish_by", due, "authority", enf_cfg.authority,
+	                       "decided", decided, "published", decided, "publish_by", due, "authority",
+	                       known ? a.name : enf_cfg.authority,
 	                       "area", geo_area_name(c->area_code));
 	strbuf_free(&pen);
 	if (!person && c->enterprise_id) {

@@ -431,29 +431,36 @@ json_t *enf_draw_verify(store *s, int64_t id, yj_err *e)
 	int per = enf_plan_db_get(s, d.plan_id, &p, NULL) > 0 ? p.inspectors_per : 0;
 	enf_plan_clear(&p);
 	json_t *epool = json_loads(d.enterprise_pool, 0, NULL), *ipool = json_loads(d.inspector_pool, 0, NULL);
-	json_t *reasons = json_array();
+	json_t *reasons = json_array(), *codes = json_array();
 	char ed[65] = "", idg[65] = "";
 	if (epool)
 		enf_pool_digest(epool, ed);
 	if (ipool)
 		enf_pool_digest(ipool, idg);
 	bool e_ok = epool && !strcmp(ed, d.enterprise_pool_digest), i_ok = ipool && !strcmp(idg, d.inspector_pool_digest);
-	if (!e_ok)
-		json_array_append_new(reasons, json_string("the enterprise pool does not match its published digest"));
-	if (!i_ok)
-		json_array_append_new(reasons, json_string("the inspector pool does not match its published digest"));
 	bool algo_ok = !strcmp(d.algorithm, ALGORITHM);
-	if (!algo_ok)
-		json_array_append_new(reasons, json_string("unknown algorithm"));
 	yj_err re = {0};
 	json_t *again = epool && ipool ? enf_draw_run(d.seed, epool, ipool, (long)json_array_size(d.result), per, &re) : NULL;
 	bool r_ok = again && d.result && json_equal(again, d.result);
-	if (!r_ok)
-		json_array_append_new(reasons, json_string(again ? "re-running the draw from the seed gives a different result"
-		                                                 : "the draw could not be re-run from the stored pools"));
-	json_t *out = json_pack("{s:b, s:s, s:s, s:b, s:b, s:b, s:o}", "verified", e_ok && i_ok && r_ok && algo_ok, "algorithm",
-	                        d.algorithm, "seed", d.seed, "enterprise_pool_ok", e_ok, "inspector_pool_ok", i_ok, "result_ok",
-	                        r_ok, "reasons", reasons);
+	/* what failed, as a code and in words for the public page */
+	static const struct {
+		const char *code, *words;
+	} why[] = {
+		{"enterprise_pool_digest", "企业名单与公布的摘要不一致"},
+		{"inspector_pool_digest", "检查人员名单与公布的摘要不一致"},
+		{"unknown_algorithm", "抽取算法不是本系统公布的算法"},
+		{"result_differs", "用种子重新计算的抽取结果与公布的结果不同"},
+		{"not_rerunnable", "无法用保存的名单重新计算本次抽取"},
+	};
+	bool failed[] = {!e_ok, !i_ok, !algo_ok, !r_ok && again, !r_ok && !again};
+	for (size_t k = 0; k < YJ_ARRAY_LEN(why); k++)
+		if (failed[k]) {
+			json_array_append_new(codes, json_string(why[k].code));
+			json_array_append_new(reasons, json_string(why[k].words));
+		}
+	json_t *out = json_pack("{s:b, s:s, s:s, s:b, s:b, s:b, s:o, s:o}", "verified", e_ok && i_ok && r_ok && algo_ok,
+	                        "algorithm", d.algorithm, "seed", d.seed, "enterprise_pool_ok", e_ok, "inspector_pool_ok",
+	                        i_ok, "result_ok", r_ok, "reasons", reasons, "reason_codes", codes);
 	json_decref(epool);
 	json_decref(ipool);
 	json_decref(again);

@@ -22,27 +22,12 @@ static int handle_plan_create(http_req *req, http_res *res, yj_err *e)
 
 static int handle_plan_list(http_req *req, http_res *res, yj_err *e)
 {
-	auth_scope sc;
-	http_page pg;
-	enf_ids ids;
-	if (http_scope(req, &sc, e) || enf_api_paging(req, &pg, &ids, e) ||
-	    enf_plan_db_list(store_thread(), &sc, pg.cursor, pg.limit, &ids, e))
-		return -1;
-	enf_api_page(res, &pg, &ids, plan_row);
-	return 0;
+	return enf_api_list(req, res, enf_plan_db_list, plan_row, e);
 }
 
 static int handle_plan_get(http_req *req, http_res *res, yj_err *e)
 {
-	int64_t id;
-	auth_scope mine;
-	if (http_path_id(req, "id", &id, e) || enf_own_scope(req->user, &mine, e))
-		return -1;
-	json_t *p = enf_plan_json(store_thread(), id, &mine);
-	if (!p)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no inspection plan %lld", (long long)id);
-	http_json(res, 200, p);
-	return 0;
+	return enf_api_show(req, res, enf_plan_json, "检查计划", e);
 }
 
 typedef struct draw_job {
@@ -71,27 +56,18 @@ static json_t *draw_row(store *s, int64_t id)
 
 static int handle_draw_list(http_req *req, http_res *res, yj_err *e)
 {
-	auth_scope sc;
-	http_page pg;
-	enf_ids ids;
-	if (http_scope(req, &sc, e) || enf_api_paging(req, &pg, &ids, e) ||
-	    enf_draw_db_list(store_thread(), &sc, pg.cursor, pg.limit, &ids, e))
-		return -1;
-	enf_api_page(res, &pg, &ids, draw_row);
-	return 0;
+	return enf_api_list(req, res, enf_draw_db_list, draw_row, e);
+}
+
+/* one draw with its pools */
+static json_t *draw_full(store *s, int64_t id, const auth_scope *visible_in)
+{
+	return enf_draw_json(s, id, true, visible_in);
 }
 
 static int handle_draw_get(http_req *req, http_res *res, yj_err *e)
 {
-	int64_t id;
-	auth_scope mine;
-	if (http_path_id(req, "id", &id, e) || enf_own_scope(req->user, &mine, e))
-		return -1;
-	json_t *d = enf_draw_json(store_thread(), id, true, &mine);
-	if (!d)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no draw %lld", (long long)id);
-	http_json(res, 200, d);
-	return 0;
+	return enf_api_show(req, res, draw_full, "抽取记录", e);
 }
 
 /* anyone may check a published draw (一公开) */

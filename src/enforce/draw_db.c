@@ -32,9 +32,7 @@ int enf_plan_db_insert(store *s, const enf_plan_new *p, int64_t *id_out, yj_err 
 	                       p->name, p->year, p->sectors, p->area_code, store_id_or_null(p->count),
 	                       isnan(p->ratio) ? store_null() : store_v_double(p->ratio), p->weights, p->inspectors_per,
 	                       p->created_by, p->now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new plan has no id");
+	return enf_new_id(rc, "plan", e);
 }
 
 int enf_plan_db_get(store *s, int64_t id, enf_plan *out, yj_err *e)
@@ -114,9 +112,7 @@ int enf_draw_db_insert(store *s, const enf_draw_new *d, int64_t *id_out, yj_err 
 		                   d->result, d->area_code, d->drawn_by, d->now);
 	free(ep);
 	free(ip);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new draw has no id");
+	return enf_new_id(rc, "draw", e);
 }
 
 int enf_draw_db_get(store *s, int64_t id, bool with_pools, enf_draw *out, yj_err *e)

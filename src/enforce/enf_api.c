@@ -102,6 +102,31 @@ void enf_api_page(http_res *res, const http_page *pg, const enf_ids *ids, enf_sh
 	http_json(res, 200, http_page_json(items, ids->n > take && take > 0 ? ids->id[take - 1] : 0));
 }
 
+int enf_api_list(http_req *req, http_res *res, enf_list_fn list, enf_show_fn row, yj_err *e)
+{
+	auth_scope sc;
+	http_page pg;
+	enf_ids ids;
+	if (http_scope(req, &sc, e) || enf_api_paging(req, &pg, &ids, e) ||
+	    list(store_thread(), &sc, pg.cursor, pg.limit, &ids, e))
+		return -1;
+	enf_api_page(res, &pg, &ids, row);
+	return 0;
+}
+
+int enf_api_show(http_req *req, http_res *res, enf_show_in_fn show, const char *what, yj_err *e)
+{
+	int64_t id;
+	auth_scope mine;
+	if (http_path_id(req, "id", &id, e) || enf_own_scope(req->user, &mine, e))
+		return -1;
+	json_t *j = show(store_thread(), id, &mine);
+	if (!j)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "没有%s %lld", what, (long long)id);
+	http_json(res, 200, j);
+	return 0;
+}
+
 void enf_api_register(void)
 {
 	enf_draw_routes();

@@ -29,6 +29,13 @@ int enf_api_change(http_req *req, http_res *res, int64_t id, enf_change_fn fn, e
 int enf_api_paging(http_req *req, http_page *pg, enf_ids *ids, yj_err *e);
 /* {"items": [row(id)...], "next_cursor"}: 200 */
 void enf_api_page(http_res *res, const http_page *pg, const enf_ids *ids, enf_show_fn row);
+/* GET of a list in the request's scope (?area=, ?limit=, ?cursor=): ids from list, rows by row */
+typedef int (*enf_list_fn)(store *s, const auth_scope *sc, int64_t cursor, long limit, enf_ids *out, yj_err *e);
+int enf_api_list(http_req *req, http_res *res, enf_list_fn list, enf_show_fn row, yj_err *e);
+/* GET of the path's {id} if it lies in the caller's own area (show answers NULL otherwise): 200, or
+ * 404 "没有<what> <id>" */
+typedef json_t *(*enf_show_in_fn)(store *s, int64_t id, const auth_scope *visible_in);
+int enf_api_show(http_req *req, http_res *res, enf_show_in_fn show, const char *what, yj_err *e);
 
 /* The request's body as evidence of owner id (the file name in X-Filename): 201 {sha256, url}. */
 int enf_api_evidence(http_req *req, http_res *res, const char *owner, int64_t id, yj_err *e);

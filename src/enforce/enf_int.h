@@ -27,6 +27,10 @@ extern enf_config enf_cfg;
 
 /* ms as RFC 3339 text, or JSON null for 0 (not yet) */
 json_t *enf_time(int64_t ms);
+/* ms as a JSON integer, or null for 0 (audit projections) */
+json_t *enf_ms_or_null(int64_t ms);
+/* j[name + suffix] = when(ms): a time as the API ("filed", enf_time) or a projection ("filed_ms") has it */
+void enf_put_time(json_t *j, const char *name, const char *suffix, json_t *(*when)(int64_t ms), int64_t ms);
 /* text or JSON null */
 json_t *enf_text_or_null(const char *s);
 /* a town-level user may act only on matters delegated to towns; NULL matter: nothing to check */
@@ -36,6 +40,8 @@ int enf_check_matter(store *s, const auth_user *u, const char *matter, yj_err *e
 int enf_enterprise_in_scope(store *s, const auth_scope *sc, int64_t id, char area_out[16], yj_err *e);
 /* the scope of the user's own area (YJ_EFORBIDDEN when it is not a known area) */
 int enf_own_scope(const auth_user *u, auth_scope *out, yj_err *e);
+/* 1 when area_code lies in the user's own area, 0 not, -1 error */
+int enf_in_own_area(const auth_user *u, const char *area_code, yj_err *e);
 /* [from, to) in UTC ms of a local (+08:00) calendar year; the local year of an instant */
 void enf_year_bounds(int year, int64_t *from, int64_t *to);
 int enf_year_of(int64_t ms);
@@ -52,6 +58,7 @@ typedef struct enf_case {
 	char *decision_no; /* NULL before the decision */
 	double fine_yuan, paid_yuan; /* paid_yuan: NAN before payment */
 	bool revocation, suspension, major, hearing_right, extended, bureau_own;
+	char authority_code[16]; /* the deciding authority (table authority); "" until known */
 	int64_t filed_ms, deadline_ms, decided_ms, served_ms, executed_ms, closed_ms; /* 0: not yet */
 	int64_t created_by, created_ms, updated_ms;
 } enf_case;
@@ -63,6 +70,20 @@ typedef struct enf_case_event {
 	const char *action, *from_state, *to_state, *note, *data; /* data: JSON text; valid during the callback */
 } enf_case_event;
 typedef int (*enf_case_event_fn)(store *s, const enf_case_event *ev, void *ctx, yj_err *e);
+
+/* The party's procedure since the case's latest notice (告知), read from its timeline: the rights to
+ * state and defend (陈述、申辩) and to a hearing (听证), waived, used or running (case_steps.c). */
+typedef struct enf_case_proc {
+	int64_t notified_ms;           /* the latest notify; 0: not notified */
+	bool statement_waived, hearing_waived;
+	bool statement_recorded;       /* the party stated its case (陈述申辩笔录) */
+	bool hearing_requested;
+	int64_t hearing_at_ms;         /* the hearing as last scheduled; 0: none */
+	int64_t hearing_scheduled_ms;  /* when the party was told of it */
+	bool hearing_recorded;         /* its record (听证笔录) is in the file */
+} enf_case_proc;
+/* what the case's timeline says (c: the case as read) */
+int enf_case_proc_read(store *s, const enf_case *c, enf_case_proc *out, yj_err *e);
 
 /* 检查 an inspection as stored. Owned texts: release with enf_inspection_clear. */
 typedef struct enf_inspection {
@@ -90,6 +111,8 @@ typedef struct enf_hazard {
 	int64_t deadline_ms, found_ms, closed_ms, created_by, updated_ms;
 } enf_hazard;
 void enf_hazard_clear(enf_hazard *h);
+/* the fields of a hazard both its JSON and its audit projection show (as enf_case_fields) */
+json_t *enf_hazard_fields(const enf_hazard *h, json_t *(*when)(int64_t ms), const char *suffix);
 
 /* 整改 one rectification of a hazard */
 typedef struct enf_rectification {
@@ -133,6 +156,29 @@ typedef struct enf_draw {
 } enf_draw;
 void enf_draw_clear(enf_draw *d);
 
+/* A data file's row function (store_each) hands each row to the caller's function with its context. */
+struct enf_evidence;
+struct enf_evidence_owner;
+struct enf_coercive;
+struct enf_review_row;
+typedef struct enf_each {
+	store *s;
+	void *ctx;
+	union {
+		int (*event)(store *s, const enf_case_event *ev, void *ctx, yj_err *e);
+		int (*rect)(store *s, const enf_rectification *r, void *ctx, yj_err *e);
+		int (*evidence)(store *s, const struct enf_evidence *ev, void *ctx, yj_err *e);
+		int (*owner)(store *s, const struct enf_evidence_owner *o, void *ctx, yj_err *e);
+		int (*coercive)(store *s, const struct enf_coercive *m, void *ctx, yj_err *e);
+		int (*review)(store *s, const struct enf_review_row *r, void *ctx, yj_err *e);
+	} fn;
+} enf_each;
+
+/* an INSERT ... RETURNING id's store_get_int answer rc: 0 with the id read, -1 (error, or no id) */
+int enf_new_id(int rc, const char *what, yj_err *e);
+/* a write that must change the row id: -1 on error, YJ_ENOTFOUND ("no <what> <id>") when nothing changed */
+int enf_changed(int64_t n, const char *what, int64_t id, yj_err *e);
+
 /* a list's window: ids after cursor (0: from the start), at most limit + 1 (one more says "more") */
 typedef struct enf_ids {
 	int64_t *id; /* room for cap ids */
@@ -147,12 +193,16 @@ typedef struct enf_case_new {
 	int64_t enterprise_id, inspection_id;
 	const char *party_type, *party_name, *party_id_number, *party_phone;
 	const char *area_code, *matter_code, *title;
+	const char *authority_code; /* the authority it is opened under; NULL: resolved when decided */
 	bool bureau_own;
 	int64_t created_by, now;
 } enf_case_new;
 int enf_case_db_insert(store *s, const enf_case_new *c, int64_t *id_out, yj_err *e);
 /* 1 found, 0 none, -1 error */
 int enf_case_db_get(store *s, int64_t id, enf_case *out, yj_err *e);
+/* the fields of a case both its JSON and its audit projection show; times as when(ms) renders them,
+ * under their names plus suffix ("filed" + "_ms"); a new object */
+json_t *enf_case_fields(const enf_case *c, json_t *(*when)(int64_t ms), const char *suffix);
 int enf_case_db_events(store *s, int64_t case_id, enf_case_event_fn fn, void *ctx, yj_err *e);
 /* true when the case's timeline has action */
 int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj_err *e);
@@ -160,7 +210,8 @@ int enf_case_db_had(store *s, int64_t case_id, const char *action, bool *out, yj
 int enf_case_db_filed(store *s, int64_t id, int64_t now, int64_t deadline, yj_err *e);
 int enf_case_db_notified(store *s, int64_t id, const char *facts, const char *basis, double fine, bool revoke,
                          bool suspend, bool major, bool hearing, yj_err *e);
-int enf_case_db_decided(store *s, int64_t id, const char *decision_no, int64_t now, yj_err *e);
+int enf_case_db_decided(store *s, int64_t id, const char *decision_no, const char *authority_code, int64_t now,
+                        yj_err *e);
 int enf_case_db_extended(store *s, int64_t id, int64_t by_ms, yj_err *e);
 int enf_case_db_served(store *s, int64_t id, int64_t now, yj_err *e);
 int enf_case_db_paid(store *s, int64_t id, double amount, int64_t now, yj_err *e);
@@ -170,8 +221,9 @@ int enf_case_db_closed(store *s, int64_t id, int64_t now, yj_err *e);
 int enf_case_db_move(store *s, int64_t id, const char *from, const char *to, int64_t now, yj_err *e);
 int enf_case_db_event_add(store *s, int64_t case_id, const char *action, const char *from, const char *to,
                           int64_t user_id, const char *note, json_t *data, int64_t now, yj_err *e);
-/* the next decision number of year (汕应急罚〔2022〕25号 counts 1, 2, ... per year) */
-int enf_case_db_next_number(store *s, int year, int *out, yj_err *e);
+/* the next decision number of an authority in year (陆河应急罚〔2026〕25号 counts 1, 2, ... per authority and
+ * year); a new counter starts after the numbers with prefix that year already has */
+int enf_case_db_next_number(store *s, const char *authority_code, const char *prefix, int year, int *out, yj_err *e);
 /* ids in scope, newest first (queue: state given, oldest first) */
 int enf_case_db_list(store *s, const auth_scope *sc, const char *state, bool oldest_first, int64_t cursor, long limit,
                      enf_ids *out, yj_err *e);
@@ -271,6 +323,8 @@ int enf_hazard_db_list(store *s, const auth_scope *sc, const enf_hazard_filter *
                        enf_ids *out, yj_err *e);
 /* the enterprise's hazards, open ones first by deadline (at most limit) */
 int enf_hazard_db_of_enterprise(store *s, int64_t enterprise, long limit, enf_ids *out, yj_err *e);
+/* the hazards found by an inspection, by id (at most limit) */
+int enf_hazard_db_of_inspection(store *s, int64_t inspection, long limit, enf_ids *out, yj_err *e);
 
 int enf_attachment_db_put(store *s, const char *sha, int64_t size, const char *mime, const char *name, int64_t user,
                           int64_t now, yj_err *e);
@@ -278,6 +332,8 @@ int enf_attachment_db_put(store *s, const char *sha, int64_t size, const char *m
 int enf_attachment_db_mime(store *s, const char *sha, char mime[64], yj_err *e);
 int enf_evidence_db_add(store *s, const char *owner_type, int64_t owner_id, const char *sha, int64_t user, int64_t now,
                         yj_err *e);
+/* 1 when sha is evidence of the owner, 0 not, -1 error */
+int enf_evidence_db_has(store *s, const char *owner_type, int64_t owner_id, const char *sha, yj_err *e);
 int enf_evidence_db_of(store *s, const char *owner_type, int64_t owner_id, enf_evidence_fn fn, void *ctx, yj_err *e);
 typedef struct enf_evidence_owner {
 	const char *owner_type;
@@ -317,6 +373,7 @@ int enf_draw_db_list(store *s, const auth_scope *sc, int64_t cursor, long limit,
 /* ---- the audit projections (their *_db.c) and their registration ------------------------------------ */
 
 json_t *enf_case_project(store *s, const char *id);
+json_t *enf_case_project_v2(store *s, const char *id);
 json_t *enf_coercive_project(store *s, const char *id);
 json_t *enf_review_project(store *s, const char *id);
 json_t *enf_inspection_project(store *s, const char *id);
@@ -379,14 +436,21 @@ int enf_case_create(store *s, const auth_user *u, json_t *body, int64_t *id_out,
 json_t *enf_case_json(store *s, int64_t id, bool with_timeline);
 /* the case if it is one u may see: 1 with *out, 0 not found (or outside), -1 */
 int enf_case_visible(store *s, const auth_user *u, int64_t id, enf_case *out, yj_err *e);
-/* the allowed actions of a case in its state (comma-separated text into b, or a JSON array) */
-void enf_case_allowed(const enf_case *c, strbuf *text, json_t *arr);
+/* the allowed actions of a case in its state and procedure at now (comma-separated text into b, or a JSON array) */
+void enf_case_allowed(const enf_case *c, const enf_case_proc *p, int64_t now, strbuf *text, json_t *arr);
+/* the case file's evidence, one line each (its own files, its inspection's and that inspection's hazards'),
+ * for the decision: a JSON array of strings (new reference) */
+json_t *enf_case_evidence_lines(store *s, const enf_case *c);
 int enf_case_pdf(store *s, int64_t id, char **pdf, size_t *len, yj_err *e);
 
-/* case_steps.c */
-int enf_case_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, yj_err *e);
-/* the table of actions (name, states it is allowed in, roles): for allowed-actions lists */
-bool enf_case_action_allowed(const char *action, const enf_case *c);
+/* case_steps.c. A step refused because its time has not come fills *allowed_from (when not NULL)
+ * with the local day from which it is allowed (0 otherwise). */
+int enf_case_action(store *s, const auth_user *u, int64_t id, const char *action, json_t *body, int64_t *allowed_from,
+                    yj_err *e);
+/* the table of actions (name, states it is allowed in, roles, conditions): for allowed-actions lists */
+bool enf_case_action_allowed(const char *action, const enf_case *c, const enf_case_proc *p, int64_t now);
+/* the procedure's dates as shown: {notified, statement_ends, hearing_request_ends, decide_from, ...} */
+json_t *enf_case_proc_json(const enf_case *c, const enf_case_proc *p);
 size_t enf_case_action_count(void);
 const char *enf_case_action_name(size_t i);
 

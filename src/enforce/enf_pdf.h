@@ -33,10 +33,13 @@
  *     fine_yuan, confiscation_yuan   number > 0 and < 10^12 (罚款, 没收违法所得)
  *     warning, revocation            true (警告, 吊销许可证)
  *     suspension                     string, e.g. "责令停产停业整顿一个月"
- *   payment         object, optional: bank (required in it), account,
+ *   payment         object, optional: bank (required in it), account_name, account,
  *                   deadline_days (1..365, default 15)
+ *   notified        RFC 3339, optional  告知 date, printed as the local date
  *   statement_heard bool, optional     陈述申辩: true heard, false none made
- *   hearing_held    bool, optional     听证
+ *   rights_waived   bool, optional     the party waived its rights in writing
+ *   hearing_right   bool, optional     the notice named the right to a hearing
+ *   hearing_held    bool, optional     听证 (hearing_date: RFC 3339, optional)
  *   appeal          object, required: reconsideration_body, court (strings),
  *                   reconsideration_days (default 60), litigation_months (default 6)
  *   decided         RFC 3339, required; printed as the local date (+08:00)
@@ -44,7 +47,9 @@
  * Texts must be UTF-8; facts at most 60000 bytes, other strings 4000.
  * Layout after GB/T 9704: 37/35/28/26 mm margins, 22 lines of 28 characters,
  * title centred, decision number right-aligned, numbered sections, the
- * authority and the date at the bottom right, "第 N 页 共 M 页" on every page.
+ * authority and the date at the bottom right under a dashed circle marking
+ * where the seal goes (盖章处, 第五十九条: 必须盖有…印章), "第 N 页 共 M 页"
+ * on every page.
  * Long texts wrap (Pango line breaking) and flow over pages; a heading never
  * ends a page and the signature never stands alone on one.
  *
@@ -71,9 +76,11 @@ typedef struct enf_decision {
 	int warning, revocation;
 	const char *suspension;
 	bool has_payment;
-	const char *bank, *account;
+	const char *bank, *account_name, *account;
 	int deadline_days;
+	int64_t notified_ms, hearing_ms; /* 0: not printed */
 	int statement_heard, hearing_held;
+	bool rights_waived, hearing_right;
 	const char *reconsideration_body, *court;
 	int reconsideration_days, litigation_months;
 	int64_t decided_ms;

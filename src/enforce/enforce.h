@@ -21,16 +21,21 @@ typedef struct enf_config {
 	double major_fine_yuan;    /* a fine from this amount makes a case major (default 50,000) */
 	double hearing_fine_yuan;  /* a fine from this amount gives the party a right to a hearing (default 10,000) */
 	int decision_days;         /* decide within this many days of filing (default 90) */
+	int statement_days;        /* working days the party has to state and defend after notice (default 3) */
+	int hearing_request_days;  /* working days to request a hearing after notice (第六十四条: 5) */
+	int hearing_notice_days;   /* working days' notice of a hearing (第六十四条: 7) */
 	const char *attachments_dir; /* where evidence files live (default <db>.evidence) */
 	size_t attachment_max;     /* largest evidence file (default 64 MiB) */
-	const char *authority;     /* name on documents (default 汕尾市应急管理局) */
-	const char *decision_prefix; /* 汕应急罚 */
+	const char *authority;     /* the publisher named on the public list (default 汕尾市应急管理局); each
+	                            * decision names its own deciding authority (registry: reg_authority_for) */
 } enf_config;
 
 /* Start (serve): the evidence folder, the overdue job with the scheduler. Call enf_init first. */
 int enf_start(store *s, const enf_config *cfg, yj_err *e);
 /* Register the HTTP routes of enforcement (and, until serve's table lists it, of src/stats). */
 void enf_api_register(void);
+/* The statement period (陈述、申辩期限) in working days, 1..30 (serve --statement-days): before enf_start. */
+int enf_set_statement_days(int days);
 /* Register the audit projections of enforcement's objects (every command, before threads). */
 void enf_init(void);
 

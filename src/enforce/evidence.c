@@ -116,27 +116,43 @@ typedef struct seen {
 	bool visible;
 } seen;
 
+/* the area of an object that holds evidence, and for a hazard its enterprise: 1, 0 when it is gone, -1 */
+static int owner_place(store *s, const enf_evidence_owner *o, char area[16], int64_t *enterprise, yj_err *e)
+{
+	int rc = 0;
+	*enterprise = 0;
+	if (strcmp(o->owner_type, "hazard") == 0) {
+		enf_hazard h;
+		if ((rc = enf_hazard_db_get(s, o->owner_id, &h, e)) > 0) {
+			snprintf(area, 16, "%s", h.area_code);
+			*enterprise = h.enterprise_id;
+		}
+		enf_hazard_clear(&h);
+	} else if (strcmp(o->owner_type, "penalty_case") == 0) {
+		enf_case c;
+		if ((rc = enf_case_db_get(s, o->owner_id, &c, e)) > 0)
+			snprintf(area, 16, "%s", c.area_code);
+		enf_case_clear(&c);
+	} else if (strcmp(o->owner_type, "inspection") == 0) {
+		enf_inspection in;
+		if ((rc = enf_inspection_db_get(s, o->owner_id, &in, e)) > 0)
+			snprintf(area, 16, "%s", in.area_code);
+		enf_inspection_clear(&in);
+	}
+	return rc;
+}
+
+/* staff see the files of what lies in their area; an enterprise account those of its own hazards */
 static int owner_visible(store *s, const enf_evidence_owner *o, void *ctx, yj_err *e)
 {
 	seen *v = ctx;
-	if (strcmp(o->owner_type, "hazard") == 0) {
-		enf_hazard h;
-		int rc = enf_hazard_db_get(s, o->owner_id, &h, e);
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			v->visible = v->u->role == ROLE_ENTERPRISE ? v->enterprise && h.enterprise_id == v->enterprise
-			                                           : auth_scope_contains(&v->scope, h.area_code);
-		enf_hazard_clear(&h);
-	} else if (strcmp(o->owner_type, "inspection") == 0 && v->u->role != ROLE_ENTERPRISE) {
-		enf_inspection in;
-		int rc = enf_inspection_db_get(s, o->owner_id, &in, e);
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			v->visible = auth_scope_contains(&v->scope, in.area_code);
-		enf_inspection_clear(&in);
-	}
+	char area[16];
+	int64_t enterprise;
+	int rc = owner_place(s, o, area, &enterprise, e);
+	if (rc <= 0)
+		return rc;
+	v->visible = v->u->role == ROLE_ENTERPRISE ? enterprise && enterprise == v->enterprise
+	                                           : auth_scope_contains(&v->scope, area);
 	return v->visible ? 1 : 0;
 }
 

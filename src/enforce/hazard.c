@@ -69,23 +69,15 @@ int enf_hazard_visible(store *s, const auth_user *u, int64_t id, enf_hazard *out
 	int rc = enf_hazard_db_get(s, id, out, e);
 	if (rc <= 0)
 		return rc;
-	bool ok;
-	if (u->role == ROLE_ENTERPRISE) {
+	if (u->role == ROLE_ENTERPRISE) { /* an enterprise account: its own hazards */
 		int64_t mine = enf_user_enterprise(s, u);
-		ok = mine && mine == out->enterprise_id;
+		rc = mine && mine == out->enterprise_id;
 	} else {
-		auth_scope mine;
-		if (enf_own_scope(u, &mine, e)) {
-			enf_hazard_clear(out);
-			return -1;
-		}
-		ok = auth_scope_contains(&mine, out->area_code);
+		rc = enf_in_own_area(u, out->area_code, e);
 	}
-	if (!ok) {
+	if (rc != 1)
 		enf_hazard_clear(out);
-		return 0;
-	}
-	return 1;
+	return rc;
 }
 
 static int rect_item(store *s, const enf_rectification *r, void *ctx, yj_err *e)
@@ -105,21 +97,8 @@ json_t *enf_hazard_json(store *s, int64_t id)
 		return NULL;
 	char ename[200];
 	reg_enterprise_name(s, h.enterprise_id, ename, sizeof ename);
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(h.id));
-	json_object_set_new(j, "enterprise_id", json_integer(h.enterprise_id));
+	json_t *j = enf_hazard_fields(&h, enf_time, "");
 	json_object_set_new(j, "enterprise", json_string(ename));
-	json_object_set_new(j, "inspection_id", h.inspection_id ? json_integer(h.inspection_id) : json_null());
-	json_object_set_new(j, "source", json_string(h.source));
-	json_object_set_new(j, "level", json_string(h.level));
-	json_object_set_new(j, "description", json_string(h.description));
-	json_object_set_new(j, "legal_basis", json_string(h.legal_basis));
-	json_object_set_new(j, "deadline", enf_time(h.deadline_ms));
-	json_object_set_new(j, "state", json_string(h.state));
-	json_object_set_new(j, "overdue", json_boolean(h.overdue));
-	json_object_set_new(j, "area_code", json_string(h.area_code));
-	json_object_set_new(j, "found", enf_time(h.found_ms));
-	json_object_set_new(j, "closed", enf_time(h.closed_ms));
 	json_t *rect = json_array();
 	enf_hazard_db_rectifications(s, id, rect_item, rect, NULL);
 	json_object_set_new(j, "rectifications", rect);

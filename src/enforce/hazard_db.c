@@ -41,9 +41,7 @@ int enf_hazard_db_insert(store *s, const enf_hazard_new *h, int64_t *id_out, yj_
 	                       h->enterprise_id, store_id_or_null(h->inspection_id), h->source, h->level, h->description,
 	                       h->legal_basis ? h->legal_basis : "", h->deadline_ms, h->area_code, h->now, h->created_by,
 	                       h->now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new hazard has no id");
+	return enf_new_id(rc, "hazard", e);
 }
 
 int enf_hazard_db_get(store *s, int64_t id, enf_hazard *out, yj_err *e)
@@ -72,26 +70,24 @@ int enf_hazard_db_get(store *s, int64_t id, enf_hazard *out, yj_err *e)
 	return 1;
 }
 
+static int rect_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_rectification r = {.id = store_col_int(q, 0), .submitted_by = store_col_int(q, 1), .note = store_col_str(q, 2),
+	                       .submitted_ms = store_col_int(q, 3), .verdict = store_col_text(q, 4),
+	                       .verdict_by = store_col_int(q, 5), .verdict_reason = store_col_text(q, 6),
+	                       .verdict_ms = store_col_int(q, 7)};
+	return x->fn.rect(x->s, &r, x->ctx, e);
+}
+
 int enf_hazard_db_rectifications(store *s, int64_t hazard, enf_rectification_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT id, submitted_by, note, submitted_ms, verdict, coalesce(verdict_by, 0), verdict_reason, "
-	                         "coalesce(verdict_ms, 0) FROM rectification WHERE hazard_id = ? ORDER BY id",
-	                         hazard);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_rectification r = {.id = store_col_int(q, 0), .submitted_by = store_col_int(q, 1), .note = store_col_str(q, 2),
-		                       .submitted_ms = store_col_int(q, 3), .verdict = store_col_text(q, 4),
-		                       .verdict_by = store_col_int(q, 5), .verdict_reason = store_col_text(q, 6),
-		                       .verdict_ms = store_col_int(q, 7)};
-		if (fn(s, &r, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.rect = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT id, submitted_by, note, submitted_ms, verdict, coalesce(verdict_by, 0), "
+	                              "verdict_reason, coalesce(verdict_ms, 0) FROM rectification WHERE hazard_id = ? ORDER BY id",
+	                              hazard),
+	                  rect_row, &x, e);
 }
 
 int enf_hazard_db_rectify(store *s, int64_t id, int64_t user, const char *note, int64_t now, yj_err *e)
@@ -125,17 +121,14 @@ int enf_hazard_db_verdict(store *s, int64_t id, bool accepted, int64_t user, con
 
 int enf_hazard_db_due(store *s, int64_t now, int64_t *ids, size_t max, size_t *n, yj_err *e)
 {
-	*n = 0;
-	store_q *q = store_query(s, e,
-	                         "SELECT id FROM hazard WHERE state = 'open' AND overdue = 0 AND deadline_ms < ? ORDER BY id LIMIT ?",
-	                         now, (int64_t)max);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		if (*n < max)
-			ids[(*n)++] = store_col_int(q, 0);
-	return rc < 0 ? -1 : 0;
+	enf_ids out = {.id = ids, .cap = max};
+	int rc = enf_ids_collect(store_query(s, e,
+	                                     "SELECT id FROM hazard WHERE state = 'open' AND overdue = 0 AND deadline_ms < ? "
+	                                     "ORDER BY id LIMIT ?",
+	                                     now, (int64_t)max),
+	                         &out, e);
+	*n = out.n;
+	return rc;
 }
 
 int enf_hazard_db_flag_overdue(store *s, int64_t id, int64_t now, yj_err *e)
@@ -163,6 +156,13 @@ int enf_hazard_db_of_enterprise(store *s, int64_t enterprise, long limit, enf_id
 	                                   "CASE WHEN state = 'verified_closed' THEN 1 ELSE 0 END, deadline_ms, id LIMIT ?",
 	                                   enterprise, limit),
 	                       out, e);
+}
+
+int enf_hazard_db_of_inspection(store *s, int64_t inspection, long limit, enf_ids *out, yj_err *e)
+{
+	return enf_ids_collect(
+		store_query(s, e, "SELECT id FROM hazard WHERE inspection_id = ? ORDER BY id LIMIT ?", inspection, limit), out,
+		e);
 }
 
 /* ---- evidence files and links --------------------------------------------------------------------------- */
@@ -194,44 +194,48 @@ int enf_evidence_db_add(store *s, const char *owner_type, int64_t owner_id, cons
 	               : 0;
 }
 
+int enf_evidence_db_has(store *s, const char *owner_type, int64_t owner_id, const char *sha, yj_err *e)
+{
+	int64_t n = 0;
+	if (store_get_int(s, &n, e, "SELECT count(*) FROM evidence WHERE owner_type = ? AND owner_id = ? AND sha256 = ?",
+	                  owner_type, owner_id, sha) < 0)
+		return -1;
+	return n > 0;
+}
+
+static int evidence_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_evidence ev = {.sha256 = store_col_str(q, 0), .mime = store_col_str(q, 1), .size = store_col_int(q, 2),
+	                   .name = store_col_str(q, 3), .note = store_col_str(q, 4), .added_by = store_col_int(q, 5),
+	                   .added_ms = store_col_int(q, 6)};
+	return x->fn.evidence(x->s, &ev, x->ctx, e);
+}
+
 int enf_evidence_db_of(store *s, const char *owner_type, int64_t owner_id, enf_evidence_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT v.sha256, a.mime, a.size, a.name, v.note, v.added_by, v.added_ms FROM evidence v "
-	                         "JOIN attachment a ON a.sha256 = v.sha256 WHERE v.owner_type = ? AND v.owner_id = ? "
-	                         "ORDER BY v.added_ms, v.sha256",
-	                         owner_type, owner_id);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_evidence ev = {.sha256 = store_col_str(q, 0), .mime = store_col_str(q, 1), .size = store_col_int(q, 2),
-		                   .name = store_col_str(q, 3), .note = store_col_str(q, 4), .added_by = store_col_int(q, 5),
-		                   .added_ms = store_col_int(q, 6)};
-		if (fn(s, &ev, ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.evidence = fn};
+	return store_each(store_query(s, e,
+	                              "SELECT v.sha256, a.mime, a.size, a.name, v.note, v.added_by, v.added_ms FROM evidence v "
+	                              "JOIN attachment a ON a.sha256 = v.sha256 WHERE v.owner_type = ? AND v.owner_id = ? "
+	                              "ORDER BY v.added_ms, v.sha256",
+	                              owner_type, owner_id),
+	                  evidence_row, &x, e);
+}
+
+static int owner_row(store_q *q, void *ctx, yj_err *e)
+{
+	enf_each *x = ctx;
+	enf_evidence_owner o = {.owner_type = store_col_str(q, 0), .owner_id = store_col_int(q, 1)};
+	return x->fn.owner(x->s, &o, x->ctx, e);
 }
 
 int enf_evidence_db_owners(store *s, const char *sha, enf_owner_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT owner_type, owner_id FROM evidence WHERE sha256 = ? ORDER BY owner_type, owner_id",
-	                         sha);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		enf_evidence_owner o = {.owner_type = store_col_str(q, 0), .owner_id = store_col_int(q, 1)};
-		int r = fn(s, &o, ctx, e);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	enf_each x = {.s = s, .ctx = ctx, .fn.owner = fn};
+	return store_each(
+		store_query(s, e, "SELECT owner_type, owner_id FROM evidence WHERE sha256 = ? ORDER BY owner_type, owner_id", sha),
+		owner_row, &x, e);
 }
 
 /* ---- audit projection (version 1) --------------------------------------------------------------------------- */
@@ -255,25 +259,31 @@ static int project_evidence(store *s, const enf_evidence *ev, void *ctx, yj_err 
 	return 0;
 }
 
+json_t *enf_hazard_fields(const enf_hazard *h, json_t *(*when)(int64_t ms), const char *suffix)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "id", json_integer(h->id));
+	json_object_set_new(j, "enterprise_id", json_integer(h->enterprise_id));
+	json_object_set_new(j, "inspection_id", h->inspection_id ? json_integer(h->inspection_id) : json_null());
+	json_object_set_new(j, "source", json_string(h->source));
+	json_object_set_new(j, "level", json_string(h->level));
+	json_object_set_new(j, "description", json_string(h->description));
+	json_object_set_new(j, "legal_basis", json_string(h->legal_basis));
+	json_object_set_new(j, "state", json_string(h->state));
+	json_object_set_new(j, "overdue", json_boolean(h->overdue));
+	json_object_set_new(j, "area_code", json_string(h->area_code));
+	enf_put_time(j, "deadline", suffix, when, h->deadline_ms);
+	enf_put_time(j, "found", suffix, when, h->found_ms);
+	enf_put_time(j, "closed", suffix, when, h->closed_ms);
+	return j;
+}
+
 json_t *enf_hazard_project(store *s, const char *id)
 {
 	enf_hazard h;
 	if (enf_hazard_db_get(s, strtoll(id, NULL, 10), &h, NULL) <= 0)
 		return NULL;
-	json_t *j = json_object();
-	json_object_set_new(j, "id", json_integer(h.id));
-	json_object_set_new(j, "enterprise_id", json_integer(h.enterprise_id));
-	json_object_set_new(j, "inspection_id", h.inspection_id ? json_integer(h.inspection_id) : json_null());
-	json_object_set_new(j, "source", json_string(h.source));
-	json_object_set_new(j, "level", json_string(h.level));
-	json_object_set_new(j, "description", json_string(h.description));
-	json_object_set_new(j, "legal_basis", json_string(h.legal_basis));
-	json_object_set_new(j, "deadline_ms", json_integer(h.deadline_ms));
-	json_object_set_new(j, "state", json_string(h.state));
-	json_object_set_new(j, "overdue", json_boolean(h.overdue));
-	json_object_set_new(j, "area_code", json_string(h.area_code));
-	json_object_set_new(j, "found_ms", json_integer(h.found_ms));
-	json_object_set_new(j, "closed_ms", h.closed_ms ? json_integer(h.closed_ms) : json_null());
+	json_t *j = enf_hazard_fields(&h, enf_ms_or_null, "_ms");
 	json_object_set_new(j, "created_by", json_integer(h.created_by));
 	json_t *rect = json_array(), *ev = json_array();
 	enf_hazard_db_rectifications(s, h.id, project_rect, rect, NULL);

@@ -143,18 +143,9 @@ int enf_inspection_insert(store *s, const auth_user *u, const char *kind, int64_
 int enf_inspection_visible(store *s, const auth_user *u, int64_t id, enf_inspection *out, yj_err *e)
 {
 	int rc = enf_inspection_db_get(s, id, out, e);
-	if (rc <= 0)
-		return rc;
-	auth_scope mine;
-	if (enf_own_scope(u, &mine, e)) {
+	if (rc > 0 && (rc = enf_in_own_area(u, out->area_code, e)) != 1)
 		enf_inspection_clear(out);
-		return -1;
-	}
-	if (!auth_scope_contains(&mine, out->area_code)) {
-		enf_inspection_clear(out);
-		return 0;
-	}
-	return 1;
+	return rc;
 }
 
 json_t *enf_inspection_json(store *s, int64_t id)

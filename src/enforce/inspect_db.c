@@ -11,15 +11,6 @@
 
 #include "enforce/enf_int.h"
 
-static int changed(int64_t n, const char *what, int64_t id, yj_err *e)
-{
-	if (n < 0)
-		return -1;
-	if (n == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s %lld", what, (long long)id);
-	return 0;
-}
-
 /* ---- inspections ----------------------------------------------------------------------------------- */
 
 #define INSPECTION_COLS                                                                                      \
@@ -43,9 +34,7 @@ int enf_inspection_db_insert(store *s, const char *kind, int64_t draw_id, int64_
 	                       "INSERT INTO inspection(kind, draw_id, enterprise_id, area_code, reason, matter_code, state, "
 	                       "created_by, created_ms, updated_ms) VALUES (?,?,?,?,?,?,'assigned',?,?,?) RETURNING id",
 	                       kind, store_id_or_null(draw_id), enterprise, area, reason, matter, created_by, now, now);
-	if (rc < 0)
-		return -1;
-	return rc ? 0 : yj_fail(e, YJ_EINTERNAL, "", "the new inspection has no id");
+	return enf_new_id(rc, "inspection", e);
 }
 
 int enf_inspection_db_get(store *s, int64_t id, enf_inspection *out, yj_err *e)
@@ -77,19 +66,19 @@ int enf_inspection_db_get(store *s, int64_t id, enf_inspection *out, yj_err *e)
 
 int enf_inspection_db_record(store *s, int64_t id, const enf_record *r, yj_err *e)
 {
-	return changed(store_run(s, e,
+	return enf_changed(store_run(s, e,
 	                         "UPDATE inspection SET place = coalesce(?, place), checklist = coalesce(?, checklist), "
 	                         "findings = coalesce(?, findings), answered = coalesce(?, answered), inspected_ms = ?, "
 	                         "state = 'recorded', updated_ms = ? WHERE id = ?",
 	                         r->place, r->checklist, r->findings, r->answered < 0 ? store_null() : store_v_int(r->answered),
 	                         r->inspected_ms, r->now, id),
-	               "inspection", id, e);
+	               "检查", id, e);
 }
 
 int enf_inspection_db_confirmed(store *s, int64_t id, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e, "UPDATE inspection SET state = 'confirmed', updated_ms = ? WHERE id = ?", now, id),
-	               "inspection", id, e);
+	return enf_changed(store_run(s, e, "UPDATE inspection SET state = 'confirmed', updated_ms = ? WHERE id = ?", now, id),
+	               "检查", id, e);
 }
 
 int enf_inspection_db_list(store *s, const auth_scope *sc, const enf_inspection_filter *f, int64_t cursor, long limit,
@@ -124,11 +113,11 @@ int enf_member_db_is(store *s, int64_t inspection, int64_t user, yj_err *e)
 
 int enf_member_db_confirm(store *s, int64_t inspection, int64_t user, int64_t now, yj_err *e)
 {
-	return changed(store_run(s, e,
+	return enf_changed(store_run(s, e,
 	                         "UPDATE inspection_member SET confirmed_ms = coalesce(confirmed_ms, ?) "
 	                         "WHERE inspection_id = ? AND user_id = ?",
 	                         now, inspection, user),
-	               "inspector of inspection", inspection, e);
+	               "检查的此检查人员，检查", inspection, e);
 }
 
 int enf_member_db_unconfirm_all(store *s, int64_t inspection, yj_err *e)
@@ -154,47 +143,52 @@ int enf_member_db_counts(store *s, int64_t inspection, int64_t *total, int64_t *
 	return 0;
 }
 
+typedef struct member_list {
+	enf_member *list;
+	size_t n, cap;
+} member_list;
+
+static int member_row(store_q *q, void *ctx, yj_err *e)
+{
+	member_list *m = ctx;
+	m->list = yj_grow(m->list, &m->cap, m->n + 1, sizeof *m->list);
+	m->list[m->n++] = (enf_member){.user_id = store_col_int(q, 0), .confirmed_ms = store_col_int(q, 1)};
+	return 0;
+}
+
 int enf_member_db_list(store *s, int64_t inspection, enf_member **out, size_t *n, yj_err *e)
 {
-	*out = NULL;
-	*n = 0;
-	size_t cap = 0;
-	store_q *q = store_query(s, e,
-	                         "SELECT user_id, coalesce(confirmed_ms, 0) FROM inspection_member WHERE inspection_id = ? "
-	                         "ORDER BY user_id",
-	                         inspection);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		*out = yj_grow(*out, &cap, *n + 1, sizeof **out);
-		(*out)[(*n)++] = (enf_member){.user_id = store_col_int(q, 0), .confirmed_ms = store_col_int(q, 1)};
+	member_list m = {0};
+	int rc = store_each(store_query(s, e,
+	                                "SELECT user_id, coalesce(confirmed_ms, 0) FROM inspection_member "
+	                                "WHERE inspection_id = ? ORDER BY user_id",
+	                                inspection),
+	                    member_row, &m, e);
+	if (rc) {
+		free(m.list);
+		m = (member_list){0};
 	}
-	if (rc < 0) {
-		free(*out);
-		*out = NULL;
-		*n = 0;
-		return -1;
-	}
+	*out = m.list;
+	*n = m.n;
+	return rc;
+}
+
+static int append_id(store_q *q, void *ctx, yj_err *e)
+{
+	json_array_append_new(ctx, json_integer(store_col_int(q, 0)));
 	return 0;
 }
 
 /* the ids of the first column into a new JSON array */
 static int ids_array(store_q *q, json_t **out, yj_err *e)
 {
-	*out = NULL;
-	if (!q)
-		return -1;
 	json_t *a = json_array();
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		json_array_append_new(a, json_integer(store_col_int(q, 0)));
-	if (rc < 0) {
+	if (store_each(q, append_id, a, e)) {
 		json_decref(a);
-		return -1;
+		a = NULL;
 	}
 	*out = a;
-	return 0;
+	return a ? 0 : -1;
 }
 
 int enf_member_db_recent(store *s, int64_t enterprise, json_t **out, yj_err *e)
@@ -274,24 +268,23 @@ int enf_matter_db_insert(store *s, const char *code, const char *name, const cha
 	               : 0;
 }
 
+static int matter_row(store_q *q, void *ctx, yj_err *e)
+{
+	json_array_append_new(ctx, json_pack("{s:s, s:s, s:s, s:b}", "code", store_col_str(q, 0), "name", store_col_str(q, 1),
+	                                     "legal_basis", store_col_str(q, 2), "town_delegated", store_col_int(q, 3) != 0));
+	return 0;
+}
+
 int enf_matter_db_all(store *s, json_t **out, yj_err *e)
 {
-	*out = NULL;
-	store_q *q = store_query(s, e, "SELECT code, name, legal_basis, town_delegated FROM enforcement_matter ORDER BY code");
-	if (!q)
-		return -1;
 	json_t *items = json_array();
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:b}", "code", store_col_str(q, 0), "name",
-		                                       store_col_str(q, 1), "legal_basis", store_col_str(q, 2), "town_delegated",
-		                                       store_col_int(q, 3) != 0));
-	if (rc < 0) {
+	if (store_each(store_query(s, e, "SELECT code, name, legal_basis, town_delegated FROM enforcement_matter ORDER BY code"),
+	               matter_row, items, e)) {
 		json_decref(items);
-		return -1;
+		items = NULL;
 	}
 	*out = items;
-	return 0;
+	return items ? 0 : -1;
 }
 
 int enf_checklist_db_get(store *s, const char *sector, json_t **items, int64_t *updated_ms, yj_err *e)

@@ -6,7 +6,8 @@
  * ("party.name"), for callers that hold one (tests, tools).
  *
  * Not here: storing decisions, numbering them, publicity (公示, where an
- * individual's ID number must not appear), signatures or seals.
+ * individual's ID number must not appear), signatures. The seal is only
+ * marked (a dashed circle, 盖章处): the bureau stamps the printed copy.
  */
 #include <math.h>
 #include <stdio.h>
@@ -107,6 +108,15 @@ static int get_object(json_t *o, const char *key, bool required, json_t **out, y
 	return 0;
 }
 
+/* an optional RFC 3339 member: *ms 0 when absent */
+static int get_time(json_t *o, const char *key, int64_t *ms, yj_err *e)
+{
+	const char *t;
+	*ms = 0;
+	if (get_str(o, key, key, false, 64, &t, e))
+		return -1;
+	return t ? yj_time_parse(t, ms, key, e) : 0;
+}
 
 /* Everything the document says, checked. Strings point into the JSON. */
 static int decision_read(json_t *c, enf_decision *dc, yj_err *e)
@@ -172,12 +182,17 @@ static int decision_read(json_t *c, enf_decision *dc, yj_err *e)
 	if (payment) {
 		dc->has_payment = true;
 		if (get_str(payment, "bank", "payment.bank", true, TEXT_MAX, &dc->bank, e) ||
+		    get_str(payment, "account_name", "payment.account_name", false, TEXT_MAX, &dc->account_name, e) ||
 		    get_str(payment, "account", "payment.account", false, TEXT_MAX, &dc->account, e) ||
 		    get_count(payment, "deadline_days", "payment.deadline_days", 1, 365, 15, &dc->deadline_days, e))
 			return -1;
 	}
+	int waived, right;
 	if (get_bool(c, "statement_heard", "statement_heard", &dc->statement_heard, e) ||
 	    get_bool(c, "hearing_held", "hearing_held", &dc->hearing_held, e) ||
+	    get_bool(c, "rights_waived", "rights_waived", &waived, e) ||
+	    get_bool(c, "hearing_right", "hearing_right", &right, e) ||
+	    get_time(c, "notified", &dc->notified_ms, e) || get_time(c, "hearing_date", &dc->hearing_ms, e) ||
 	    get_object(c, "appeal", true, &appeal, e) ||
 	    get_str(appeal, "reconsideration_body", "appeal.reconsideration_body", true, TEXT_MAX,
 		    &dc->reconsideration_body, e) ||
@@ -189,6 +204,8 @@ static int decision_read(json_t *c, enf_decision *dc, yj_err *e)
 	    get_str(c, "decided", "decided", true, 64, &decided, e) ||
 	    yj_time_parse(decided, &dc->decided_ms, "decided", e))
 		return -1;
+	dc->rights_waived = waived == 1;
+	dc->hearing_right = right == 1 || dc->hearing_held == 1;
 	return 0;
 }
 
@@ -266,6 +283,16 @@ static void label_line(doc *d, const char *label, const char *value)
 	free(v);
 }
 
+/* the local date of ms, "2026年12月6日" */
+static void local_date(int64_t ms, char out[32])
+{
+	char local[40];
+	int year = 0, month = 0, day = 0;
+	yj_time_format(ms, local);
+	sscanf(local, "%d-%d-%d", &year, &month, &day);
+	snprintf(out, 32, "%d年%d月%d日", year, month, day);
+}
+
 static void money_clause(strbuf *b, const char *what, double yuan)
 {
 	char digits[48], capital[128];
@@ -325,17 +352,30 @@ static void build(doc *d, const enf_decision *dc)
 
 	/* 三、处罚决定 */
 	enf_pdf_heading(d, "三、处罚决定");
-	if (dc->statement_heard >= 0 || dc->hearing_held == 1) {
-		strbuf_puts(&b, "本机关已依法告知当事人拟作出行政处罚的事实、理由、依据及其依法享有的陈述、申辩权利");
-		if (dc->hearing_held == 1)
+	if (dc->statement_heard >= 0 || dc->hearing_held == 1 || dc->rights_waived || dc->notified_ms) {
+		char day[32];
+		if (dc->notified_ms) {
+			local_date(dc->notified_ms, day);
+			strbuf_printf(&b, "本机关于%s", day);
+		} else {
+			strbuf_puts(&b, "本机关已");
+		}
+		strbuf_puts(&b, "依法告知当事人拟作出行政处罚的事实、理由、依据及其依法享有的陈述、申辩权利");
+		if (dc->hearing_right)
 			strbuf_puts(&b, "和要求听证的权利");
 		strbuf_puts(&b, "。");
 		if (dc->statement_heard == 1)
 			strbuf_puts(&b, "当事人提出了陈述、申辩，本机关对其提出的事实、理由和证据进行了复核。");
+		else if (dc->rights_waived)
+			strbuf_printf(&b, "当事人书面放弃陈述、申辩%s权利。", dc->hearing_right && dc->hearing_held != 1 ? "和听证" : "");
 		else if (dc->statement_heard == 0)
-			strbuf_puts(&b, "当事人在法定期限内未提出陈述、申辩。");
-		if (dc->hearing_held == 1)
+			strbuf_puts(&b, "当事人在规定期限内未提出陈述、申辩。");
+		if (dc->hearing_held == 1 && dc->hearing_ms) {
+			local_date(dc->hearing_ms, day);
+			strbuf_printf(&b, "应当事人要求，本机关于%s依法举行了听证。", day);
+		} else if (dc->hearing_held == 1) {
 			strbuf_puts(&b, "应当事人要求，本机关依法举行了听证。");
+		}
 		enf_pdf_par(d, b.data, &ST_BODY);
 		b.len = 0;
 	}
@@ -387,7 +427,9 @@ static void build(doc *d, const enf_decision *dc)
 								      : "没收的违法所得";
 		if (dc->has_payment) {
 			strbuf_printf(&b, "当事人应当自收到本决定书之日起%s日内，将%s缴至%s", n1, what, dc->bank);
-			if (dc->account)
+			if (dc->account_name && dc->account)
+				strbuf_printf(&b, "（户名：%s，账号：%s）", dc->account_name, dc->account);
+			else if (dc->account)
 				strbuf_printf(&b, "（账号：%s）", dc->account);
 			strbuf_puts(&b, "。");
 		} else {
@@ -422,12 +464,8 @@ static void build(doc *d, const enf_decision *dc)
 		d->items[d->nitems - 1].keep_with_next = true;
 		d->items[d->nitems - 2].keep_with_next = true;
 	}
-	char local[40];
-	yj_time_format(dc->decided_ms, local);
-	int year = 0, month = 0, day = 0;
-	sscanf(local, "%d-%d-%d", &year, &month, &day);
-	char date[64];
-	snprintf(date, sizeof date, "%d年%d月%d日", year, month, day);
+	char date[32];
+	local_date(dc->decided_ms, date);
 	PangoLayout *ld = enf_pdf_layout_new(d, date, &ST_SIGN, TEXT_W);
 	PangoLayout *la = enf_pdf_layout_new(d, dc->authority, &ST_SIGN, TEXT_W);
 	PangoRectangle rd, ra;
@@ -444,6 +482,9 @@ static void build(doc *d, const enf_decision *dc)
 	}
 	d->pending_space = 2 * GRID;
 	enf_pdf_add_lines(d, la, xa, &ST_SIGN, true);
+	/* the seal (印章) goes over the authority's name and the date, centred on the date */
+	d->seal_item = d->nitems;
+	d->seal_x = centre;
 	enf_pdf_add_lines(d, ld, centre - wd / 2, &ST_SIGN, false);
 	strbuf_free(&b);
 }

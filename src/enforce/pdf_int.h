@@ -31,6 +31,8 @@
 #define SERIF "Noto Serif CJK SC, Noto Serif CJK, Source Han Serif SC, serif"
 #define SANS  "Noto Sans CJK SC, Noto Sans CJK, Source Han Sans SC, sans-serif"
 
+#define SEAL_R        (21 * MM)        /* 42 mm: the seal of a county-level organ */
+
 #define FACTS_MAX 60000
 #define TEXT_MAX  4000
 #define EVIDENCE_MAX 200
@@ -76,6 +78,8 @@ typedef struct doc {
 	size_t nitems, capitems;
 	int pages;
 	double pending_space; /* space before the next paragraph */
+	size_t seal_item;     /* the line the seal is marked over (its centre on that line's top); 0: none */
+	double seal_x;        /* the seal's centre, from the page's left edge */
 } doc;
 
 /* A new layout of text in style st, width points wide, owned by d. */

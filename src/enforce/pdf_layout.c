@@ -191,6 +191,27 @@ static void draw_footer(doc *d, cairo_t *cr, int page)
 	pango_cairo_show_layout(cr, l);
 }
 
+/* The place of the seal: a dashed red circle centred on the top of the date line (so over the
+ * authority's name and the date, as a stamped decision has it), "盖章处" inside at the top. */
+static void draw_seal(doc *d, cairo_t *cr)
+{
+	static const style st = {SANS, 9, PANGO_WEIGHT_NORMAL, 12, 0, 0, AL_CENTER};
+	const line_item *it = &d->items[d->seal_item];
+	double cx = d->seal_x, cy = MARGIN_TOP + it->top;
+	static const double dash[] = {4, 3};
+	cairo_save(cr);
+	cairo_set_source_rgb(cr, 0.75, 0.1, 0.1);
+	cairo_set_line_width(cr, 0.8);
+	cairo_set_dash(cr, dash, 2, 0);
+	cairo_new_sub_path(cr);
+	cairo_arc(cr, cx, cy, SEAL_R, 0, 2 * M_PI);
+	cairo_stroke(cr);
+	PangoLayout *l = enf_pdf_layout_new(d, "盖章处", &st, 2 * SEAL_R);
+	cairo_move_to(cr, cx - SEAL_R, cy - SEAL_R + 4 * MM);
+	pango_cairo_show_layout(cr, l);
+	cairo_restore(cr);
+}
+
 /* Draw every page into a PDF in *out. */
 int enf_pdf_render(doc *d, const char *title, const char *author, const char *created, strbuf *out,
 		  yj_err *e)
@@ -210,6 +231,8 @@ int enf_pdf_render(doc *d, const char *title, const char *author, const char *cr
 			cairo_move_to(cr, it->x, MARGIN_TOP + it->top + it->baseline);
 			pango_cairo_show_layout_line(cr, it->line);
 		}
+		if (d->seal_item && d->seal_item < d->nitems && d->items[d->seal_item].page == page)
+			draw_seal(d, cr);
 		draw_footer(d, cr, page);
 		cairo_show_page(cr);
 	}

@@ -8,6 +8,22 @@
  */
 #include "enforce/enf_api_int.h"
 
+/* how anyone re-runs a published draw: for the public (Chinese), and the same in technical English */
+#define HOW_TO_VERIFY                                                                                               \
+	"任何人都可以用公布的随机种子、企业名单和检查人员名单重新计算本次抽取，核对结果是否一致：" \
+	"（1）随机数：以随机种子（32字节）为密钥，对“标签|编号|编号”形式的文本计算 BLAKE2b-256 散列，" \
+	"取前8字节作为大端整数，右移11位后加1，再除以2的53次方，得到0到1之间的随机数（所用标签见技术说明）；" \
+	"（2）抽取企业：每家企业的排序值为其随机数的自然对数除以其权重，取排序值最大的若干家（数量为公布的抽取数量，" \
+	"相同时编号小者在前），按排序值从大到小排列；" \
+	"（3）选派检查人员：按上述企业顺序逐家选派，可选人员（未申报回避、不是上次检查该企业的人员）按" \
+	"已分配次数、随机数、人员编号从小到大排序，取前若干名（数量为公布的每家检查人员数）；" \
+	"（4）名单摘要：两份名单分别按键名排序、去掉空格写成 JSON，计算 SHA-256，应与公布的摘要一致。"
+#define HOW_TO_VERIFY_TECHNICAL                                                                                     \
+	"u(tag,a,b) = first 8 bytes of BLAKE2b-256 keyed with the seed over \"tag|a|b\", as (v>>11)+1 / 2^53; "        \
+	"enterprises: the 'count' largest ln(u(\"ent\",id,0))/weight; inspectors per enterprise in that "            \
+	"order: eligible ones sorted by (assignments so far, u(\"ins\",enterprise,inspector), id), the "             \
+	"first inspectors_per; digests: SHA-256 of each pool as compact JSON with sorted keys"
+
 static int handle_penalties(http_req *req, http_res *res, yj_err *e)
 {
 	long year = 0;
@@ -49,11 +65,8 @@ static int handle_draw(http_req *req, http_res *res, yj_err *e)
 	json_t *d = enf_draw_json(store_thread(), id, true, NULL);
 	if (!d)
 		return yj_fail(e, YJ_ENOTFOUND, "id", "no draw %lld", (long long)id);
-	json_object_set_new(d, "how_to_verify",
-	                    json_string("u(tag,a,b) = first 8 bytes of BLAKE2b-256 keyed with the seed over \"tag|a|b\", as (v>>11)+1 / 2^53; "
-	                                "enterprises: the 'count' largest ln(u(\"ent\",id,0))/weight; inspectors per enterprise in that "
-	                                "order: eligible ones sorted by (assignments so far, u(\"ins\",enterprise,inspector), id), the "
-	                                "first inspectors_per; digests: SHA-256 of each pool as compact JSON with sorted keys"));
+	json_object_set_new(d, "how_to_verify", json_string(HOW_TO_VERIFY));
+	json_object_set_new(d, "how_to_verify_technical", json_string(HOW_TO_VERIFY_TECHNICAL));
 	http_json(res, 200, d);
 	return 0;
 }

@@ -326,6 +326,19 @@ const char *const store_migrations[] = {
 	"  cap_sender TEXT NOT NULL, decision_prefix TEXT NOT NULL, reconsideration TEXT NOT NULL, court TEXT NOT NULL,"
 	"  payment_account_name TEXT NOT NULL, payment_account TEXT NOT NULL, payment_bank TEXT NOT NULL,"
 	"  updated_ms INTEGER NOT NULL);",
+
+	/* 13: each penalty decision is numbered by its deciding authority (汕应急罚〔2026〕1号,
+	 * 陆河应急罚〔2026〕1号): the sequence per authority and year, and the authority a case is
+	 * decided by. The old per-year counters are dropped: a new counter starts after the numbers
+	 * its prefix already has (case_db.c); decided cases get the authority whose prefix they carry */
+	"CREATE TABLE decision_seq_by_authority("
+	"  authority_code TEXT NOT NULL, year INTEGER NOT NULL, next INTEGER NOT NULL,"
+	"  PRIMARY KEY (authority_code, year));"
+	"DROP TABLE decision_seq;"
+	"ALTER TABLE decision_seq_by_authority RENAME TO decision_seq;"
+	"ALTER TABLE penalty_case ADD COLUMN authority_code TEXT;"
+	"UPDATE penalty_case SET authority_code = (SELECT a.area_code FROM authority a"
+	"  WHERE penalty_case.decision_no LIKE a.decision_prefix || '〔%') WHERE decision_no IS NOT NULL;",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

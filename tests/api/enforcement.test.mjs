@@ -2,7 +2,11 @@
 // verification), exclusion rules, two-inspector confirmation, evidence
 // integrity, hazards and rectification with overdue flagging on a moved
 // clock, the penalty-case state machine with the major-case legal review
-// gate and the 90-day limit, decision PDF, case-file review, publicity field
+// gate and the 90-day limit, the party's periods after notice in working days
+// (statement, hearing request; waivers with evidence; hearings with seven
+// days' notice and a record), the deciding authority per jurisdiction and its
+// numbers, the decision PDF read back with poppler (evidence, seal place,
+// the authority's account and bodies of appeal), case-file review, publicity field
 // filtering, town delegation, and the year's figures on a known dataset;
 // jurisdiction (malformed, unknown and foreign areas; ids a client names);
 // every enforcement write verifying in the audit chain at once.
@@ -11,7 +15,8 @@
 // log, which no API shows.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { startServer, sql, sleep, cli } from './lib.mjs';
 
@@ -59,6 +64,51 @@ async function record(id, tokens, body = { place: '厂区', checklist: [{ item: 
   for (const t of tokens) assert.equal((await srv.req('POST', `/api/v1/inspections/${id}/confirm`, { token: t })).status, 200);
 }
 
+// ---- the party's periods, counted here independently of the server from the same holiday calendar ----
+const calendar = new Map(readFileSync('data/holidays_cn.csv', 'utf8').trim().split('\n').slice(1)
+  .map((l) => l.split(',')).map(([date, kind]) => [date, kind]));
+const addDays = (day, n) => new Date(Date.parse(`${day}T00:00:00Z`) + n * 86400000).toISOString().slice(0, 10);
+const isWorkday = (day) => calendar.has(day) ? calendar.get(day) === 'work' : ![0, 6].includes(new Date(`${day}T00:00:00Z`).getUTCDay());
+function workdaysAfter(day, n) { while (n > 0) { day = addDays(day, 1); if (isWorkday(day)) n--; } return day; }
+const localDay = (t) => new Date(Date.parse(t) + 8 * 3600000).toISOString().slice(0, 10);
+const chinese = (day) => { const [y, m, d] = day.split('-').map(Number); return `${y}年${m}月${d}日`; };
+const thisYear = Number(localDay(new Date().toISOString()).slice(0, 4));
+// the server's clock at 10:00 (+08:00) of a local day
+async function clockTo(day, s = srv, token = admin) {
+  const r = await s.req('POST', '/api/v1/test/clock', { token, body: { offset_ms: Date.parse(`${day}T10:00:00+08:00`) - Date.now() } });
+  assert.equal(r.status, 200, r.text);
+}
+// a file of the case's own (a scanned statement, a hearing record): its SHA-256
+async function caseFile(id, name, { s = srv, token = insp1 } = {}) {
+  const body = Buffer.from(`%PDF-1.4\n% ${name} of case ${id} ${Math.random()}\n%%EOF\n`);
+  const r = await fetch(`${s.base}/api/v1/cases/${id}/evidence`, { method: 'POST', body, headers: { Authorization: `Bearer ${token}`, 'X-Filename': encodeURIComponent(name) } });
+  const text = await r.text();
+  assert.equal(r.status, 201, text);
+  return JSON.parse(text).sha256;
+}
+// the party's written waiver of its rights, with the signed statement as evidence
+async function waive(id, { s = srv, token = insp1 } = {}) {
+  const sha = await caseFile(id, '放弃陈述申辩和听证权利声明.pdf', { s, token });
+  const r = await s.req('POST', `/api/v1/cases/${id}/waive`, { token, body: { statement: '本单位对拟作出的行政处罚无异议，自愿放弃陈述、申辩和听证的权利。', evidence_sha256: sha } });
+  assert.equal(r.status, 200, r.text);
+  return r.json;
+}
+// a decided case counts in this year's figures when decided in this (local) year
+function counted(decided, fine) { if (Number(localDay(decided.decided).slice(0, 4)) === thisYear) { counts.cases++; counts.fines += fine; } }
+// the text of a PDF (poppler's pdftotext), spaces and line ends removed, and its fonts (pdffonts)
+function pdfText(file) { return spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout.replace(/\s+/g, ''); }
+function pdfFonts(file) { return spawnSync('pdffonts', [file], { encoding: 'utf8' }).stdout.trim().split('\n').slice(2); }
+async function savePdf(id, name, token = cmd) {
+  const r = await fetch(`${srv.base}/api/v1/cases/${id}/decision.pdf`, { headers: { Authorization: `Bearer ${token}` } });
+  assert.equal(r.status, 200);
+  const bytes = Buffer.from(await r.arrayBuffer());
+  assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+  mkdirSync('tests/out', { recursive: true });
+  const file = path.resolve('tests/out', name);
+  writeFileSync(file, bytes);
+  return file;
+}
+
 test('a draw is reproducible and verifiable; a changed pool fails verification', async () => {
   const plan = await srv.req('POST', '/api/v1/inspection-plans', { token: cmd, body: { name: '2022年危化品企业双随机抽查', year: 2022, sectors: ['hazardous_chemicals'], area_code: '441523', count: 4, inspectors_per: 2, weights: { red: 4, orange: 3, yellow: 2, blue: 1 } } });
   assert.equal(plan.status, 201, plan.text);
@@ -79,7 +129,12 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
   // the published draw carries everything needed to re-run it
   const pub = await srv.req('GET', `/api/v1/public/draws/${d.json.id}`);
   assert.ok(pub.json.enterprise_pool.length >= 4 && pub.json.inspector_pool.length >= 2);
-  assert.match(pub.json.how_to_verify, /BLAKE2b/);
+  // how to re-run it, in Chinese for the public page, with the technical text beside it
+  assert.match(pub.json.how_to_verify, /BLAKE2b-256/);
+  assert.match(pub.json.how_to_verify, /种子/);
+  assert.ok(!/[A-Za-z]{3,} [A-Za-z]{3,} [A-Za-z]{3,}/.test(pub.json.how_to_verify), 'no English sentence');
+  assert.match(pub.json.how_to_verify_technical, /keyed with the seed/);
+  assert.deepEqual(v.json.reasons, []);
   // the tasks follow from the draw
   const tasks = await srv.req('GET', `/api/v1/inspections?draw_id=${d.json.id}&state=assigned`, { token: cmd });
   assert.equal(tasks.json.items.length, 4);
@@ -90,6 +145,8 @@ test('a draw is reproducible and verifiable; a changed pool fails verification',
   const bad = await srv.req('GET', `/api/v1/draws/${d.json.id}/verify`);
   assert.equal(bad.json.verified, false);
   assert.equal(bad.json.enterprise_pool_ok, false);
+  assert.deepEqual(bad.json.reason_codes, ['enterprise_pool_digest', 'result_differs']);
+  assert.deepEqual(bad.json.reasons, ['企业名单与公布的摘要不一致', '用种子重新计算的抽取结果与公布的结果不同']);
   // a changed result fails too
   sql(srv.db, `UPDATE draw SET enterprise_pool = (SELECT enterprise_pool FROM draw WHERE id=${d.json.id}) WHERE id=${d.json.id}`);
 });
@@ -221,18 +278,44 @@ async function caseTo(state, { fine = 20000, major = false } = {}) {
   return id;
 }
 
-test('cases: legal order, role gates, the major-case review gate, decision numbers, execution', async () => {
+test('cases: legal order, role gates, the major-case review gate, a hearing with notice and record, the county\'s decision', async () => {
   const id = await caseTo('notified', { major: true });
   const c = await srv.req('GET', `/api/v1/cases/${id}`, { token: cmd });
   assert.equal(c.json.major, true);
   assert.equal(c.json.hearing_right, true);
+  assert.equal(c.json.authority.name, '陆河县应急管理局');
   const early = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
   assert.equal(early.status, 409);
-  assert.match(early.json.error.message, /legal review/);
+  assert.match(early.json.error.message, /法制审核/);
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/serve`, { token: insp1, body: { method: '直接送达' } })).status, 409);
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: reviewer, body: { opinion: 'x' } })).status, 409);
   const hr = await srv.req('POST', `/api/v1/cases/${id}/request_hearing`, { token: insp1 });
   assert.equal(hr.json.state, 'hearing');
+  // no review without the hearing's record
+  const noRecord = await srv.req('POST', `/api/v1/cases/${id}/submit_review`, { token: insp1 });
+  assert.equal(noRecord.status, 409);
+  assert.match(noRecord.json.error.message, /听证笔录/);
+  // 第六十四条: seven working days' notice of the hearing
+  const today = localDay(new Date().toISOString());
+  const earliest = workdaysAfter(today, 7);
+  const soon = await srv.req('POST', `/api/v1/cases/${id}/schedule_hearing`, { token: insp1, body: { at: `${addDays(today, 2)}T09:30:00+08:00`, place: '县应急管理局听证室', host: '法规股股长' } });
+  assert.equal(soon.status, 422, soon.text);
+  assert.equal(soon.json.error.field, 'at');
+  assert.equal(soon.json.error.allowed_from, earliest);
+  assert.match(soon.json.error.message, new RegExp(chinese(earliest)));
+  const sched = await srv.req('POST', `/api/v1/cases/${id}/schedule_hearing`, { token: insp1, body: { at: `${earliest}T09:30:00+08:00`, place: '县应急管理局听证室', host: '法规股股长' } });
+  assert.equal(sched.status, 200, sched.text);
+  assert.equal(localDay(sched.json.procedure.hearing_at), earliest);
+  const tooEarly = await srv.req('POST', `/api/v1/cases/${id}/record_hearing`, { token: insp1, body: { summary: 'x', transcript_sha256: await caseFile(id, 'x.pdf') } });
+  assert.equal(tooEarly.status, 409, tooEarly.text);
+  assert.equal(tooEarly.json.error.allowed_from, earliest);
+  await clockTo(earliest);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/record_hearing`, { token: insp1, body: { summary: '当事人对违法事实无异议，请求从轻处罚。' } })).json.error.field, 'transcript_sha256');
+  const transcript = await caseFile(id, '听证笔录.pdf');
+  const heard = await srv.req('POST', `/api/v1/cases/${id}/record_hearing`, { token: insp1, body: { summary: '当事人对违法事实无异议，请求从轻处罚。', transcript_sha256: transcript } });
+  assert.equal(heard.status, 200, heard.text);
+  assert.equal(heard.json.procedure.hearing_recorded, true);
+  assert.ok(heard.json.evidence.some((x) => x.sha256 === transcript && x.name === '听证笔录.pdf'));
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/submit_review`, { token: insp1 })).json.state, 'legal_review');
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/approve_review`, { token: insp1, body: { opinion: 'x' } })).status, 403);
   const queue = await srv.req('GET', '/api/v1/legal-review/queue', { token: reviewer });
@@ -244,32 +327,116 @@ test('cases: legal order, role gates, the major-case review gate, decision numbe
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/discuss`, { token: cmd, body: { conclusion: '同意按拟处罚意见作出决定', participants: ['局长', '分管副局长', '法规科长'] } })).json.state, 'reviewed');
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: insp1 })).status, 403);
   const dec = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
-  const year = new Date().getFullYear();
-  assert.equal(dec.json.decision_no, `汕应急罚〔${year}〕1号`);
-  counts.cases++; counts.fines += 80000;
-  const pdf = await fetch(`${srv.base}/api/v1/cases/${id}/decision.pdf`, { headers: { Authorization: `Bearer ${cmd}` } });
-  assert.equal(pdf.status, 200);
-  assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+  assert.equal(dec.status, 200, dec.text);
+  const year = localDay(dec.json.decided).slice(0, 4);
+  // the county decides its own case: its prefix, its numbers from 1
+  assert.equal(dec.json.decision_no, `陆河应急罚〔${year}〕1号`);
+  counted(dec.json, 80000);
+  // the decision as poppler reads it: the county's name, court, government and account; the evidence; the seal's place
+  const file = await savePdf(id, 'case-hearing-decision.pdf');
+  const text = pdfText(file);
+  for (const want of ['陆河县应急管理局', `陆河应急罚〔${year}〕1号`, '违法事实和证据', '听证笔录.pdf', '举行了听证',
+    '陆河县人民政府申请行政复议', '陆河县人民法院提起行政诉讼', '户名：陆河县财政局非税收入汇缴结算户（演示）', '中国工商银行陆河支行（演示）', '盖章处'])
+    assert.ok(text.includes(want), `decision PDF lacks ${want}`);
+  for (const wrong of ['汕尾市应急管理局', '汕尾市城区人民法院', '非税收入汇缴账户'])
+    assert.ok(!text.includes(wrong), `decision PDF names ${wrong}`);
+  const fonts = pdfFonts(file);
+  assert.ok(fonts.length >= 2, fonts.join('\n'));
+  for (const f of fonts) assert.match(f, /\byes\s+yes\s+(yes|no)\s+\d+\s+\d+\s*$/, `font not embedded: ${f}`);
+  assert.equal(spawnSync('pdftoppm', ['-r', '60', '-png', '-f', '1', '-l', '2', file, file.replace(/\.pdf$/, '')]).status, 0);
   await srv.req('POST', `/api/v1/cases/${id}/serve`, { token: insp1, body: { method: '直接送达' } });
   const short = await srv.req('POST', `/api/v1/cases/${id}/record_payment`, { token: insp1, body: { amount_yuan: 1000 } });
   assert.equal(short.status, 422);
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/record_payment`, { token: insp1, body: { amount_yuan: 80000 } })).json.state, 'executed');
   const closed = await srv.req('POST', `/api/v1/cases/${id}/close`, { token: cmd });
   assert.equal(closed.json.state, 'closed');
-  assert.deepEqual(closed.json.timeline.map((t) => t.action), ['file', 'investigate', 'notify', 'request_hearing', 'submit_review', 'approve_review', 'discuss', 'decide', 'serve', 'record_payment', 'close']);
+  assert.deepEqual(closed.json.timeline.map((t) => t.action), ['file', 'investigate', 'notify', 'request_hearing', 'schedule_hearing', 'record_hearing', 'submit_review', 'approve_review', 'discuss', 'decide', 'serve', 'record_payment', 'close']);
   // case-file review of the closed case
   const rv = await srv.req('POST', `/api/v1/cases/${id}/reviews`, { token: reviewer, body: { items: [{ item: '立案审批', max: 10, score: 10 }, { item: '调查取证', max: 30, score: 27 }, { item: '法律适用', max: 30, score: 30 }, { item: '文书规范', max: 30, score: 25 }], problems: '询问笔录未注明起止时间' } });
   assert.equal(rv.status, 201, rv.text);
   const sum = await srv.req('GET', `/api/v1/case-reviews/summary?year=${year}`, { token: reviewer });
   assert.equal(sum.json.items[0].reviewed, 1);
   assert.equal(sum.json.items[0].average_score, 92);
-  // a non-major case may be decided right after notification; numbers run on
+  await clock(0);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/frobnicate`, { token: cmd })).status, 404);
+});
+
+test('the party\'s periods: decide right after notice is 409 naming the day (working days, the holiday calendar); it succeeds from that day', async () => {
+  // a fine that gives a hearing right: the five working days to request one govern
+  const id = await caseTo('notified', { fine: 20000 });
+  const c = (await srv.req('GET', `/api/v1/cases/${id}`, { token: cmd })).json;
+  assert.equal(c.hearing_right, true);
+  const notice = localDay(c.procedure.notified);
+  assert.equal(c.procedure.statement_ends, workdaysAfter(notice, 3));
+  assert.equal(c.procedure.hearing_request_ends, workdaysAfter(notice, 5));
+  const from = addDays(workdaysAfter(notice, 5), 1);
+  assert.equal(c.procedure.decide_from, from);
+  assert.ok(!c.allowed_actions.includes('decide'), c.allowed_actions.join());
+  const now = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(now.status, 409);
+  assert.equal(now.json.error.allowed_from, from);
+  assert.match(now.json.error.message, new RegExp(`${chinese(from)}起方可决定`));
+  assert.match(now.json.error.message, /听证/);
+  await clockTo(addDays(from, -1));
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd })).status, 409);
+  // and the period for a hearing request has not run out on its last day
+  assert.ok((await srv.req('GET', `/api/v1/cases/${id}`, { token: cmd })).json.allowed_actions.includes('request_hearing'));
+  await clockTo(from);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${id}/request_hearing`, { token: insp1 })).status, 409);
+  const ok = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(ok.status, 200, ok.text);
+  assert.match(ok.json.decision_no, /^陆河应急罚〔\d{4}〕2号$/);
+  counted(ok.json, 20000);
+  await clock(0);
+  // no hearing right: the statement period (3 working days) alone
   const small = await caseTo('notified', { fine: 5000 });
+  const s1 = (await srv.req('GET', `/api/v1/cases/${small}`, { token: cmd })).json;
+  assert.equal(s1.procedure.hearing_request_ends, null);
+  const sFrom = addDays(workdaysAfter(localDay(s1.procedure.notified), 3), 1);
+  const refused = await srv.req('POST', `/api/v1/cases/${small}/decide`, { token: cmd });
+  assert.equal(refused.json.error.allowed_from, sFrom);
+  assert.match(refused.json.error.message, /陈述、申辩/);
+  // the party stated its case: recorded, the period still runs
+  assert.equal((await srv.req('POST', `/api/v1/cases/${small}/record_statement`, { token: insp1, body: { statement: '当事人称已安排补训，请求从轻处罚。' } })).json.procedure.statement_recorded, true);
+  assert.equal((await srv.req('POST', `/api/v1/cases/${small}/decide`, { token: cmd })).status, 409);
+  // a waiver names a file of the case as its evidence
+  const bad = await srv.req('POST', `/api/v1/cases/${small}/waive`, { token: insp1, body: { statement: '放弃', evidence_sha256: '0'.repeat(64) } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.error.field, 'evidence_sha256');
+  const w = await waive(small);
+  assert.equal(w.procedure.statement_waived, true);
+  assert.equal(w.procedure.decide_from, null);
+  assert.equal(w.timeline.at(-1).data.rights.join(), 'statement');
+  assert.equal((await srv.req('POST', `/api/v1/cases/${small}/waive`, { token: insp1, body: { statement: '再次放弃', evidence_sha256: w.evidence[0].sha256 } })).status, 409);
   const d2 = await srv.req('POST', `/api/v1/cases/${small}/decide`, { token: cmd });
   assert.equal(d2.status, 200, d2.text);
-  assert.equal(d2.json.decision_no, `汕应急罚〔${year}〕2号`);
-  counts.cases++; counts.fines += 5000;
-  assert.equal((await srv.req('POST', `/api/v1/cases/${small}/frobnicate`, { token: cmd })).status, 404);
+  assert.match(d2.json.decision_no, /^陆河应急罚〔\d{4}〕3号$/);
+  counted(d2.json, 5000);
+  const text = pdfText(await savePdf(small, 'case-waived-decision.pdf'));
+  assert.ok(text.includes('当事人提出了陈述、申辩'), 'the statement is in the decision');
+  assert.ok(text.includes('放弃陈述申辩和听证权利声明.pdf'), 'the waiver is among the evidence');
+});
+
+test('one authority each: a case opened at city level is the city bureau\'s, numbered and appealed as the city\'s', async () => {
+  const cityInsp = await srv.login('inspector');
+  const ent = (await enterprises('441523'))[2];
+  const c = await srv.req('POST', '/api/v1/cases', { token: cityInsp, body: { enterprise_id: ent, matter_code: 'AQ-01', title: '未如实记录安全生产教育和培训情况' } });
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.authority.name, '汕尾市应急管理局');
+  assert.equal(c.json.bureau_own, true);
+  const id = c.json.id;
+  for (const [t, action, body] of [[cityCmd, 'file'], [cityInsp, 'investigate'], [cityInsp, 'notify', { facts: '未如实记录培训情况', legal_basis: '《中华人民共和国安全生产法》第九十七条', fine_yuan: 3000 }]])
+    assert.equal((await srv.req('POST', `/api/v1/cases/${id}/${action}`, { token: t, body })).status, 200, action);
+  await waive(id, { token: cityInsp });
+  const d = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cityCmd });
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.decision_no, `汕应急罚〔${localDay(d.json.decided).slice(0, 4)}〕1号`);
+  counted(d.json, 3000);
+  counts.bureauOwn = (counts.bureauOwn || 0) + (Number(localDay(d.json.decided).slice(0, 4)) === thisYear ? 1 : 0);
+  const text = pdfText(await savePdf(id, 'case-city-decision.pdf', cityCmd));
+  for (const want of ['汕尾市应急管理局', '汕尾市人民政府申请行政复议', '汕尾市城区人民法院提起行政诉讼', '汕尾市财政局非税收入汇缴结算户'])
+    assert.ok(text.includes(want), `city decision PDF lacks ${want}`);
+  assert.ok(!text.includes('陆河县'), 'the city decision names the county');
 });
 
 test('cases: decide within 90 days of filing, unless a commander extends once', async () => {
@@ -277,7 +444,7 @@ test('cases: decide within 90 days of filing, unless a commander extends once', 
   await clock(91 * 86400000);
   const late = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
   assert.equal(late.status, 409);
-  assert.match(late.json.error.message, /90 days/);
+  assert.match(late.json.error.message, /90日/);
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: {} })).json.error.field, 'reason');
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: { reason: '案情复杂，需补充鉴定', days: 30 } })).status, 200);
   assert.equal((await srv.req('POST', `/api/v1/cases/${id}/extend`, { token: cmd, body: { reason: 'again' } })).status, 409);
@@ -285,7 +452,7 @@ test('cases: decide within 90 days of filing, unless a commander extends once', 
   assert.equal(ok.status, 200, ok.text);
   await clock(0);
   // decided in the moved clock's year: counted only if that is this year
-  if (new Date(Date.now() + 91 * 86400000).getFullYear() === new Date().getFullYear()) { counts.cases++; counts.fines += 3000; }
+  counted(ok.json, 3000);
 });
 
 test('publicity: decided penalties without personal ID numbers or phones', async () => {
@@ -295,8 +462,10 @@ test('publicity: decided penalties without personal ID numbers or phones', async
   await srv.req('POST', `/api/v1/cases/${id}/file`, { token: cmd });
   await srv.req('POST', `/api/v1/cases/${id}/investigate`, { token: insp1 });
   await srv.req('POST', `/api/v1/cases/${id}/notify`, { token: insp1, body: { facts: '未持证从事电工作业', legal_basis: '《中华人民共和国安全生产法》第九十七条', fine_yuan: 2000 } });
-  await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
-  counts.cases++; counts.fines += 2000;
+  await waive(id);
+  const dec = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
+  assert.equal(dec.status, 200, dec.text);
+  counted(dec.json, 2000);
   const pub = await srv.req('GET', '/api/v1/public/penalties');
   assert.equal(pub.status, 200);
   const item = pub.json.items.find((x) => x.violation === '特种作业人员未持证上岗');
@@ -304,7 +473,8 @@ test('publicity: decided penalties without personal ID numbers or phones', async
   assert.ok(!pub.text.includes('441523199001011234'));
   assert.ok(!pub.text.includes('13800138000'));
   assert.ok(!pub.text.includes('张三丰'));
-  assert.match(item.decision_no, /^汕应急罚〔\d{4}〕\d+号$/);
+  assert.match(item.decision_no, /^陆河应急罚〔\d{4}〕\d+号$/);
+  assert.equal(item.authority, '陆河县应急管理局');
   assert.ok(Date.parse(item.publish_by) - Date.parse(item.decided) >= 7 * 86400000);
   const ent = pub.json.items.find((x) => x.party_type === 'enterprise');
   assert.match(ent.credit_code, /^[0-9A-Z]{18}$/);
@@ -317,7 +487,7 @@ test('the year\'s figures count exactly what happened', async () => {
   const m = await srv.req('POST', '/api/v1/coercive-measures', { token: insp1, body: { enterprise_id: ent, kind: 'seal_up', reason: '重大事故隐患排除前无法保证安全' } });
   assert.equal(m.status, 201, m.text);
   counts.coercive++;
-  const year = new Date().getFullYear();
+  const year = thisYear;
   const s = await srv.req('GET', `/api/v1/stats/enforcement?year=${year}&area=441523`, { token: cityCmd });
   assert.equal(s.status, 200, s.text);
   const confirmed = (await srv.req('GET', '/api/v1/inspections?state=confirmed&area=441523&limit=1000', { token: cityCmd })).json.items;
@@ -330,7 +500,7 @@ test('the year\'s figures count exactly what happened', async () => {
   assert.equal(s.json.penalty_cases, counts.cases);
   assert.equal(s.json.fines_wan_yuan, Math.round(counts.fines / 100) / 100);
   assert.equal(s.json.coercive_measures, counts.coercive);
-  assert.equal(s.json.bureau_own_cases, 0); // the county's inspectors made them
+  assert.equal(s.json.bureau_own_cases, counts.bureauOwn || 0); // the city's one case; the county's inspectors made the rest
   const other = await srv.req('GET', `/api/v1/stats/enforcement?year=${year}&area=441502`, { token: cityCmd });
   assert.equal(other.json.penalty_cases, 0);
   assert.equal((await srv.req('GET', `/api/v1/stats/enforcement?area=441502`, { token: cmd })).status, 403);
@@ -438,7 +608,8 @@ test('jurisdiction: the enterprises, inspections, cases and inspectors a client 
 });
 
 test('audit: every enforcement write verifies at once (yingji audit verify says OK); a case changed behind the server is caught', async () => {
-  const a = await startServer();
+  // (this server grants five working days to state and defend: serve --statement-days)
+  const a = await startServer({ args: ['--statement-days', '5'] });
   let stopped = false;
   try {
     const login = (u) => a.login(u);
@@ -469,8 +640,13 @@ test('audit: every enforcement write verifies at once (yingji audit verify says 
     await ok(a.req('POST', '/api/v1/test/clock', { token: adminA, body: { offset_ms: 0 } }), 'clock back');
     // a case straight after its creation (the defect: verify said BROKEN here), then to its end and its review
     const c = await ok(a.req('POST', '/api/v1/cases', { token: i1, body: { enterprise_id: ent, matter_code: 'AQ-04', title: '未设置安全警示标志', inspection_id: insp.id } }), 'case');
-    for (const [t, action, body] of [[cmdA, 'file'], [i1, 'investigate'], [i1, 'notify', { facts: '未设置警示标志', legal_basis: '《安全生产法》第九十九条', fine_yuan: 5000 }],
-      [cmdA, 'decide'], [i1, 'serve', { method: '直接送达' }], [i1, 'record_payment', { amount_yuan: 5000 }], [cmdA, 'close']])
+    for (const [t, action, body] of [[cmdA, 'file'], [i1, 'investigate'], [i1, 'notify', { facts: '未设置警示标志', legal_basis: '《安全生产法》第九十九条', fine_yuan: 5000 }]])
+      await ok(a.req('POST', `/api/v1/cases/${c.id}/${action}`, { token: t, body }), action);
+    const proc = (await ok(a.req('GET', `/api/v1/cases/${c.id}`, { token: i1 }), 'case')).procedure;
+    assert.equal(proc.statement_days, 5);
+    assert.equal(proc.statement_ends, workdaysAfter(localDay(proc.notified), 5));
+    await waive(c.id, { s: a, token: i1 });
+    for (const [t, action, body] of [[cmdA, 'decide'], [i1, 'serve', { method: '直接送达' }], [i1, 'record_payment', { amount_yuan: 5000 }], [cmdA, 'close']])
       await ok(a.req('POST', `/api/v1/cases/${c.id}/${action}`, { token: t, body }), action);
     await ok(a.req('POST', `/api/v1/cases/${c.id}/reviews`, { token: rev, body: { items: [{ item: '文书规范', max: 10, score: 9 }] } }), 'review');
     const m = await ok(a.req('POST', '/api/v1/coercive-measures', { token: i1, body: { enterprise_id: ent, case_id: c.id, kind: 'seal_up', reason: '重大事故隐患' } }), 'coercive');
@@ -482,9 +658,11 @@ test('audit: every enforcement write verifies at once (yingji audit verify says 
     const v = cli(['audit', 'verify', '--db', a.db]);
     assert.equal(v.status, 0, v.stdout + v.stderr);
     assert.match(v.stdout, /^audit: OK/);
-    const types = sql(a.db, "SELECT group_concat(DISTINCT object_type) FROM (SELECT object_type FROM audit WHERE state_version = 1 ORDER BY object_type)").split(',');
+    const types = sql(a.db, "SELECT group_concat(DISTINCT object_type) FROM (SELECT object_type FROM audit WHERE state_version >= 1 ORDER BY object_type)").split(',');
     for (const t of ['penalty_case', 'inspection', 'hazard', 'coercive_measure', 'case_review', 'draw', 'inspection_plan', 'conflict_of_interest', 'checklist_template'])
-      assert.ok(types.includes(t), `${t} recorded with projection version 1 (${types})`);
+      assert.ok(types.includes(t), `${t} recorded with a versioned projection (${types})`);
+    // the case's projection (version 2) holds its deciding authority
+    assert.equal(sql(a.db, `SELECT max(state_version) FROM audit WHERE object_type = 'penalty_case' AND object_id = '${c.id}'`), '2');
     // a decided fine lowered behind the server's back breaks the chain at that case
     sql(a.db, `UPDATE penalty_case SET fine_yuan = 50 WHERE id = ${c.id}`);
     const broken = cli(['audit', 'verify', '--db', a.db]);

@@ -3,7 +3,9 @@
 // inspector confirms, the enterprise submits a rectification with a photo
 // on its portal, the inspector verifies it (closed); a major case goes
 // through legal review, collective discussion (the server's refusal of two
-// participants shown) and decision; a draw is verified; the public page
+// participants shown), waits for the party's periods (shown with their
+// dates) until the party's written waiver is recorded with its scan, and is
+// decided in the county's name; a draw is verified; the public page
 // shows a decided penalty and the draws without signing in.
 // Screenshots in tests/out/screenshots: enforce-inspection.png,
 // enterprise-portal.png, enforce-case.png, enforce-draw.png, publicity.png.
@@ -243,17 +245,41 @@ test('a major case: the gate, legal review, collective discussion (server refusa
   await page.fill('#action-form textarea[name="participants"]', '局长\n分管副局长\n法规科科长');
   await page.click('#action-submit');
   await page.waitForSelector('#case[data-state="reviewed"]');
+  // the party's periods have not run: no decision yet, the page says until when and why
+  assert.ok(await page.isVisible('#periods-gate'), 'the periods are explained');
+  assert.match(await page.textContent('#periods-gate'), /起方可作出处罚决定/);
+  assert.match(await page.textContent('#proc-hearing'), /5 个工作日, 至 \d{4}-\d\d-\d\d/);
+  assert.equal(await page.locator('#case-actions button[data-action="decide"]').count(), 0);
+  assert.equal(await page.textContent('#case-authority'), '陆河县应急管理局');
+  await page.close();
+
+  // the inspector records the party's written waiver with its signed scan
+  page = await open('inspector_441523_1', `/enforce.html#case/${id}`);
+  await page.click('#case-actions button[data-action="waive"]');
+  await page.click('#action-submit');
+  await page.waitForSelector('#action-error:not([hidden])'); // no scan chosen: refused before anything is sent
+  assert.match(await page.textContent('#action-error'), /放弃声明/);
+  await page.setInputFiles('#action-form input[name="evidence_sha256"]', { name: '放弃权利声明.png', mimeType: 'image/png', buffer: png(60, 80, [200, 40, 40]) });
+  await page.click('#action-submit');
+  await page.waitForSelector('#case-procedure');
+  await page.waitForFunction(() => /已书面放弃陈述、申辩/.test(document.querySelector('#case-procedure').textContent));
+  assert.equal(await page.locator('#case-evidence .thumb').count(), 1);
+  await page.close();
+
+  page = await open('commander_441523', `/enforce.html#case/${id}`);
+  await page.waitForSelector('#case-actions button[data-action="decide"]');
+  assert.equal(await page.locator('#periods-gate').count(), 0);
   await page.click('#case-actions button[data-action="decide"]');
   await page.click('#action-submit');
   await page.waitForSelector('#case[data-state="decided"]');
-  assert.match(await page.textContent('#decision-no'), /^汕应急罚〔\d{4}〕\d+号$/);
+  assert.match(await page.textContent('#decision-no'), /^陆河应急罚〔\d{4}〕\d+号$/);
   const href = await page.getAttribute('#decision-pdf', 'href');
   assert.equal(href, `/api/v1/cases/${id}/decision.pdf`);
   const pdf = await page.request.get(srv.base + href);
   assert.equal(pdf.status(), 200);
   assert.equal((await pdf.body()).subarray(0, 5).toString(), '%PDF-');
   const steps = await page.$$eval('#timeline li', (els) => els.map((e) => e.dataset.action));
-  assert.deepEqual(steps, ['create', 'file', 'investigate', 'notify', 'submit_review', 'approve_review', 'discuss', 'decide']);
+  assert.deepEqual(steps, ['create', 'file', 'investigate', 'notify', 'submit_review', 'approve_review', 'discuss', 'waive', 'decide']);
   await shot(page, 'enforce-case.png');
   await page.close();
 });
@@ -270,6 +296,9 @@ test('a draw is made and verified in the workbench', async () => {
   await page.click('#verify-btn');
   await page.waitForSelector('#verify-result[data-verified]');
   assert.equal(await page.getAttribute('#verify-result', 'data-verified'), 'true');
+  // how to verify, in Chinese from the server, the technical English folded away
+  assert.match(await page.textContent('#howto-server'), /任何人都可以用公布的随机种子/);
+  assert.equal(await page.locator('.howto-technical[open]').count(), 0);
   await shot(page, 'enforce-draw.png');
   await page.close();
 });
@@ -281,6 +310,11 @@ test('the public page: a decided penalty, the draws with seed and verification, 
   await srv.req('POST', `/api/v1/cases/${id}/file`, { token: cmd });
   await srv.req('POST', `/api/v1/cases/${id}/investigate`, { token: insp1 });
   await srv.req('POST', `/api/v1/cases/${id}/notify`, { token: insp1, body: { facts: '未持证从事电工作业', legal_basis: '《中华人民共和国安全生产法》第九十七条', fine_yuan: 3000 } });
+  // the party waives its rights in writing (the scan is a file of the case)
+  const up = await fetch(`${srv.base}/api/v1/cases/${id}/evidence`, { method: 'POST', body: png(40, 40, [0, 0, 0]), headers: { Authorization: `Bearer ${insp1}`, 'X-Filename': 'waiver.png' } });
+  assert.equal(up.status, 201);
+  const w = await srv.req('POST', `/api/v1/cases/${id}/waive`, { token: insp1, body: { statement: '自愿放弃陈述、申辩的权利。', evidence_sha256: (await up.json()).sha256 } });
+  assert.equal(w.status, 200, w.text);
   const d = await srv.req('POST', `/api/v1/cases/${id}/decide`, { token: cmd });
   assert.equal(d.status, 200, d.text);
 

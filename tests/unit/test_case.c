@@ -1,8 +1,10 @@
 /* Unit tests of the penalty case's state machine (src/enforce/case_steps.c)
  * on a real temporary database: the legal order of a case that is not
- * major and of one that is, refused steps answering 409 with the allowed
- * actions, role gates, the 90-day limit and its one extension, and the
- * audit chain verifying after it all. And the overdue job of hazards: what
+ * major and of one that is, the party's periods after notice counted in
+ * working days (a notice on the Friday before the 2024 National Day week),
+ * refused steps answering 409 with the allowed actions, role gates, the
+ * 90-day limit and its one extension, the deciding authority's numbers, and
+ * the audit chain verifying after it all. And the overdue job of hazards: what
  * it tells (a bus event) is told once its pass commits, never after a
  * rollback. */
 #include <setjmp.h>
@@ -17,9 +19,11 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "base/workdays.h"
 #include "bus/bus.h"
 #include "enforce/enf_int.h"
 #include "geo/geo.h"
+#include "registry/registry.h"
 #include "store/store.h"
 
 static char db_path[64];
@@ -55,7 +59,7 @@ static int setup(void **state)
 	make_user(s, "insp", "inspector", "441523", hash, &inspector);
 	make_user(s, "rev", "legal_reviewer", "441500", hash, &reviewer);
 	if (enf_matter_db_insert(s, "AQ-01", "未按规定对从业人员进行安全生产教育和培训", "《安全生产法》第九十七条", true, &e) ||
-	    store_commit(s, &e))
+	    reg_authorities_load(s, &e) || store_commit(s, &e))
 		return -1;
 	return 0;
 }
@@ -83,10 +87,12 @@ typedef struct job {
 	json_t *body;
 } job;
 
+static int64_t last_allowed_from; /* of the last refused step */
+
 static int run_action(store *s, void *ctx, yj_err *e)
 {
 	job *j = ctx;
-	return enf_case_action(s, j->u, j->id, j->action, j->body, e);
+	return enf_case_action(s, j->u, j->id, j->action, j->body, &last_allowed_from, e);
 }
 
 static int run_create(store *s, void *ctx, yj_err *e)
@@ -140,6 +146,32 @@ static int64_t notified_case(double fine)
 	return id;
 }
 
+/* the clock at 10:00 (+08:00) of a local day */
+static void clock_to(int64_t day)
+{
+	yj_clock_set_offset(0);
+	yj_clock_set_offset(yj_day_start(day) + 10 * 3600000LL - yj_now_ms());
+}
+
+static int64_t day_of(const char *s)
+{
+	int64_t d = 0;
+	assert_int_equal(yj_day_parse(s, &d), 0);
+	return d;
+}
+
+/* the day the periods after the case's notice let it be decided */
+static int64_t decide_from(int64_t id, bool hearing_right)
+{
+	enf_case c;
+	enf_case_proc p;
+	yj_err e;
+	assert_int_equal(enf_case_db_get(store_thread(), id, &c, &e), 1);
+	assert_int_equal(enf_case_proc_read(store_thread(), &c, &p, &e), 0);
+	enf_case_clear(&c);
+	return yj_workdays_after(yj_day_of(p.notified_ms), hearing_right ? 5 : 3) + 1;
+}
+
 static void assert_allowed(int64_t id, const char *expected)
 {
 	json_t *j = enf_case_json(store_thread(), id, false);
@@ -159,14 +191,23 @@ static void test_minor_case_in_order(void **state)
 	must(&commander, id, "file", NULL, "filed");
 	must(&inspector, id, "investigate", NULL, "investigating");
 	must(&inspector, id, "notify", "{\"facts\": \"未培训\", \"legal_basis\": \"第九十七条\", \"fine_yuan\": 5000}", "notified");
-	/* not major: decided straight after notification */
-	assert_allowed(id, "[\"submit_review\",\"decide\",\"extend\"]");
+	/* not major: decided after notification, once the party's statement period has run */
+	assert_allowed(id, "[\"record_statement\",\"waive\",\"submit_review\",\"extend\"]");
+	yj_err e;
+	int64_t from = decide_from(id, false);
+	assert_int_equal(act(&commander, id, "decide", NULL, &e), -1);
+	assert_int_equal(e.code, YJ_ECONFLICT);
+	assert_string_equal(e.field, "allowed_from");
+	assert_int_equal(last_allowed_from, from);
+	clock_to(from);
+	assert_allowed(id, "[\"record_statement\",\"waive\",\"submit_review\",\"decide\",\"extend\"]");
 	must(&commander, id, "decide", NULL, "decided");
 	enf_case c;
-	yj_err e;
 	assert_int_equal(enf_case_db_get(store_thread(), id, &c, &e), 1);
+	/* decided by the county's bureau (the case was opened there), in its numbers */
 	char want[64];
-	snprintf(want, sizeof want, "汕应急罚〔%d〕", enf_year_of(yj_now_ms()));
+	snprintf(want, sizeof want, "陆河应急罚〔%d〕", enf_year_of(yj_now_ms()));
+	assert_string_equal(c.authority_code, "441523");
 	assert_non_null(c.decision_no);
 	assert_true(strncmp(c.decision_no, want, strlen(want)) == 0);
 	assert_false(c.major);
@@ -178,6 +219,42 @@ static void test_minor_case_in_order(void **state)
 	must(&inspector, id, "record_payment", "{\"amount_yuan\": 5000}", "executed");
 	must(&commander, id, "close", NULL, "closed");
 	assert_allowed(id, "[]");
+	yj_clock_set_offset(0);
+}
+
+/* 第八十五条: the periods are working days. A notice served on Friday 27 September 2024, before the
+ * National Day week (29 Sep a working Sunday, 1–7 Oct off): the statement period is 29 Sep, 30 Sep,
+ * 8 Oct; the hearing-request period runs on to 10 Oct. */
+static void test_periods_in_working_days(void **state)
+{
+	yj_err e;
+	clock_to(day_of("2024-09-27"));
+	int64_t small = notified_case(3000), large = notified_case(20000);
+	assert_int_equal(act(&commander, small, "decide", NULL, &e), -1);
+	assert_int_equal(last_allowed_from, day_of("2024-10-09"));
+	assert_non_null(strstr(e.message, "2024年10月8日届满，2024年10月9日起方可决定"));
+	assert_int_equal(act(&commander, large, "decide", NULL, &e), -1);
+	assert_int_equal(last_allowed_from, day_of("2024-10-11"));
+	assert_non_null(strstr(e.message, "要求听证的期限（告知后5个工作日）至2024年10月10日届满"));
+	clock_to(day_of("2024-10-08"));
+	assert_int_equal(act(&commander, small, "decide", NULL, &e), -1);
+	assert_int_equal(e.code, YJ_ECONFLICT);
+	clock_to(day_of("2024-10-09"));
+	must(&commander, small, "decide", NULL, "decided");
+	assert_int_equal(act(&commander, large, "decide", NULL, &e), -1);
+	/* the hearing may still be asked for on the period's last day, not after it */
+	clock_to(day_of("2024-10-10"));
+	assert_allowed(large, "[\"record_statement\",\"waive\",\"request_hearing\",\"submit_review\",\"extend\"]");
+	clock_to(day_of("2024-10-11"));
+	assert_int_equal(act(&inspector, large, "request_hearing", NULL, &e), -1);
+	assert_non_null(strstr(e.message, "已于2024年10月10日届满"));
+	must(&commander, large, "decide", NULL, "decided");
+	/* numbered per authority and year: 2024's own sequence */
+	enf_case c;
+	assert_int_equal(enf_case_db_get(store_thread(), large, &c, &e), 1);
+	assert_string_equal(c.decision_no, "陆河应急罚〔2024〕2号");
+	enf_case_clear(&c);
+	yj_clock_set_offset(0);
 }
 
 static void test_major_case_goes_through_review(void **state)
@@ -187,10 +264,9 @@ static void test_major_case_goes_through_review(void **state)
 	/* a major case is not decided after notification: 409 naming what is allowed */
 	assert_int_equal(act(&commander, id, "decide", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
-	assert_non_null(strstr(e.message, "legal review"));
-	assert_non_null(strstr(e.message, "allowed now: request_hearing, submit_review, extend"));
-	assert_allowed(id, "[\"request_hearing\",\"submit_review\",\"extend\"]");
-	must(&inspector, id, "request_hearing", NULL, "hearing");
+	assert_non_null(strstr(e.message, "法制审核"));
+	assert_non_null(strstr(e.message, "现在允许：record_statement, waive, request_hearing, submit_review, extend"));
+	assert_allowed(id, "[\"record_statement\",\"waive\",\"request_hearing\",\"submit_review\",\"extend\"]");
 	must(&inspector, id, "submit_review", NULL, "legal_review");
 	/* the reviewer's step, not the inspector's: 403 */
 	assert_int_equal(act(&inspector, id, "approve_review", "{\"opinion\": \"同意\"}", &e), -1);
@@ -201,7 +277,12 @@ static void test_major_case_goes_through_review(void **state)
 	assert_int_equal(act(&commander, id, "discuss", "{\"conclusion\": \"同意\", \"participants\": [\"甲\", \"乙\"]}", &e), -1);
 	assert_string_equal(e.field, "participants");
 	must(&commander, id, "discuss", "{\"conclusion\": \"同意\", \"participants\": [\"甲\", \"乙\", \"丙\"]}", "reviewed");
+	/* reviewed and discussed, still within the five days to ask for a hearing: not yet */
+	assert_int_equal(act(&commander, id, "decide", NULL, &e), -1);
+	assert_int_equal(last_allowed_from, decide_from(id, true));
+	clock_to(decide_from(id, true));
 	must(&commander, id, "decide", NULL, "decided");
+	yj_clock_set_offset(0);
 }
 
 static void test_refused_steps_name_the_allowed_ones(void **state)
@@ -211,7 +292,7 @@ static void test_refused_steps_name_the_allowed_ones(void **state)
 	assert_int_equal(act(&commander, id, "decide", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
 	assert_string_equal(e.field, "state");
-	assert_string_equal(e.message, "cannot decide a case that is draft; allowed now: file");
+	assert_string_equal(e.message, "案件处于 draft 状态，不能执行 decide；现在允许：file");
 	assert_int_equal(act(&commander, id, "close", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
 	/* the step of another role: 403, and nothing moved */
@@ -226,13 +307,13 @@ static void test_refused_steps_name_the_allowed_ones(void **state)
 	must(&commander, id, "file", NULL, "filed");
 	assert_int_equal(act(&commander, id, "file", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
-	assert_non_null(strstr(e.message, "allowed now: investigate, extend"));
+	assert_non_null(strstr(e.message, "现在允许：investigate, extend"));
 	/* a hearing only with the right to one (a fine below 10,000 yuan gives none) */
 	int64_t small = notified_case(3000);
 	assert_int_equal(act(&inspector, small, "request_hearing", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
-	assert_non_null(strstr(e.message, "no right to a hearing"));
-	assert_allowed(small, "[\"submit_review\",\"decide\",\"extend\"]");
+	assert_non_null(strstr(e.message, "不属于听证范围"));
+	assert_allowed(small, "[\"record_statement\",\"waive\",\"submit_review\",\"extend\"]");
 }
 
 static void test_ninety_days(void **state)
@@ -243,7 +324,7 @@ static void test_ninety_days(void **state)
 	assert_int_equal(act(&commander, id, "decide", NULL, &e), -1);
 	assert_int_equal(e.code, YJ_ECONFLICT);
 	assert_string_equal(e.field, "deadline");
-	assert_non_null(strstr(e.message, "90 days"));
+	assert_non_null(strstr(e.message, "90日"));
 	assert_int_equal(act(&commander, id, "extend", "{}", &e), -1);
 	assert_string_equal(e.field, "reason");
 	must(&commander, id, "extend", "{\"reason\": \"案情复杂\", \"days\": 30}", "notified");
@@ -255,7 +336,7 @@ static void test_ninety_days(void **state)
 	must(&commander, late, "extend", "{\"reason\": \"补充鉴定\", \"days\": 10}", "notified");
 	yj_clock_set_offset(91LL * 86400000 + 102LL * 86400000);
 	assert_int_equal(act(&commander, late, "decide", NULL, &e), -1);
-	assert_non_null(strstr(e.message, "extension has run out"));
+	assert_non_null(strstr(e.message, "延长的期限也已届满"));
 	yj_clock_set_offset(0);
 }
 
@@ -345,6 +426,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minor_case_in_order),
 		cmocka_unit_test(test_major_case_goes_through_review),
+		cmocka_unit_test(test_periods_in_working_days),
 		cmocka_unit_test(test_refused_steps_name_the_allowed_ones),
 		cmocka_unit_test(test_ninety_days),
 		cmocka_unit_test(test_overdue_told_after_commit),

@@ -118,7 +118,9 @@ static json_t *realistic_case(void)
 		"\"legal_basis\":\"你单位的上述行为违反了《中华人民共和国安全生产法》第二十八条第一款的规定，依据《中华人民共和国安全生产法》第九十七条第（三）项的规定，应予行政处罚。\","
 		"\"penalty_basis\":\"依据《广东省应急管理行政处罚自由裁量权适用规则》及其基准，你单位的违法行为属于一般情形。\","
 		"\"penalty\":{\"fine_yuan\":25000},"
-		"\"payment\":{\"bank\":\"中国工商银行汕尾分行营业部\",\"account\":\"2010020109024801234\",\"deadline_days\":15},"
+		"\"payment\":{\"bank\":\"中国工商银行汕尾分行营业部\",\"account_name\":\"汕尾市财政局非税收入汇缴结算户\","
+		"  \"account\":\"2010020109024801234\",\"deadline_days\":15},"
+		"\"notified\":\"2022-06-01T15:00:00+08:00\","
 		"\"statement_heard\":true,"
 		"\"appeal\":{\"reconsideration_body\":\"汕尾市人民政府\",\"court\":\"汕尾市城区人民法院\","
 		"  \"reconsideration_days\":60,\"litigation_months\":6},"
@@ -251,7 +253,11 @@ static void test_decision_pdf(void **state)
 	assert_non_null(strstr(text, "第九十七条"));
 	assert_non_null(strstr(text, "罚款人民币25,000元（大写：贰万伍仟元整）"));
 	assert_non_null(strstr(text, "十五日内"));
-	assert_non_null(strstr(text, "2010020109024801234"));
+	assert_non_null(strstr(text, "（户名：汕尾市财政局非税收入汇缴结算户，账号：2010020109024801234）"));
+	assert_non_null(strstr(text, "本机关于2022年6月1日依法告知当事人"));
+	assert_non_null(strstr(text, "当事人提出了陈述、申辩"));
+	/* 第五十九条: the seal's place marked by the authority's name and the date */
+	assert_non_null(strstr(text, "盖章处汕尾市应急管理局2022年6月15日"));
 	assert_non_null(strstr(text, "六十日内向汕尾市人民政府申请行政复议"));
 	assert_non_null(strstr(text, "六个月内依法向汕尾市城区人民法院提起行政诉讼"));
 	assert_non_null(strstr(text, "2022年6月15日"));
@@ -298,6 +304,9 @@ static void test_long_decision(void **state)
 	json_object_set_new(pen, "confiscation_yuan", json_real(1234.5));
 	json_object_set_new(pen, "suspension", json_string("责令停产停业整顿一个月。"));
 	json_object_set_new(c, "hearing_held", json_true());
+	json_object_set_new(c, "hearing_date", json_string("2022-06-10T09:30:00+08:00"));
+	json_object_del(c, "statement_heard");
+	json_object_set_new(c, "rights_waived", json_true());
 	json_object_del(c, "payment");
 	json_object_set_new(c, "decided", json_string("2022-06-15T02:00:00.250Z"));
 
@@ -329,7 +338,7 @@ static void test_long_decision(void **state)
 	assert_non_null(strstr(text, "本机关依法决定对当事人作出以下行政处罚：1．警告；"));
 	assert_non_null(strstr(text, "没收违法所得人民币1,234.50元（大写：壹仟贰佰叁拾肆元伍角）"));
 	assert_non_null(strstr(text, "责令停产停业整顿一个月。"));
-	assert_non_null(strstr(text, "依法举行了听证"));
+	assert_non_null(strstr(text, "当事人书面放弃陈述、申辩权利。应当事人要求，本机关于2022年6月10日依法举行了听证。"));
 	assert_non_null(strstr(text, "到指定的银行或者通过电子支付系统缴纳罚没款"));
 	char want[64];
 	for (int p = 1; p <= pages; p++) {
@@ -415,6 +424,8 @@ static void test_wrong_members(void **state)
 		{"statement_heard", "1", "statement_heard"},
 		{"decided", "\"2022-06-15\"", "decided"},
 		{"decided", "\"yesterday\"", "decided"},
+		{"notified", "\"yesterday\"", "notified"},
+		{"rights_waived", "1", "rights_waived"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		json_t *c = realistic_case();
