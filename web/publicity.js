@@ -80,7 +80,7 @@
         t('draw_howto.steps').map((x) => h('p', { class: 'muted' }, x)),
         h('p', { class: 'howto', id: 'howto-algo' }, h('b', null, t('draw_howto.algorithm_label')), t('draw_howto.algorithm')),
         // the server's technical text (English today) folded away as the detail
-        howto ? h('details', { class: 'howto-server' }, h('summary', null, t('draw_howto.server_text')), h('p', { class: 'howto', lang: 'en' }, howto)) : null));
+        howto ? h('details', { class: 'howto-server' }, h('summary', null, t('draw_howto.server_text')), h('p', { class: 'howto', lang: 'zh' }, howto)) : null));
     if (!r.items.length) { body.append(h('p', { class: 'empty' }, t('pub.draws_none'))); return; }
     for (const d of r.items) body.append(drawCard(d));
     if (focus) { const el = $(`#draw-${focus}`); if (el) el.scrollIntoView(); }
