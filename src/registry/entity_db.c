@@ -189,8 +189,8 @@ static json_t *row_json(const reg_entity *ent, store_q *q)
 	json_object_set_new(j, "created", json_string(created));
 	json_object_set_new(j, "updated", json_string(updated));
 	bool point = !store_col_null(q, 3) && !store_col_null(q, 4);
-	json_object_set_new(j, "lon", point ? json_real(store_col_double(q, 3)) : json_null());
-	json_object_set_new(j, "lat", point ? json_real(store_col_double(q, 4)) : json_null());
+	json_object_set_new(j, "lon", point ? json_real(reg_coord(store_col_double(q, 3))) : json_null());
+	json_object_set_new(j, "lat", point ? json_real(reg_coord(store_col_double(q, 4))) : json_null());
 	int col = NCOMMON;
 	for (const reg_field *f = ent->fields; f->name; f++, col++) {
 		json_t *v;
@@ -254,8 +254,9 @@ static void object_values(sql_build *b, const reg_entity *ent, json_t *obj, int6
 	sb_val(b, store_v_text(json_string_value(json_object_get(obj, "area_code"))));
 	json_t *lon = json_object_get(obj, "lon"), *lat = json_object_get(obj, "lat");
 	bool point = json_is_number(lon) && json_is_number(lat);
-	sb_val(b, point ? store_v_double(json_number_value(lon)) : store_null());
-	sb_val(b, point ? store_v_double(json_number_value(lat)) : store_null());
+	/* stored as every answer shows it: 7 decimals (about 1 cm) */
+	sb_val(b, point ? store_v_double(reg_coord(json_number_value(lon))) : store_null());
+	sb_val(b, point ? store_v_double(reg_coord(json_number_value(lat))) : store_null());
 	json_t *note = json_object_get(obj, "note");
 	sb_val(b, store_v_text(json_is_string(note) ? json_string_value(note) : ""));
 	sb_val(b, store_v_int(created));

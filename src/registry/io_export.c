@@ -121,36 +121,34 @@ static int dump_to_strbuf(const char *buffer, size_t size, void *data)
 	return 0;
 }
 
+/* The rows as a FeatureCollection through the registry's one writer (geojson.c): id as the
+ * feature's id, lon/lat as its point, every other member a property (choice values as codes:
+ * GIS data, not a sheet for people). */
 static int export_geojson(json_t *rows, strbuf *out)
 {
-	json_t *fc = json_object(), *features = json_array();
-	json_object_set_new(fc, "type", json_string("FeatureCollection"));
-	json_object_set_new(fc, "features", features);
+	reg_gj_open(out, NULL);
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		json_t *f = json_object(), *props = json_object();
-		json_object_set_new(f, "type", json_string("Feature"));
-		json_t *id = json_object_get(row, "id");
-		if (id)
-			json_object_set(f, "id", id);
 		json_t *lon = json_object_get(row, "lon"), *lat = json_object_get(row, "lat");
-		if (json_is_number(lon) && json_is_number(lat))
-			json_object_set_new(f, "geometry",
-					    json_pack("{s:s, s:[O, O]}", "type", "Point", "coordinates", lon, lat));
-		else
-			json_object_set_new(f, "geometry", json_null());
+		bool point = json_is_number(lon) && json_is_number(lat);
+		reg_gj_feature_open(out, i == 0, json_integer_value(json_object_get(row, "id")), point,
+		                    point ? json_number_value(lon) : 0, point ? json_number_value(lat) : 0);
 		const char *key;
 		json_t *v;
-		json_object_foreach(row, key, v)
-			if (strcmp(key, "lon") != 0 && strcmp(key, "lat") != 0)
-				json_object_set(props, key, v);
-		json_object_set_new(f, "properties", props);
-		json_array_append_new(features, f);
+		json_object_foreach(row, key, v) {
+			if (!strcmp(key, "lon") || !strcmp(key, "lat") || !strcmp(key, "id"))
+				continue;
+			strbuf_puts(out, ",");
+			yj_json_escape(out, key);
+			strbuf_puts(out, ":");
+			if (json_dump_callback(v, dump_to_strbuf, out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)))
+				return -1;
+		}
+		reg_gj_feature_close(out);
 	}
-	int rc = json_dump_callback(fc, dump_to_strbuf, out, JSON_COMPACT);
-	json_decref(fc);
-	return rc;
+	reg_gj_close(out, -1, -1);
+	return 0;
 }
 
 /* Column width in characters for the sheet. */
@@ -272,7 +270,7 @@ int reg_export_render(const reg_entity *ent, reg_export_format fmt, json_t *rows
 			rc = yj_fail(e, YJ_EINTERNAL, NULL, "writing GeoJSON failed");
 			break;
 		}
-		*content_type = "application/geo+json";
+		*content_type = REG_GEOJSON_TYPE;
 		*body = strbuf_take(&out, len);
 		break;
 	case REG_EXPORT_XLSX:

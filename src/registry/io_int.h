@@ -5,7 +5,7 @@
 #ifndef YJ_REGISTRY_IO_INT_H
 #define YJ_REGISTRY_IO_INT_H
 
-#include "registry/registry.h"
+#include "registry/registry_int.h"
 
 /* One column of an exchange file: a common field or one of the entity's. */
 typedef struct io_col {

@@ -28,7 +28,7 @@ static int handle_layer(http_req *req, http_res *res, yj_err *e)
 	}
 	res->status = 200;
 	res->body = strbuf_take(&b, &res->body_len);
-	res->content_type = "application/geo+json";
+	res->content_type = REG_GEOJSON_TYPE;
 	return 0;
 }
 

@@ -59,6 +59,23 @@ void reg_sql_set_has(strbuf *b, const char *col, const char *const *values);
 /* "col IN ('a', 'b')" for constant values of the spec */
 void reg_sql_in_values(strbuf *b, const char *col, const char *const *values);
 
+/* ---- GeoJSON (geojson.c): the one writer of layers, lists and exports -------------------------------- */
+
+#define REG_GEOJSON_TYPE "application/geo+json"
+/* x rounded to 7 decimals (about 1 cm): what every answer and the store hold */
+double reg_coord(double x);
+/* x rounded to 7 decimals in its shortest form ("115.3486943", "22.5") */
+void reg_gj_put_coord(strbuf *out, double x);
+void reg_gj_put_int(strbuf *out, long long v);
+/* {"type":"FeatureCollection"[,"layer":layer],"features":[ */
+void reg_gj_open(strbuf *out, const char *layer);
+/* [,]{"type":"Feature","id":id,"geometry":Point or null,"properties":{"id":id — the caller adds
+ * ,"member":value pairs, then reg_gj_feature_close */
+void reg_gj_feature_open(strbuf *out, bool first, int64_t id, bool has_point, double lon, double lat);
+void reg_gj_feature_close(strbuf *out);
+/* ][,"count":count (if >= 0)][,"truncated":bool (if >= 0)]} */
+void reg_gj_close(strbuf *out, long count, int truncated);
+
 /* ---- the map (layer.c, layer_db.c) ------------------------------------------------------------------- */
 
 /* A theme (三防 flood, 林火 forest fire, 危化 hazmat): layers, each optionally narrowed to the
