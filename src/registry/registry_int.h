@@ -147,8 +147,9 @@ void reg_mu_api_register(void);
 
 /* ---- areas (area.c, area_api.c) ---------------------------------------------------------------------- */
 
-/* a random point inside area code (its geometry), reproducible from *rng */
-bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double *lat);
+/* a random point inside area code within radius_m of (lon, lat), reproducible from *rng */
+bool reg_area_random_point_near(const char *code, double lon, double lat, double radius_m, uint64_t *rng,
+                                double *out_lon, double *out_lat);
 void reg_area_api_register(void);
 void reg_layer_api_register(void);
 
