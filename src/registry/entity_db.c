@@ -233,11 +233,23 @@ int reg_db_get(store *s, const reg_entity *ent, int64_t id, json_t **out, yj_err
 	return rc;
 }
 
-int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e)
+/* a text column (of the description, never a request's) of row id into out: 1, 0, -1 */
+static int column_text(store *s, const reg_entity *ent, const char *column, int64_t id, char *out, size_t cap,
+                       yj_err *e)
 {
 	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT area_code FROM %s WHERE id = ?", ent->table);
-	return store_get_text(s, out, 16, e, sql, id);
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ?", column, ent->table);
+	return store_get_text(s, out, cap, e, sql, id);
+}
+
+int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e)
+{
+	return column_text(s, ent, "area_code", id, out, 16, e);
+}
+
+int reg_db_name_of(store *s, const reg_entity *ent, int64_t id, char *out, size_t cap, yj_err *e)
+{
+	return column_text(s, ent, "name", id, out, cap, e);
 }
 
 int reg_db_credit_code_owner(store *s, const reg_entity *ent, const char *code, int64_t *id, yj_err *e)

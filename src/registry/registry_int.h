@@ -14,6 +14,28 @@ bool reg_field_is_set(reg_field_kind k);
 /* The field of ent called name, or NULL. */
 const reg_field *reg_field_find(const reg_entity *ent, const char *name);
 
+/* The member that carries the names beside reference field f: enterprise_id -> enterprise_name,
+ * shelter_ids -> shelter_names (entity.c). */
+void reg_ref_name_member(const reg_field *f, char out[64]);
+/* Beside every reference of each row (an array of entity objects), the name of what it leads to
+ * as text (several joined with ";"), in the member reg_ref_name_member names: for exports a
+ * clerk reads. Names are looked up once per id. 0, or -1 with *e. */
+int reg_add_ref_names(store *s, const reg_entity *ent, json_t *rows, yj_err *e);
+
+/*
+ * Apply the rows of an imported file (reg_import_parse's, each with "_row") inside the caller's
+ * transaction, as actor within scope: a row with "id" updates that object (only what differs,
+ * audited), one without creates. Every row is checked first, problems to *p with their rows; then
+ * nothing is written when there are problems or dry_run, else everything. Answers
+ *   dry run: {entity, dry_run: true, created, updated, unchanged, refused, problems: [file-level],
+ *             rows: [{row, action: created|updated|unchanged|refused, id?, fields?, problems?}]}
+ *   problems: JSON null (answer them: nothing was written)
+ *   written: {entity, imported (created + updated), created, updated, unchanged}
+ * as a new reference; NULL with *e when the store failed (roll back).
+ */
+json_t *reg_import_apply(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, json_t *rows,
+                         bool dry_run, reg_problems *p, yj_err *e);
+
 /* Rows of one import (with "_row") that give the same credit code: a problem each after the first. */
 void reg_check_unique(const reg_entity *ent, json_t *rows, reg_problems *p);
 
@@ -23,6 +45,8 @@ void reg_check_unique(const reg_entity *ent, json_t *rows, reg_problems *p);
 int reg_db_get(store *s, const reg_entity *ent, int64_t id, json_t **out, yj_err *e);
 /* The area_code of row id into out: 1, 0 when there is none, -1 with *e. */
 int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e);
+/* The name of row id into out: 1, 0 when there is none, -1 with *e. */
+int reg_db_name_of(store *s, const reg_entity *ent, int64_t id, char *out, size_t cap, yj_err *e);
 /* The id of the row with this credit code into *id: 1, 0 when none, -1 with *e. */
 int reg_db_credit_code_owner(store *s, const reg_entity *ent, const char *code, int64_t *id, yj_err *e);
 /* Insert obj (validated) with the times given; *id gets the new id. 0, or -1 with *e. */
