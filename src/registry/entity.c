@@ -134,15 +134,21 @@ int reg_insert(store *s, const reg_entity *ent, const auth_user *actor, json_t *
 	return audit_row(s, ent, actor, "create", id, e);
 }
 
+/* the object id in scope into *cur (new reference); YJ_ENOTFOUND when there is none */
+static int get_or_fail(store *s, const reg_entity *ent, const auth_scope *scope, int64_t id, json_t **cur, yj_err *e)
+{
+	int rc = reg_get(s, ent, scope, id, cur, e);
+	if (rc == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
 int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id,
                json_t *patch, yj_err *e)
 {
 	json_t *cur;
-	int rc = reg_get(s, ent, scope, id, &cur, e);
-	if (rc < 0)
+	if (get_or_fail(s, ent, scope, id, &cur, e))
 		return -1;
-	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	int64_t created = 0;
 	yj_time_parse(json_string_value(json_object_get(cur, "created")), &created, "created", NULL);
 	json_object_update(cur, patch);
@@ -158,11 +164,8 @@ int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const au
 int reg_delete(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id, yj_err *e)
 {
 	json_t *cur;
-	int rc = reg_get(s, ent, scope, id, &cur, e);
-	if (rc < 0)
+	if (get_or_fail(s, ent, scope, id, &cur, e))
 		return -1;
-	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	json_decref(cur);
 	int64_t refs;
 	const char *who;

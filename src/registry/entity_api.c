@@ -161,37 +161,52 @@ static int answer_object(http_res *res, int status, const reg_entity *ent, int64
 	return 0;
 }
 
-static int handle_create(http_req *req, http_res *res, yj_err *e)
+/*
+ * A create (id 0) or a change of object id from the request's JSON body: validated (problems:
+ * a 422 answer, nothing written), then written and committed. *id gets the object's id.
+ * 0 written, 1 answered with the problems, -1 with *e.
+ */
+static int write_body(http_req *req, http_res *res, const reg_entity *ent, const auth_scope *sc, int64_t *id,
+                      yj_err *e)
 {
-	const reg_entity *ent = path_entity(req);
-	auth_scope sc;
-	if (http_scope_of(req, NULL, "area", &sc, e))
-		return -1;
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
 	store *s = store_thread();
 	reg_problems p = {0};
-	long bad = reg_validate(s, ent, &sc, body, false, 0, &p, e);
+	bool change = *id != 0;
+	long bad = reg_validate(s, ent, sc, body, change, 0, &p, e);
 	if (bad != 0) {
 		json_decref(body);
 		if (bad < 0) {
 			reg_problems_free(&p);
 			return -1;
 		}
-		return unprocessable(res, &p, "the object has problems; nothing was written");
+		unprocessable(res, &p, change ? "修改有问题, 没有写入" : "对象有问题, 没有写入");
+		return 1;
 	}
-	int64_t id = 0;
 	int rc = -1;
 	if (store_begin(s, e) == 0) {
-		if (reg_insert(s, ent, req->user, body, &id, e) || store_commit(s, e))
+		if ((change ? reg_update(s, ent, req->user, sc, *id, body, e) : reg_insert(s, ent, req->user, body, id, e)) ||
+		    store_commit(s, e))
 			store_rollback(s);
 		else
 			rc = 0;
 	}
 	json_decref(body);
-	if (rc)
+	return rc;
+}
+
+static int handle_create(http_req *req, http_res *res, yj_err *e)
+{
+	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
+	if (http_scope_of(req, NULL, "area", &sc, e))
 		return -1;
+	int64_t id = 0;
+	int rc = write_body(req, res, ent, &sc, &id, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	char loc[96];
 	snprintf(loc, sizeof loc, "/api/v1/%s/%lld", ent->name, (long long)id);
 	http_add_header(req, res, "Location", loc);
@@ -224,29 +239,10 @@ static int handle_patch(http_req *req, http_res *res, yj_err *e)
 	if (path_object(req, ent, &sc, &id, &cur, e))
 		return -1;
 	json_decref(cur);
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	store *s = store_thread();
-	reg_problems p = {0};
-	long bad = reg_validate(s, ent, &sc, body, true, 0, &p, e);
-	if (bad != 0) {
-		json_decref(body);
-		if (bad < 0) {
-			reg_problems_free(&p);
-			return -1;
-		}
-		return unprocessable(res, &p, "the change has problems; nothing was written");
-	}
-	int rc = -1;
-	if (store_begin(s, e) == 0) {
-		if (reg_update(s, ent, req->user, &sc, id, body, e) || store_commit(s, e))
-			store_rollback(s);
-		else
-			rc = 0;
-	}
-	json_decref(body);
-	return rc ? -1 : answer_object(res, 200, ent, id, e);
+	int rc = write_body(req, res, ent, &sc, &id, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	return answer_object(res, 200, ent, id, e);
 }
 
 static int handle_delete(http_req *req, http_res *res, yj_err *e)

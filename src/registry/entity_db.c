@@ -175,6 +175,24 @@ static json_t *text_or_null(const char *s)
 	return v ? v : json_null();
 }
 
+/* Column i of q as JSON by the field kind: NULL null, numbers, booleans, a set parsed (NULL when
+ * its text is not JSON), else text. */
+static json_t *col_json(store_q *q, int i, reg_field_kind kind)
+{
+	if (store_col_null(q, i))
+		return json_null();
+	switch (kind) {
+	case F_INT:
+	case F_REF: return json_integer(store_col_int(q, i));
+	case F_REAL: return json_real(store_col_double(q, i));
+	case F_BOOL: return json_boolean(store_col_int(q, i));
+	case F_ENUM_SET:
+	case F_REF_SET:
+	case F_SUBSTANCES: return store_col_json(q, i);
+	default: return text_or_null(store_col_text(q, i));
+	}
+}
+
 /* One row of a SELECT of select_cols as JSON. */
 static json_t *row_json(const reg_entity *ent, store_q *q)
 {
@@ -193,26 +211,10 @@ static json_t *row_json(const reg_entity *ent, store_q *q)
 	json_object_set_new(j, "lat", point ? json_real(reg_coord(store_col_double(q, 4))) : json_null());
 	int col = NCOMMON;
 	for (const reg_field *f = ent->fields; f->name; f++, col++) {
-		json_t *v;
-		if (store_col_null(q, col)) {
-			v = reg_field_is_set(f->kind) ? json_array() : json_null();
-		} else {
-			switch (f->kind) {
-			case F_INT:
-			case F_REF: v = json_integer(store_col_int(q, col)); break;
-			case F_REAL: v = json_real(store_col_double(q, col)); break;
-			case F_BOOL: v = json_boolean(store_col_int(q, col)); break;
-			case F_ENUM_SET:
-			case F_REF_SET:
-			case F_SUBSTANCES:
-				v = store_col_json(q, col);
-				if (!json_is_array(v)) {
-					json_decref(v);
-					v = json_array();
-				}
-				break;
-			default: v = text_or_null(store_col_text(q, col)); break;
-			}
+		json_t *v = col_json(q, col, f->kind);
+		if (reg_field_is_set(f->kind) && !json_is_array(v)) { /* the API shows a set as an array */
+			json_decref(v);
+			v = json_array();
 		}
 		json_object_set_new(j, f->name, v);
 	}
@@ -488,26 +490,9 @@ json_t *reg_db_project(store *s, const char *table, const reg_proj_col *cols, in
 	json_t *j = json_object();
 	int i = 0;
 	for (const reg_proj_col *c = cols; c->column; c++, i++) {
-		json_t *v;
-		if (store_col_null(q, i)) {
-			v = json_null();
-		} else {
-			switch (c->kind) {
-			case F_INT:
-			case F_REF: v = json_integer(store_col_int(q, i)); break;
-			case F_REAL: v = json_real(store_col_double(q, i)); break;
-			case F_BOOL: v = json_boolean(store_col_int(q, i)); break;
-			case F_ENUM_SET:
-			case F_REF_SET:
-			case F_SUBSTANCES:
-				/* what is stored, parsed; text that is not JSON stays text (a tampered row differs) */
-				v = store_col_json(q, i);
-				if (!v)
-					v = text_or_null(store_col_text(q, i));
-				break;
-			default: v = text_or_null(store_col_text(q, i)); break;
-			}
-		}
+		json_t *v = col_json(q, i, c->kind);
+		if (!v) /* a set whose text is not JSON stays text (a tampered row differs) */
+			v = text_or_null(store_col_text(q, i));
 		json_object_set_new(j, c->column, v);
 	}
 	store_done(q);

@@ -51,6 +51,12 @@ typedef struct demo {
 	yj_err *e;
 } demo;
 
+/* how many objects of one kind (a code of the spec) to make, and the words of their names */
+typedef struct demo_plan {
+	const char *code, *label;
+	int count;
+} demo_plan;
+
 static const char *const surnames[] = {"陈", "林", "黄", "张", "李", "吴", "刘", "蔡", "郑", "杨",
                                        "彭", "许", "钟", "曾", "叶", "庄", "卓", "罗", "邱", "温"};
 static const char *const given[] = {"伟", "芳", "强", "敏", "海", "军", "丽", "明", "华", "建",
@@ -260,10 +266,7 @@ static void credit_code(demo *d, const char *area, char out[19])
 
 static int enterprises(demo *d)
 {
-	static const struct {
-		const char *sector, *suffix;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"hazardous_chemicals", "化工有限公司", 150}, {"fireworks", "烟花爆竹经营部", 60},
 		{"non_coal_mine", "石场", 40},                {"ammonia_refrigeration", "冷冻食品有限公司", 50},
 		{"dust_explosion", "木业制品有限公司", 90},   {"confined_space", "水产加工有限公司", 80},
@@ -281,7 +284,7 @@ static int enterprises(demo *d)
 			char name[160], cc[19], contact[32], tel[20], principal[32], addr[160];
 			snprintf(name, sizeof name, "汕尾市%s%s%s%s", t->name,
 			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))],
-			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))], plan[p].suffix);
+			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))], plan[p].label);
 			/* names repeat by chance: the serial keeps them apart */
 			if (serial % 7 == 3)
 				snprintf(name + strlen(name), sizeof name - strlen(name), "(%d分厂)", serial % 5 + 1);
@@ -290,7 +293,7 @@ static int enterprises(demo *d)
 			person(d, principal, sizeof principal);
 			phone(d, tel, sizeof tel);
 			snprintf(addr, sizeof addr, "%s工业区%d号", t->name, 1 + (int)yj_rand_below(&d->rng, 200));
-			json_t *sectors = json_pack("[s]", plan[p].sector);
+			json_t *sectors = json_pack("[s]", plan[p].code);
 			if (p == 0 && yj_rand_below(&d->rng, 5) == 0)
 				json_array_append_new(sectors, json_string("confined_space"));
 			json_t *obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "name", name,
@@ -433,10 +436,7 @@ static int teams(demo *d)
 
 static int risk_points(demo *d)
 {
-	static const struct {
-		const char *type, *label;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"landslide", "地质灾害隐患点", 90}, {"flood_lowland", "低洼易涝区", 80},
 		{"reservoir", "小型水库", 40},       {"river_embankment", "河堤险段", 30},
 		{"dangerous_building", "危房", 40},  {"coastal", "沿海避风区", 30},
@@ -449,7 +449,7 @@ static int risk_points(demo *d)
 			town *t = pick_town(d, true);
 			char name[160];
 			snprintf(name, sizeof name, "%s%s%03d", t->name, plan[p].label, ++serial);
-			json_t *obj = json_pack("{s:s, s:s, s:s, s:i}", "name", name, "type", plan[p].type,
+			json_t *obj = json_pack("{s:s, s:s, s:s, s:i}", "name", name, "type", plan[p].code,
 			                        "level", levels[yj_rand_below(&d->rng, YJ_ARRAY_LEN(levels))],
 			                        "population", 10 + (int)yj_rand_below(&d->rng, 790));
 			if (t->nworkers)
@@ -469,10 +469,7 @@ static int risk_points(demo *d)
 
 static int cameras(demo *d)
 {
-	static const struct {
-		const char *network, *label;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"xueliang", "雪亮工程", 11615}, {"forest_fire", "林火监控", 92},
 		{"highway", "高速公路", 116},    {"other", "水库及重点部位", 250},
 	};
@@ -485,9 +482,9 @@ static int cameras(demo *d)
 			snprintf(channel, sizeof channel, "44150%05d%c%04d", (int)p * 20000 + k,
 			         "XFHO"[p], (int)yj_rand_below(&d->rng, 10000));
 			snprintf(name, sizeof name, "%s%s%05d", t->name, plan[p].label, k + 1);
-			snprintf(url, sizeof url, "rtsp://video.shanwei.example/%s/%s", plan[p].network, channel);
+			snprintf(url, sizeof url, "rtsp://video.shanwei.example/%s/%s", plan[p].code, channel);
 			json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "network",
-			                        plan[p].network, "stream_url", url, "status",
+			                        plan[p].code, "stream_url", url, "status",
 			                        statuses[yj_rand_below(&d->rng, YJ_ARRAY_LEN(statuses))],
 			                        "channel_code", channel);
 			place(d, t, obj);

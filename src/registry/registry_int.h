@@ -6,6 +6,8 @@
 #ifndef YJ_REGISTRY_INT_H
 #define YJ_REGISTRY_INT_H
 
+#include <stddef.h>
+
 #include "registry/registry.h"
 
 #define REG_MAX_FIELDS 24
@@ -59,6 +61,18 @@ int64_t reg_db_update(store *s, const reg_entity *ent, int64_t id, json_t *obj, 
 int64_t reg_db_delete(store *s, const reg_entity *ent, int64_t id, yj_err *e);
 /* How many rows of any entity refer to (ent, id); *who gets the first such entity's name. 0, or -1. */
 int reg_db_references(store *s, const reg_entity *ent, int64_t id, int64_t *count, const char **who, yj_err *e);
+
+/* A text member of a struct filled from a column: where it is and how much it holds. */
+typedef struct reg_text_col {
+	size_t offset, cap;
+} reg_text_col;
+#define REG_TEXT_COL(type, member) {offsetof(type, member), sizeof(((type *)0)->member)}
+/* Copy columns first.. of q into the text members cols[0..n) of obj (reg_lookup_db.c). */
+void reg_db_copy_texts(store_q *q, int first, void *obj, const reg_text_col *cols, size_t n);
+/* The one row of sql (one ? bound to key) read into out (zeroed first, size bytes) by fill:
+ * 1, 0 when there is none, -1 with *e. */
+typedef void (*reg_fill_fn)(store_q *q, void *out);
+int reg_db_get_one(store *s, const char *sql, store_val key, reg_fill_fn fill, void *out, size_t size, yj_err *e);
 
 /* ---- audit projections (entity_audit.c, entity_db.c) ------------------------------------------------ */
 
@@ -176,6 +190,10 @@ bool reg_area_random_point_near(const char *code, double lon, double lat, double
                                 double *out_lon, double *out_lat);
 void reg_area_api_register(void);
 void reg_layer_api_register(void);
+/* (handlers) a query number in lo..hi that must be there: 0, or -1 with *e naming it (layer_api.c) */
+struct http_req;
+int reg_query_required_double(const struct http_req *req, const char *name, double lo, double hi, double *out,
+                              yj_err *e);
 
 /* ---- the issuing authorities (authority.c, authority_db.c, authority_api.c) ---- */
 json_t *reg_authority_json(const reg_authority *a);
