@@ -13,7 +13,7 @@ pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates
       libcairo2-dev libpango1.0-dev fonts-noto-cjk)
 case "$what" in
-  test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils) ;;
+  test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils gdal-bin python3-openpyxl) ;;
   bench) pkgs+=(chromium mosquitto mosquitto-clients redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk libpq-dev libcurl4-openssl-dev libhiredis-dev) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)

@@ -156,6 +156,16 @@ bool geo_locate(const geo_index *ix, double lon, double lat, char code_out[16]);
  */
 bool geo_random_point(const geo_index *ix, const char *code, uint64_t *rng, double *lon, double *lat);
 
+/*
+ * A random point inside the geometry of area code and within radius_m metres of (lon, lat):
+ * uniform over the part of that disc inside the area (rejection sampling, reproducible from
+ * *rng). For places near a town's seat or a village rather than anywhere in a town's cell
+ * (a cell may hold far islands and sea banks). false when the area has no geometry in the
+ * index or 2,000 tries missed it (the disc barely meets the area). Thread-safe like geo_locate.
+ */
+bool geo_random_point_near(const geo_index *ix, const char *code, double lon, double lat, double radius_m,
+                           uint64_t *rng, double *out_lon, double *out_lat);
+
 /* Number of areas with geometry in the index. */
 size_t geo_index_count(const geo_index *ix);
 

@@ -326,28 +326,63 @@ size_t geo_index_count(const geo_index *ix)
 	return ix ? ix->count : 0;
 }
 
-bool geo_random_point(const geo_index *ix, const char *code, uint64_t *rng, double *lon, double *lat)
+/* the node of code, or NULL */
+static const geo_node *node_of(const geo_index *ix, const char *code)
 {
 	if (!ix || !code)
+		return NULL;
+	return bsearch(code, ix->nodes, ix->count, sizeof *ix->nodes, node_code_cmp);
+}
+
+/* true when (x, y) lies inside the node's geometry */
+static bool node_contains(GEOSContextHandle_t ctx, const geo_node *nd, double x, double y, bool *failed)
+{
+	GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ctx, x, y);
+	if (!pt) {
+		*failed = true;
 		return false;
-	const geo_node *nd = bsearch(code, ix->nodes, ix->count, sizeof *ix->nodes, node_code_cmp);
-	if (!nd)
-		return false;
-	GEOSContextHandle_t ctx = thread_ctx();
+	}
+	int in = GEOSPreparedContains_r(ctx, nd->prep, pt);
+	GEOSGeom_destroy_r(ctx, pt);
+	return in == 1;
+}
+
+bool geo_random_point(const geo_index *ix, const char *code, uint64_t *rng, double *lon, double *lat)
+{
+	const geo_node *nd = node_of(ix, code);
+	GEOSContextHandle_t ctx = nd ? thread_ctx() : NULL;
 	if (!ctx)
 		return false;
 	/* rejection sampling in the bbox: cells and counties fill a good share of theirs */
-	for (int tries = 0; tries < 100000; tries++) {
+	bool failed = false;
+	for (int tries = 0; tries < 100000 && !failed; tries++) {
 		double x = nd->min_lon + yj_rand_unit(rng) * (nd->max_lon - nd->min_lon);
 		double y = nd->min_lat + yj_rand_unit(rng) * (nd->max_lat - nd->min_lat);
-		GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(ctx, x, y);
-		if (!pt)
-			return false;
-		int in = GEOSPreparedContains_r(ctx, nd->prep, pt);
-		GEOSGeom_destroy_r(ctx, pt);
-		if (in == 1) {
+		if (node_contains(ctx, nd, x, y, &failed)) {
 			*lon = x;
 			*lat = y;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool geo_random_point_near(const geo_index *ix, const char *code, double lon, double lat, double radius_m,
+                           uint64_t *rng, double *out_lon, double *out_lat)
+{
+	const geo_node *nd = node_of(ix, code);
+	GEOSContextHandle_t ctx = nd ? thread_ctx() : NULL;
+	if (!ctx || !isfinite(lon) || !isfinite(lat) || !(radius_m > 0))
+		return false;
+	/* metres per degree at this latitude (a sphere is good enough for a few km) */
+	const double m_lat = 110574.0, m_lon = 111320.0 * cos(lat * M_PI / 180);
+	bool failed = false;
+	for (int tries = 0; tries < 2000 && !failed; tries++) {
+		double r = radius_m * sqrt(yj_rand_unit(rng)), t = 2 * M_PI * yj_rand_unit(rng);
+		double x = lon + r * cos(t) / m_lon, y = lat + r * sin(t) / m_lat;
+		if (node_contains(ctx, nd, x, y, &failed)) {
+			*out_lon = x;
+			*out_lat = y;
 			return true;
 		}
 	}

@@ -43,9 +43,10 @@ bool reg_area_locate(double lon, double lat, char code_out[16])
 	return area_index && geo_locate(area_index, lon, lat, code_out);
 }
 
-bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double *lat)
+bool reg_area_random_point_near(const char *code, double lon, double lat, double radius_m, uint64_t *rng,
+                                double *out_lon, double *out_lat)
 {
-	return area_index && geo_random_point(area_index, code, rng, lon, lat);
+	return area_index && geo_random_point_near(area_index, code, lon, lat, radius_m, rng, out_lon, out_lat);
 }
 
 /* [{code,name,level}, ...] from the city down to parent */

@@ -67,18 +67,10 @@ static int handle_area_get(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
-static int required_double(const http_req *req, const char *name, double lo, double hi, double *out, yj_err *e)
-{
-	int rc = http_query_double(req, name, lo, hi, out, e);
-	if (rc == 0)
-		return yj_fail(e, YJ_EINVAL, name, "'%s' is required", name);
-	return rc < 0 ? -1 : 0;
-}
-
 static int handle_area_locate(http_req *req, http_res *res, yj_err *e)
 {
 	double lon, lat;
-	if (required_double(req, "lon", -180, 180, &lon, e) || required_double(req, "lat", -90, 90, &lat, e))
+	if (reg_query_required_double(req, "lon", -180, 180, &lon, e) || reg_query_required_double(req, "lat", -90, 90, &lat, e))
 		return -1;
 	char code[16];
 	if (!reg_area_locate(lon, lat, code))

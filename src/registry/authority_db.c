@@ -7,29 +7,24 @@
 	"area_code, name, short_name, cap_sender, decision_prefix, reconsideration, court, payment_account_name, " \
 	"payment_account, payment_bank"
 
-static void fill(store_q *q, reg_authority *a)
+/* the members of AUTH_COLS, in order */
+static const reg_text_col auth_texts[] = {
+	REG_TEXT_COL(reg_authority, area_code),       REG_TEXT_COL(reg_authority, name),
+	REG_TEXT_COL(reg_authority, short_name),      REG_TEXT_COL(reg_authority, cap_sender),
+	REG_TEXT_COL(reg_authority, decision_prefix), REG_TEXT_COL(reg_authority, reconsideration),
+	REG_TEXT_COL(reg_authority, court),           REG_TEXT_COL(reg_authority, payment_account_name),
+	REG_TEXT_COL(reg_authority, payment_account), REG_TEXT_COL(reg_authority, payment_bank),
+};
+
+static void fill(store_q *q, void *a)
 {
-	store_col_copy(q, 0, a->area_code, sizeof a->area_code);
-	store_col_copy(q, 1, a->name, sizeof a->name);
-	store_col_copy(q, 2, a->short_name, sizeof a->short_name);
-	store_col_copy(q, 3, a->cap_sender, sizeof a->cap_sender);
-	store_col_copy(q, 4, a->decision_prefix, sizeof a->decision_prefix);
-	store_col_copy(q, 5, a->reconsideration, sizeof a->reconsideration);
-	store_col_copy(q, 6, a->court, sizeof a->court);
-	store_col_copy(q, 7, a->payment_account_name, sizeof a->payment_account_name);
-	store_col_copy(q, 8, a->payment_account, sizeof a->payment_account);
-	store_col_copy(q, 9, a->payment_bank, sizeof a->payment_bank);
+	reg_db_copy_texts(q, 0, a, auth_texts, YJ_ARRAY_LEN(auth_texts));
 }
 
 int reg_db_authority_get(store *s, const char *area_code, reg_authority *out, yj_err *e)
 {
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " AUTH_COLS " FROM authority WHERE area_code = ?", area_code);
-	if (rc > 0) {
-		fill(q, out);
-		store_done(q);
-	}
-	return rc;
+	return reg_db_get_one(s, "SELECT " AUTH_COLS " FROM authority WHERE area_code = ?", store_v_text(area_code), fill,
+	                      out, sizeof *out, e);
 }
 
 int reg_db_authority_add(store *s, const reg_authority *a, yj_err *e)

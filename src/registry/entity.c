@@ -54,6 +54,76 @@ int reg_add_people(store *s, const reg_entity *ent, json_t *row, yj_err *e)
 	return 0;
 }
 
+void reg_ref_name_member(const reg_field *f, char out[64])
+{
+	/* enterprise_id -> enterprise_name, shelter_ids -> shelter_names */
+	size_t n = strlen(f->name);
+	bool set = n > 4 && strcmp(f->name + n - 4, "_ids") == 0, one = n > 3 && strcmp(f->name + n - 3, "_id") == 0;
+	size_t base = set ? n - 4 : one ? n - 3 : n;
+	snprintf(out, 64, "%.*s_name%s", (int)base, f->name, set ? "s" : "");
+}
+
+/* the name of what reference field f's id leads to, looked up once per id (cache: "id" -> name) */
+static int ref_name(store *s, const reg_field *f, json_t *cache, json_int_t id, strbuf *out, yj_err *e)
+{
+	char key[24], name[208] = "";
+	snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, id);
+	json_t *known = json_object_get(cache, key);
+	if (!known) {
+		const reg_entity *target = reg_entity_find(f->ref);
+		if (strcmp(f->ref, "users") == 0)
+			auth_user_label(s, id, name, sizeof name);
+		else if (target && reg_db_name_of(s, target, id, name, sizeof name, e) < 0)
+			return -1;
+		known = json_string(name);
+		json_object_set_new(cache, key, known ? known : json_string(""));
+		known = json_object_get(cache, key);
+	}
+	strbuf_puts(out, json_string_value(known));
+	return 0;
+}
+
+int reg_add_ref_names(store *s, const reg_entity *ent, json_t *rows, yj_err *e)
+{
+	for (const reg_field *f = ent->fields; f->name; f++) {
+		if (f->kind != F_REF && f->kind != F_REF_SET)
+			continue;
+		char member[64];
+		reg_ref_name_member(f, member);
+		json_t *cache = json_object();
+		strbuf text;
+		strbuf_init(&text);
+		size_t i;
+		json_t *row;
+		int rc = 0;
+		json_array_foreach(rows, i, row) {
+			json_t *v = json_object_get(row, f->name);
+			text.len = 0;
+			strbuf_puts(&text, "");
+			if (json_is_integer(v)) {
+				rc = ref_name(s, f, cache, json_integer_value(v), &text, e);
+			} else if (json_is_array(v)) {
+				size_t k;
+				json_t *id;
+				json_array_foreach(v, k, id) {
+					if (k)
+						strbuf_puts(&text, ";");
+					if (json_is_integer(id) && (rc = ref_name(s, f, cache, json_integer_value(id), &text, e)))
+						break;
+				}
+			}
+			if (rc)
+				break;
+			json_object_set_new(row, member, text.len ? json_string(text.data) : json_null());
+		}
+		strbuf_free(&text);
+		json_decref(cache);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
 int reg_insert(store *s, const reg_entity *ent, const auth_user *actor, json_t *obj, int64_t *id_out, yj_err *e)
 {
 	int64_t now = yj_now_ms(), id;
@@ -64,15 +134,21 @@ int reg_insert(store *s, const reg_entity *ent, const auth_user *actor, json_t *
 	return audit_row(s, ent, actor, "create", id, e);
 }
 
+/* the object id in scope into *cur (new reference); YJ_ENOTFOUND when there is none */
+static int get_or_fail(store *s, const reg_entity *ent, const auth_scope *scope, int64_t id, json_t **cur, yj_err *e)
+{
+	int rc = reg_get(s, ent, scope, id, cur, e);
+	if (rc == 0)
+		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+	return rc < 0 ? -1 : 0;
+}
+
 int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id,
                json_t *patch, yj_err *e)
 {
 	json_t *cur;
-	int rc = reg_get(s, ent, scope, id, &cur, e);
-	if (rc < 0)
+	if (get_or_fail(s, ent, scope, id, &cur, e))
 		return -1;
-	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	int64_t created = 0;
 	yj_time_parse(json_string_value(json_object_get(cur, "created")), &created, "created", NULL);
 	json_object_update(cur, patch);
@@ -88,11 +164,8 @@ int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const au
 int reg_delete(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, int64_t id, yj_err *e)
 {
 	json_t *cur;
-	int rc = reg_get(s, ent, scope, id, &cur, e);
-	if (rc < 0)
+	if (get_or_fail(s, ent, scope, id, &cur, e))
 		return -1;
-	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
 	json_decref(cur);
 	int64_t refs;
 	const char *who;

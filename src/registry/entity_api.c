@@ -6,7 +6,8 @@
  *   GET    /api/v1/{entity}/{id}
  *   PATCH  /api/v1/{entity}/{id}
  *   DELETE /api/v1/{entity}/{id}
- *   POST   /api/v1/import/{entity}     CSV or GeoJSON, all or nothing
+ *   POST   /api/v1/import/{entity}     CSV or GeoJSON, all or nothing: a row with 编号 updates
+ *                                      that object, one without creates; ?dry_run=1 tells per row
  * Readers and writers are declared per entity and checked by the HTTP
  * layer; every list and export is scoped by http_scope (?area= or the
  * caller's own area), every read and write by the caller's own area.
@@ -111,6 +112,11 @@ static int handle_list(http_req *req, http_res *res, yj_err *e)
 			return yj_fail(e, YJ_EINVAL, "limit", "more than %ld rows: narrow the export with area or filters", q.limit);
 		}
 		const char *ctype;
+		/* the name beside every id a row refers to (所属企业名称) */
+		if (reg_add_ref_names(s, ent, items, e)) {
+			json_decref(items);
+			return -1;
+		}
 		int rc = reg_export_render(ent, format_of[fmt], items, &res->body, &res->body_len, &ctype, e);
 		json_decref(items);
 		if (rc)
@@ -155,37 +161,52 @@ static int answer_object(http_res *res, int status, const reg_entity *ent, int64
 	return 0;
 }
 
-static int handle_create(http_req *req, http_res *res, yj_err *e)
+/*
+ * A create (id 0) or a change of object id from the request's JSON body: validated (problems:
+ * a 422 answer, nothing written), then written and committed. *id gets the object's id.
+ * 0 written, 1 answered with the problems, -1 with *e.
+ */
+static int write_body(http_req *req, http_res *res, const reg_entity *ent, const auth_scope *sc, int64_t *id,
+                      yj_err *e)
 {
-	const reg_entity *ent = path_entity(req);
-	auth_scope sc;
-	if (http_scope_of(req, NULL, "area", &sc, e))
-		return -1;
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
 	store *s = store_thread();
 	reg_problems p = {0};
-	long bad = reg_validate(s, ent, &sc, body, false, 0, &p, e);
+	bool change = *id != 0;
+	long bad = reg_validate(s, ent, sc, body, change, 0, &p, e);
 	if (bad != 0) {
 		json_decref(body);
 		if (bad < 0) {
 			reg_problems_free(&p);
 			return -1;
 		}
-		return unprocessable(res, &p, "the object has problems; nothing was written");
+		unprocessable(res, &p, change ? "修改有问题, 没有写入" : "对象有问题, 没有写入");
+		return 1;
 	}
-	int64_t id = 0;
 	int rc = -1;
 	if (store_begin(s, e) == 0) {
-		if (reg_insert(s, ent, req->user, body, &id, e) || store_commit(s, e))
+		if ((change ? reg_update(s, ent, req->user, sc, *id, body, e) : reg_insert(s, ent, req->user, body, id, e)) ||
+		    store_commit(s, e))
 			store_rollback(s);
 		else
 			rc = 0;
 	}
 	json_decref(body);
-	if (rc)
+	return rc;
+}
+
+static int handle_create(http_req *req, http_res *res, yj_err *e)
+{
+	const reg_entity *ent = path_entity(req);
+	auth_scope sc;
+	if (http_scope_of(req, NULL, "area", &sc, e))
 		return -1;
+	int64_t id = 0;
+	int rc = write_body(req, res, ent, &sc, &id, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	char loc[96];
 	snprintf(loc, sizeof loc, "/api/v1/%s/%lld", ent->name, (long long)id);
 	http_add_header(req, res, "Location", loc);
@@ -218,29 +239,10 @@ static int handle_patch(http_req *req, http_res *res, yj_err *e)
 	if (path_object(req, ent, &sc, &id, &cur, e))
 		return -1;
 	json_decref(cur);
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	store *s = store_thread();
-	reg_problems p = {0};
-	long bad = reg_validate(s, ent, &sc, body, true, 0, &p, e);
-	if (bad != 0) {
-		json_decref(body);
-		if (bad < 0) {
-			reg_problems_free(&p);
-			return -1;
-		}
-		return unprocessable(res, &p, "the change has problems; nothing was written");
-	}
-	int rc = -1;
-	if (store_begin(s, e) == 0) {
-		if (reg_update(s, ent, req->user, &sc, id, body, e) || store_commit(s, e))
-			store_rollback(s);
-		else
-			rc = 0;
-	}
-	json_decref(body);
-	return rc ? -1 : answer_object(res, 200, ent, id, e);
+	int rc = write_body(req, res, ent, &sc, &id, e);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	return answer_object(res, 200, ent, id, e);
 }
 
 static int handle_delete(http_req *req, http_res *res, yj_err *e)
@@ -261,11 +263,14 @@ static int handle_delete(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
+/* POST /api/v1/import/{entity}[?dry_run=1]: 编号 decides, a row with one updates, one without
+ * creates; all or nothing; a dry run says per row what would happen and writes nothing */
 static int handle_import(http_req *req, http_res *res, yj_err *e)
 {
 	const reg_entity *ent = path_entity(req);
 	auth_scope sc;
-	if (http_scope_of(req, NULL, "area", &sc, e))
+	bool dry_run = false;
+	if (http_scope_of(req, NULL, "area", &sc, e) || http_query_bool(req, "dry_run", &dry_run, e) < 0)
 		return -1;
 	reg_problems p = {0};
 	json_t *rows = reg_import_parse(ent, http_header(req, "Content-Type"), req->body, req->body_len, &p, e);
@@ -274,45 +279,31 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 		return -1;
 	}
 	store *s = store_thread();
-	size_t i;
-	json_t *row;
-	json_array_foreach(rows, i, row) {
-		json_t *line = json_object_get(row, "_row");
-		long rownum = json_is_integer(line) ? (long)json_integer_value(line) : (long)i + 1;
-		json_object_del(row, "_row");
-		if (reg_validate(s, ent, &sc, row, false, rownum, &p, e) < 0) {
-			json_decref(rows);
-			reg_problems_free(&p);
-			return -1;
-		}
-		json_object_set_new(row, "_row", json_integer(rownum));
-	}
-	reg_check_unique(ent, rows, &p);
-	if (json_array_size(rows) == 0)
-		reg_problems_add(&p, 0, "body", "the file has no data rows");
-	if (p.count) {
-		json_decref(rows);
-		return unprocessable(res, &p, "the file has problems; nothing was imported");
-	}
-	if (store_begin(s, e)) {
-		json_decref(rows);
-		return -1;
-	}
-	json_array_foreach(rows, i, row) {
-		json_object_del(row, "_row");
-		if (reg_insert(s, ent, req->user, row, NULL, e)) {
-			/* a store failure, not a problem of the file: nothing was imported */
+	json_t *out = NULL;
+	if (dry_run) {
+		out = reg_import_apply(s, ent, req->user, &sc, rows, true, &p, e);
+	} else if (store_begin(s, e) == 0) {
+		out = reg_import_apply(s, ent, req->user, &sc, rows, false, &p, e);
+		if (!json_is_object(out) || store_commit(s, e)) {
 			store_rollback(s);
-			json_decref(rows);
-			return -1;
+			if (json_is_object(out)) {
+				json_decref(out);
+				out = NULL;
+			}
 		}
 	}
 	json_decref(rows);
-	if (store_commit(s, e)) {
-		store_rollback(s);
+	if (!out) {
+		reg_problems_free(&p);
 		return -1;
 	}
-	http_json(res, 201, json_pack("{s:s, s:I}", "entity", ent->name, "imported", (json_int_t)i));
+	if (json_is_null(out)) {
+		json_decref(out);
+		return unprocessable(res, &p, "文件有问题, 没有导入任何数据");
+	}
+	reg_problems_free(&p);
+	json_int_t created = json_integer_value(json_object_get(out, "created"));
+	http_json(res, !dry_run && created > 0 ? 201 : 200, out);
 	return 0;
 }
 

@@ -78,12 +78,14 @@ static bool in_values(const char *const *values, const char *v)
 	return false;
 }
 
-static void values_list(const char *const *values, char *out, size_t cap)
+/* "ready (待用), open (开放), ..." — the codes and, where there are, their labels */
+static void values_list(const reg_field *f, char *out, size_t cap)
 {
 	out[0] = 0;
 	size_t n = 0;
-	for (int i = 0; values && values[i] && n + 2 < cap; i++)
-		n += (size_t)snprintf(out + n, cap - n, "%s%s", i ? ", " : "", values[i]);
+	for (int i = 0; f->values && f->values[i] && n + 2 < cap; i++)
+		n += (size_t)snprintf(out + n, cap - n, f->labels ? "%s%s (%s)" : "%s%s", i ? ", " : "", f->values[i],
+		                      f->labels ? f->labels[i] : "");
 }
 
 /* The area of the object a reference leads to into out ("" when there is none; users: enabled and
@@ -177,6 +179,15 @@ static void check_scalar(const reg_field *f, json_t *obj, long row, reg_problems
 		reg_problems_add(p, row, f->name, "%s", fe.message);
 }
 
+/* v is an array of at most 100 items (what: "ids"), else a problem */
+static bool small_array(const json_t *v, const char *what, const char *n, long row, reg_problems *p)
+{
+	if (json_is_array(v) && json_array_size(v) <= 100)
+		return true;
+	reg_problems_add(p, row, n, "field '%s' must be an array of at most 100 %s", n, what);
+	return false;
+}
+
 static int check_field(store *s, const reg_field *f, const auth_scope *scope, json_t *obj, json_t *v, long row,
                        reg_problems *p, yj_err *e)
 {
@@ -189,7 +200,7 @@ static int check_field(store *s, const reg_field *f, const auth_scope *scope, js
 	case F_BOOL: check_scalar(f, obj, row, p); break;
 	case F_ENUM:
 		if (!json_is_string(v) || !in_values(f->values, json_string_value(v))) {
-			values_list(f->values, allowed, sizeof allowed);
+			values_list(f, allowed, sizeof allowed);
 			reg_problems_add(p, row, n, "field '%s': '%.40s' is not one of %s", n,
 			                 json_is_string(v) ? json_string_value(v) : "(not a string)", allowed);
 		}
@@ -203,7 +214,7 @@ static int check_field(store *s, const reg_field *f, const auth_scope *scope, js
 		json_t *it;
 		json_array_foreach(v, i, it) {
 			if (!json_is_string(it) || !in_values(f->values, json_string_value(it))) {
-				values_list(f->values, allowed, sizeof allowed);
+				values_list(f, allowed, sizeof allowed);
 				reg_problems_add(p, row, n, "field '%s': item %zu is not one of %s", n, i + 1, allowed);
 				break;
 			}
@@ -217,7 +228,7 @@ static int check_field(store *s, const reg_field *f, const auth_scope *scope, js
 	}
 	case F_URL:
 		if (!json_is_string(v) || !url_ok(json_string_value(v), f->values)) {
-			values_list(f->values, allowed, sizeof allowed);
+			values_list(f, allowed, sizeof allowed);
 			reg_problems_add(p, row, n, "field '%s': expected a URL with scheme %s", n, allowed);
 		}
 		break;
@@ -234,10 +245,8 @@ static int check_field(store *s, const reg_field *f, const auth_scope *scope, js
 		break;
 	case F_REF: return check_ref(s, f, scope, v, row, p, e);
 	case F_REF_SET: {
-		if (!json_is_array(v) || json_array_size(v) > 100) {
-			reg_problems_add(p, row, n, "field '%s' must be an array of at most 100 ids", n);
+		if (!small_array(v, "ids", n, row, p))
 			break;
-		}
 		size_t i;
 		json_t *it;
 		json_array_foreach(v, i, it) {
@@ -247,10 +256,8 @@ static int check_field(store *s, const reg_field *f, const auth_scope *scope, js
 		break;
 	}
 	case F_SUBSTANCES: {
-		if (!json_is_array(v) || json_array_size(v) > 100) {
-			reg_problems_add(p, row, n, "field '%s' must be an array of at most 100 substances", n);
+		if (!small_array(v, "substances", n, row, p))
 			break;
-		}
 		size_t i;
 		json_t *it;
 		json_array_foreach(v, i, it) {

@@ -175,6 +175,24 @@ static json_t *text_or_null(const char *s)
 	return v ? v : json_null();
 }
 
+/* Column i of q as JSON by the field kind: NULL null, numbers, booleans, a set parsed (NULL when
+ * its text is not JSON), else text. */
+static json_t *col_json(store_q *q, int i, reg_field_kind kind)
+{
+	if (store_col_null(q, i))
+		return json_null();
+	switch (kind) {
+	case F_INT:
+	case F_REF: return json_integer(store_col_int(q, i));
+	case F_REAL: return json_real(store_col_double(q, i));
+	case F_BOOL: return json_boolean(store_col_int(q, i));
+	case F_ENUM_SET:
+	case F_REF_SET:
+	case F_SUBSTANCES: return store_col_json(q, i);
+	default: return text_or_null(store_col_text(q, i));
+	}
+}
+
 /* One row of a SELECT of select_cols as JSON. */
 static json_t *row_json(const reg_entity *ent, store_q *q)
 {
@@ -189,30 +207,14 @@ static json_t *row_json(const reg_entity *ent, store_q *q)
 	json_object_set_new(j, "created", json_string(created));
 	json_object_set_new(j, "updated", json_string(updated));
 	bool point = !store_col_null(q, 3) && !store_col_null(q, 4);
-	json_object_set_new(j, "lon", point ? json_real(store_col_double(q, 3)) : json_null());
-	json_object_set_new(j, "lat", point ? json_real(store_col_double(q, 4)) : json_null());
+	json_object_set_new(j, "lon", point ? json_real(reg_coord(store_col_double(q, 3))) : json_null());
+	json_object_set_new(j, "lat", point ? json_real(reg_coord(store_col_double(q, 4))) : json_null());
 	int col = NCOMMON;
 	for (const reg_field *f = ent->fields; f->name; f++, col++) {
-		json_t *v;
-		if (store_col_null(q, col)) {
-			v = reg_field_is_set(f->kind) ? json_array() : json_null();
-		} else {
-			switch (f->kind) {
-			case F_INT:
-			case F_REF: v = json_integer(store_col_int(q, col)); break;
-			case F_REAL: v = json_real(store_col_double(q, col)); break;
-			case F_BOOL: v = json_boolean(store_col_int(q, col)); break;
-			case F_ENUM_SET:
-			case F_REF_SET:
-			case F_SUBSTANCES:
-				v = store_col_json(q, col);
-				if (!json_is_array(v)) {
-					json_decref(v);
-					v = json_array();
-				}
-				break;
-			default: v = text_or_null(store_col_text(q, col)); break;
-			}
+		json_t *v = col_json(q, col, f->kind);
+		if (reg_field_is_set(f->kind) && !json_is_array(v)) { /* the API shows a set as an array */
+			json_decref(v);
+			v = json_array();
 		}
 		json_object_set_new(j, f->name, v);
 	}
@@ -233,11 +235,23 @@ int reg_db_get(store *s, const reg_entity *ent, int64_t id, json_t **out, yj_err
 	return rc;
 }
 
-int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e)
+/* a text column (of the description, never a request's) of row id into out: 1, 0, -1 */
+static int column_text(store *s, const reg_entity *ent, const char *column, int64_t id, char *out, size_t cap,
+                       yj_err *e)
 {
 	char sql[128];
-	snprintf(sql, sizeof sql, "SELECT area_code FROM %s WHERE id = ?", ent->table);
-	return store_get_text(s, out, 16, e, sql, id);
+	snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE id = ?", column, ent->table);
+	return store_get_text(s, out, cap, e, sql, id);
+}
+
+int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e)
+{
+	return column_text(s, ent, "area_code", id, out, 16, e);
+}
+
+int reg_db_name_of(store *s, const reg_entity *ent, int64_t id, char *out, size_t cap, yj_err *e)
+{
+	return column_text(s, ent, "name", id, out, cap, e);
 }
 
 int reg_db_credit_code_owner(store *s, const reg_entity *ent, const char *code, int64_t *id, yj_err *e)
@@ -254,8 +268,9 @@ static void object_values(sql_build *b, const reg_entity *ent, json_t *obj, int6
 	sb_val(b, store_v_text(json_string_value(json_object_get(obj, "area_code"))));
 	json_t *lon = json_object_get(obj, "lon"), *lat = json_object_get(obj, "lat");
 	bool point = json_is_number(lon) && json_is_number(lat);
-	sb_val(b, point ? store_v_double(json_number_value(lon)) : store_null());
-	sb_val(b, point ? store_v_double(json_number_value(lat)) : store_null());
+	/* stored as every answer shows it: 7 decimals (about 1 cm) */
+	sb_val(b, point ? store_v_double(reg_coord(json_number_value(lon))) : store_null());
+	sb_val(b, point ? store_v_double(reg_coord(json_number_value(lat))) : store_null());
 	json_t *note = json_object_get(obj, "note");
 	sb_val(b, store_v_text(json_is_string(note) ? json_string_value(note) : ""));
 	sb_val(b, store_v_int(created));
@@ -475,26 +490,9 @@ json_t *reg_db_project(store *s, const char *table, const reg_proj_col *cols, in
 	json_t *j = json_object();
 	int i = 0;
 	for (const reg_proj_col *c = cols; c->column; c++, i++) {
-		json_t *v;
-		if (store_col_null(q, i)) {
-			v = json_null();
-		} else {
-			switch (c->kind) {
-			case F_INT:
-			case F_REF: v = json_integer(store_col_int(q, i)); break;
-			case F_REAL: v = json_real(store_col_double(q, i)); break;
-			case F_BOOL: v = json_boolean(store_col_int(q, i)); break;
-			case F_ENUM_SET:
-			case F_REF_SET:
-			case F_SUBSTANCES:
-				/* what is stored, parsed; text that is not JSON stays text (a tampered row differs) */
-				v = store_col_json(q, i);
-				if (!v)
-					v = text_or_null(store_col_text(q, i));
-				break;
-			default: v = text_or_null(store_col_text(q, i)); break;
-			}
-		}
+		json_t *v = col_json(q, i, c->kind);
+		if (!v) /* a set whose text is not JSON stays text (a tampered row differs) */
+			v = text_or_null(store_col_text(q, i));
 		json_object_set_new(j, c->column, v);
 	}
 	store_done(q);

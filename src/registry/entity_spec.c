@@ -1,10 +1,11 @@
 /*
  * entity_spec.c — the descriptions of the registry's entities: their
- * fields, kinds, ranges, value sets, references, filters, layer properties,
- * Chinese labels and who may write them. The engine does the rest
- * (entity_check.c validates, entity.c writes and reads, entity_db.c holds
- * the SQL); the tables themselves are in migration 2, their audit
- * projections in entity_audit.c.
+ * fields, kinds, ranges, value sets with the Chinese label of each value
+ * (what exports show and imports accept beside the code), references,
+ * filters, layer properties, Chinese column labels and who may write
+ * them. The engine does the rest (entity_check.c validates, entity.c
+ * writes and reads, entity_db.c holds the SQL); the tables themselves are
+ * in migration 2, their audit projections in entity_audit.c.
  */
 #include <string.h>
 
@@ -15,6 +16,8 @@
 static const char *const sectors[] = {"hazardous_chemicals", "fireworks", "non_coal_mine",
                                       "ammonia_refrigeration", "dust_explosion", "confined_space",
                                       "metallurgy", "other", NULL};
+static const char *const sector_labels[] = {"危险化学品", "烟花爆竹", "非煤矿山", "涉氨制冷", "粉尘涉爆",
+                                            "有限空间", "冶金", "其他", NULL};
 
 /* who reads the registry: the bureau's staff and the grid workers in the field */
 #define READERS (ROLES_STAFF | ROLE_BIT(ROLE_GRID_WORKER))
@@ -23,9 +26,10 @@ static const char *const sectors[] = {"hazardous_chemicals", "fireworks", "non_c
 static const reg_field enterprise_fields[] = {
 	{.name = "credit_code", .kind = F_CREDIT_CODE, .required = true, .filter = true,
 	 .label = "统一社会信用代码"},
-	{.name = "sectors", .kind = F_ENUM_SET, .required = true, .values = sectors, .filter = true,
+	{.name = "sectors", .kind = F_ENUM_SET, .required = true, .values = sectors, .labels = sector_labels, .filter = true,
 	 .in_layer = true, .label = "行业领域"},
 	{.name = "risk_grade", .kind = F_ENUM, .values = V("A", "B", "C", "D", "red", "orange", "yellow", "blue"),
+	 .labels = V("A级", "B级", "C级", "D级", "红色", "橙色", "黄色", "蓝色"),
 	 .filter = true, .in_layer = true, .label = "风险等级"},
 	{.name = "contact", .kind = F_TEXT, .max_len = 100, .label = "联系人"},
 	{.name = "phone", .kind = F_PHONE, .label = "联系电话"},
@@ -47,8 +51,10 @@ static const reg_field risk_point_fields[] = {
 	{.name = "type", .kind = F_ENUM, .required = true,
 	 .values = V("landslide", "flood_lowland", "reservoir", "river_embankment",
 	             "dangerous_building", "coastal", "forest", "other"),
+	 .labels = V("地质灾害", "低洼易涝", "水库", "河堤", "危房", "沿海", "林区", "其他"),
 	 .filter = true, .in_layer = true, .label = "类型"},
-	{.name = "level", .kind = F_ENUM, .values = V("major", "large", "medium", "small"), .filter = true,
+	{.name = "level", .kind = F_ENUM, .values = V("major", "large", "medium", "small"),
+	 .labels = V("重大", "较大", "一般", "低"), .filter = true,
 	 .in_layer = true, .label = "风险等级"},
 	{.name = "population", .kind = F_INT, .min = 0, .max = 1000000, .in_layer = true,
 	 .label = "威胁人口"},
@@ -62,14 +68,17 @@ static const reg_field risk_point_fields[] = {
 static const reg_field shelter_fields[] = {
 	{.name = "kind", .kind = F_ENUM,
 	 .values = V("school", "stadium", "park", "community", "purpose_built", "other"),
+	 .labels = V("学校", "体育场馆", "公园广场", "社区", "专用避难场所", "其他"),
 	 .filter = true, .in_layer = true, .label = "类型"},
 	{.name = "capacity", .kind = F_INT, .required = true, .min = 0, .max = 1000000, .in_layer = true,
 	 .label = "容纳人数"},
 	{.name = "area_m2", .kind = F_REAL, .min = 0, .max = 1e8, .label = "面积(平方米)"},
 	{.name = "facilities", .kind = F_ENUM_SET,
 	 .values = V("water", "power", "toilet", "medical", "kitchen", "bedding", "broadcast"),
+	 .labels = V("供水", "供电", "厕所", "医疗", "厨房", "床铺被褥", "广播"),
 	 .filter = true, .label = "设施"},
-	{.name = "status", .kind = F_ENUM, .values = V("ready", "open", "full", "closed"), .filter = true,
+	{.name = "status", .kind = F_ENUM, .values = V("ready", "open", "full", "closed"),
+	 .labels = V("待用", "开放", "已满", "关闭"), .filter = true,
 	 .in_layer = true, .label = "状态"},
 	{.name = "contact", .kind = F_TEXT, .max_len = 100, .label = "联系人"},
 	{.name = "phone", .kind = F_PHONE, .label = "联系电话"},
@@ -78,6 +87,7 @@ static const reg_field shelter_fields[] = {
 
 static const reg_field warehouse_fields[] = {
 	{.name = "level", .kind = F_ENUM, .required = true, .values = V("city", "county", "town"),
+	 .labels = V("市级", "县级", "镇级"),
 	 .filter = true, .in_layer = true, .label = "级别"},
 	{.name = "manager", .kind = F_TEXT, .max_len = 100, .label = "负责人"},
 	{.name = "phone", .kind = F_PHONE, .label = "联系电话"},
@@ -87,12 +97,14 @@ static const reg_field warehouse_fields[] = {
 
 static const reg_field team_fields[] = {
 	{.name = "level", .kind = F_ENUM, .required = true,
-	 .values = V("city", "county", "town", "enterprise", "social"), .filter = true,
+	 .values = V("city", "county", "town", "enterprise", "social"),
+	 .labels = V("市级", "县级", "镇级", "企业", "社会"), .filter = true,
 	 .in_layer = true, .label = "级别"},
 	{.name = "members", .kind = F_INT, .min = 0, .max = 100000, .in_layer = true, .label = "人数"},
 	{.name = "specialties", .kind = F_ENUM_SET,
 	 .values = V("flood", "forest_fire", "hazmat", "mountain", "water_rescue", "medical",
 	             "earthquake", "general"),
+	 .labels = V("防汛", "森林防灭火", "危化品", "山地救援", "水上救援", "医疗救护", "地震", "综合"),
 	 .filter = true, .in_layer = true, .label = "专业"},
 	{.name = "equipment", .kind = F_TEXT, .max_len = 2000, .label = "主要装备"},
 	{.name = "leader", .kind = F_TEXT, .max_len = 100, .label = "队长"},
@@ -102,11 +114,13 @@ static const reg_field team_fields[] = {
 
 static const reg_field camera_fields[] = {
 	{.name = "network", .kind = F_ENUM, .required = true,
-	 .values = V("xueliang", "forest_fire", "highway", "other"), .filter = true, .in_layer = true,
+	 .values = V("xueliang", "forest_fire", "highway", "other"),
+	 .labels = V("雪亮工程", "林火监控", "高速公路", "其他"), .filter = true, .in_layer = true,
 	 .label = "视频网络"},
 	{.name = "stream_url", .kind = F_URL, .values = V("rtsp", "rtsps", "http", "https"),
 	 .in_layer = true, .label = "视频流地址"},
-	{.name = "status", .kind = F_ENUM, .values = V("online", "offline", "fault"), .filter = true,
+	{.name = "status", .kind = F_ENUM, .values = V("online", "offline", "fault"),
+	 .labels = V("在线", "离线", "故障"), .filter = true,
 	 .in_layer = true, .label = "状态"},
 	{.name = "channel_code", .kind = F_TEXT, .max_len = 64, .filter = true, .label = "通道编码"},
 	{0},
@@ -114,6 +128,7 @@ static const reg_field camera_fields[] = {
 
 static const reg_field water_source_fields[] = {
 	{.name = "kind", .kind = F_ENUM, .values = V("pond", "reservoir", "river", "hydrant", "tank", "other"),
+	 .labels = V("山塘", "水库", "河流", "消防栓", "蓄水池", "其他"),
 	 .filter = true, .in_layer = true, .label = "类型"},
 	{.name = "capacity_m3", .kind = F_REAL, .min = 0, .max = 1e10, .in_layer = true,
 	 .label = "容量(立方米)"},

@@ -1,7 +1,8 @@
 /*
  * io_columns.c — the column table of an entity's exchange files (CSV,
  * GeoJSON, XLSX): the common fields, then the entity's own, then the
- * assigned timestamps, each with its JSON name, Chinese label and kind.
+ * assigned timestamps, each with its JSON name, Chinese label and kind; a
+ * reference is its id and, beside it, the name of what it leads to.
  * Exports write that table as the header; imports match header cells
  * against it (by name, label, label without its unit, or alias), so what
  * we export reads back unchanged. And the text helpers both sides use.
@@ -13,29 +14,32 @@
 
 #include "registry/io_int.h"
 
+/* 编号 decides on import: a row with an id updates that object, a row without one creates */
 static const io_col common_head[] = {
-	{"id", "编号", F_INT, true},
-	{"name", "名称", F_TEXT, false},
-	{"area_code", "区划代码", F_TEXT, false},
-	{"lon", "经度", F_REAL, false},
-	{"lat", "纬度", F_REAL, false},
-	{"note", "备注", F_TEXT, false},
+	{.name = "id", .label = "编号", .kind = F_INT},
+	{.name = "name", .label = "名称", .kind = F_TEXT},
+	{.name = "area_code", .label = "区划代码", .kind = F_TEXT},
+	{.name = "lon", .label = "经度", .kind = F_REAL},
+	{.name = "lat", .label = "纬度", .kind = F_REAL},
+	{.name = "note", .label = "备注", .kind = F_TEXT},
 };
 
 static const io_col common_tail[] = {
-	{"created", "创建时间", F_TEXT, true},
-	{"updated", "更新时间", F_TEXT, true},
+	{.name = "created", .label = "创建时间", .kind = F_TEXT, .assigned = true, .date = true},
+	{.name = "updated", .label = "更新时间", .kind = F_TEXT, .assigned = true, .date = true},
 };
 
-/* Other headers people write for the common columns. 序号 (a running number
- * many sheets start with) reads as the ignored id column. */
+/* 序号, the running number many sheets start with: read and ignored (it is no id) */
+static const io_col running_number = {.name = "序号", .label = "序号", .kind = F_TEXT, .assigned = true};
+
+/* Other headers people write for the common columns. */
 static const struct {
 	const char *header, *name;
 } header_aliases[] = {
 	{"所属区域", "area_code"}, {"区域代码", "area_code"}, {"行政区划代码", "area_code"},
 	{"所属区划", "area_code"}, {"区划", "area_code"},       {"东经", "lon"},
 	{"北纬", "lat"},           {"longitude", "lon"},        {"latitude", "lat"},
-	{"lng", "lon"},            {"序号", "id"},
+	{"lng", "lon"},            {"ID", "id"},
 };
 
 io_col *reg_io_columns(const reg_entity *ent, size_t *n)
@@ -43,17 +47,49 @@ io_col *reg_io_columns(const reg_entity *ent, size_t *n)
 	size_t nf = 0;
 	while (ent->fields && ent->fields[nf].name)
 		nf++;
-	size_t total = YJ_ARRAY_LEN(common_head) + nf + YJ_ARRAY_LEN(common_tail);
+	size_t total = YJ_ARRAY_LEN(common_head) + 2 * nf + YJ_ARRAY_LEN(common_tail);
 	io_col *cols = yj_calloc(total, sizeof *cols);
 	size_t k = 0;
 	for (size_t i = 0; i < YJ_ARRAY_LEN(common_head); i++)
 		cols[k++] = common_head[i];
-	for (size_t i = 0; i < nf; i++)
-		cols[k++] = (io_col){ent->fields[i].name, ent->fields[i].label, ent->fields[i].kind, false};
+	for (size_t i = 0; i < nf; i++) {
+		const reg_field *f = &ent->fields[i];
+		io_col *c = &cols[k++];
+		*c = (io_col){.name = f->name, .label = f->label, .kind = f->kind, .field = f};
+		if (f->kind != F_REF && f->kind != F_REF_SET)
+			continue;
+		/* 所属企业 -> 所属企业编号 (所属企业 still names it), then 所属企业名称 beside it */
+		bool person = f->ref && strcmp(f->ref, "users") == 0;
+		snprintf(c->text[0], sizeof c->text[0], "%s编号", f->label);
+		c->alias = f->label;
+		c->label = c->text[0];
+		io_col *nc = &cols[k++];
+		*nc = (io_col){.kind = F_TEXT, .assigned = true};
+		snprintf(nc->text[0], sizeof nc->text[0], "%s%s", f->label, person ? "姓名" : "名称");
+		reg_ref_name_member(f, nc->text[1]);
+		nc->label = nc->text[0];
+		nc->name = nc->text[1];
+	}
 	for (size_t i = 0; i < YJ_ARRAY_LEN(common_tail); i++)
 		cols[k++] = common_tail[i];
 	*n = k;
 	return cols;
+}
+
+const char *reg_choice_code(const reg_field *f, const char *text)
+{
+	for (int i = 0; f && f->values && f->values[i]; i++)
+		if (strcmp(f->values[i], text) == 0 || (f->labels && strcmp(f->labels[i], text) == 0))
+			return f->values[i];
+	return NULL;
+}
+
+const char *reg_choice_label(const reg_field *f, const char *code)
+{
+	for (int i = 0; f && f->labels && f->values && f->values[i]; i++)
+		if (strcmp(f->values[i], code) == 0)
+			return f->labels[i];
+	return code;
 }
 
 const char *reg_io_col_header(const io_col *c)
@@ -137,6 +173,11 @@ const io_col *reg_io_col_match(const io_col *cols, size_t n, const char *header)
 	for (size_t i = 0; i < n; i++)
 		if (cols[i].label && label_eq(header, cols[i].label, strlen(cols[i].label)))
 			return &cols[i];
+	for (size_t i = 0; i < n; i++)
+		if (cols[i].alias && label_eq(header, cols[i].alias, strlen(cols[i].alias)))
+			return &cols[i];
+	if (label_eq(header, running_number.label, strlen(running_number.label)))
+		return &running_number;
 	for (size_t i = 0; i < n; i++) {
 		const char *l = cols[i].label;
 		size_t base = l ? strcspn(l, "(") : 0;

@@ -2,13 +2,18 @@
  * io_export.c — lists of entity objects become CSV, GeoJSON or XLSX
  * downloads, with the column table of io_columns.c as the header (so what
  * is exported imports back unchanged): sets "a;b", substances
- * "液氨:12.5;氯气:3", booleans 是/否. Runs no SQL.
+ * "液氨:12.5;氯气:3", booleans 是/否, choice values by their Chinese label
+ * (危险化学品, 蓝色), a reference's id with the name beside it, times in
+ * the bureau's time (+08:00: date cells in XLSX, "2026-12-06 08:01:54" in
+ * CSV). GeoJSON keeps the codes and RFC 3339 times (data for programs).
+ * Runs no SQL.
  */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -83,6 +88,42 @@ static void value_text(strbuf *b, const json_t *v)
 	}
 }
 
+/* The bureau's local time of an RFC 3339 text (+08:00, as yj_time_format writes it): false when
+ * the text is no time. */
+static bool local_time(const json_t *v, struct tm *tm)
+{
+	int64_t ms;
+	if (!json_is_string(v) || yj_time_parse(json_string_value(v), &ms, "time", NULL) != 0)
+		return false;
+	time_t t = (time_t)(ms / 1000 - (ms % 1000 < 0)) + 8 * 3600;
+	return gmtime_r(&t, tm) != NULL;
+}
+
+/* A cell as a clerk reads it: choice values by their Chinese label, times as local
+ * "YYYY-MM-DD HH:MM:SS", the rest as value_text writes it. */
+static void cell_text(strbuf *b, const io_col *c, const json_t *v)
+{
+	const reg_field *f = c->field;
+	struct tm tm;
+	if (c->date && local_time(v, &tm)) {
+		strbuf_printf(b, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		              tm.tm_min, tm.tm_sec);
+	} else if (f && f->labels && f->kind == F_ENUM && json_is_string(v)) {
+		strbuf_puts(b, reg_choice_label(f, json_string_value(v)));
+	} else if (f && f->labels && f->kind == F_ENUM_SET && json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item) {
+			if (i)
+				strbuf_puts(b, ";");
+			if (json_is_string(item))
+				strbuf_puts(b, reg_choice_label(f, json_string_value(item)));
+		}
+	} else {
+		value_text(b, v);
+	}
+}
+
 static int export_csv(const io_col *cols, size_t ncols, json_t *rows, strbuf *out)
 {
 	strbuf_puts(out, "\xEF\xBB\xBF");
@@ -105,7 +146,7 @@ static int export_csv(const io_col *cols, size_t ncols, json_t *rows, strbuf *ou
 				continue;
 			cell.len = 0;
 			strbuf_puts(&cell, "'"); /* the text mark, used when needed */
-			value_text(&cell, v);
+			cell_text(&cell, &cols[c], v);
 			bool mark = json_is_string(v) || json_is_array(v) || json_is_object(v);
 			yj_csv_append_cell(out, mark && needs_text_mark(cell.data + 1) ? cell.data : cell.data + 1);
 		}
@@ -121,36 +162,34 @@ static int dump_to_strbuf(const char *buffer, size_t size, void *data)
 	return 0;
 }
 
+/* The rows as a FeatureCollection through the registry's one writer (geojson.c): id as the
+ * feature's id, lon/lat as its point, every other member a property (choice values as codes:
+ * GIS data, not a sheet for people). */
 static int export_geojson(json_t *rows, strbuf *out)
 {
-	json_t *fc = json_object(), *features = json_array();
-	json_object_set_new(fc, "type", json_string("FeatureCollection"));
-	json_object_set_new(fc, "features", features);
+	reg_gj_open(out, NULL);
 	size_t i;
 	json_t *row;
 	json_array_foreach(rows, i, row) {
-		json_t *f = json_object(), *props = json_object();
-		json_object_set_new(f, "type", json_string("Feature"));
-		json_t *id = json_object_get(row, "id");
-		if (id)
-			json_object_set(f, "id", id);
 		json_t *lon = json_object_get(row, "lon"), *lat = json_object_get(row, "lat");
-		if (json_is_number(lon) && json_is_number(lat))
-			json_object_set_new(f, "geometry",
-					    json_pack("{s:s, s:[O, O]}", "type", "Point", "coordinates", lon, lat));
-		else
-			json_object_set_new(f, "geometry", json_null());
+		bool point = json_is_number(lon) && json_is_number(lat);
+		reg_gj_feature_open(out, i == 0, json_integer_value(json_object_get(row, "id")), point,
+		                    point ? json_number_value(lon) : 0, point ? json_number_value(lat) : 0);
 		const char *key;
 		json_t *v;
-		json_object_foreach(row, key, v)
-			if (strcmp(key, "lon") != 0 && strcmp(key, "lat") != 0)
-				json_object_set(props, key, v);
-		json_object_set_new(f, "properties", props);
-		json_array_append_new(features, f);
+		json_object_foreach(row, key, v) {
+			if (!strcmp(key, "lon") || !strcmp(key, "lat") || !strcmp(key, "id"))
+				continue;
+			strbuf_puts(out, ",");
+			yj_json_escape(out, key);
+			strbuf_puts(out, ":");
+			if (json_dump_callback(v, dump_to_strbuf, out, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)))
+				return -1;
+		}
+		reg_gj_feature_close(out);
 	}
-	int rc = json_dump_callback(fc, dump_to_strbuf, out, JSON_COMPACT);
-	json_decref(fc);
-	return rc;
+	reg_gj_close(out, -1, -1);
+	return 0;
 }
 
 /* Column width in characters for the sheet. */
@@ -160,8 +199,8 @@ static double xlsx_width(const io_col *c)
 		return 30;
 	if (strcmp(c->name, "note") == 0)
 		return 40;
-	if (strcmp(c->name, "created") == 0 || strcmp(c->name, "updated") == 0)
-		return 26;
+	if (c->date)
+		return 20;
 	if (c->kind == F_CREDIT_CODE || c->kind == F_URL || c->kind == F_SUBSTANCES || c->kind == F_ENUM_SET)
 		return 24;
 	return 14;
@@ -200,6 +239,8 @@ static int export_xlsx(const reg_entity *ent, const io_col *cols, size_t ncols, 
 	lxw_worksheet *ws = workbook_add_worksheet(wb, sheet);
 	lxw_format *bold = workbook_add_format(wb);
 	format_set_bold(bold);
+	lxw_format *when = workbook_add_format(wb); /* a date cell in the bureau's time (+08:00) */
+	format_set_num_format(when, "yyyy-mm-dd hh:mm:ss");
 	for (size_t c = 0; c < ncols; c++)
 		worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, xlsx_width(&cols[c]), NULL);
 	worksheet_freeze_panes(ws, 1, 0);
@@ -220,9 +261,15 @@ static int export_xlsx(const reg_entity *ent, const io_col *cols, size_t ncols, 
 				worksheet_write_number(ws, r, (lxw_col_t)c, json_number_value(v), NULL);
 				continue;
 			}
+			struct tm tm;
+			if (cols[c].date && local_time(v, &tm)) {
+				lxw_datetime dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+				worksheet_write_datetime(ws, r, (lxw_col_t)c, &dt, when);
+				continue;
+			}
 			cell.len = 0;
 			strbuf_puts(&cell, "");
-			value_text(&cell, v);
+			cell_text(&cell, &cols[c], v);
 			if (cell.len > EXCEL_CELL_MAX) { /* bytes >= characters; cut at a character */
 				size_t cut = EXCEL_CELL_MAX;
 				while (cut && (cell.data[cut] & 0xC0) == 0x80)
@@ -272,7 +319,7 @@ int reg_export_render(const reg_entity *ent, reg_export_format fmt, json_t *rows
 			rc = yj_fail(e, YJ_EINTERNAL, NULL, "writing GeoJSON failed");
 			break;
 		}
-		*content_type = "application/geo+json";
+		*content_type = REG_GEOJSON_TYPE;
 		*body = strbuf_take(&out, len);
 		break;
 	case REG_EXPORT_XLSX:

@@ -11,6 +11,9 @@
  * the records after it down by as many lines (so a spreadsheet's row number
  * can be smaller). For GeoJSON it is the feature's position, first = 1.
  *
+ * An empty cell is a null member: nothing for a new object, and for an
+ * update (a row with 编号) the field is cleared, as the sheet shows it.
+ *
  * This file converts and reports; it does not validate ranges, enums,
  * references or credit codes (reg_validate does) and runs no SQL.
  */
@@ -125,8 +128,12 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 	double d;
 	char q1[64], q2[64];
 	switch (c->kind) {
+	case F_ENUM: {
+		/* a label (危险化学品) or a code; anything else goes on to the validator's words */
+		const char *code = reg_choice_code(c->field, s);
+		return json_string(code ? code : s);
+	}
 	case F_TEXT:
-	case F_ENUM:
 	case F_URL:
 	case F_PHONE:
 	case F_CREDIT_CODE:
@@ -166,7 +173,8 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 			char *one = yj_strndup(item, n);
 			json_t *v = NULL;
 			if (c->kind == F_ENUM_SET) {
-				v = json_string(one);
+				const char *code = reg_choice_code(c->field, one);
+				v = json_string(code ? code : one);
 			} else if (c->kind == F_REF_SET) {
 				if (parse_whole(one, &i))
 					v = json_integer(i);
@@ -296,8 +304,10 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 			const char *s = yj_csv_cell(&t, r, c);
 			size_t n = strlen(s);
 			reg_io_trim(&s, &n);
-			if (!n)
+			if (!n) { /* an empty cell: no value (an update clears the field) */
+				json_object_set_new(obj, m->name, json_null());
 				continue;
+			}
 			if (n >= 2 && s[0] == '\'' && strchr("=+-@'", s[1]))
 				s++, n--;
 			cell.len = 0;
@@ -318,11 +328,37 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 
 /* ---- GeoJSON import ------------------------------------------------------------------- */
 
-/* Fill lon/lat of obj from a Point geometry; a problem for anything else. */
+/* The feature's id (a number, or a string of digits as some tools write it) as obj's "id"; it
+ * must agree with an "id" (编号) among the properties. */
+static void import_feature_id(json_t *obj, json_t *fid, long row, reg_problems *p)
+{
+	if (!fid || json_is_null(fid))
+		return;
+	json_int_t id;
+	char num[64];
+	if (json_is_integer(fid))
+		id = json_integer_value(fid);
+	else if (!json_is_string(fid) || !parse_whole(json_string_value(fid), &id)) {
+		reg_problems_add(p, row, "id", "要素编号 (id) %s 不是本系统的编号: 删除它即新建",
+		                 json_is_string(fid) ? excerpt(json_string_value(fid), num) : "");
+		return;
+	}
+	json_t *prop = json_object_get(obj, "id");
+	if (json_is_integer(prop) && json_integer_value(prop) != id)
+		reg_problems_add(p, row, "id", "要素编号 %" JSON_INTEGER_FORMAT " 与属性中的编号 %" JSON_INTEGER_FORMAT " 不一致",
+		                 id, json_integer_value(prop));
+	else
+		json_object_set_new(obj, "id", json_integer(id));
+}
+
+/* Fill lon/lat of obj from a Point geometry (null: no place); a problem for anything else. */
 static void import_geometry(json_t *obj, json_t *geom, long row, reg_problems *p)
 {
-	if (!geom || json_is_null(geom))
+	if (json_is_null(geom)) {
+		json_object_set_new(obj, "lon", json_null());
+		json_object_set_new(obj, "lat", json_null());
 		return;
+	}
 	const char *type = json_string_value(json_object_get(geom, "type"));
 	if (!type) {
 		reg_problems_add(p, row, "geometry", "geometry has no type");
@@ -413,15 +449,17 @@ static json_t *import_geojson(const reg_entity *ent, const io_col *cols, size_t 
 				}
 				continue;
 			}
-			if (m->assigned || json_is_null(val))
+			if (m->assigned)
 				continue;
 			if (json_object_get(obj, m->name)) {
 				reg_problems_add(p, row, m->name, "two properties give %s", reg_io_col_header(m));
 				continue;
 			}
 			json_t *v;
-			if (json_is_string(val) && !*json_string_value(val))
-				continue; /* "" is absent, as an empty CSV cell */
+			if (json_is_null(val) || (json_is_string(val) && !*json_string_value(val))) {
+				json_object_set_new(obj, m->name, json_null()); /* no value, as an empty CSV cell */
+				continue;
+			}
 			if (json_is_string(val) && !reg_io_kind_is_text(m->kind)) {
 				/* a number or set written as text (QGIS, hand-made files) */
 				const char *s = json_string_value(val);
@@ -443,13 +481,26 @@ static json_t *import_geojson(const reg_entity *ent, const io_col *cols, size_t 
 				else
 					reg_io_format_real(json_real_value(val), num);
 				v = json_string(num);
+			} else if (m->kind == F_ENUM && json_is_string(val)) {
+				const char *code = reg_choice_code(m->field, json_string_value(val));
+				v = code ? json_string(code) : json_incref(val);
+			} else if (m->kind == F_ENUM_SET && json_is_array(val)) {
+				v = json_array();
+				size_t j;
+				json_t *item;
+				json_array_foreach(val, j, item) {
+					const char *code = json_is_string(item) ? reg_choice_code(m->field, json_string_value(item)) : NULL;
+					json_array_append_new(v, code ? json_string(code) : json_incref(item));
+				}
 			} else {
 				v = json_incref(val);
 			}
 			if (v)
 				json_object_set_new(obj, m->name, v);
 		}
-		import_geometry(obj, json_object_get(f, "geometry"), row, p);
+		import_feature_id(obj, json_object_get(f, "id"), row, p);
+		if (json_object_get(f, "geometry"))
+			import_geometry(obj, json_object_get(f, "geometry"), row, p);
 	}
 	json_decref(unknown_seen);
 	json_decref(features);
@@ -478,8 +529,11 @@ static bool media_is(const char *ct, const char *want)
  * send), else sniffed ('{' first = GeoJSON). Header cells and property names
  * match a JSON name (any case), a label (white space and the width of
  * parentheses ignored; the "(unit)" may be left out) or an alias (所属区域,
- * 序号 ...). id, created and updated are ignored; unknown names are one
- * problem each. Empty cells, "" and null are absent members. Each object has
+ * 所属企业 ...). 编号 (or a feature's id) becomes "id": the caller updates
+ * that object. Choice values may be codes or Chinese labels (as exports
+ * write them); created, updated, the names beside references and 序号 are
+ * ignored; unknown names are one problem each. Empty cells, "" and null are
+ * null members (a GeoJSON null geometry: lon/lat null). Each object has
  * "_row" (see the top of this file). NULL + *e (YJ_EINVAL: not readable,
  * YJ_EUNPROCESSABLE: over YJ_CSV_MAX_ROWS) only for the file as a whole.
  */

@@ -51,40 +51,6 @@ int reg_theme_find(const char *name)
 
 /* ---- GeoJSON of a layer ---------------------------------------------------------------------- */
 
-/* number formatting without printf: the layer loop writes thousands of these */
-static void put_i64(strbuf *out, long long v)
-{
-	char buf[24], *p = buf + sizeof buf;
-	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		*--p = '-';
-	strbuf_append(out, p, (size_t)(buf + sizeof buf - p));
-}
-
-/* a coordinate with 7 decimals (about 1 cm) */
-static void put_fix7(strbuf *out, double x)
-{
-	long long v = llround(x * 1e7);
-	if (v < 0) {
-		strbuf_append(out, "-", 1);
-		v = -v;
-	}
-	put_i64(out, v / 10000000);
-	char frac[8];
-	long long f = v % 10000000;
-	for (int i = 6; i >= 0; i--) {
-		frac[i] = (char)('0' + f % 10);
-		f /= 10;
-	}
-	frac[7] = '.';
-	strbuf_append(out, frac + 7, 1);
-	strbuf_append(out, frac, 7);
-}
-
 /* one column of a layer row as JSON text */
 static void put_value(strbuf *out, const reg_field *f, store_q *q, int col)
 {
@@ -94,7 +60,7 @@ static void put_value(strbuf *out, const reg_field *f, store_q *q, int col)
 	}
 	switch (f->kind) {
 	case F_INT:
-	case F_REF: put_i64(out, (long long)store_col_int(q, col)); break;
+	case F_REF: reg_gj_put_int(out, (long long)store_col_int(q, col)); break;
 	case F_REAL: strbuf_printf(out, "%.10g", store_col_double(q, col)); break;
 	case F_BOOL: strbuf_puts(out, store_col_int(q, col) ? "true" : "false"); break;
 	case F_ENUM_SET:
@@ -121,19 +87,10 @@ static int put_feature(void *ctx, store_q *q)
 		c->truncated = true;
 		return 1;
 	}
-	long long id = store_col_int(q, 0);
-	strbuf_puts(out, c->n ? ",{\"type\":\"Feature\",\"id\":\"" : "{\"type\":\"Feature\",\"id\":\"");
-	strbuf_puts(out, c->ent->name);
-	strbuf_append(out, ":", 1);
-	put_i64(out, id);
-	strbuf_puts(out, "\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
-	put_fix7(out, store_col_double(q, 1));
-	strbuf_append(out, ",", 1);
-	put_fix7(out, store_col_double(q, 2));
-	strbuf_puts(out, "]},\"properties\":{\"layer\":\"");
-	strbuf_puts(out, c->ent->name);
-	strbuf_puts(out, "\",\"id\":");
-	put_i64(out, id);
+	reg_gj_feature_open(out, c->n == 0, store_col_int(q, 0), !store_col_null(q, 1) && !store_col_null(q, 2),
+	                    store_col_double(q, 1), store_col_double(q, 2));
+	strbuf_puts(out, ",\"layer\":");
+	yj_json_escape(out, c->ent->name);
 	strbuf_puts(out, ",\"name\":");
 	yj_json_escape(out, store_col_str(q, 3));
 	strbuf_puts(out, ",\"area_code\":");
@@ -147,7 +104,7 @@ static int put_feature(void *ctx, store_q *q)
 		strbuf_puts(out, "\":");
 		put_value(out, f, q, col++);
 	}
-	strbuf_puts(out, "}}");
+	reg_gj_feature_close(out);
 	c->n++;
 	return 0;
 }
@@ -177,13 +134,11 @@ int reg_layer_geojson(store *s, const auth_user *user, const char *layer, const 
 			out->data[0] = 0;
 		out->cap = want;
 	}
-	strbuf_puts(out, "{\"type\":\"FeatureCollection\",\"layer\":");
-	yj_json_escape(out, layer);
-	strbuf_puts(out, ",\"features\":[");
+	reg_gj_open(out, layer);
 	layer_ctx c = {.ent = ent, .out = out, .limit = limit};
 	if (reg_layer_db_each(s, ent, theme, bbox, scope, limit, put_feature, &c, e))
 		return -1;
-	strbuf_printf(out, "],\"count\":%ld,\"truncated\":%s}", c.n, c.truncated ? "true" : "false");
+	reg_gj_close(out, c.n, c.truncated);
 	return 0;
 }
 
@@ -226,8 +181,8 @@ static void near_hit_add(void *ctx, const reg_entity *ent, int64_t id, double lo
 	near_hit *h = &c->hits[c->n++];
 	h->layer = ent->name;
 	h->id = id;
-	h->lon = lon;
-	h->lat = lat;
+	h->lon = reg_coord(lon);
+	h->lat = reg_coord(lat);
 	h->dist = d;
 	snprintf(h->name, sizeof h->name, "%s", name);
 	yj_utf8_trim(h->name);

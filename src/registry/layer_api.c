@@ -28,7 +28,7 @@ static int handle_layer(http_req *req, http_res *res, yj_err *e)
 	}
 	res->status = 200;
 	res->body = strbuf_take(&b, &res->body_len);
-	res->content_type = "application/geo+json";
+	res->content_type = REG_GEOJSON_TYPE;
 	return 0;
 }
 
@@ -50,8 +50,7 @@ static int handle_themes(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
-/* a query number that must be there */
-static int required_double(const http_req *req, const char *name, double lo, double hi, double *out, yj_err *e)
+int reg_query_required_double(const http_req *req, const char *name, double lo, double hi, double *out, yj_err *e)
 {
 	int rc = http_query_double(req, name, lo, hi, out, e);
 	if (rc == 0)
@@ -65,8 +64,8 @@ static int handle_nearby(http_req *req, http_res *res, yj_err *e)
 	long limit = 50;
 	const char *layers = NULL;
 	auth_scope sc;
-	if (required_double(req, "lon", -180, 180, &lon, e) || required_double(req, "lat", -90, 90, &lat, e) ||
-	    required_double(req, "radius_m", 1, 200000, &radius, e) ||
+	if (reg_query_required_double(req, "lon", -180, 180, &lon, e) || reg_query_required_double(req, "lat", -90, 90, &lat, e) ||
+	    reg_query_required_double(req, "radius_m", 1, 200000, &radius, e) ||
 	    http_query_long(req, "limit", 1, 500, &limit, e) < 0 || http_query_text(req, "layers", 300, &layers, e) < 0 ||
 	    http_scope(req, &sc, e))
 		return -1;

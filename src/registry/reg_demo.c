@@ -10,13 +10,17 @@
  * boundaries (towns: their approximate cells). Every row says it is
  * generated demo data in its note. Names are plausible, not real.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "geo/geo.h"
 #include "registry/registry_int.h"
 
-#define DEMO_NOTE "演示数据 generated demo data"
+#define DEMO_NOTE "演示数据"
+/* how far from a town's seat, or from one of its villages, a generated object may lie */
+#define NEAR_SEAT_M 3000
+#define NEAR_VILLAGE_M 1500
 
 typedef struct town {
 	char code[16], name[64];
@@ -27,6 +31,8 @@ typedef struct town {
 	int nworkers;
 	int64_t *shelters;
 	int nshelters;
+	double (*anchors)[2]; /* where people live: the town's point (its seat), then its villages' points */
+	int nanchors;
 } town;
 
 typedef struct demo {
@@ -36,10 +42,20 @@ typedef struct demo {
 	int ntowns;
 	int regular[64]; /* indexes of the regular towns */
 	int nregular;
+	int lived[64];   /* indexes of the towns with a known point (seat or village) */
+	int nlived;
+	int lived_regular[64];
+	int nlived_regular;
 	const char *password_hash;
 	long done, total;
 	yj_err *e;
 } demo;
+
+/* how many objects of one kind (a code of the spec) to make, and the words of their names */
+typedef struct demo_plan {
+	const char *code, *label;
+	int count;
+} demo_plan;
 
 static const char *const surnames[] = {"陈", "林", "黄", "张", "李", "吴", "刘", "蔡", "郑", "杨",
                                        "彭", "许", "钟", "曾", "叶", "庄", "卓", "罗", "邱", "温"};
@@ -65,19 +81,60 @@ static void progress(demo *d)
 		yj_progress("demo: registry", d->done, d->total);
 }
 
-/* a point in the town (or its county when the town has no cell) */
+/*
+ * A point where people live in town t: within NEAR_SEAT_M of its seat or NEAR_VILLAGE_M of one of
+ * its villages that has a point (the seat half the time), inside the town's cell (else its
+ * county). Never anywhere in the cell: the cell of 遮浪街道 holds 东沙群岛, 200 km out at sea.
+ * false when the town has no known point at all.
+ */
+static bool town_point(demo *d, const town *t, double *lon, double *lat)
+{
+	if (!t->nanchors)
+		return false;
+	int k = t->nanchors > 1 && yj_rand_below(&d->rng, 2) ? 1 + (int)yj_rand_below(&d->rng, (uint64_t)t->nanchors - 1) : 0;
+	char county[8];
+	snprintf(county, sizeof county, "%.6s", t->code);
+	const char *const within[] = {t->code, county};
+	for (size_t w = 0; w < YJ_ARRAY_LEN(within); w++)
+		for (int a = k;; a = 0) {
+			if (reg_area_random_point_near(within[w], t->anchors[a][0], t->anchors[a][1],
+			                               a ? NEAR_VILLAGE_M : NEAR_SEAT_M, &d->rng, lon, lat))
+				return true;
+			if (a == 0)
+				break;
+		}
+	*lon = t->anchors[0][0];
+	*lat = t->anchors[0][1];
+	return true;
+}
+
+/* where an object of town t lies (none when nobody knows where the town is), its area and note */
 static void place(demo *d, const town *t, json_t *obj)
 {
 	double lon, lat;
-	char county[8];
-	snprintf(county, sizeof county, "%.6s", t->code);
-	if (reg_area_random_point(t->code, &d->rng, &lon, &lat) ||
-	    reg_area_random_point(county, &d->rng, &lon, &lat)) {
+	if (town_point(d, t, &lon, &lat)) {
 		json_object_set_new(obj, "lon", json_real(lon));
 		json_object_set_new(obj, "lat", json_real(lat));
 	}
 	json_object_set_new(obj, "area_code", json_string(t->code));
 	json_object_set_new(obj, "note", json_string(DEMO_NOTE));
+}
+
+/* a town at random among those with a known point (regular ones only, or any) */
+static town *pick_town(demo *d, bool regular)
+{
+	if (regular)
+		return &d->towns[d->lived_regular[yj_rand_below(&d->rng, (uint64_t)d->nlived_regular)]];
+	return &d->towns[d->lived[yj_rand_below(&d->rng, (uint64_t)d->nlived)]];
+}
+
+/* the town of code (it exists: the demo city's) */
+static town *town_of(demo *d, const char *code)
+{
+	for (int i = 0; i < d->ntowns; i++)
+		if (strcmp(d->towns[i].code, code) == 0)
+			return &d->towns[i];
+	return &d->towns[0];
 }
 
 /* through the registry's own write (audited, by the system); takes obj */
@@ -100,12 +157,21 @@ static bool add_town(const geo_area *a, void *ctx)
 	return true;
 }
 
+static void add_anchor(town *t, double lon, double lat)
+{
+	if (isfinite(lon) && isfinite(lat) && t->nanchors < 129) {
+		t->anchors[t->nanchors][0] = lon;
+		t->anchors[t->nanchors++][1] = lat;
+	}
+}
+
 static bool add_village(const geo_area *a, void *ctx)
 {
 	town *t = ctx;
 	if (t->nvillages == 128)
 		return false;
 	snprintf(t->villages[t->nvillages++], 16, "%s", a->code);
+	add_anchor(t, a->lon, a->lat);
 	return true;
 }
 
@@ -123,7 +189,16 @@ static int load_towns(demo *d)
 		if (!t->special)
 			d->regular[d->nregular++] = i;
 		t->villages = yj_calloc(128, sizeof *t->villages);
+		t->anchors = yj_calloc(129, sizeof *t->anchors);
+		const geo_area *a = geo_area_find(t->code);
+		if (a)
+			add_anchor(t, a->lon, a->lat);
 		geo_areas_each(t->code, 0, add_village, t);
+		if (t->nanchors) {
+			d->lived[d->nlived++] = i;
+			if (!t->special)
+				d->lived_regular[d->nlived_regular++] = i;
+		}
 		t->workers = yj_calloc(256, sizeof *t->workers);
 		t->shelters = yj_calloc(16, sizeof *t->shelters);
 	}
@@ -191,10 +266,7 @@ static void credit_code(demo *d, const char *area, char out[19])
 
 static int enterprises(demo *d)
 {
-	static const struct {
-		const char *sector, *suffix;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"hazardous_chemicals", "化工有限公司", 150}, {"fireworks", "烟花爆竹经营部", 60},
 		{"non_coal_mine", "石场", 40},                {"ammonia_refrigeration", "冷冻食品有限公司", 50},
 		{"dust_explosion", "木业制品有限公司", 90},   {"confined_space", "水产加工有限公司", 80},
@@ -208,11 +280,11 @@ static int enterprises(demo *d)
 	int serial = 0;
 	for (size_t p = 0; p < YJ_ARRAY_LEN(plan); p++) {
 		for (int k = 0; k < plan[p].count; k++) {
-			town *t = &d->towns[d->regular[yj_rand_below(&d->rng, (uint64_t)d->nregular)]];
+			town *t = pick_town(d, true);
 			char name[160], cc[19], contact[32], tel[20], principal[32], addr[160];
 			snprintf(name, sizeof name, "汕尾市%s%s%s%s", t->name,
 			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))],
-			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))], plan[p].suffix);
+			         marks[yj_rand_below(&d->rng, YJ_ARRAY_LEN(marks))], plan[p].label);
 			/* names repeat by chance: the serial keeps them apart */
 			if (serial % 7 == 3)
 				snprintf(name + strlen(name), sizeof name - strlen(name), "(%d分厂)", serial % 5 + 1);
@@ -221,7 +293,7 @@ static int enterprises(demo *d)
 			person(d, principal, sizeof principal);
 			phone(d, tel, sizeof tel);
 			snprintf(addr, sizeof addr, "%s工业区%d号", t->name, 1 + (int)yj_rand_below(&d->rng, 200));
-			json_t *sectors = json_pack("[s]", plan[p].sector);
+			json_t *sectors = json_pack("[s]", plan[p].code);
 			if (p == 0 && yj_rand_below(&d->rng, 5) == 0)
 				json_array_append_new(sectors, json_string("confined_space"));
 			json_t *obj = json_pack("{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s}", "name", name,
@@ -296,14 +368,10 @@ static int shelters_and_warehouses(demo *d)
 	char name[160], manager[32], tel[20];
 	person(d, manager, sizeof manager);
 	phone(d, tel, sizeof tel);
-	json_t *city = json_pack("{s:s, s:s, s:s, s:s, s:f, s:s, s:s}", "name", "汕尾市应急物资储备仓库",
-	                         "level", "city", "manager", manager, "phone", tel, "area_m2", 3200.0,
-	                         "area_code", "441502", "note", DEMO_NOTE);
-	double lon, lat;
-	if (reg_area_random_point("441502001", &d->rng, &lon, &lat)) {
-		json_object_set_new(city, "lon", json_real(lon));
-		json_object_set_new(city, "lat", json_real(lat));
-	}
+	json_t *city = json_pack("{s:s, s:s, s:s, s:s, s:f}", "name", "汕尾市应急物资储备仓库",
+	                         "level", "city", "manager", manager, "phone", tel, "area_m2", 3200.0);
+	place(d, town_of(d, "441502001"), city);
+	json_object_set_new(city, "area_code", json_string("441502")); /* the city's, in 城区 */
 	if (insert(d, "warehouses", city, NULL))
 		return -1;
 	for (int r = 0; r < d->nregular; r++) {
@@ -326,16 +394,13 @@ static int teams(demo *d)
 	char leader[32], tel[20], name[160];
 	person(d, leader, sizeof leader);
 	phone(d, tel, sizeof tel);
-	json_t *city = json_pack("{s:s, s:s, s:i, s:[s,s,s,s], s:s, s:s, s:s, s:s, s:s}", "name",
+	json_t *city = json_pack("{s:s, s:s, s:i, s:[s,s,s,s], s:s, s:s, s:s}", "name",
 	                         "汕尾市应急救援支队", "level", "city", "members", 50, "specialties",
 	                         "flood", "forest_fire", "hazmat", "water_rescue", "equipment",
 	                         "冲锋舟4艘, 排涝泵车2台, 侦检设备1套, 风力灭火机20台", "leader", leader,
-	                         "phone", tel, "area_code", "441502", "note", DEMO_NOTE);
-	double lon, lat;
-	if (reg_area_random_point("441502002", &d->rng, &lon, &lat)) {
-		json_object_set_new(city, "lon", json_real(lon));
-		json_object_set_new(city, "lat", json_real(lat));
-	}
+	                         "phone", tel);
+	place(d, town_of(d, "441502002"), city);
+	json_object_set_new(city, "area_code", json_string("441502"));
 	if (insert(d, "teams", city, NULL))
 		return -1;
 	static const char *const spec[] = {"flood", "forest_fire", "water_rescue"};
@@ -354,7 +419,7 @@ static int teams(demo *d)
 	}
 	/* hazmat teams of the big chemical enterprises and social volunteers */
 	for (int k = 0; k < 8; k++) {
-		town *t = &d->towns[d->regular[yj_rand_below(&d->rng, (uint64_t)d->nregular)]];
+		town *t = pick_town(d, true);
 		person(d, leader, sizeof leader);
 		phone(d, tel, sizeof tel);
 		snprintf(name, sizeof name, k < 4 ? "%s企业危化品专职救援队%d" : "%s蓝天救援队%d", t->name, k + 1);
@@ -371,10 +436,7 @@ static int teams(demo *d)
 
 static int risk_points(demo *d)
 {
-	static const struct {
-		const char *type, *label;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"landslide", "地质灾害隐患点", 90}, {"flood_lowland", "低洼易涝区", 80},
 		{"reservoir", "小型水库", 40},       {"river_embankment", "河堤险段", 30},
 		{"dangerous_building", "危房", 40},  {"coastal", "沿海避风区", 30},
@@ -384,10 +446,10 @@ static int risk_points(demo *d)
 	int serial = 0;
 	for (size_t p = 0; p < YJ_ARRAY_LEN(plan); p++) {
 		for (int k = 0; k < plan[p].count; k++) {
-			town *t = &d->towns[d->regular[yj_rand_below(&d->rng, (uint64_t)d->nregular)]];
+			town *t = pick_town(d, true);
 			char name[160];
 			snprintf(name, sizeof name, "%s%s%03d", t->name, plan[p].label, ++serial);
-			json_t *obj = json_pack("{s:s, s:s, s:s, s:i}", "name", name, "type", plan[p].type,
+			json_t *obj = json_pack("{s:s, s:s, s:s, s:i}", "name", name, "type", plan[p].code,
 			                        "level", levels[yj_rand_below(&d->rng, YJ_ARRAY_LEN(levels))],
 			                        "population", 10 + (int)yj_rand_below(&d->rng, 790));
 			if (t->nworkers)
@@ -407,10 +469,7 @@ static int risk_points(demo *d)
 
 static int cameras(demo *d)
 {
-	static const struct {
-		const char *network, *label;
-		int count;
-	} plan[] = {
+	static const demo_plan plan[] = {
 		{"xueliang", "雪亮工程", 11615}, {"forest_fire", "林火监控", 92},
 		{"highway", "高速公路", 116},    {"other", "水库及重点部位", 250},
 	};
@@ -418,14 +477,14 @@ static int cameras(demo *d)
 	                                       "online", "online", "online", "offline", "fault"};
 	for (size_t p = 0; p < YJ_ARRAY_LEN(plan); p++) {
 		for (int k = 0; k < plan[p].count; k++) {
-			town *t = &d->towns[yj_rand_below(&d->rng, (uint64_t)d->ntowns)];
+			town *t = pick_town(d, false);
 			char name[160], url[200], channel[32];
 			snprintf(channel, sizeof channel, "44150%05d%c%04d", (int)p * 20000 + k,
 			         "XFHO"[p], (int)yj_rand_below(&d->rng, 10000));
 			snprintf(name, sizeof name, "%s%s%05d", t->name, plan[p].label, k + 1);
-			snprintf(url, sizeof url, "rtsp://video.shanwei.example/%s/%s", plan[p].network, channel);
+			snprintf(url, sizeof url, "rtsp://video.shanwei.example/%s/%s", plan[p].code, channel);
 			json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", name, "network",
-			                        plan[p].network, "stream_url", url, "status",
+			                        plan[p].code, "stream_url", url, "status",
 			                        statuses[yj_rand_below(&d->rng, YJ_ARRAY_LEN(statuses))],
 			                        "channel_code", channel);
 			place(d, t, obj);
@@ -441,7 +500,7 @@ static int water_sources(demo *d)
 	static const char *const kinds[] = {"pond", "reservoir", "river", "hydrant", "tank"};
 	static const char *const names[] = {"山塘", "水库", "河段取水点", "消防栓", "蓄水池"};
 	for (int k = 0; k < 120; k++) {
-		town *t = &d->towns[d->regular[yj_rand_below(&d->rng, (uint64_t)d->nregular)]];
+		town *t = pick_town(d, true);
 		int kind = (int)yj_rand_below(&d->rng, YJ_ARRAY_LEN(kinds));
 		char name[160];
 		snprintf(name, sizeof name, "%s%s%02d", t->name, names[kind], k + 1);
@@ -459,8 +518,8 @@ int reg_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err
 	demo d = {.s = s, .rng = seed, .password_hash = password_hash, .e = e,
 	          .total = 4700 + 600 + 100 + 360 + 250 + 52 + 60 + 12073 + 120};
 	int rc = load_towns(&d);
-	if (rc == 0 && d.nregular == 0)
-		rc = yj_fail(e, YJ_EINTERNAL, "", "no regular towns in the area tree");
+	if (rc == 0 && d.nlived_regular == 0)
+		rc = yj_fail(e, YJ_EINTERNAL, "", "no regular town with a known point in the area tree");
 	if (rc == 0)
 		rc = grid_workers(&d);
 	if (rc == 0)
@@ -480,6 +539,7 @@ int reg_demo_generate(store *s, const char *password_hash, uint64_t seed, yj_err
 		free(d.towns[i].villages);
 		free(d.towns[i].workers);
 		free(d.towns[i].shelters);
+		free(d.towns[i].anchors);
 	}
 	free(d.towns);
 	return rc;

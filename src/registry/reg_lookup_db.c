@@ -1,5 +1,5 @@
 /*
- * reg_lookup.c — how other modules read the registry's tables: an
+ * reg_lookup_db.c — how other modules read the registry's tables: an
  * enterprise for a case file, the enterprises of a draw's pool, the risk
  * points a warning covers, a shelter's name. The registry owns these
  * tables; nobody else runs SQL on them.
@@ -8,11 +8,40 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "registry/registry.h"
+#include "registry/registry_int.h"
 
 static double col_coord(store_q *q, int i)
 {
 	return store_col_null(q, i) ? NAN : store_col_double(q, i);
+}
+
+void reg_db_copy_texts(store_q *q, int first, void *obj, const reg_text_col *cols, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_col_copy(q, first + (int)i, (char *)obj + cols[i].offset, cols[i].cap);
+}
+
+/* a JSON array column, [] when it holds anything else */
+static json_t *col_array(store_q *q, int i)
+{
+	json_t *v = store_col_json(q, i);
+	if (!json_is_array(v)) {
+		json_decref(v);
+		v = json_array();
+	}
+	return v;
+}
+
+int reg_db_get_one(store *s, const char *sql, store_val key, reg_fill_fn fill, void *out, size_t size, yj_err *e)
+{
+	store_q *q;
+	memset(out, 0, size);
+	int rc = store_row_a(s, &q, e, sql, &key, 1);
+	if (rc > 0) {
+		fill(q, out);
+		store_done(q);
+	}
+	return rc;
 }
 
 /* ---- enterprises ------------------------------------------------------------------------------ */
@@ -20,20 +49,17 @@ static double col_coord(store_q *q, int i)
 #define ENT_COLS "id, name, area_code, credit_code, coalesce(risk_grade, ''), coalesce(principal, ''), " \
                  "coalesce(address, ''), sectors, lon, lat"
 
-static void fill_enterprise(store_q *q, reg_enterprise *en)
+static void fill_enterprise(store_q *q, void *out)
 {
+	static const reg_text_col texts[] = {
+		REG_TEXT_COL(reg_enterprise, name),       REG_TEXT_COL(reg_enterprise, area_code),
+		REG_TEXT_COL(reg_enterprise, credit_code), REG_TEXT_COL(reg_enterprise, risk_grade),
+		REG_TEXT_COL(reg_enterprise, principal),  REG_TEXT_COL(reg_enterprise, address),
+	};
+	reg_enterprise *en = out;
 	en->id = store_col_int(q, 0);
-	store_col_copy(q, 1, en->name, sizeof en->name);
-	store_col_copy(q, 2, en->area_code, sizeof en->area_code);
-	store_col_copy(q, 3, en->credit_code, sizeof en->credit_code);
-	store_col_copy(q, 4, en->risk_grade, sizeof en->risk_grade);
-	store_col_copy(q, 5, en->principal, sizeof en->principal);
-	store_col_copy(q, 6, en->address, sizeof en->address);
-	en->sectors = store_col_json(q, 7);
-	if (!json_is_array(en->sectors)) {
-		json_decref(en->sectors);
-		en->sectors = json_array();
-	}
+	reg_db_copy_texts(q, 1, en, texts, YJ_ARRAY_LEN(texts));
+	en->sectors = col_array(q, 7);
 	en->lon = col_coord(q, 8);
 	en->lat = col_coord(q, 9);
 }
@@ -46,14 +72,7 @@ void reg_enterprise_clear(reg_enterprise *en)
 
 int reg_enterprise_get(store *s, int64_t id, reg_enterprise *out, yj_err *e)
 {
-	store_q *q;
-	memset(out, 0, sizeof *out);
-	int rc = store_row(s, &q, e, "SELECT " ENT_COLS " FROM enterprise WHERE id = ?", id);
-	if (rc > 0) {
-		fill_enterprise(q, out);
-		store_done(q);
-	}
-	return rc;
+	return reg_db_get_one(s, "SELECT " ENT_COLS " FROM enterprise WHERE id = ?", store_v_int(id), fill_enterprise, out, sizeof *out, e);
 }
 
 void reg_enterprise_name(store *s, int64_t id, char *out, size_t cap)
@@ -77,25 +96,34 @@ static bool meets_sectors(const json_t *have, const json_t *want)
 	return false;
 }
 
+/* what the visits of the lookups carry to store_each */
+typedef struct visit_ctx {
+	store *s;
+	const json_t *sectors;
+	reg_enterprise_fn enterprise_fn; /* the caller's function: one of these */
+	reg_risk_point_fn risk_point_fn;
+	reg_member_unit_fn member_unit_fn;
+	void *ctx;
+} visit_ctx;
+
+static int visit_enterprise(store_q *q, void *ctx, yj_err *e)
+{
+	visit_ctx *v = ctx;
+	reg_enterprise en;
+	fill_enterprise(q, &en);
+	int r = meets_sectors(en.sectors, v->sectors) ? v->enterprise_fn(v->s, &en, v->ctx, e) : 0;
+	reg_enterprise_clear(&en);
+	return r;
+}
+
 int reg_enterprises_each(store *s, const auth_scope *scope, const json_t *sectors, reg_enterprise_fn fn, void *ctx,
                          yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT " ENT_COLS " FROM enterprise WHERE " AUTH_SCOPE_SQL("area_code") " ORDER BY id",
-	                         scope->lo, scope->hi);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		reg_enterprise en;
-		fill_enterprise(q, &en);
-		int r = meets_sectors(en.sectors, sectors) ? fn(s, &en, ctx, e) : 0;
-		reg_enterprise_clear(&en);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	visit_ctx v = {.s = s, .sectors = sectors, .enterprise_fn = fn, .ctx = ctx};
+	return store_each(store_query(s, e, "SELECT " ENT_COLS " FROM enterprise WHERE " AUTH_SCOPE_SQL("area_code")
+	                                    " ORDER BY id",
+	                              scope->lo, scope->hi),
+	                  visit_enterprise, &v, e);
 }
 
 /* ---- risk points ------------------------------------------------------------------------------- */
@@ -103,20 +131,17 @@ int reg_enterprises_each(store *s, const auth_scope *scope, const json_t *sector
 #define RP_COLS "id, name, area_code, lon, lat, coalesce(grid_worker_id, 0), coalesce(population, 0), shelter_ids, " \
                 "coalesce(type, '')"
 
-static void fill_risk_point(store_q *q, reg_risk_point *rp)
+static void fill_risk_point(store_q *q, void *out)
 {
+	static const reg_text_col texts[] = {REG_TEXT_COL(reg_risk_point, name), REG_TEXT_COL(reg_risk_point, area_code)};
+	reg_risk_point *rp = out;
 	rp->id = store_col_int(q, 0);
-	store_col_copy(q, 1, rp->name, sizeof rp->name);
-	store_col_copy(q, 2, rp->area_code, sizeof rp->area_code);
+	reg_db_copy_texts(q, 1, rp, texts, YJ_ARRAY_LEN(texts));
 	rp->lon = col_coord(q, 3);
 	rp->lat = col_coord(q, 4);
 	rp->grid_worker_id = store_col_int(q, 5);
 	rp->population = store_col_int(q, 6);
-	rp->shelter_ids = store_col_json(q, 7);
-	if (!json_is_array(rp->shelter_ids)) {
-		json_decref(rp->shelter_ids);
-		rp->shelter_ids = json_array();
-	}
+	rp->shelter_ids = col_array(q, 7);
 	store_col_copy(q, 8, rp->type, sizeof rp->type);
 }
 
@@ -128,32 +153,23 @@ void reg_risk_point_clear(reg_risk_point *rp)
 
 int reg_risk_point_get(store *s, int64_t id, reg_risk_point *out, yj_err *e)
 {
-	store_q *q;
-	memset(out, 0, sizeof *out);
-	int rc = store_row(s, &q, e, "SELECT " RP_COLS " FROM risk_point WHERE id = ?", id);
-	if (rc > 0) {
-		fill_risk_point(q, out);
-		store_done(q);
-	}
-	return rc;
+	return reg_db_get_one(s, "SELECT " RP_COLS " FROM risk_point WHERE id = ?", store_v_int(id), fill_risk_point, out, sizeof *out, e);
+}
+
+static int visit_risk_point(store_q *q, void *ctx, yj_err *e)
+{
+	visit_ctx *v = ctx;
+	reg_risk_point rp;
+	fill_risk_point(q, &rp);
+	int r = v->risk_point_fn(v->s, &rp, v->ctx, e);
+	reg_risk_point_clear(&rp);
+	return r;
 }
 
 static int each_risk_point(store *s, store_q *q, reg_risk_point_fn fn, void *ctx, yj_err *e)
 {
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		reg_risk_point rp;
-		fill_risk_point(q, &rp);
-		int r = fn(s, &rp, ctx, e);
-		reg_risk_point_clear(&rp);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	visit_ctx v = {.s = s, .risk_point_fn = fn, .ctx = ctx};
+	return store_each(q, visit_risk_point, &v, e);
 }
 
 int reg_risk_points_each(store *s, const auth_scope *scope, reg_risk_point_fn fn, void *ctx, yj_err *e)
@@ -181,45 +197,47 @@ int reg_risk_points_in_bbox(store *s, const double bbox[4], reg_risk_point_fn fn
 
 /* ---- shelters ------------------------------------------------------------------------------------ */
 
+static void fill_shelter(store_q *q, void *out)
+{
+	static const reg_text_col texts[] = {REG_TEXT_COL(reg_shelter, name), REG_TEXT_COL(reg_shelter, area_code)};
+	reg_shelter *sh = out;
+	sh->id = store_col_int(q, 0);
+	reg_db_copy_texts(q, 1, sh, texts, YJ_ARRAY_LEN(texts));
+	sh->capacity = store_col_int(q, 3);
+	sh->lon = col_coord(q, 4);
+	sh->lat = col_coord(q, 5);
+}
+
 int reg_shelter_get(store *s, int64_t id, reg_shelter *out, yj_err *e)
 {
-	store_q *q;
-	memset(out, 0, sizeof *out);
-	int rc = store_row(s, &q, e, "SELECT id, name, area_code, coalesce(capacity, 0), lon, lat FROM shelter WHERE id = ?",
-	                   id);
-	if (rc > 0) {
-		out->id = store_col_int(q, 0);
-		store_col_copy(q, 1, out->name, sizeof out->name);
-		store_col_copy(q, 2, out->area_code, sizeof out->area_code);
-		out->capacity = store_col_int(q, 3);
-		out->lon = col_coord(q, 4);
-		out->lat = col_coord(q, 5);
-		store_done(q);
-	}
-	return rc;
+	return reg_db_get_one(s, "SELECT id, name, area_code, coalesce(capacity, 0), lon, lat FROM shelter WHERE id = ?",
+	                      store_v_int(id), fill_shelter, out, sizeof *out, e);
 }
 
 /* ---- member units ----------------------------------------------------------------------------------- */
 
-static void fill_member_unit(store_q *q, reg_member_unit *mu)
+static void fill_member_unit(store_q *q, void *out)
 {
+	static const reg_text_col texts[] = {REG_TEXT_COL(reg_member_unit, name), REG_TEXT_COL(reg_member_unit, area_code),
+	                                     REG_TEXT_COL(reg_member_unit, webhook_url)};
+	reg_member_unit *mu = out;
 	mu->id = store_col_int(q, 0);
-	store_col_copy(q, 1, mu->name, sizeof mu->name);
-	store_col_copy(q, 2, mu->area_code, sizeof mu->area_code);
-	store_col_copy(q, 3, mu->webhook_url, sizeof mu->webhook_url);
+	reg_db_copy_texts(q, 1, mu, texts, YJ_ARRAY_LEN(texts));
 	mu->enabled = store_col_int(q, 4) != 0;
 }
 
 int reg_member_unit_get(store *s, int64_t id, reg_member_unit *out, yj_err *e)
 {
-	store_q *q;
-	memset(out, 0, sizeof *out);
-	int rc = store_row(s, &q, e, "SELECT id, name, area_code, webhook_url, enabled FROM member_unit WHERE id = ?", id);
-	if (rc > 0) {
-		fill_member_unit(q, out);
-		store_done(q);
-	}
-	return rc;
+	return reg_db_get_one(s, "SELECT id, name, area_code, webhook_url, enabled FROM member_unit WHERE id = ?",
+	                      store_v_int(id), fill_member_unit, out, sizeof *out, e);
+}
+
+static int visit_member_unit(store_q *q, void *ctx, yj_err *e)
+{
+	visit_ctx *v = ctx;
+	reg_member_unit mu;
+	fill_member_unit(q, &mu);
+	return v->member_unit_fn(v->s, &mu, v->ctx, e);
 }
 
 int reg_member_units_each(store *s, const auth_scope *scope, bool include_disabled, reg_member_unit_fn fn, void *ctx,
@@ -229,17 +247,6 @@ int reg_member_units_each(store *s, const auth_scope *scope, bool include_disabl
 	                         "SELECT id, name, area_code, webhook_url, enabled FROM member_unit WHERE (? = 1 OR enabled = 1) "
 	                         "AND " AUTH_SCOPE_SQL("area_code") " ORDER BY id",
 	                         include_disabled, scope->lo, scope->hi);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		reg_member_unit mu;
-		fill_member_unit(q, &mu);
-		int r = fn(s, &mu, ctx, e);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	visit_ctx v = {.s = s, .member_unit_fn = fn, .ctx = ctx};
+	return store_each(q, visit_member_unit, &v, e);
 }

@@ -65,6 +65,8 @@ typedef struct reg_field {
 	int max_len;               /* F_TEXT */
 	double min, max;           /* F_INT, F_REAL */
 	const char *const *values; /* F_ENUM, F_ENUM_SET, F_URL schemes; NULL-terminated */
+	const char *const *labels; /* F_ENUM, F_ENUM_SET: the Chinese label of each value, in order;
+	                              exports show them, imports take a label or a code */
 	const char *ref;           /* F_REF, F_REF_SET: entity name or "users" */
 	const char *ref_role;      /* F_REF to users: the role the user must have */
 	bool filter;               /* usable as a list filter ?name=value */

@@ -6,6 +6,8 @@
 #ifndef YJ_REGISTRY_INT_H
 #define YJ_REGISTRY_INT_H
 
+#include <stddef.h>
+
 #include "registry/registry.h"
 
 #define REG_MAX_FIELDS 24
@@ -13,6 +15,28 @@
 bool reg_field_is_set(reg_field_kind k);
 /* The field of ent called name, or NULL. */
 const reg_field *reg_field_find(const reg_entity *ent, const char *name);
+
+/* The member that carries the names beside reference field f: enterprise_id -> enterprise_name,
+ * shelter_ids -> shelter_names (entity.c). */
+void reg_ref_name_member(const reg_field *f, char out[64]);
+/* Beside every reference of each row (an array of entity objects), the name of what it leads to
+ * as text (several joined with ";"), in the member reg_ref_name_member names: for exports a
+ * clerk reads. Names are looked up once per id. 0, or -1 with *e. */
+int reg_add_ref_names(store *s, const reg_entity *ent, json_t *rows, yj_err *e);
+
+/*
+ * Apply the rows of an imported file (reg_import_parse's, each with "_row") inside the caller's
+ * transaction, as actor within scope: a row with "id" updates that object (only what differs,
+ * audited), one without creates. Every row is checked first, problems to *p with their rows; then
+ * nothing is written when there are problems or dry_run, else everything. Answers
+ *   dry run: {entity, dry_run: true, created, updated, unchanged, refused, problems: [file-level],
+ *             rows: [{row, action: created|updated|unchanged|refused, id?, fields?, problems?}]}
+ *   problems: JSON null (answer them: nothing was written)
+ *   written: {entity, imported (created + updated), created, updated, unchanged}
+ * as a new reference; NULL with *e when the store failed (roll back).
+ */
+json_t *reg_import_apply(store *s, const reg_entity *ent, const auth_user *actor, const auth_scope *scope, json_t *rows,
+                         bool dry_run, reg_problems *p, yj_err *e);
 
 /* Rows of one import (with "_row") that give the same credit code: a problem each after the first. */
 void reg_check_unique(const reg_entity *ent, json_t *rows, reg_problems *p);
@@ -23,6 +47,8 @@ void reg_check_unique(const reg_entity *ent, json_t *rows, reg_problems *p);
 int reg_db_get(store *s, const reg_entity *ent, int64_t id, json_t **out, yj_err *e);
 /* The area_code of row id into out: 1, 0 when there is none, -1 with *e. */
 int reg_db_area_of(store *s, const reg_entity *ent, int64_t id, char out[16], yj_err *e);
+/* The name of row id into out: 1, 0 when there is none, -1 with *e. */
+int reg_db_name_of(store *s, const reg_entity *ent, int64_t id, char *out, size_t cap, yj_err *e);
 /* The id of the row with this credit code into *id: 1, 0 when none, -1 with *e. */
 int reg_db_credit_code_owner(store *s, const reg_entity *ent, const char *code, int64_t *id, yj_err *e);
 /* Insert obj (validated) with the times given; *id gets the new id. 0, or -1 with *e. */
@@ -35,6 +61,18 @@ int64_t reg_db_update(store *s, const reg_entity *ent, int64_t id, json_t *obj, 
 int64_t reg_db_delete(store *s, const reg_entity *ent, int64_t id, yj_err *e);
 /* How many rows of any entity refer to (ent, id); *who gets the first such entity's name. 0, or -1. */
 int reg_db_references(store *s, const reg_entity *ent, int64_t id, int64_t *count, const char **who, yj_err *e);
+
+/* A text member of a struct filled from a column: where it is and how much it holds. */
+typedef struct reg_text_col {
+	size_t offset, cap;
+} reg_text_col;
+#define REG_TEXT_COL(type, member) {offsetof(type, member), sizeof(((type *)0)->member)}
+/* Copy columns first.. of q into the text members cols[0..n) of obj (reg_lookup_db.c). */
+void reg_db_copy_texts(store_q *q, int first, void *obj, const reg_text_col *cols, size_t n);
+/* The one row of sql (one ? bound to key) read into out (zeroed first, size bytes) by fill:
+ * 1, 0 when there is none, -1 with *e. */
+typedef void (*reg_fill_fn)(store_q *q, void *out);
+int reg_db_get_one(store *s, const char *sql, store_val key, reg_fill_fn fill, void *out, size_t size, yj_err *e);
 
 /* ---- audit projections (entity_audit.c, entity_db.c) ------------------------------------------------ */
 
@@ -58,6 +96,23 @@ void reg_audit_init(void);
 void reg_sql_set_has(strbuf *b, const char *col, const char *const *values);
 /* "col IN ('a', 'b')" for constant values of the spec */
 void reg_sql_in_values(strbuf *b, const char *col, const char *const *values);
+
+/* ---- GeoJSON (geojson.c): the one writer of layers, lists and exports -------------------------------- */
+
+#define REG_GEOJSON_TYPE "application/geo+json"
+/* x rounded to 7 decimals (about 1 cm): what every answer and the store hold */
+double reg_coord(double x);
+/* x rounded to 7 decimals in its shortest form ("115.3486943", "22.5") */
+void reg_gj_put_coord(strbuf *out, double x);
+void reg_gj_put_int(strbuf *out, long long v);
+/* {"type":"FeatureCollection"[,"layer":layer],"features":[ */
+void reg_gj_open(strbuf *out, const char *layer);
+/* [,]{"type":"Feature","id":id,"geometry":Point or null,"properties":{"id":id — the caller adds
+ * ,"member":value pairs, then reg_gj_feature_close */
+void reg_gj_feature_open(strbuf *out, bool first, int64_t id, bool has_point, double lon, double lat);
+void reg_gj_feature_close(strbuf *out);
+/* ][,"count":count (if >= 0)][,"truncated":bool (if >= 0)]} */
+void reg_gj_close(strbuf *out, long count, int truncated);
 
 /* ---- the map (layer.c, layer_db.c) ------------------------------------------------------------------- */
 
@@ -130,10 +185,15 @@ void reg_mu_api_register(void);
 
 /* ---- areas (area.c, area_api.c) ---------------------------------------------------------------------- */
 
-/* a random point inside area code (its geometry), reproducible from *rng */
-bool reg_area_random_point(const char *code, uint64_t *rng, double *lon, double *lat);
+/* a random point inside area code within radius_m of (lon, lat), reproducible from *rng */
+bool reg_area_random_point_near(const char *code, double lon, double lat, double radius_m, uint64_t *rng,
+                                double *out_lon, double *out_lat);
 void reg_area_api_register(void);
 void reg_layer_api_register(void);
+/* (handlers) a query number in lo..hi that must be there: 0, or -1 with *e naming it (layer_api.c) */
+struct http_req;
+int reg_query_required_double(const struct http_req *req, const char *name, double lo, double hi, double *out,
+                              yj_err *e);
 
 /* ---- the issuing authorities (authority.c, authority_db.c, authority_api.c) ---- */
 json_t *reg_authority_json(const reg_authority *a);
