@@ -84,26 +84,48 @@ async function until(fn, ms = 8000) {
 }
 async function clock(ms) { return srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: ms } }); }
 
-test('lifecycle: two-person rule, illegal transitions name the allowed ones', async () => {
+test('lifecycle: two-person rule, illegal transitions name the allowed ones; each refusal has its reason and Chinese words', async () => {
   const w = await srv.req('POST', '/api/v1/warnings', { token: cmd, body: draft() });
   assert.equal(w.status, 201, w.text);
   assert.equal(w.json.state, 'draft');
   assert.deepEqual(w.json.allowed_actions, ['submit', 'cancel']);
   const early = await act(cmd, w.json.id, 'issue');
   assert.equal(early.status, 409);
-  assert.match(early.json.error.message, /allowed now: submit, cancel/);
+  assert.equal(early.json.error.reason, 'wrong_state');
+  assert.equal(early.json.error.message, '预警当前为“草稿”，不能发布；现在可以：提交审批 (submit)、撤销 (cancel)');
   assert.equal((await act(cmd, w.json.id, 'submit')).status, 200);
   const own = await act(cmd, w.json.id, 'approve');
   assert.equal(own.status, 403);
-  assert.match(own.json.error.message, /two-person/);
-  assert.equal((await act(duty, w.json.id, 'approve')).status, 403); // not a commander
+  assert.equal(own.json.error.reason, 'two_person_rule');
+  assert.match(own.json.error.message, /^双人审核：起草人不能批准自己起草的预警/);
+  const notCmd = await act(duty, w.json.id, 'approve');
+  assert.equal(notCmd.status, 403); // not a commander
+  assert.equal(notCmd.json.error.reason, 'commander_only');
+  assert.equal(notCmd.json.error.message, '只有指挥长可以批准预警');
+  const other = await act(await srv.login('commander_441502'), w.json.id, 'approve');
+  assert.equal(other.status, 404); // another county's warning is not even visible
   const ok = await act(cityCmd, w.json.id, 'approve');
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json.approver.username, 'commander');
-  assert.equal((await act(cmd, w.json.id, 'frobnicate')).status, 404);
+  const unknown = await act(cmd, w.json.id, 'frobnicate');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.error.reason, 'unknown_action');
   const c = await act(cmd, w.json.id, 'cancel');
   assert.equal(c.json.state, 'cancelled');
-  assert.equal((await act(cmd, w.json.id, 'issue')).status, 409);
+  const late = await act(cmd, w.json.id, 'issue');
+  assert.equal(late.status, 409);
+  assert.equal(late.json.error.reason, 'wrong_state');
+  assert.match(late.json.error.message, /“已撤销”.*现在可以：无$/);
+  // a city warning aimed at the county: the county reads it, acting on it is the city's
+  const city = await srv.req('POST', '/api/v1/warnings', { token: cityCmd, body: draft() });
+  const foreign = await act(cmd, city.json.id, 'submit');
+  assert.equal(foreign.status, 403, foreign.text);
+  assert.equal(foreign.json.error.reason, 'outside_jurisdiction');
+  assert.match(foreign.json.error.message, /属于汕尾市（441500）：您可以查看，不能处理/);
+  await act(cityCmd, city.json.id, 'cancel');
+  const edit = await srv.req('PATCH', `/api/v1/warnings/${w.json.id}`, { token: cmd, body: { headline: '改' } });
+  assert.equal(edit.status, 409);
+  assert.equal(edit.json.error.reason, 'wrong_state');
   // validation
   const bad = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft({ level: 'purple' }) });
   assert.equal(bad.json.error.field, 'level');

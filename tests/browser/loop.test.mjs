@@ -108,7 +108,8 @@ test('duty officer drafts in the form, submits; approving is refused with the se
   const dutyToken = await srv.login('duty_officer_441523');
   const refused = await srv.req('POST', `/api/v1/warnings/${id}/approve`, { token: dutyToken });
   assert.equal(refused.status, 403);
-  assert.match(refused.json.error.message, /only a commander may approve/);
+  assert.equal(refused.json.error.reason, 'commander_only');
+  assert.equal(refused.json.error.message, '只有指挥长可以批准预警');
   await page.screenshot({ path: path.join(OUT, 'warn-refused.png') });
   assert.equal((await ok(await srv.req('GET', `/api/v1/warnings/${id}`, { token: cmd }))).state, 'submitted');
   assert.deepEqual(errors, []);
