@@ -44,9 +44,14 @@ typedef struct disp_task {
 	char area_code[16];
 	int64_t planned, moved;
 	char state[8]; /* open, closed */
-	char closed_reason[1024];
+	char closed_reason[24]; /* why it closed, a code: DISP_CLOSED_* ("" while open) */
 	int64_t closed_ms, created_ms, updated_ms;
 } disp_task;
+
+/* Why a transfer task closed (transfer_task.closed_reason; the UI says them in words). */
+#define DISP_CLOSED_ALL_MOVED "all_moved"                 /* every planned person moved */
+#define DISP_CLOSED_NOBODY "nobody_at_risk"               /* a grid worker reported nobody there (the reason in the report) */
+#define DISP_CLOSED_WARNING_CANCELLED "warning_cancelled" /* the warning was cancelled */
 
 /* A report of moved persons on a task. */
 typedef struct disp_report {
@@ -195,6 +200,8 @@ int disp_tasks_make(store *s, const warn_info *w, const auth_scope *issuer, cons
                     int64_t now, yj_err *e);
 /* A warning was cancelled: its open tasks close, audited. */
 int disp_tasks_cancel(store *s, int64_t warning_id, int64_t now, yj_err *e);
+/* The refusal of a report or chase on a closed task (409, reason task_closed). Returns -1. */
+int disp_task_closed(yj_err *e, int64_t id);
 
 /* recipients.c: opening an inbox item (read) and acknowledging, jobs of the group writer. */
 typedef struct disp_ack {

@@ -282,7 +282,7 @@ static int handle_task_chase(http_req *req, http_res *res, yj_err *e)
 	if (task_for_caller(req, &t, e))
 		return -1;
 	if (strcmp(t.state, "open") != 0)
-		return yj_fail(e, YJ_ECONFLICT, "state", "transfer task %lld is closed", (long long)t.id);
+		return disp_task_closed(e, t.id);
 	store *s = store_thread();
 	if (disp_task_chase(s, req->user, &t, e))
 		return -1;

@@ -612,7 +612,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
   const r2 = await post({ moved: t.planned - part, shelter_id: shelter.id }, 'key-0002-bbbb');
   assert.equal(r2.json.state, 'closed');
   assert.equal(r2.json.moved, t.planned);
-  assert.equal((await post({ moved: 1 }, 'key-0003-cccc')).status, 409);
+  assert.equal(r2.json.closed_reason, 'all_moved');
+  const closed = await post({ moved: 1 }, 'key-0003-cccc');
+  assert.equal(closed.status, 409);
+  assert.equal(closed.json.error.reason, 'task_closed');
   // another task closed with "nobody at risk"
   const t2 = tasks.json.items[1];
   if (t2) {
@@ -621,7 +624,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
     assert.equal(noReason.json.error.field, 'reason');
     const nb = await srv.req('POST', `/api/v1/transfer-tasks/${t2.id}/reports`, { token: gw2, body: { nobody_at_risk: true, reason: '住户已于昨日自行撤离' } });
     assert.equal(nb.json.state, 'closed');
-    assert.equal(nb.json.closed_reason, '住户已于昨日自行撤离');
+    assert.equal(nb.json.closed_reason, 'nobody_at_risk');
+    // the grid worker's words stay with the report
+    const got = await srv.req('GET', `/api/v1/transfer-tasks/${t2.id}`, { token: gw2 });
+    assert.equal(got.json.reports.at(-1).reason, '住户已于昨日自行撤离');
   }
   // someone else's task is not theirs to report
   const other = await srv.login(await gwOf('441502'));
@@ -633,4 +639,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
   assert.equal(loop.json.totals.open_tasks, tasks.json.items.length - (t2 ? 2 : 1));
   const chase = await srv.req('POST', `/api/v1/transfer-tasks/${tasks.json.items[tasks.json.items.length - 1].id}/chase`, { token: cmd });
   assert.ok(chase.status === 200 || chase.status === 409, chase.text);
+  // cancelling the warning closes the tasks still open, saying so
+  assert.equal((await act(cmd, w.id, 'cancel')).status, 200);
+  const after = (await srv.req('GET', `/api/v1/warnings/${w.id}/tasks`, { token: cmd })).json.items;
+  assert.ok(after.every((x) => x.state === 'closed'));
+  assert.ok(after.every((x) => ['all_moved', 'nobody_at_risk', 'warning_cancelled'].includes(x.closed_reason)), JSON.stringify(after.map((x) => x.closed_reason)));
+  if (after.length > 2) assert.ok(after.some((x) => x.closed_reason === 'warning_cancelled'));
 });
