@@ -127,7 +127,8 @@ static void help(void)
 	       "  --mmap-mb N          MiB of the database each connection reads through mmap\n"
 	       "                       (default 1024; 0 = pread, cheaper under many small writes)\n"
 	       "  --drill              drill mode: member units get log records, no webhooks are sent\n"
-	       "  --cap-sender ID      the <sender> of this bureau's CAP alerts\n"
+	       "  --cap-sender ID      the CAP <sender> of warnings whose jurisdiction has no issuing\n"
+	       "                       authority (table authority; default yingji@emergency-bureau.example)\n"
 	       "  --max-client-connections N  open connections one client address may have (default 4096;\n"
 	       "                       behind a proxy every client shares its address: raise it)\n"
 	       "  --body-memory-mb N   request bodies held in memory at once, all clients (default 512)\n");

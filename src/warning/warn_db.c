@@ -161,22 +161,29 @@ int warn_db_version_get(store *s, int64_t id, int version, char msg_type[16], ch
 	return rc;
 }
 
-int warn_db_versions_each(store *s, int64_t id, int upto, warn_version_fn fn, void *ctx, yj_err *e)
+typedef struct version_visit {
+	warn_version_fn fn;
+	void *ctx;
+} version_visit;
+
+static int version_row(store_q *q, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT version, msg_type, sent_ms, snapshot FROM warning_version WHERE warning_id = ? "
-	                         "AND version <= ? ORDER BY version",
-	                         id, upto > 0 ? upto : 1 << 30);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		if (fn((int)store_col_int(q, 0), store_col_str(q, 1), store_col_int(q, 2), store_col_str(q, 3), ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	version_visit *v = ctx;
+	return v->fn((int)store_col_int(q, 0), store_col_str(q, 1), store_col_int(q, 2), store_col_text(q, 3), v->ctx, e)
+	               ? -1
+	               : 0;
+}
+
+int warn_db_versions_each(store *s, int64_t id, int upto, bool snapshots, warn_version_fn fn, void *ctx, yj_err *e)
+{
+	version_visit v = {fn, ctx};
+	return store_each(store_query(s, e,
+	                              snapshots ? "SELECT version, msg_type, sent_ms, snapshot FROM warning_version "
+	                                          "WHERE warning_id = ? AND version <= ? ORDER BY version"
+	                                        : "SELECT version, msg_type, sent_ms, NULL FROM warning_version "
+	                                          "WHERE warning_id = ? AND version <= ? ORDER BY version",
+	                              id, upto > 0 ? upto : 1 << 30),
+	                  version_row, &v, e);
 }
 
 /* visit the rows of q (WARN_COLS first); keep(w, kctx) filters; fn as warn_row_fn */
