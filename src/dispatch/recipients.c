@@ -23,6 +23,14 @@
 #include "dispatch/disp_int.h"
 #include "sched/sched.h"
 
+int disp_rcpts_add(store *s, const disp_rcpt *r, void *ctx, yj_err *e)
+{
+	disp_rcpts *rs = ctx;
+	rs->v = yj_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
+	rs->v[rs->n++] = *r;
+	return 0;
+}
+
 static const warn_event *payload_of(const bus_event *ev, yj_err *e)
 {
 	if (!ev->payload || ev->payload_len < sizeof(warn_event)) {
