@@ -74,15 +74,11 @@ static const char *type_from_cap(json_t *info)
 	return "other";
 }
 
+/* the level of a CAP severity; Minor, Unknown and anything else: blue */
 static const char *level_from_severity(const char *sev)
 {
-	if (sev && !strcmp(sev, "Extreme"))
-		return "red";
-	if (sev && !strcmp(sev, "Severe"))
-		return "orange";
-	if (sev && !strcmp(sev, "Moderate"))
-		return "yellow";
-	return "blue";
+	const char *level = cap_severity_level(sev);
+	return level ? level : "blue";
 }
 
 /* s cut to at most max bytes on a character boundary (malloc'ed), NULL for NULL */

@@ -10,6 +10,7 @@
  * CAP 1.2 or nothing.
  */
 #include <math.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,25 +110,32 @@ static void close_el(writer *w, int depth, const char *name)
 	strbuf_printf(&w->b, "</%s>\n", name);
 }
 
-static void field_name(char *out, size_t cap, const char *prefix, const char *key)
+#define FIELD_MAX 96
+
+/* obj's member key (NULL when absent or null), and its name for errors ("prefix.key") in field */
+static json_t *member(json_t *obj, const char *key, const char *prefix, char field[FIELD_MAX])
 {
 	if (prefix && *prefix)
-		snprintf(out, cap, "%s.%s", prefix, key);
+		snprintf(field, FIELD_MAX, "%s.%s", prefix, key);
 	else
-		snprintf(out, cap, "%s", key);
+		snprintf(field, FIELD_MAX, "%s", key);
+	json_t *v = json_object_get(obj, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+/* an absent member: refused when required (what: the words after "is required"), else nothing to write */
+static int absent(writer *w, const char *field, bool required, const char *what)
+{
+	return required ? wfail(w, field, "is required%s", what) : 0;
 }
 
 /* A string member as <key>; required members must be there. */
 static int put_member(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return wfail(w, field, "is required");
-		return 0;
-	}
+	char field[FIELD_MAX];
+	json_t *v = member(obj, key, prefix, field);
+	if (!v)
+		return absent(w, field, required, "");
 	if (!json_is_string(v))
 		return wfail(w, field, "must be a string");
 	return put_element(w, depth, key, json_string_value(v), json_string_length(v), field);
@@ -137,12 +145,11 @@ static int put_member(writer *w, int depth, json_t *obj, const char *key, const 
  * key_ms rewritten as whole seconds at +08:00. */
 static int put_time(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96], mskey[32], out[40];
-	field_name(field, sizeof field, prefix, key);
+	char field[FIELD_MAX], mskey[32], out[40];
 	snprintf(mskey, sizeof mskey, "%s_ms", key);
-	json_t *v = json_object_get(obj, key), *msv = json_object_get(obj, mskey);
+	json_t *v = member(obj, key, prefix, field), *msv = json_object_get(obj, mskey);
 	int64_t ms;
-	if (v && !json_is_null(v)) {
+	if (v) {
 		const char *s = json_string_value(v);
 		if (!s || yj_time_parse(s, &ms, key, NULL) != 0)
 			return wfail(w, field, "must be an RFC 3339 time such as 2022-08-18T09:30:00+08:00");
@@ -157,9 +164,7 @@ static int put_time(writer *w, int depth, json_t *obj, const char *key, const ch
 		ms = json_integer_value(msv);
 		yj_time_format(ms - ((ms % 1000) + 1000) % 1000, out);
 	} else {
-		if (required)
-			return wfail(w, field, "is required");
-		return 0;
+		return absent(w, field, required, "");
 	}
 	return put_element(w, depth, key, out, strlen(out), field);
 }
@@ -167,14 +172,10 @@ static int put_time(writer *w, int depth, json_t *obj, const char *key, const ch
 /* An array of strings, one element each (category, responseType, code). */
 static int put_strings(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *arr = json_object_get(obj, key);
-	if (!arr || json_is_null(arr)) {
-		if (required)
-			return wfail(w, field, "is required (an array of strings)");
-		return 0;
-	}
+	char field[FIELD_MAX];
+	json_t *arr = member(obj, key, prefix, field);
+	if (!arr)
+		return absent(w, field, required, " (an array of strings)");
 	if (json_is_string(arr)) /* one value given bare */
 		return put_element(w, depth, key, json_string_value(arr), json_string_length(arr), field);
 	if (!json_is_array(arr) || (required && json_array_size(arr) == 0))
@@ -195,10 +196,9 @@ static int put_strings(writer *w, int depth, json_t *obj, const char *key, const
 /* [{"valueName","value"}...] as <element><valueName/><value/></element> */
 static int put_pairs(writer *w, int depth, json_t *obj, const char *key, const char *element, const char *prefix)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *arr = json_object_get(obj, key);
-	if (!arr || json_is_null(arr))
+	char field[FIELD_MAX];
+	json_t *arr = member(obj, key, prefix, field);
+	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
 		return wfail(w, field, "must be an array of {valueName, value}");
@@ -479,26 +479,36 @@ static const struct level_map {
 	{"II", "Severe", "Ⅱ级", "橙色"},   {"I", "Extreme", "Ⅰ级", "红色"},
 };
 
-static const struct level_map *level_of(const char *level)
+/* In a table of structs of strings: the member at value_off of the first row whose member at key_off is
+ * key, or NULL */
+static const char *lookup(const void *rows, size_t n, size_t size, size_t key_off, const char *key, size_t value_off)
 {
-	for (size_t i = 0; level && i < YJ_ARRAY_LEN(levels); i++)
-		if (strcmp(levels[i].level, level) == 0)
-			return &levels[i];
+	for (size_t i = 0; key && i < n; i++) {
+		const char *row = (const char *)rows + i * size;
+		if (strcmp(*(const char *const *)(row + key_off), key) == 0)
+			return *(const char *const *)(row + value_off);
+	}
 	return NULL;
 }
+#define LEVEL(key, from, to)                                                                                  \
+	lookup(levels, YJ_ARRAY_LEN(levels), sizeof levels[0], offsetof(struct level_map, from), key,            \
+	       offsetof(struct level_map, to))
 
 const char *cap_level_severity(const char *level)
 {
-	const struct level_map *m = level_of(level);
-	return m ? m->severity : NULL;
+	return LEVEL(level, level, severity);
+}
+
+const char *cap_severity_level(const char *severity)
+{
+	return LEVEL(severity, severity, level);
 }
 
 const char *cap_level_national(const char *level, const char **colour)
 {
-	const struct level_map *m = level_of(level);
 	if (colour)
-		*colour = m ? m->colour : NULL;
-	return m ? m->grade : NULL;
+		*colour = LEVEL(level, level, colour);
+	return LEVEL(level, level, grade);
 }
 
 /* a warning type: CAP category and the event's Chinese name */
@@ -514,24 +524,17 @@ static const struct type_map {
 	{"hazmat_vehicle", "CBRNE", "危险货物运输事故"}, {"other", "Other", "突发事件"},
 };
 
-static const struct type_map *type_of(const char *type)
-{
-	for (size_t i = 0; type && i < YJ_ARRAY_LEN(types); i++)
-		if (strcmp(types[i].type, type) == 0)
-			return &types[i];
-	return NULL;
-}
+#define TYPE(key, to) \
+	lookup(types, YJ_ARRAY_LEN(types), sizeof types[0], offsetof(struct type_map, type), key, offsetof(struct type_map, to))
 
 const char *cap_type_category(const char *type)
 {
-	const struct type_map *m = type_of(type);
-	return m ? m->category : NULL;
+	return TYPE(type, category);
 }
 
 const char *cap_type_event(const char *type)
 {
-	const struct type_map *m = type_of(type);
-	return m ? m->event : NULL;
+	return TYPE(type, event);
 }
 
 /*

@@ -170,6 +170,19 @@ int cap_db_link(store *s, int64_t alert_id, int64_t warning_id, yj_err *e);
 typedef int (*cap_row_fn)(store *s, const cap_row *r, void *ctx, yj_err *e);
 int cap_db_referring_each(store *s, const char *sender, const char *identifier, cap_row_fn fn, void *ctx, yj_err *e);
 
+/* What store_each carries to the typed visitors of warn_db.c and cap_db.c: the caller's function and context */
+typedef struct warn_visit {
+	store *s;
+	void *ctx;
+	union {
+		warn_row_fn row;
+		warn_version_fn version;
+		cap_row_fn cap;
+	} fn;
+	bool (*keep)(const warn_row *w, const void *kctx); /* rows: only those kept (NULL: all) */
+	const void *kctx;
+} warn_visit;
+
 /*
  * cap_import.c: a received alert (cap_parse's JSON; xml: its len bytes) stored and acted on for u
  * inside the caller's transaction: an alert becomes a draft in u's jurisdiction; an Update or Cancel

@@ -173,6 +173,8 @@ char *cap_render(json_t *alert, yj_err *e);
 /* Warning level -> CAP severity: blue Minor, yellow Moderate, orange Severe,
  * red Extreme (also IV..I). NULL for anything else. Static strings. */
 const char *cap_level_severity(const char *level);
+/* The other way: Extreme red, Severe orange, Moderate yellow, Minor blue; NULL for anything else. */
+const char *cap_severity_level(const char *severity);
 /* Warning level -> the national form (突发事件应对法 第四十二条): "Ⅳ级" for blue ..
  * "Ⅰ级" for red (also IV..I), *colour "蓝色" .. "红色" when colour is not NULL.
  * NULL (and *colour NULL) for anything else. Static strings. */
