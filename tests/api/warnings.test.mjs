@@ -299,7 +299,8 @@ test('acks: a burst from many grid workers at once, each answered, counted and a
   const laterToken = await srv.login(later);
   const gone = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: laterToken });
   assert.equal(gone.status, 409);
-  assert.match(gone.json.error.message, /cancelled: nothing to acknowledge/);
+  assert.equal(gone.json.error.reason, 'warning_not_current');
+  assert.match(gone.json.error.message, /已撤销，无需确认/);
   const item = (await srv.req('GET', '/api/v1/me/inbox', { token: laterToken })).json.items.find((i) => i.warning.id === w.id);
   assert.equal(item.recipient.state, 'delivered');
   assert.equal(item.warning.state, 'cancelled');
@@ -379,7 +380,8 @@ test('expiry: an issued warning past its expiry becomes expired and nobody escal
     const gwName = (await usersOf(own, admin2, 'grid_worker', '441523100', 1))[0].username;
     const ack = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: await own.login(gwName) });
     assert.equal(ack.status, 409);
-    assert.match(ack.json.error.message, /expired: nothing to acknowledge/);
+    assert.equal(ack.json.error.reason, 'warning_not_current');
+    assert.match(ack.json.error.message, /已过期，无需确认/);
   } finally {
     await own.stop();
   }
@@ -398,6 +400,9 @@ test('update: a new version; everyone must confirm it; an old-version ack is ref
   assert.equal(item.json.recipient.state, 'read');
   const stale = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw, body: { version: 1 } });
   assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.reason, 'newer_version');
+  assert.equal(stale.json.error.field, 'version');
+  assert.match(stale.json.error.message, /已更新为第 2 版/);
   assert.equal((await act(duty, w.id, 'update', { level: 'red' })).status, 403); // commanders update
   const shrink = await act(cmd, w.id, 'update', { areas: [] });
   assert.equal(shrink.status, 400);
