@@ -251,14 +251,29 @@ static int answer_atom(http_req *req, http_res *res, yj_err *e)
 	return 0;
 }
 
-/* the feed: JSON, or Atom for a client that asks for it (Accept: application/atom+xml before JSON) */
+/* the weight (q, 0..1000) an Accept header gives a media type named exactly; -1 when it names it not */
+static int accept_weight(const char *accept, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *p = accept; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, type, n) != 0 || (p[n] && p[n] != ';' && p[n] != ',' && p[n] != ' '))
+			continue;
+		const char *q = strstr(p + n, "q="), *end = strchr(p, ',');
+		return q && (!end || q < end) ? (int)(strtod(q + 2, NULL) * 1000) : 1000;
+	}
+	return -1;
+}
+
+/* the feed: JSON, or Atom for a client that prefers it (Accept: application/atom+xml above application/json) */
 static int handle_cap_feed(http_req *req, http_res *res, yj_err *e)
 {
 	const char *accept = http_header(req, "Accept");
-	const char *atom = accept ? strstr(accept, "application/atom+xml") : NULL;
-	const char *json = accept ? strstr(accept, "application/json") : NULL;
+	int atom = accept ? accept_weight(accept, "application/atom+xml") : -1;
+	int json = accept ? accept_weight(accept, "application/json") : -1;
 	http_add_header(req, res, "Vary", "Accept");
-	if (atom && (!json || atom < json))
+	if (atom > 0 && atom > json)
 		return answer_atom(req, res, e);
 	json_t *feed = warn_feed_json(store_thread(), e);
 	if (!feed)

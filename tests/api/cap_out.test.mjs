@@ -214,8 +214,11 @@ test('the feed as Atom: well-formed, the Atom namespace, id/title/updated/link o
   assert.match(neg.headers.get('content-type'), /^application\/atom\+xml/);
   assert.match(neg.headers.get('vary') || '', /Accept/);
   assert.match(await neg.text(), /<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom"/);
-  const plain = await fetch(`${srv.base}/api/v1/cap/feed`, { headers: { Accept: 'application/json, application/atom+xml;q=0.5' } });
-  assert.match(plain.headers.get('content-type'), /^application\/json/);
+  for (const [accept, type] of [['application/json, application/atom+xml;q=0.5', 'json'], ['application/atom+xml;q=0.9, application/json;q=0.4', 'atom+xml'],
+    ['*/*', 'json'], ['text/html', 'json'], ['application/atom+xml;q=0', 'json']]) {
+    const r2 = await fetch(`${srv.base}/api/v1/cap/feed`, { headers: { Accept: accept } });
+    assert.match(r2.headers.get('content-type'), new RegExp(`^application/${type.replace('+', '\\+')}`), accept);
+  }
   await act(cmd, a.id, 'cancel');
   await act(cmd, b.id, 'cancel');
   // an empty feed is still a valid feed (no entries, an author, an updated time)
