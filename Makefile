@@ -58,7 +58,7 @@ build/san/%.o: %.c
 
 # the embedded data changes the object that .incbin's it
 build/rel/src/geo/geo_data.o build/san/src/geo/geo_data.o: $(DATA_FILES)
-build/rel/src/warning/cap.o build/san/src/warning/cap.o: $(wildcard data/cap/*.xsd)
+build/rel/src/warning/cap.o build/san/src/warning/cap.o: $(wildcard data/cap/*.xsd data/cap/*.csv)
 build/rel/src/base/workdays.o build/san/src/base/workdays.o: data/holidays_cn.csv
 
 build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)

@@ -20,19 +20,35 @@
 
 /* ---- errors ------------------------------------------------------------ */
 
-int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
+static int fail_v(yj_err *e, yj_code code, const char *reason, const char *field, const char *fmt, va_list ap)
 {
 	if (!e)
 		return -1;
 	e->code = code;
 	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
-	va_list ap;
-	va_start(ap, fmt);
+	snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
-	va_end(ap);
 	/* a message may echo what a client sent: it must stay valid UTF-8, whatever was cut */
 	yj_utf8_repair(e->message, sizeof e->message);
 	yj_utf8_repair(e->field, sizeof e->field);
+	return -1;
+}
+
+int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(e, code, NULL, field, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int yj_refuse(yj_err *e, yj_code code, const char *reason, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(e, code, reason, field, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

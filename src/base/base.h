@@ -41,11 +41,16 @@ typedef struct yj_err {
 	char field[64];    /* offending field, "" when none */
 	char message[256]; /* words for a user */
 	int retry_after;   /* seconds, for YJ_ETHROTTLED */
+	char reason[32];   /* a refusal's own machine-readable cause ("two_person_rule"), "" when none */
 } yj_err;
 
-/* Fill *e (if not NULL) and return -1, so callers can `return yj_fail(...)`. */
+/* Fill *e (if not NULL; reason cleared) and return -1, so callers can `return yj_fail(...)`. */
 int yj_fail(yj_err *e, yj_code code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* yj_fail with a reason a client can act on without reading the words (the error body's
+ * "reason": a short snake_case code, stable across languages). */
+int yj_refuse(yj_err *e, yj_code code, const char *reason, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 const char *yj_code_name(yj_code code);
 void yj_err_clear(yj_err *e);
 

@@ -18,20 +18,18 @@
 
 #include "dispatch/disp_api.h"
 
-int disp_api_warning(http_req *req, const char *param, warn_info *w, yj_err *e)
+int disp_api_warning(http_req *req, const char *param, int64_t *id, yj_err *e)
 {
-	int64_t id;
-	memset(w, 0, sizeof *w);
-	if (http_path_id(req, param, &id, e))
+	warn_info w;
+	if (http_path_id(req, param, id, e))
 		return -1;
-	int rc = warn_get(store_thread(), id, w, e);
+	int rc = warn_get(store_thread(), *id, &w, e);
 	if (rc < 0)
 		return -1;
-	if (rc == 0 || !warn_info_visible(w, req->user)) {
-		warn_info_clear(w);
-		return yj_fail(e, YJ_ENOTFOUND, param, "no warning %lld", (long long)id);
-	}
-	return 0;
+	bool visible = rc > 0 && warn_info_visible(&w, req->user);
+	if (rc > 0)
+		warn_info_clear(&w);
+	return visible ? 0 : yj_fail(e, YJ_ENOTFOUND, param, "no warning %lld", (long long)*id);
 }
 
 json_t *disp_time_json(int64_t ms)

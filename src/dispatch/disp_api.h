@@ -16,12 +16,12 @@ void disp_loop_routes(void);
 void disp_task_routes(void);
 
 /*
- * The warning of path parameter param, when the caller may watch it (its
- * jurisdiction or one of its target areas lies in the caller's): 0 with *w
- * (release with warn_info_clear), else -1 with *e (400 for a malformed id,
- * 404 for a warning not there or not the caller's).
+ * The id of the warning of path parameter param, when the caller may watch
+ * it (its jurisdiction or one of its target areas lies in the caller's): 0
+ * with *id, else -1 with *e (400 for a malformed id, 404 for a warning not
+ * there or not the caller's).
  */
-int disp_api_warning(http_req *req, const char *param, warn_info *w, yj_err *e);
+int disp_api_warning(http_req *req, const char *param, int64_t *id, yj_err *e);
 /* RFC 3339 text of ms, or JSON null for 0 */
 json_t *disp_time_json(int64_t ms);
 /* o.point = [lon, lat] when the point is known (else no member) */

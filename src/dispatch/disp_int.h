@@ -44,9 +44,14 @@ typedef struct disp_task {
 	char area_code[16];
 	int64_t planned, moved;
 	char state[8]; /* open, closed */
-	char closed_reason[1024];
+	char closed_reason[24]; /* why it closed, a code: DISP_CLOSED_* ("" while open) */
 	int64_t closed_ms, created_ms, updated_ms;
 } disp_task;
+
+/* Why a transfer task closed (transfer_task.closed_reason; the UI says them in words). */
+#define DISP_CLOSED_ALL_MOVED "all_moved"                 /* every planned person moved */
+#define DISP_CLOSED_NOBODY "nobody_at_risk"               /* a grid worker reported nobody there (the reason in the report) */
+#define DISP_CLOSED_WARNING_CANCELLED "warning_cancelled" /* the warning was cancelled */
 
 /* A report of moved persons on a task. */
 typedef struct disp_report {
@@ -101,6 +106,13 @@ int64_t disp_db_ack(store *s, int64_t id, int64_t now, yj_err *e);
 int64_t disp_db_mark_read(store *s, int64_t id, int version, int64_t now, yj_err *e);
 
 typedef int (*disp_rcpt_fn)(store *s, const disp_rcpt *r, void *ctx, yj_err *e);
+/* Records collected into a growing array: disp_rcpts_add is a disp_rcpt_fn appending to ctx, a
+ * disp_rcpts (free v when done). */
+typedef struct disp_rcpts {
+	disp_rcpt *v;
+	size_t n, cap;
+} disp_rcpts;
+int disp_rcpts_add(store *s, const disp_rcpt *r, void *ctx, yj_err *e);
 /* A user's in-app records, latest first (at most limit). fn: 0 go on, 1 stop, -1 fail. */
 int disp_db_inbox_each(store *s, int64_t user_id, long limit, disp_rcpt_fn fn, void *ctx, yj_err *e);
 
@@ -117,6 +129,10 @@ int disp_db_recipients_each(store *s, const disp_rcpt_query *q, disp_rcpt_fn fn,
 
 /* In-app records of a warning in scope, counted by (area_code, state). */
 typedef int (*disp_count_fn)(const char *area, const char *state, int64_t n, void *ctx);
+/* Rows (area, [state,] count) of q into fn (state NULL without with_state): 0, or -1 with *e. */
+int disp_db_counts_each(store_q *q, bool with_state, disp_count_fn fn, void *ctx, yj_err *e);
+/* The first column of every row of q as ids (*ids malloc'ed, NULL when none): 0, or -1 with *e. */
+int disp_db_ids(store_q *q, int64_t **ids, size_t *n, yj_err *e);
 int disp_db_state_counts(store *s, int64_t warning_id, const auth_scope *scope, disp_count_fn fn, void *ctx, yj_err *e);
 
 /* Escalation: answered ones leave the deadline index (a bounded pass); rows changed or -1. */
@@ -181,6 +197,21 @@ int disp_db_report_add(store *s, const disp_report *r, const char *key, yj_err *
 typedef int (*disp_report_fn)(store *s, const disp_report *r, void *ctx, yj_err *e);
 int disp_db_reports_each(store *s, int64_t task_id, disp_report_fn fn, void *ctx, yj_err *e);
 
+/* What store_each carries to the typed visitors of the *_db.c files: the caller's function and context. */
+typedef struct disp_visit {
+	store *s;
+	void *ctx;
+	union {
+		disp_rcpt_fn rcpt;
+		disp_task_fn task;
+		disp_report_fn report;
+		disp_esc_fn esc;
+		disp_count_fn count;
+		disp_task_count_fn task_count;
+	} fn;
+	bool with_state; /* count: rows (area, state, n), else (area, n) */
+} disp_visit;
+
 /* ---- services ---------------------------------------------------------------------------------------------------- */
 
 /* fanout.c: in the warning's transaction, when version becomes current (WARN_EV_VERSION). */
@@ -195,6 +226,8 @@ int disp_tasks_make(store *s, const warn_info *w, const auth_scope *issuer, cons
                     int64_t now, yj_err *e);
 /* A warning was cancelled: its open tasks close, audited. */
 int disp_tasks_cancel(store *s, int64_t warning_id, int64_t now, yj_err *e);
+/* The refusal of a report or chase on a closed task (409, reason task_closed). Returns -1. */
+int disp_task_closed(yj_err *e, int64_t id);
 
 /* recipients.c: opening an inbox item (read) and acknowledging, jobs of the group writer. */
 typedef struct disp_ack {

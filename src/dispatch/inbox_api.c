@@ -60,19 +60,6 @@ static json_t *inbox_item(store *s, const disp_rcpt *r, int64_t *issued_ms, bool
 
 /* ---- the list ------------------------------------------------------------------------------------------------- */
 
-typedef struct records {
-	disp_rcpt *v;
-	size_t n, cap;
-} records;
-
-static int collect(store *s, const disp_rcpt *r, void *ctx, yj_err *e)
-{
-	records *rs = ctx;
-	rs->v = yj_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
-	rs->v[rs->n++] = *r;
-	return 0;
-}
-
 typedef struct listed {
 	int64_t issued_ms;
 	size_t order;
@@ -144,12 +131,12 @@ static int take_escalation(store *s, const disp_esc *esc, void *ctx, yj_err *e)
 static int handle_inbox(http_req *req, http_res *res, yj_err *e)
 {
 	store *s = store_thread();
-	records rs = {0};
+	disp_rcpts rs = {0};
 	listed *list = NULL;
 	escalations x = {.me = req->user, .items = json_array(), .headlines = json_object()};
 	int rc = -1;
 	long unacked = 0;
-	if (disp_db_inbox_each(s, req->user->id, INBOX_MAX, collect, &rs, e))
+	if (disp_db_inbox_each(s, req->user->id, INBOX_MAX, disp_rcpts_add, &rs, e))
 		goto out;
 	list = yj_calloc(rs.n ? rs.n : 1, sizeof *list);
 	size_t n = 0;

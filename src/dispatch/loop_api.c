@@ -14,44 +14,25 @@
 
 /* ---- recipients --------------------------------------------------------------------------------------------- */
 
-typedef struct page {
-	disp_rcpt *v;
-	size_t n, cap;
-} page;
-
-static int collect(store *s, const disp_rcpt *r, void *ctx, yj_err *e)
-{
-	page *p = ctx;
-	p->v = yj_grow(p->v, &p->cap, p->n + 1, sizeof *p->v);
-	p->v[p->n++] = *r;
-	return 0;
-}
-
 static json_t *recipient_json(store *s, const disp_rcpt *r, yj_err *e)
 {
 	json_t *it = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i}", "id", (json_int_t)r->id, "area_code", r->area_code,
 	                       "area_name", geo_area_name(r->area_code), "channel", r->channel, "state", r->state, "version",
 	                       r->version);
-	if (r->user_id) {
-		auth_user_row u;
-		int rc = auth_user_get(s, r->user_id, &u, e);
-		if (rc < 0) {
-			json_decref(it);
-			return NULL;
-		}
-		if (rc > 0)
-			json_object_set_new(it, "user", json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u.id, "username",
-			                                          u.username, "display_name", u.display_name, "phone", u.phone));
+	auth_user_row u;
+	reg_member_unit mu;
+	int user = r->user_id ? auth_user_get(s, r->user_id, &u, e) : 0;
+	int unit = user >= 0 && r->unit_id ? reg_member_unit_get(s, r->unit_id, &mu, e) : 0;
+	if (user < 0 || unit < 0) {
+		json_decref(it);
+		return NULL;
 	}
-	if (r->unit_id) {
-		reg_member_unit mu;
-		int rc = reg_member_unit_get(s, r->unit_id, &mu, e);
-		if (rc < 0) {
-			json_decref(it);
-			return NULL;
-		}
-		json_object_set_new(it, "unit", json_pack("{s:I, s:s}", "id", (json_int_t)r->unit_id, "name", rc > 0 ? mu.name : ""));
-	}
+	if (user > 0)
+		json_object_set_new(it, "user", json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)u.id, "username", u.username,
+		                                          "display_name", u.display_name, "phone", u.phone));
+	if (r->unit_id)
+		json_object_set_new(it, "unit",
+		                    json_pack("{s:I, s:s}", "id", (json_int_t)r->unit_id, "name", unit > 0 ? mu.name : ""));
 	json_object_set_new(it, "times",
 	                    json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "queued", disp_time_json(r->queued_ms), "sent",
 	                              disp_time_json(r->sent_ms), "delivered", disp_time_json(r->delivered_ms), "read",
@@ -69,11 +50,9 @@ static int handle_recipients(http_req *req, http_res *res, yj_err *e)
 	static const char *const states[] = {"queued", "sent", "delivered", "read", "acknowledged", "failed", "unacknowledged",
 	                                     NULL};
 	static const char *const channels[] = {"in_app", "webhook", "log", NULL};
-	warn_info w;
-	if (disp_api_warning(req, "id", &w, e))
+	int64_t warning_id;
+	if (disp_api_warning(req, "id", &warning_id, e))
 		return -1;
-	int64_t warning_id = w.id;
-	warn_info_clear(&w);
 	int state = -1, channel = -1;
 	auth_scope sc;
 	http_page pg;
@@ -83,8 +62,8 @@ static int handle_recipients(http_req *req, http_res *res, yj_err *e)
 	disp_rcpt_query q = {.warning_id = warning_id, .scope = &sc, .state = state < 0 ? NULL : states[state],
 	                     .channel = channel < 0 ? NULL : channels[channel], .cursor = pg.cursor, .limit = pg.limit + 1};
 	store *s = store_thread();
-	page p = {0};
-	if (disp_db_recipients_each(s, &q, collect, &p, e)) {
+	disp_rcpts p = {0};
+	if (disp_db_recipients_each(s, &q, disp_rcpts_add, &p, e)) {
 		free(p.v);
 		return -1;
 	}
@@ -188,11 +167,9 @@ static void close_counts(json_t *g)
 static int handle_loop(http_req *req, http_res *res, yj_err *e)
 {
 	static const char *const levels[] = {"town", "village", NULL};
-	warn_info w;
-	if (disp_api_warning(req, "id", &w, e))
+	int64_t warning_id;
+	if (disp_api_warning(req, "id", &warning_id, e))
 		return -1;
-	int64_t warning_id = w.id;
-	warn_info_clear(&w);
 	int by = 0;
 	auth_scope sc;
 	if (http_query_enum(req, "group_by", levels, &by, e) < 0 || http_scope(req, &sc, e))
@@ -238,12 +215,11 @@ static int handle_loop(http_req *req, http_res *res, yj_err *e)
 
 static int handle_loop_stream(http_req *req, http_res *res, yj_err *e)
 {
-	warn_info w;
-	if (disp_api_warning(req, "id", &w, e))
+	int64_t warning_id;
+	if (disp_api_warning(req, "id", &warning_id, e))
 		return -1;
 	char topic[48];
-	snprintf(topic, sizeof topic, "loop:%lld", (long long)w.id);
-	warn_info_clear(&w);
+	snprintf(topic, sizeof topic, "loop:%lld", (long long)warning_id);
 	auth_scope sc;
 	if (http_scope(req, &sc, e))
 		return -1;

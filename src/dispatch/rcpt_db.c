@@ -45,22 +45,60 @@ static void fill(store_q *q, disp_rcpt *r)
 	store_col_copy(q, 18, r->fail_reason, sizeof r->fail_reason);
 }
 
+static int rcpt_row(store_q *q, void *ctx, yj_err *e)
+{
+	const disp_visit *v = ctx;
+	disp_rcpt r;
+	fill(q, &r);
+	return v->fn.rcpt(v->s, &r, v->ctx, e);
+}
+
 /* step q to the end, fn on each row: 0, or -1 */
 static int each(store *s, store_q *q, disp_rcpt_fn fn, void *ctx, yj_err *e)
 {
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		disp_rcpt r;
-		fill(q, &r);
-		int f = fn(s, &r, ctx, e);
-		if (f) {
-			store_done(q);
-			return f < 0 ? -1 : 0;
-		}
+	return store_each(q, rcpt_row, &(disp_visit){.s = s, .ctx = ctx, .fn.rcpt = fn}, e);
+}
+
+/* ---- rows of ids and of counts (every table of dispatch reads them) ------------------------------------------ */
+
+typedef struct id_list {
+	int64_t *v;
+	size_t n, cap;
+} id_list;
+
+static int id_row(store_q *q, void *ctx, yj_err *e)
+{
+	id_list *l = ctx;
+	l->v = yj_grow(l->v, &l->cap, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = store_col_int(q, 0);
+	return 0;
+}
+
+int disp_db_ids(store_q *q, int64_t **ids, size_t *n, yj_err *e)
+{
+	id_list l = {0};
+	int rc = store_each(q, id_row, &l, e);
+	if (rc) {
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
 	}
-	return rc < 0 ? -1 : 0;
+	*ids = l.v;
+	*n = l.n;
+	return rc;
+}
+
+static int count_row(store_q *q, void *ctx, yj_err *e)
+{
+	const disp_visit *v = ctx;
+	v->fn.count(store_col_str(q, 0), v->with_state ? store_col_str(q, 1) : NULL,
+	            store_col_int(q, v->with_state ? 2 : 1), v->ctx);
+	return 0;
+}
+
+int disp_db_counts_each(store_q *q, bool with_state, disp_count_fn fn, void *ctx, yj_err *e)
+{
+	return store_each(q, count_row, &(disp_visit){.ctx = ctx, .fn.count = fn, .with_state = with_state}, e);
 }
 
 
@@ -171,28 +209,12 @@ int64_t disp_db_records(store *s, int64_t warning_id, yj_err *e)
 
 int disp_db_user_ids(store *s, int64_t warning_id, int64_t **ids, size_t *n, yj_err *e)
 {
-	*ids = NULL;
-	*n = 0;
-	size_t cap = 0;
 	/* the unique key (warning_id, channel, user_id) answers in order, without a sort */
-	store_q *q = store_query(s, e,
-	                         "SELECT user_id FROM recipient WHERE warning_id = ? AND channel = 'in_app' "
-	                         "AND user_id IS NOT NULL ORDER BY user_id",
-	                         warning_id);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		*ids = yj_grow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = store_col_int(q, 0);
-	}
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return disp_db_ids(store_query(s, e,
+	                               "SELECT user_id FROM recipient WHERE warning_id = ? AND channel = 'in_app' "
+	                               "AND user_id IS NOT NULL ORDER BY user_id",
+	                               warning_id),
+	                   ids, n, e);
 }
 
 int disp_db_identity(store *s, int64_t id, disp_rcpt *r, yj_err *e)
@@ -294,16 +316,12 @@ int disp_db_recipients_each(store *s, const disp_rcpt_query *q, disp_rcpt_fn fn,
 
 int disp_db_state_counts(store *s, int64_t warning_id, const auth_scope *scope, disp_count_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT area_code, state, count(*) FROM recipient WHERE warning_id = ? AND channel = 'in_app' "
-	                         "AND " AUTH_SCOPE_SQL("area_code") " GROUP BY area_code, state",
-	                         warning_id, scope->lo, scope->hi);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		fn(store_col_str(q, 0), store_col_str(q, 1), store_col_int(q, 2), ctx);
-	return rc < 0 ? -1 : 0;
+	return disp_db_counts_each(store_query(s, e,
+	                                       "SELECT area_code, state, count(*) FROM recipient WHERE warning_id = ? "
+	                                       "AND channel = 'in_app' AND " AUTH_SCOPE_SQL("area_code")
+	                                       " GROUP BY area_code, state",
+	                                       warning_id, scope->lo, scope->hi),
+	                           true, fn, ctx, e);
 }
 
 /* ---- escalation ----------------------------------------------------------------------------------------------- */
@@ -318,26 +336,44 @@ int64_t disp_db_clear_answered(store *s, int64_t now, yj_err *e)
 	                 now);
 }
 
+/* rows into an array of at most cap items, each filled by read */
+typedef struct filled {
+	void *out;
+	size_t size;
+	long n, cap;
+	void (*read)(store_q *q, void *item);
+} filled;
+
+static int fill_next(store_q *q, void *ctx, yj_err *e)
+{
+	filled *f = ctx;
+	if (f->n == f->cap)
+		return 1;
+	f->read(q, (char *)f->out + (size_t)f->n++ * f->size);
+	return 0;
+}
+
+static long fill_all(store_q *q, filled *f, yj_err *e)
+{
+	return store_each(q, fill_next, f, e) ? -1 : f->n;
+}
+
+static void read_due(store_q *q, void *item)
+{
+	disp_due *d = item;
+	d->id = store_col_int(q, 0);
+	d->warning_id = store_col_int(q, 1);
+	store_col_copy(q, 2, d->area_code, sizeof d->area_code);
+	d->escalations = (int)store_col_int(q, 3);
+}
+
 long disp_db_due(store *s, int64_t now, disp_due *out, long cap, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT id, warning_id, area_code, escalations FROM recipient WHERE next_escalation_ms <= ? "
-	                         "AND state NOT IN ('acknowledged', 'failed') LIMIT ?",
-	                         now, cap);
-	if (!q)
-		return -1;
-	long n = 0;
-	int rc;
-	while ((rc = store_step(q, e)) > 0 && n < cap) {
-		disp_due *d = &out[n++];
-		d->id = store_col_int(q, 0);
-		d->warning_id = store_col_int(q, 1);
-		store_col_copy(q, 2, d->area_code, sizeof d->area_code);
-		d->escalations = (int)store_col_int(q, 3);
-	}
-	if (rc > 0)
-		store_done(q);
-	return rc < 0 ? -1 : n;
+	return fill_all(store_query(s, e,
+	                            "SELECT id, warning_id, area_code, escalations FROM recipient WHERE next_escalation_ms <= ? "
+	                            "AND state NOT IN ('acknowledged', 'failed') LIMIT ?",
+	                            now, cap),
+	                &(filled){out, sizeof *out, 0, cap, read_due}, e);
 }
 
 int disp_db_escalated(store *s, int64_t id, int step, int64_t next_ms, yj_err *e)
@@ -349,21 +385,18 @@ int disp_db_escalated(store *s, int64_t id, int step, int64_t next_ms, yj_err *e
 
 /* ---- webhooks ----------------------------------------------------------------------------------------------------- */
 
+static void read_rcpt(store_q *q, void *item)
+{
+	fill(q, item);
+}
+
 long disp_db_hooks_due(store *s, int64_t now, disp_rcpt *out, long cap, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT " RCPT_COLS " FROM recipient WHERE next_attempt_ms <= ? AND state IN ('queued', 'sent') "
-	                         "ORDER BY next_attempt_ms LIMIT ?",
-	                         now, cap);
-	if (!q)
-		return -1;
-	long n = 0;
-	int rc;
-	while ((rc = store_step(q, e)) > 0 && n < cap)
-		fill(q, &out[n++]);
-	if (rc > 0)
-		store_done(q);
-	return rc < 0 ? -1 : n;
+	return fill_all(store_query(s, e,
+	                            "SELECT " RCPT_COLS " FROM recipient WHERE next_attempt_ms <= ? "
+	                            "AND state IN ('queued', 'sent') ORDER BY next_attempt_ms LIMIT ?",
+	                            now, cap),
+	                &(filled){out, sizeof *out, 0, cap, read_rcpt}, e);
 }
 
 int disp_db_hook_delivered(store *s, const disp_rcpt *r, int attempts, int64_t t, yj_err *e)

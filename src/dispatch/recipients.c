@@ -23,6 +23,14 @@
 #include "dispatch/disp_int.h"
 #include "sched/sched.h"
 
+int disp_rcpts_add(store *s, const disp_rcpt *r, void *ctx, yj_err *e)
+{
+	disp_rcpts *rs = ctx;
+	rs->v = yj_grow(rs->v, &rs->cap, rs->n + 1, sizeof *rs->v);
+	rs->v[rs->n++] = *r;
+	return 0;
+}
+
 static const warn_event *payload_of(const bus_event *ev, yj_err *e)
 {
 	if (!ev->payload || ev->payload_len < sizeof(warn_event)) {
@@ -159,20 +167,22 @@ int disp_ack_run(store *s, void *ctx, yj_err *e)
 	if (warning_now(s, j, e))
 		return -1;
 	if (j->asked && j->asked != j->r.version)
-		return yj_fail(e, YJ_ECONFLICT, "version", "version %d was replaced by version %d: read it, then acknowledge",
-		               j->asked, j->r.version);
+		return yj_refuse(e, YJ_ECONFLICT, "newer_version", "version",
+		                 "此预警已更新为第 %d 版（您确认的是第 %d 版）：请先阅读新版本再确认", j->r.version, j->asked);
 	/* acknowledging twice is fine: a phone that lost the answer retries */
 	if (!strcmp(j->r.state, "acknowledged"))
 		return 0;
 	if (strcmp(j->wstate, "issued") != 0)
-		return yj_fail(e, YJ_ECONFLICT, "warning", "warning %lld is %s: nothing to acknowledge", (long long)j->warning,
-		               j->wstate);
+		return yj_refuse(e, YJ_ECONFLICT, "warning_not_current", "warning", "预警 %lld %s，无需确认 (%s)",
+		                 (long long)j->warning,
+		                 !strcmp(j->wstate, "cancelled") ? "已撤销" : !strcmp(j->wstate, "expired") ? "已过期" : "未在发布中",
+		                 j->wstate);
 	int64_t now = yj_now_ms();
 	int64_t n = disp_db_ack(s, j->r.id, now, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return yj_fail(e, YJ_ECONFLICT, "state", "a %s recipient cannot acknowledge", j->r.state);
+		return yj_refuse(e, YJ_ECONFLICT, "cannot_acknowledge", "state", "此接收记录（%s）不能确认", j->r.state);
 	j->changed = true;
 	j->r.acked_ms = now;
 	if (!j->r.read_ms)

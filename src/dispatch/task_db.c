@@ -29,43 +29,17 @@ static void fill_task(store_q *q, disp_task *t)
 	t->updated_ms = store_col_int(q, 11);
 }
 
-static int each_task(store *s, store_q *q, disp_task_fn fn, void *ctx, yj_err *e)
+static int task_row(store_q *q, void *ctx, yj_err *e)
 {
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		disp_task t;
-		fill_task(q, &t);
-		int f = fn(s, &t, ctx, e);
-		if (f) {
-			store_done(q);
-			return f < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	const disp_visit *v = ctx;
+	disp_task t;
+	fill_task(q, &t);
+	return v->fn.task(v->s, &t, v->ctx, e);
 }
 
-/* the first column of every row as an id (*ids malloc'ed) */
-static int ids_of(store_q *q, int64_t **ids, size_t *n, yj_err *e)
+static int each_task(store *s, store_q *q, disp_task_fn fn, void *ctx, yj_err *e)
 {
-	*ids = NULL;
-	*n = 0;
-	if (!q)
-		return -1;
-	size_t cap = 0;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		*ids = yj_grow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = store_col_int(q, 0);
-	}
-	if (rc < 0) {
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	return store_each(q, task_row, &(disp_visit){.s = s, .ctx = ctx, .fn.task = fn}, e);
 }
 
 /* ---- tasks ------------------------------------------------------------------------------------------------- */
@@ -82,18 +56,19 @@ int64_t disp_db_task_add(store *s, int64_t warning_id, int64_t risk_point_id, co
 
 int disp_db_task_workers(store *s, int64_t warning_id, int64_t **ids, size_t *n, yj_err *e)
 {
-	return ids_of(store_query(s, e,
-	                          "SELECT DISTINCT grid_worker_id FROM transfer_task WHERE warning_id = ? "
-	                          "AND grid_worker_id IS NOT NULL ORDER BY grid_worker_id",
-	                          warning_id),
-	              ids, n, e);
+	return disp_db_ids(store_query(s, e,
+	                               "SELECT DISTINCT grid_worker_id FROM transfer_task WHERE warning_id = ? "
+	                               "AND grid_worker_id IS NOT NULL ORDER BY grid_worker_id",
+	                               warning_id),
+	                   ids, n, e);
 }
 
 int disp_db_tasks_open(store *s, int64_t warning_id, int64_t **ids, size_t *n, yj_err *e)
 {
-	return ids_of(store_query(s, e, "SELECT id FROM transfer_task WHERE warning_id = ? AND state = 'open' ORDER BY id",
-	                          warning_id),
-	              ids, n, e);
+	return disp_db_ids(store_query(s, e,
+	                               "SELECT id FROM transfer_task WHERE warning_id = ? AND state = 'open' ORDER BY id",
+	                               warning_id),
+	                   ids, n, e);
 }
 
 int disp_db_tasks_close(store *s, int64_t warning_id, const char *reason, int64_t now, yj_err *e)
@@ -142,20 +117,23 @@ int disp_db_tasks_of_worker(store *s, int64_t worker, disp_task_fn fn, void *ctx
 	                 fn, ctx, e);
 }
 
+static int task_count_row(store_q *q, void *ctx, yj_err *e)
+{
+	const disp_visit *v = ctx;
+	v->fn.task_count(store_col_str(q, 0), store_col_int(q, 1), store_col_int(q, 2), store_col_int(q, 3),
+	                 store_col_int(q, 4), v->ctx);
+	return 0;
+}
+
 int disp_db_task_counts(store *s, int64_t warning_id, const auth_scope *scope, disp_task_count_fn fn, void *ctx,
                         yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT area_code, sum(planned), sum(moved), count(*), "
-	                         "sum(CASE WHEN state = 'open' THEN 1 ELSE 0 END) FROM transfer_task WHERE warning_id = ? "
-	                         "AND " AUTH_SCOPE_SQL("area_code") " GROUP BY area_code",
-	                         warning_id, scope->lo, scope->hi);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		fn(store_col_str(q, 0), store_col_int(q, 1), store_col_int(q, 2), store_col_int(q, 3), store_col_int(q, 4), ctx);
-	return rc < 0 ? -1 : 0;
+	return store_each(store_query(s, e,
+	                              "SELECT area_code, sum(planned), sum(moved), count(*), "
+	                              "sum(CASE WHEN state = 'open' THEN 1 ELSE 0 END) FROM transfer_task "
+	                              "WHERE warning_id = ? AND " AUTH_SCOPE_SQL("area_code") " GROUP BY area_code",
+	                              warning_id, scope->lo, scope->hi),
+	                  task_count_row, &(disp_visit){.ctx = ctx, .fn.task_count = fn}, e);
 }
 
 int64_t disp_db_task_moved(store *s, int64_t id, int64_t moved, const char *close_reason, int64_t now, yj_err *e)
@@ -188,32 +166,28 @@ int disp_db_report_add(store *s, const disp_report *r, const char *key, yj_err *
 	               : 0;
 }
 
+static int report_row(store_q *q, void *ctx, yj_err *e)
+{
+	const disp_visit *v = ctx;
+	disp_report r;
+	r.id = store_col_int(q, 0);
+	r.task_id = store_col_int(q, 1);
+	r.user_id = store_col_int(q, 2);
+	r.moved = store_col_int(q, 3);
+	r.shelter_id = store_col_int(q, 4);
+	r.nobody_at_risk = store_col_int(q, 5) != 0;
+	store_col_copy(q, 6, r.reason, sizeof r.reason);
+	store_col_copy(q, 7, r.note, sizeof r.note);
+	r.created_ms = store_col_int(q, 8);
+	return v->fn.report(v->s, &r, v->ctx, e);
+}
+
 int disp_db_reports_each(store *s, int64_t task_id, disp_report_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT id, task_id, user_id, moved, coalesce(shelter_id, 0), nobody_at_risk, "
-	                         "coalesce(reason, ''), coalesce(note, ''), created_ms FROM transfer_report WHERE task_id = ? "
-	                         "ORDER BY id",
-	                         task_id);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		disp_report r;
-		r.id = store_col_int(q, 0);
-		r.task_id = store_col_int(q, 1);
-		r.user_id = store_col_int(q, 2);
-		r.moved = store_col_int(q, 3);
-		r.shelter_id = store_col_int(q, 4);
-		r.nobody_at_risk = store_col_int(q, 5) != 0;
-		store_col_copy(q, 6, r.reason, sizeof r.reason);
-		store_col_copy(q, 7, r.note, sizeof r.note);
-		r.created_ms = store_col_int(q, 8);
-		int f = fn(s, &r, ctx, e);
-		if (f) {
-			store_done(q);
-			return f < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(store_query(s, e,
+	                              "SELECT id, task_id, user_id, moved, coalesce(shelter_id, 0), nobody_at_risk, "
+	                              "coalesce(reason, ''), coalesce(note, ''), created_ms FROM transfer_report "
+	                              "WHERE task_id = ? ORDER BY id",
+	                              task_id),
+	                  report_row, &(disp_visit){.s = s, .ctx = ctx, .fn.report = fn}, e);
 }

@@ -141,11 +141,9 @@ static int handle_my_tasks(http_req *req, http_res *res, yj_err *e)
 static int handle_warning_tasks(http_req *req, http_res *res, yj_err *e)
 {
 	static const char *const states[] = {"open", "closed", NULL};
-	warn_info w;
-	if (disp_api_warning(req, "id", &w, e))
+	int64_t warning_id;
+	if (disp_api_warning(req, "id", &warning_id, e))
 		return -1;
-	int64_t warning_id = w.id;
-	warn_info_clear(&w);
 	int state = -1;
 	auth_scope sc;
 	if (http_query_enum(req, "state", states, &state, e) < 0 || http_scope(req, &sc, e))
@@ -282,7 +280,7 @@ static int handle_task_chase(http_req *req, http_res *res, yj_err *e)
 	if (task_for_caller(req, &t, e))
 		return -1;
 	if (strcmp(t.state, "open") != 0)
-		return yj_fail(e, YJ_ECONFLICT, "state", "transfer task %lld is closed", (long long)t.id);
+		return disp_task_closed(e, t.id);
 	store *s = store_thread();
 	if (disp_task_chase(s, req->user, &t, e))
 		return -1;

@@ -3,8 +3,10 @@
  * evacuation gets one task per risk point at risk (planned = the point's
  * population), for the point's grid worker; grid workers report persons
  * moved (once per idempotency key: a phone retrying counts nothing twice)
- * until the task closes at planned, or with a reason when nobody was at
- * risk. Commanders chase open tasks. Cancelling the warning closes them.
+ * until the task closes at planned, or when a grid worker reports nobody at
+ * risk (with the reason in the report). Commanders chase open tasks.
+ * Cancelling the warning closes them. A closed task says why as a code
+ * (DISP_CLOSED_*: all_moved, nobody_at_risk, warning_cancelled).
  *
  * Every change of a task is audited (projection transfer_task, built from
  * the stored row) and tells the warning's loop stream after the commit.
@@ -103,7 +105,7 @@ int disp_tasks_cancel(store *s, int64_t warning_id, int64_t now, yj_err *e)
 	size_t n;
 	if (disp_db_tasks_open(s, warning_id, &ids, &n, e))
 		return -1;
-	int rc = n ? disp_db_tasks_close(s, warning_id, "warning cancelled", now, e) : 0;
+	int rc = n ? disp_db_tasks_close(s, warning_id, DISP_CLOSED_WARNING_CANCELLED, now, e) : 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = audit_record_id(s, NULL, "transfer.close", "transfer_task", ids[i], e);
 	free(ids);
@@ -111,6 +113,11 @@ int disp_tasks_cancel(store *s, int64_t warning_id, int64_t now, yj_err *e)
 }
 
 /* ---- reports (a job of the group writer) ------------------------------------------------------------------------- */
+
+int disp_task_closed(yj_err *e, int64_t id)
+{
+	return yj_refuse(e, YJ_ECONFLICT, "task_closed", "state", "转移任务 %lld 已结束，不再接收上报或催办", (long long)id);
+}
 
 int disp_report_run(store *s, void *ctx, yj_err *e)
 {
@@ -132,7 +139,7 @@ int disp_report_run(store *s, void *ctx, yj_err *e)
 	j->warning = t.warning_id;
 	snprintf(j->area, sizeof j->area, "%s", t.area_code);
 	if (strcmp(t.state, "open") != 0)
-		return yj_fail(e, YJ_ECONFLICT, "state", "transfer task %lld is closed", (long long)j->task);
+		return disp_task_closed(e, j->task);
 	int64_t now = yj_now_ms();
 	disp_report r = {.task_id = j->task, .user_id = j->user->id, .moved = j->moved, .shelter_id = j->shelter,
 	                 .nobody_at_risk = j->nobody, .created_ms = now};
@@ -142,12 +149,12 @@ int disp_report_run(store *s, void *ctx, yj_err *e)
 		return -1;
 	int64_t moved = t.moved + j->moved;
 	j->closed_now = moved >= t.planned || j->nobody;
-	const char *reason = !j->closed_now ? NULL : j->nobody ? j->reason : "all planned persons moved";
+	const char *reason = !j->closed_now ? NULL : j->nobody ? DISP_CLOSED_NOBODY : DISP_CLOSED_ALL_MOVED;
 	int64_t n = disp_db_task_moved(s, j->task, moved, reason, now, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return yj_fail(e, YJ_ECONFLICT, "state", "transfer task %lld is closed", (long long)j->task);
+		return disp_task_closed(e, j->task);
 	if (audit_record_id(s, j->user, "transfer.report", "transfer_task", j->task, e))
 		return -1;
 	return disp_emit_loop(s, j->warning, j->area, e);

@@ -41,7 +41,8 @@ bool http_is_api_path(const char *p)
 
 /*
  * The error body of e, built by hand so that it cannot fail whatever the
- * message echoes: {"error":{"code":…,"message":…,"field":…}}. The message
+ * message echoes: {"error":{"code":…,"message":…,"field":…,"reason":…}}
+ * (field and reason only when set). The message
  * and field are repaired to valid UTF-8 first (cut on a character
  * boundary, invalid bytes as U+FFFD). Never NULL, never empty.
  */
@@ -61,6 +62,13 @@ static char *error_body(const yj_err *e, size_t *len)
 	if (field[0]) {
 		strbuf_puts(&b, ",\"field\":");
 		yj_json_escape(&b, field);
+	}
+	if (e->reason[0]) {
+		char reason[sizeof e->reason];
+		snprintf(reason, sizeof reason, "%s", e->reason);
+		yj_utf8_repair(reason, sizeof reason);
+		strbuf_puts(&b, ",\"reason\":");
+		yj_json_escape(&b, reason);
 	}
 	strbuf_puts(&b, "}}");
 	return strbuf_take(&b, len);

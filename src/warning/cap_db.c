@@ -112,24 +112,21 @@ int cap_db_link(store *s, int64_t alert_id, int64_t warning_id, yj_err *e)
 	return n == 1 ? 0 : yj_fail(e, YJ_ENOTFOUND, "", "no CAP alert %lld", (long long)alert_id);
 }
 
+static int cap_of(store_q *q, void *ctx, yj_err *e)
+{
+	const warn_visit *v = ctx;
+	cap_row r;
+	fill(q, &r);
+	int rc = v->fn.cap(v->s, &r, v->ctx, e);
+	cap_row_clear(&r);
+	return rc;
+}
+
 int cap_db_referring_each(store *s, const char *sender, const char *identifier, cap_row_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT " CAP_COLS " FROM cap_alert c JOIN cap_alert_ref r ON r.alert_id = c.id "
-	                         "WHERE r.sender = ? AND r.identifier = ? ORDER BY c.id",
-	                         sender, identifier);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		cap_row r;
-		fill(q, &r);
-		int f = fn(s, &r, ctx, e);
-		cap_row_clear(&r);
-		if (f) {
-			store_done(q);
-			return f < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(store_query(s, e,
+	                              "SELECT " CAP_COLS " FROM cap_alert c JOIN cap_alert_ref r ON r.alert_id = c.id "
+	                              "WHERE r.sender = ? AND r.identifier = ? ORDER BY c.id",
+	                              sender, identifier),
+	                  cap_of, &(warn_visit){.s = s, .ctx = ctx, .fn.cap = fn}, e);
 }

@@ -30,8 +30,31 @@
 
 #define DAY_MS (24 * 3600 * 1000LL)
 
+/* the type an event code names: yingji's own (a message of ours coming back), the national profile's */
+static const char *type_from_codes(json_t *info)
+{
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(info, "eventCodes"), i, c) {
+		const char *name = json_string_value(json_object_get(c, "valueName"));
+		const char *value = json_string_value(json_object_get(c, "value"));
+		if (!name || !value)
+			continue;
+		if (!strcmp(name, "yingji:type"))
+			for (int t = 0; warn_types[t]; t++)
+				if (!strcmp(warn_types[t], value))
+					return warn_types[t];
+		if (!strcmp(name, WARN_CAP_EVENT_CODE_NAME) && cap_event_code_type(value))
+			return cap_event_code_type(value);
+	}
+	return NULL;
+}
+
 static const char *type_from_cap(json_t *info)
 {
+	const char *coded = type_from_codes(info);
+	if (coded)
+		return coded;
 	const char *cat = json_string_value(json_array_get(json_object_get(info, "category"), 0));
 	const char *ev = json_string_value(json_object_get(info, "event"));
 	if (ev && (strstr(ev, "台风") || strstr(ev, "yphoon") || strstr(ev, "ropical") || strstr(ev, "urricane")))
@@ -51,15 +74,11 @@ static const char *type_from_cap(json_t *info)
 	return "other";
 }
 
+/* the level of a CAP severity; Minor, Unknown and anything else: blue */
 static const char *level_from_severity(const char *sev)
 {
-	if (sev && !strcmp(sev, "Extreme"))
-		return "red";
-	if (sev && !strcmp(sev, "Severe"))
-		return "orange";
-	if (sev && !strcmp(sev, "Moderate"))
-		return "yellow";
-	return "blue";
+	const char *level = cap_severity_level(sev);
+	return level ? level : "blue";
 }
 
 /* s cut to at most max bytes on a character boundary (malloc'ed), NULL for NULL */

@@ -26,6 +26,9 @@ bool cap_is(const xmlNode *n, const char *name);
 bool cap_in_ns(const xmlNode *n, const char *href);
 bool cap_xml_space(char c);
 
+/* The embedded event-type code list (data/cap/event_types_gbt35561.csv), NUL-terminated; *len its bytes. */
+const char *cap_event_types_csv(size_t *len);
+
 /*
  * Gate 3 (cap_read.c): the <alert> root of a document that passed the
  * schema of version ("1.2" or "1.1") into the JSON shape of cap_parse

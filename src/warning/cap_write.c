@@ -1,17 +1,23 @@
 /*
  * cap_write.c — write CAP 1.2 alerts of our own (cap_render) from the JSON
- * shape cap_parse returns, and map warning levels and types to CAP values.
+ * shape cap_parse returns, and map warning levels and types to CAP values:
+ * severity, category, the event's Chinese name, the national level
+ * (Ⅲ级, 黄色) and the event-type code of the national early-warning profile
+ * (GB/T 35561-2017, from the embedded data/cap/event_types_gbt35561.csv).
  *
  * The text is built element by element in schema order, escaped, and then
  * read back through every gate of cap_parse, so what leaves here is valid
  * CAP 1.2 or nothing.
  */
 #include <math.h>
+#include <stddef.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "warning/cap_int.h"
+#include "warning/warn_int.h"
 
 typedef struct writer {
 	strbuf b;
@@ -33,27 +39,46 @@ static int wfail(writer *w, const char *field, const char *fmt, ...)
 	return -1;
 }
 
-/* XML text: escape & < > (and CR, which parsers would fold); refuse what XML 1.0 cannot carry. */
-static int put_escaped(writer *w, const char *s, size_t n, const char *field)
+unsigned cap_xml_escape(strbuf *b, const char *s, size_t n, bool replace)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
+		unsigned bad = 0;
 		switch (c) {
-		case '&': strbuf_puts(&w->b, "&amp;"); continue;
-		case '<': strbuf_puts(&w->b, "&lt;"); continue;
-		case '>': strbuf_puts(&w->b, "&gt;"); continue;
-		case '\r': strbuf_puts(&w->b, "&#13;"); continue;
+		case '&': strbuf_puts(b, "&amp;"); continue;
+		case '<': strbuf_puts(b, "&lt;"); continue;
+		case '>': strbuf_puts(b, "&gt;"); continue;
+		case '"': strbuf_puts(b, "&quot;"); continue;
+		case '\r': strbuf_puts(b, "&#13;"); continue; /* parsers would fold it */
 		case '\t':
 		case '\n': break;
 		default:
 			if (c < 0x20 || c == 0x7f)
-				return wfail(w, field, "control character U+%04X cannot be carried in XML", c);
-			if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
-			    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
-				return wfail(w, field, "U+FFFE/U+FFFF cannot be carried in XML");
+				bad = c;
+			else if (c == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBF &&
+			         ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+				bad = 0xFFFE;
 		}
-		strbuf_append(&w->b, &s[i], 1);
+		if (bad && !replace)
+			return bad;
+		if (bad) {
+			strbuf_puts(b, "\xEF\xBF\xBD");
+			i += bad == 0xFFFE ? 2 : 0;
+			continue;
+		}
+		strbuf_append(b, &s[i], 1);
 	}
+	return 0;
+}
+
+/* XML text: escaped; refuse what XML 1.0 cannot carry, naming the field. */
+static int put_escaped(writer *w, const char *s, size_t n, const char *field)
+{
+	unsigned bad = cap_xml_escape(&w->b, s, n, false);
+	if (bad == 0xFFFE)
+		return wfail(w, field, "U+FFFE/U+FFFF cannot be carried in XML");
+	if (bad)
+		return wfail(w, field, "control character U+%04X cannot be carried in XML", bad);
 	return 0;
 }
 
@@ -85,25 +110,32 @@ static void close_el(writer *w, int depth, const char *name)
 	strbuf_printf(&w->b, "</%s>\n", name);
 }
 
-static void field_name(char *out, size_t cap, const char *prefix, const char *key)
+#define FIELD_MAX 96
+
+/* obj's member key (NULL when absent or null), and its name for errors ("prefix.key") in field */
+static json_t *member(json_t *obj, const char *key, const char *prefix, char field[FIELD_MAX])
 {
 	if (prefix && *prefix)
-		snprintf(out, cap, "%s.%s", prefix, key);
+		snprintf(field, FIELD_MAX, "%s.%s", prefix, key);
 	else
-		snprintf(out, cap, "%s", key);
+		snprintf(field, FIELD_MAX, "%s", key);
+	json_t *v = json_object_get(obj, key);
+	return json_is_null(v) ? NULL : v;
+}
+
+/* an absent member: refused when required (what: the words after "is required"), else nothing to write */
+static int absent(writer *w, const char *field, bool required, const char *what)
+{
+	return required ? wfail(w, field, "is required%s", what) : 0;
 }
 
 /* A string member as <key>; required members must be there. */
 static int put_member(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *v = json_object_get(obj, key);
-	if (!v || json_is_null(v)) {
-		if (required)
-			return wfail(w, field, "is required");
-		return 0;
-	}
+	char field[FIELD_MAX];
+	json_t *v = member(obj, key, prefix, field);
+	if (!v)
+		return absent(w, field, required, "");
 	if (!json_is_string(v))
 		return wfail(w, field, "must be a string");
 	return put_element(w, depth, key, json_string_value(v), json_string_length(v), field);
@@ -113,12 +145,11 @@ static int put_member(writer *w, int depth, json_t *obj, const char *key, const 
  * key_ms rewritten as whole seconds at +08:00. */
 static int put_time(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96], mskey[32], out[40];
-	field_name(field, sizeof field, prefix, key);
+	char field[FIELD_MAX], mskey[32], out[40];
 	snprintf(mskey, sizeof mskey, "%s_ms", key);
-	json_t *v = json_object_get(obj, key), *msv = json_object_get(obj, mskey);
+	json_t *v = member(obj, key, prefix, field), *msv = json_object_get(obj, mskey);
 	int64_t ms;
-	if (v && !json_is_null(v)) {
+	if (v) {
 		const char *s = json_string_value(v);
 		if (!s || yj_time_parse(s, &ms, key, NULL) != 0)
 			return wfail(w, field, "must be an RFC 3339 time such as 2022-08-18T09:30:00+08:00");
@@ -133,9 +164,7 @@ static int put_time(writer *w, int depth, json_t *obj, const char *key, const ch
 		ms = json_integer_value(msv);
 		yj_time_format(ms - ((ms % 1000) + 1000) % 1000, out);
 	} else {
-		if (required)
-			return wfail(w, field, "is required");
-		return 0;
+		return absent(w, field, required, "");
 	}
 	return put_element(w, depth, key, out, strlen(out), field);
 }
@@ -143,14 +172,10 @@ static int put_time(writer *w, int depth, json_t *obj, const char *key, const ch
 /* An array of strings, one element each (category, responseType, code). */
 static int put_strings(writer *w, int depth, json_t *obj, const char *key, const char *prefix, bool required)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *arr = json_object_get(obj, key);
-	if (!arr || json_is_null(arr)) {
-		if (required)
-			return wfail(w, field, "is required (an array of strings)");
-		return 0;
-	}
+	char field[FIELD_MAX];
+	json_t *arr = member(obj, key, prefix, field);
+	if (!arr)
+		return absent(w, field, required, " (an array of strings)");
 	if (json_is_string(arr)) /* one value given bare */
 		return put_element(w, depth, key, json_string_value(arr), json_string_length(arr), field);
 	if (!json_is_array(arr) || (required && json_array_size(arr) == 0))
@@ -171,10 +196,9 @@ static int put_strings(writer *w, int depth, json_t *obj, const char *key, const
 /* [{"valueName","value"}...] as <element><valueName/><value/></element> */
 static int put_pairs(writer *w, int depth, json_t *obj, const char *key, const char *element, const char *prefix)
 {
-	char field[96];
-	field_name(field, sizeof field, prefix, key);
-	json_t *arr = json_object_get(obj, key);
-	if (!arr || json_is_null(arr))
+	char field[FIELD_MAX];
+	json_t *arr = member(obj, key, prefix, field);
+	if (!arr)
 		return 0;
 	if (!json_is_array(arr))
 		return wfail(w, field, "must be an array of {valueName, value}");
@@ -446,32 +470,127 @@ bad:
 
 /* ---- mapping yingji warnings to CAP values ------------------------------- */
 
-const char *cap_level_severity(const char *level)
+/* a warning level: CAP severity, and the national form (突发事件应对法 第四十二条: 一级 red ... 四级 blue) */
+static const struct level_map {
+	const char *level, *severity, *grade, *colour;
+} levels[] = {
+	{"blue", "Minor", "Ⅳ级", "蓝色"}, {"yellow", "Moderate", "Ⅲ级", "黄色"}, {"orange", "Severe", "Ⅱ级", "橙色"},
+	{"red", "Extreme", "Ⅰ级", "红色"}, {"IV", "Minor", "Ⅳ级", "蓝色"},   {"III", "Moderate", "Ⅲ级", "黄色"},
+	{"II", "Severe", "Ⅱ级", "橙色"},   {"I", "Extreme", "Ⅰ级", "红色"},
+};
+
+/* In a table of structs of strings: the member at value_off of the first row whose member at key_off is
+ * key, or NULL */
+static const char *lookup(const void *rows, size_t n, size_t size, size_t key_off, const char *key, size_t value_off)
 {
-	static const struct {
-		const char *level, *severity;
-	} map[] = {
-		{"blue", "Minor"}, {"yellow", "Moderate"}, {"orange", "Severe"}, {"red", "Extreme"},
-		{"IV", "Minor"},   {"III", "Moderate"},    {"II", "Severe"},     {"I", "Extreme"},
-	};
-	for (size_t i = 0; level && i < YJ_ARRAY_LEN(map); i++)
-		if (strcmp(map[i].level, level) == 0)
-			return map[i].severity;
+	for (size_t i = 0; key && i < n; i++) {
+		const char *row = (const char *)rows + i * size;
+		if (strcmp(*(const char *const *)(row + key_off), key) == 0)
+			return *(const char *const *)(row + value_off);
+	}
 	return NULL;
 }
+#define LEVEL(key, from, to)                                                                                  \
+	lookup(levels, YJ_ARRAY_LEN(levels), sizeof levels[0], offsetof(struct level_map, from), key,            \
+	       offsetof(struct level_map, to))
+
+const char *cap_level_severity(const char *level)
+{
+	return LEVEL(level, level, severity);
+}
+
+const char *cap_severity_level(const char *severity)
+{
+	return LEVEL(severity, severity, level);
+}
+
+const char *cap_level_national(const char *level, const char **colour)
+{
+	if (colour)
+		*colour = LEVEL(level, level, colour);
+	return LEVEL(level, level, grade);
+}
+
+/* a warning type: CAP category and the event's Chinese name */
+static const struct type_map {
+	const char *type, *category, *event;
+} types[] = {
+	{"typhoon", "Met", "台风"},           {"rainstorm", "Met", "暴雨"},
+	{"flood", "Met", "洪水"},             {"high_temperature", "Met", "高温"},
+	{"drought", "Met", "干旱"},           {"storm_surge", "Met", "风暴潮"},
+	{"geological", "Geo", "地质灾害"},    {"landslide", "Geo", "滑坡"},
+	{"earthquake", "Geo", "地震"},        {"forest_fire", "Fire", "森林火险"},
+	{"fire", "Fire", "火灾"},             {"hazmat", "CBRNE", "危险化学品事故"},
+	{"hazmat_vehicle", "CBRNE", "危险货物运输事故"}, {"other", "Other", "突发事件"},
+};
+
+#define TYPE(key, to) \
+	lookup(types, YJ_ARRAY_LEN(types), sizeof types[0], offsetof(struct type_map, type), key, offsetof(struct type_map, to))
 
 const char *cap_type_category(const char *type)
 {
-	static const struct {
-		const char *type, *category;
-	} map[] = {
-		{"typhoon", "Met"},         {"rainstorm", "Met"},   {"flood", "Met"},    {"high_temperature", "Met"},
-		{"drought", "Met"},         {"storm_surge", "Met"}, {"geological", "Geo"}, {"landslide", "Geo"},
-		{"earthquake", "Geo"},      {"forest_fire", "Fire"}, {"fire", "Fire"},   {"hazmat", "CBRNE"},
-		{"hazmat_vehicle", "CBRNE"}, {"other", "Other"},
-	};
-	for (size_t i = 0; type && i < YJ_ARRAY_LEN(map); i++)
-		if (strcmp(map[i].type, type) == 0)
-			return map[i].category;
+	return TYPE(type, category);
+}
+
+const char *cap_type_event(const char *type)
+{
+	return TYPE(type, event);
+}
+
+/*
+ * The event-type codes of the national profile: the embedded
+ * data/cap/event_types_gbt35561.csv (code, name, yingji_type, evidence),
+ * read once into a table that lives as long as the process.
+ */
+typedef struct event_code {
+	char code[8], name[32], type[32];
+} event_code;
+
+static event_code *codes;
+static size_t ncodes;
+static pthread_once_t codes_once = PTHREAD_ONCE_INIT;
+
+static void codes_load(void)
+{
+	size_t len;
+	const char *text = cap_event_types_csv(&len);
+	yj_csv t;
+	yj_err e = {0};
+	if (yj_csv_parse(text, len, &t, &e)) {
+		yj_log(YJ_LOG_ERROR, "cap_event_types", "the embedded code list is not CSV: %s", e.message);
+		return;
+	}
+	codes = yj_calloc(t.rows ? t.rows : 1, sizeof *codes);
+	for (size_t r = 1; r < t.rows; r++) {
+		if (yj_csv_row_blank(&t, r))
+			continue;
+		event_code *c = &codes[ncodes++];
+		snprintf(c->code, sizeof c->code, "%s", yj_csv_cell(&t, r, 0));
+		snprintf(c->name, sizeof c->name, "%s", yj_csv_cell(&t, r, 1));
+		snprintf(c->type, sizeof c->type, "%s", yj_csv_cell(&t, r, 2));
+	}
+	yj_csv_free(&t);
+}
+
+const char *cap_type_event_code(const char *type, const char **name)
+{
+	pthread_once(&codes_once, codes_load);
+	for (size_t i = 0; type && *type && i < ncodes; i++)
+		if (strcmp(codes[i].type, type) == 0) {
+			if (name)
+				*name = codes[i].name;
+			return codes[i].code;
+		}
+	if (name)
+		*name = NULL;
+	return NULL;
+}
+
+const char *cap_event_code_type(const char *code)
+{
+	pthread_once(&codes_once, codes_load);
+	for (size_t i = 0; code && i < ncodes; i++)
+		if (strcmp(codes[i].code, code) == 0)
+			return codes[i].type[0] ? codes[i].type : NULL;
 	return NULL;
 }

@@ -58,45 +58,76 @@ static const action_rule *transition_of(const char *action, const char *state)
 	return NULL;
 }
 
+/* the words a duty officer reads for states and actions */
+static const char *const state_words[][2] = {
+	{"draft", "草稿"},     {"submitted", "待审批"}, {"approved", "已批准"}, {"issued", "已发布"},
+	{"cancelled", "已撤销"}, {"expired", "已过期"}, {"rejected", "已退回"},
+};
+static const char *const action_words[][2] = {
+	{"submit", "提交审批"}, {"approve", "批准"}, {"reject", "退回修改"},
+	{"issue", "发布"},      {"update", "更新"},  {"cancel", "撤销"},
+};
+
+static const char *word(const char *const (*table)[2], size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(table[i][0], key) == 0)
+			return table[i][1];
+	return key;
+}
+#define STATE_WORD(s) word(state_words, YJ_ARRAY_LEN(state_words), (s))
+#define ACTION_WORD(a) word(action_words, YJ_ARRAY_LEN(action_words), (a))
+
+/* the actions state allows, in words: "提交审批 (submit)、撤销 (cancel)" */
 static void allowed_text(const char *state, char *out, size_t cap)
 {
 	size_t n = 0;
 	out[0] = 0;
 	for (size_t i = 0; i < YJ_ARRAY_LEN(transitions); i++)
 		if (strcmp(transitions[i].from, state) == 0 && n < cap)
-			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", transitions[i].action);
+			n += (size_t)snprintf(out + n, cap - n, "%s%s (%s)", n ? "、" : "", ACTION_WORD(transitions[i].action),
+			                      transitions[i].action);
 	if (!n)
-		snprintf(out, cap, "none");
+		snprintf(out, cap, "无");
 }
 
+/*
+ * Refusals carry a reason a client can act on (error.reason): unknown_action, role_not_allowed,
+ * outside_jurisdiction, wrong_state, commander_only, two_person_rule.
+ */
 int warn_may(const warn_row *w, const auth_user *u, const char *action, yj_err *e)
 {
 	bool known = false;
 	for (size_t i = 0; i < YJ_ARRAY_LEN(transitions); i++)
 		known |= strcmp(transitions[i].action, action) == 0;
 	if (!known)
-		return yj_fail(e, YJ_ENOTFOUND, "action", "no action '%.32s' (submit, approve, reject, issue, update, cancel)",
-		               action);
+		return yj_refuse(e, YJ_ENOTFOUND, "unknown_action", "action",
+		                 "没有操作“%.32s”（可用：submit 提交审批、approve 批准、reject 退回修改、issue 发布、"
+		                 "update 更新、cancel 撤销）",
+		                 action);
 	if (u->role != ROLE_COMMANDER && u->role != ROLE_DUTY_OFFICER)
-		return yj_fail(e, YJ_EFORBIDDEN, "", "only duty officers and commanders act on warnings");
+		return yj_refuse(e, YJ_EFORBIDDEN, "role_not_allowed", "", "只有值班员和指挥长可以处理预警");
 	if (!warn_row_writable(w, u))
-		return yj_fail(e, YJ_EFORBIDDEN, "id", "warning %lld belongs to the jurisdiction of %s (%s): you may read it, "
-		                                       "not act on it", (long long)w->id, geo_area_name(w->area_code), w->area_code);
+		return yj_refuse(e, YJ_EFORBIDDEN, "outside_jurisdiction", "id",
+		                 "预警 %lld 属于%s（%s）：您可以查看，不能处理", (long long)w->id,
+		                 geo_area_name(w->area_code), w->area_code);
 	if (!transition_of(action, w->state)) {
-		char allowed[128];
+		char allowed[160];
 		allowed_text(w->state, allowed, sizeof allowed);
-		return yj_fail(e, YJ_ECONFLICT, "state", "cannot %s a warning that is %s; allowed now: %s", action, w->state,
-		               allowed);
+		return yj_refuse(e, YJ_ECONFLICT, "wrong_state", "state", "预警当前为“%s”，不能%s；现在可以：%s",
+		                 STATE_WORD(w->state), ACTION_WORD(action), allowed);
 	}
 	bool commander = u->role == ROLE_COMMANDER;
 	if (strcmp(action, "approve") == 0 || strcmp(action, "reject") == 0) {
 		if (!commander)
-			return yj_fail(e, YJ_EFORBIDDEN, "", "only a commander may %s a warning", action);
+			return yj_refuse(e, YJ_EFORBIDDEN, "commander_only", "", "只有指挥长可以%s预警", ACTION_WORD(action));
 		if (u->id == w->author_id)
-			return yj_fail(e, YJ_EFORBIDDEN, "", "two-person rule: the author may not %s their own warning", action);
+			return yj_refuse(e, YJ_EFORBIDDEN, "two_person_rule", "",
+			                 "双人审核：起草人不能%s自己起草的预警，请另一位指挥长审批", ACTION_WORD(action));
 	} else if ((strcmp(action, "update") == 0 || (strcmp(action, "cancel") == 0 && strcmp(w->state, "draft") != 0)) &&
 	           !commander) {
-		return yj_fail(e, YJ_EFORBIDDEN, "", "only a commander may %s a warning that is %s", action, w->state);
+		return yj_refuse(e, YJ_EFORBIDDEN, "commander_only", "", "预警当前为“%s”，只有指挥长可以%s", STATE_WORD(w->state),
+		                 ACTION_WORD(action));
 	}
 	return 0;
 }
@@ -207,11 +238,11 @@ int warn_edit(store *s, const auth_user *u, int64_t id, const warn_fields *f, yj
 		return -1;
 	int rc = -1;
 	if (!warn_row_writable(&w, u))
-		yj_fail(e, YJ_EFORBIDDEN, "id", "warning %lld belongs to the jurisdiction of %s (%s): you may read it, not edit it",
-		        (long long)id, geo_area_name(w.area_code), w.area_code);
+		yj_refuse(e, YJ_EFORBIDDEN, "outside_jurisdiction", "id", "预警 %lld 属于%s（%s）：您可以查看，不能修改",
+		          (long long)id, geo_area_name(w.area_code), w.area_code);
 	else if (strcmp(w.state, "draft") != 0)
-		yj_fail(e, YJ_ECONFLICT, "state", "only a draft can be edited (this one is %s); issued warnings change with "
-		                                  "POST .../update", w.state);
+		yj_refuse(e, YJ_ECONFLICT, "wrong_state", "state",
+		          "只有草稿可以修改（此预警为“%s”）；已发布的预警用“更新” (POST .../update) 发新版本", STATE_WORD(w.state));
 	else if (warn_check_fields(s, w.area_code, f, true, e) == 0 && warn_db_apply(s, id, f, yj_now_ms(), e) == 0)
 		rc = audit(s, u, "edit", id, e);
 	warn_row_clear(&w);
@@ -296,7 +327,7 @@ int warn_action(store *s, const auth_user *u, int64_t id, const char *action, co
 	if (n < 0)
 		goto done;
 	if (n == 0) {
-		yj_fail(e, YJ_ECONFLICT, "state", "warning %lld changed meanwhile; read it again", (long long)id);
+		yj_refuse(e, YJ_ECONFLICT, "changed_meanwhile", "state", "预警 %lld 刚被他人改动，请刷新后再试", (long long)id);
 		goto done;
 	}
 	/* the warning as it is now, for its snapshot and its events */

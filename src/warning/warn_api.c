@@ -8,11 +8,12 @@
  *   GET  /api/v1/warnings/{id}/cap[?version=N]   the CAP 1.2 message of a version
  *   POST /api/v1/alarms/{id}/warning         a draft warning from an alarm
  *   POST /api/v1/cap                         import an upstream CAP 1.1/1.2 alert
- *   GET  /api/v1/cap/feed                    current alerts (no login: public)
+ *   GET  /api/v1/cap/feed                    current alerts (no login: public), JSON or Atom by Accept
+ *   GET  /api/v1/cap/feed.atom               the same as an Atom feed
  *   GET  /api/v1/public/cap/{id}             the CAP message of a current warning (public)
  *
  * Handlers parse (the request kit, the JSON field validators), call the
- * services (warn.c, cap_import.c, warn_cap.c) inside one transaction, and
+ * services (warn.c, cap_import.c, warn_cap.c, warn_feed.c) inside one transaction, and
  * render. No SQL here.
  */
 #include <stdlib.h>
@@ -224,13 +225,66 @@ static int handle_cap(http_req *req, http_res *res, yj_err *e)
 	return answer_cap(res, warn_cap_alert(store_thread(), id, (int)version, e), e);
 }
 
+/* the absolute URL prefix of this server as the client reached it: scheme and host (the Host header,
+ * if it is a plain host[:port]; X-Forwarded-Proto: https from a proxy in front) */
+static void base_url(http_req *req, char *out, size_t cap)
+{
+	const char *host = http_header(req, "Host"), *proto = http_header(req, "X-Forwarded-Proto");
+	bool plain = host && *host && strlen(host) < 200;
+	for (const char *p = host; plain && *p; p++)
+		plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr(".-:[]", *p);
+	snprintf(out, cap, "%s://%s", proto && !strcmp(proto, "https") ? "https" : "http", plain ? host : "localhost");
+}
+
+static int answer_atom(http_req *req, http_res *res, yj_err *e)
+{
+	char base[256];
+	base_url(req, base, sizeof base);
+	size_t len;
+	char *xml = warn_feed_atom(store_thread(), base, &len, e);
+	if (!xml)
+		return -1;
+	res->status = 200;
+	res->body = xml;
+	res->body_len = len;
+	res->content_type = "application/atom+xml; charset=utf-8";
+	return 0;
+}
+
+/* the weight (q, 0..1000) an Accept header gives a media type named exactly; -1 when it names it not */
+static int accept_weight(const char *accept, const char *type)
+{
+	size_t n = strlen(type);
+	for (const char *p = accept; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, type, n) != 0 || (p[n] && p[n] != ';' && p[n] != ',' && p[n] != ' '))
+			continue;
+		const char *q = strstr(p + n, "q="), *end = strchr(p, ',');
+		return q && (!end || q < end) ? (int)(strtod(q + 2, NULL) * 1000) : 1000;
+	}
+	return -1;
+}
+
+/* the feed: JSON, or Atom for a client that prefers it (Accept: application/atom+xml above application/json) */
 static int handle_cap_feed(http_req *req, http_res *res, yj_err *e)
 {
-	json_t *items = warn_cap_feed(store_thread(), e);
-	if (!items)
+	const char *accept = http_header(req, "Accept");
+	int atom = accept ? accept_weight(accept, "application/atom+xml") : -1;
+	int json = accept ? accept_weight(accept, "application/json") : -1;
+	http_add_header(req, res, "Vary", "Accept");
+	if (atom > 0 && atom > json)
+		return answer_atom(req, res, e);
+	json_t *feed = warn_feed_json(store_thread(), e);
+	if (!feed)
 		return -1;
-	http_json(res, 200, json_pack("{s:s, s:o}", "sender", warn_cap_sender(), "items", items));
+	http_json(res, 200, feed);
 	return 0;
+}
+
+static int handle_cap_feed_atom(http_req *req, http_res *res, yj_err *e)
+{
+	return answer_atom(req, res, e);
 }
 
 static int handle_public_cap(http_req *req, http_res *res, yj_err *e)
@@ -358,7 +412,10 @@ void warn_lifecycle_api_register(void)
 	http_route_doc("Import a CAP 1.2 or 1.1 alert: a draft, or the referenced warning linked or cancelled", NULL,
 	               "cap+xml");
 	http_route("GET", "/api/v1/cap/feed", handle_cap_feed, HTTP_PUBLIC, NULL);
-	http_route_doc("The current warnings (public)", NULL, NULL);
+	http_route_doc("The current warnings (public): JSON, or Atom with Accept: application/atom+xml", NULL, NULL);
+	http_route("GET", "/api/v1/cap/feed.atom", handle_cap_feed_atom, HTTP_PUBLIC, NULL);
+	http_route_doc("The current warnings as an Atom feed (public), one entry per alert linking its CAP message", NULL,
+	               NULL);
 	http_route("GET", "/api/v1/public/cap/{id}", handle_public_cap, HTTP_PUBLIC, NULL);
 	http_route_doc("The CAP 1.2 message of a current warning (public)", NULL, NULL);
 }

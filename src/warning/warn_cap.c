@@ -7,23 +7,55 @@
  * Cancel, each referencing every earlier message. Identifiers: the
  * warning's for version 1, "<identifier>-vN" after. cap_render (cap_write.c)
  * turns the JSON built here into XML that passes the OASIS schema.
+ *
+ * Who sends: the issuing authority of the warning's jurisdiction (table
+ * `authority`, reg_authority_for: a 陆河县 warning is sent by 陆河县应急管理局,
+ * a city warning by 汕尾市应急管理局), its CAP sender and full name. A
+ * jurisdiction with no authority on its way up the area tree falls back to
+ * the sender `serve --cap-sender` names and "<area>应急管理局".
+ *
+ * What the info says beyond the schema: <eventCode> the national profile's
+ * event type (GB/T 35561-2017, data/cap/) where the type has one, and
+ * yingji's own type; <responseType> Evacuate for an evacuation order, else
+ * Prepare (orange, red) or Monitor (blue, yellow), AllClear on the Cancel;
+ * parameters with the level in the national form (预警级别 Ⅲ级, 预警颜色
+ * 黄色) next to yingji's own (yingji:type, yingji:level).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "geo/geo.h"
+#include "registry/registry.h"
 #include "warning/warn_int.h"
 
-static const char *cap_sender = "yingji@emergency-bureau.example";
+static const char *fallback_sender = "yingji@emergency-bureau.example";
 
 void warn_set_cap_sender(const char *sender)
 {
 	if (sender && *sender)
-		cap_sender = sender;
+		fallback_sender = sender;
 }
 
 const char *warn_cap_sender(void)
 {
-	return cap_sender;
+	return fallback_sender;
+}
+
+int warn_cap_issuer(store *s, const char *area_code, warn_issuer *out, yj_err *e)
+{
+	reg_authority a;
+	int rc = area_code && *area_code ? reg_authority_for(s, area_code, &a, e) : 0;
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && a.cap_sender[0] && a.name[0]) {
+		snprintf(out->sender, sizeof out->sender, "%s", a.cap_sender);
+		snprintf(out->name, sizeof out->name, "%s", a.name);
+		return 0;
+	}
+	const char *area = area_code && *area_code ? geo_area_name(area_code) : "";
+	snprintf(out->sender, sizeof out->sender, "%s", fallback_sender);
+	snprintf(out->name, sizeof out->name, "%s应急管理局", area && strcmp(area, area_code) != 0 ? area : "");
+	return 0;
 }
 
 void warn_cap_message_id(const char *identifier, int version, char *out, size_t cap)
@@ -34,19 +66,7 @@ void warn_cap_message_id(const char *identifier, int version, char *out, size_t 
 		snprintf(out, cap, "%s-v%d", identifier, version);
 }
 
-static const char *event_name(const char *type)
-{
-	static const char *const map[][2] = {{"typhoon", "台风"},         {"rainstorm", "暴雨"},
-	                                     {"flood", "洪水"},           {"geological", "地质灾害"},
-	                                     {"forest_fire", "森林火险"}, {"high_temperature", "高温"},
-	                                     {"hazmat", "危险化学品事故"}, {"other", "突发事件"}};
-	for (size_t i = 0; type && i < YJ_ARRAY_LEN(map); i++)
-		if (!strcmp(map[i][0], type))
-			return map[i][1];
-	return type ? type : "突发事件";
-}
-
-/* the versions up to the one asked for: the last one read, and references to those before it */
+/* the versions up to the one asked for: the last one read, and the earlier messages it references */
 typedef struct versions {
 	json_t *refs, *snap;
 	char msg_type[16], base[80], sent[40];
@@ -57,11 +77,10 @@ static int take_version(int version, const char *msg_type, int64_t sent_ms, cons
 {
 	versions *v = ctx;
 	if (v->snap) {
-		/* every earlier message is referenced by the later ones */
+		/* every earlier message is referenced by the later ones (the sender is set once known) */
 		char prev[96];
 		warn_cap_message_id(v->base, v->version, prev, sizeof prev);
-		json_array_append_new(v->refs, json_pack("{s:s, s:s, s:s}", "sender", cap_sender, "identifier", prev, "sent",
-		                                         v->sent));
+		json_array_append_new(v->refs, json_pack("{s:s, s:s}", "identifier", prev, "sent", v->sent));
 		json_decref(v->snap);
 	}
 	v->version = version;
@@ -109,79 +128,102 @@ static json_t *cap_area(json_t *snap)
 	return area;
 }
 
+static json_t *pair(const char *name, const char *value)
+{
+	return json_pack("{s:s, s:s}", "valueName", name, "value", value ? value : "");
+}
+
+/* what people should do: the order to evacuate, else what the level asks; all clear when cancelled */
+static json_t *response_types(json_t *snap, const char *msg_type)
+{
+	const char *level = json_string_value(json_object_get(snap, "level"));
+	if (strcmp(msg_type, "Cancel") == 0)
+		return json_pack("[s]", "AllClear");
+	if (json_is_true(json_object_get(snap, "evacuation")))
+		return json_pack("[s]", "Evacuate");
+	bool high = level && (!strcmp(level, "red") || !strcmp(level, "orange"));
+	return json_pack("[s]", high ? "Prepare" : "Monitor");
+}
+
+/* the national profile's event code (where the type has one) and yingji's own type */
+static json_t *event_codes(const char *type)
+{
+	json_t *codes = json_array();
+	const char *code = cap_type_event_code(type, NULL);
+	if (code)
+		json_array_append_new(codes, pair(WARN_CAP_EVENT_CODE_NAME, code));
+	json_array_append_new(codes, pair("yingji:type", type));
+	return codes;
+}
+
+static json_t *parameters(const char *type, const char *level)
+{
+	const char *colour, *grade = cap_level_national(level, &colour);
+	json_t *p = json_pack("[o, o]", pair("yingji:type", type), pair("yingji:level", level));
+	if (grade) {
+		json_array_append_new(p, pair("预警级别", grade));
+		json_array_append_new(p, pair("预警颜色", colour));
+	}
+	return p;
+}
+
+static json_t *cap_info(json_t *snap, const char *msg_type, const warn_issuer *by)
+{
+	const char *type = json_string_value(json_object_get(snap, "type"));
+	const char *level = json_string_value(json_object_get(snap, "level"));
+	const char *severity = cap_level_severity(level), *category = cap_type_category(type), *event = cap_type_event(type);
+	bool urgent = level && (!strcmp(level, "red") || !strcmp(level, "orange"));
+	json_t *info = json_pack("{s:s, s:[s], s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:s}", "language", "zh-CN", "category",
+	                         category ? category : "Other", "event", event ? event : "突发事件", "responseType",
+	                         response_types(snap, msg_type), "urgency", urgent ? "Immediate" : "Expected", "severity",
+	                         severity ? severity : "Unknown", "certainty", "Likely", "eventCodes", event_codes(type),
+	                         "senderName", by->name, "headline", json_string_value(json_object_get(snap, "headline")));
+	static const char *const texts[] = {"description", "instruction"};
+	for (size_t i = 0; i < YJ_ARRAY_LEN(texts); i++) {
+		const char *t = json_string_value(json_object_get(snap, texts[i]));
+		if (t && *t)
+			json_object_set_new(info, texts[i], json_string(t));
+	}
+	static const char *const times[] = {"onset", "expires"};
+	for (size_t i = 0; i < YJ_ARRAY_LEN(times); i++) {
+		json_t *t = json_object_get(snap, times[i]);
+		if (json_is_string(t))
+			json_object_set(info, times[i], t);
+	}
+	json_object_set_new(info, "parameters", parameters(type, level));
+	json_object_set_new(info, "area", json_pack("[o]", cap_area(snap)));
+	return info;
+}
+
 json_t *warn_cap_alert(store *s, int64_t id, int version, yj_err *e)
 {
 	versions v = {.refs = json_array()};
-	if (warn_db_versions_each(s, id, version, take_version, &v, e)) {
-		json_decref(v.refs);
-		json_decref(v.snap);
-		return NULL;
-	}
+	if (warn_db_versions_each(s, id, version, true, take_version, &v, e))
+		goto fail;
 	if (!v.snap || (version > 0 && v.version != version)) {
-		json_decref(v.refs);
-		json_decref(v.snap);
 		if (version > 0)
 			yj_fail(e, YJ_ENOTFOUND, "version", "warning %lld has no version %d", (long long)id, version);
 		else
 			yj_fail(e, YJ_ENOTFOUND, "version", "warning %lld has no issued version yet", (long long)id);
-		return NULL;
+		goto fail;
 	}
-	json_t *snap = v.snap;
+	warn_issuer by;
+	if (warn_cap_issuer(s, json_string_value(json_object_get(v.snap, "area_code")), &by, e))
+		goto fail;
+	size_t i;
+	json_t *r;
+	json_array_foreach(v.refs, i, r) json_object_set_new(r, "sender", json_string(by.sender));
 	char ident[96];
 	warn_cap_message_id(v.base, v.version, ident, sizeof ident);
-	const char *type = json_string_value(json_object_get(snap, "type"));
-	const char *level = json_string_value(json_object_get(snap, "level"));
-	const char *severity = cap_level_severity(level), *category = cap_type_category(type);
-	bool urgent = level && (!strcmp(level, "red") || !strcmp(level, "orange"));
-	json_t *info = json_pack("{s:s, s:[s], s:s, s:s, s:s, s:s, s:s, s:s}", "language", "zh-CN", "category",
-	                         category ? category : "Other", "event", event_name(type), "urgency",
-	                         urgent ? "Immediate" : "Expected", "severity", severity ? severity : "Unknown",
-	                         "certainty", "Likely", "senderName", "应急管理局", "headline",
-	                         json_string_value(json_object_get(snap, "headline")));
-	const char *desc = json_string_value(json_object_get(snap, "description"));
-	const char *instr = json_string_value(json_object_get(snap, "instruction"));
-	if (desc && *desc)
-		json_object_set_new(info, "description", json_string(desc));
-	if (instr && *instr)
-		json_object_set_new(info, "instruction", json_string(instr));
-	json_t *onset = json_object_get(snap, "onset"), *expires = json_object_get(snap, "expires");
-	if (json_is_string(onset))
-		json_object_set(info, "onset", onset);
-	if (json_is_string(expires))
-		json_object_set(info, "expires", expires);
-	json_object_set_new(info, "parameters", json_pack("[{s:s, s:s?}, {s:s, s:s?}]", "valueName", "yingji:type", "value",
-	                                                  type, "valueName", "yingji:level", "value", level));
-	json_object_set_new(info, "eventCodes", json_array());
-	json_object_set_new(info, "area", json_pack("[o]", cap_area(snap)));
 	json_t *alert = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:[o]}", "version", "1.2", "identifier", ident,
-	                          "sender", cap_sender, "sent", v.sent, "status", "Actual", "msgType", v.msg_type, "scope",
-	                          "Public", "references", v.refs, "info", info);
-	json_decref(snap);
+	                          "sender", by.sender, "sent", v.sent, "status", "Actual", "msgType", v.msg_type, "scope",
+	                          "Public", "references", v.refs, "info", cap_info(v.snap, v.msg_type, &by));
+	json_decref(v.snap);
 	return alert;
-}
-
-static int feed_item(store *s, const warn_row *w, void *ctx, yj_err *e)
-{
-	char exp[40], iss[40], ident[96], url[64];
-	yj_time_format(w->expires_ms, exp);
-	yj_time_format(w->issued_ms, iss);
-	warn_cap_message_id(w->identifier, w->version, ident, sizeof ident);
-	snprintf(url, sizeof url, "/api/v1/public/cap/%lld", (long long)w->id);
-	json_array_append_new(ctx, json_pack("{s:I, s:s, s:i, s:s, s:s, s:s, s:O, s:s, s:s, s:s}", "id", (json_int_t)w->id,
-	                                     "identifier", ident, "version", w->version, "type", w->type, "level", w->level,
-	                                     "headline", w->headline, "areas", w->areas, "issued", iss, "expires", exp,
-	                                     "cap", url));
-	return 0;
-}
-
-json_t *warn_cap_feed(store *s, yj_err *e)
-{
-	json_t *items = json_array();
-	if (warn_db_current_each(s, 500, feed_item, items, e)) {
-		json_decref(items);
-		return NULL;
-	}
-	return items;
+fail:
+	json_decref(v.refs);
+	json_decref(v.snap);
+	return NULL;
 }
 
 json_t *warn_cap_public(store *s, int64_t id, yj_err *e)

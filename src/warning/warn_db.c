@@ -161,42 +161,41 @@ int warn_db_version_get(store *s, int64_t id, int version, char msg_type[16], ch
 	return rc;
 }
 
-int warn_db_versions_each(store *s, int64_t id, int upto, warn_version_fn fn, void *ctx, yj_err *e)
+static int version_row(store_q *q, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e,
-	                         "SELECT version, msg_type, sent_ms, snapshot FROM warning_version WHERE warning_id = ? "
-	                         "AND version <= ? ORDER BY version",
-	                         id, upto > 0 ? upto : 1 << 30);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		if (fn((int)store_col_int(q, 0), store_col_str(q, 1), store_col_int(q, 2), store_col_str(q, 3), ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	const warn_visit *v = ctx;
+	return v->fn.version((int)store_col_int(q, 0), store_col_str(q, 1), store_col_int(q, 2), store_col_text(q, 3),
+	                     v->ctx, e)
+	               ? -1
+	               : 0;
+}
+
+int warn_db_versions_each(store *s, int64_t id, int upto, bool snapshots, warn_version_fn fn, void *ctx, yj_err *e)
+{
+	return store_each(store_query(s, e,
+	                              snapshots ? "SELECT version, msg_type, sent_ms, snapshot FROM warning_version "
+	                                          "WHERE warning_id = ? AND version <= ? ORDER BY version"
+	                                        : "SELECT version, msg_type, sent_ms, NULL FROM warning_version "
+	                                          "WHERE warning_id = ? AND version <= ? ORDER BY version",
+	                              id, upto > 0 ? upto : 1 << 30),
+	                  version_row, &(warn_visit){.ctx = ctx, .fn.version = fn}, e);
+}
+
+static int row_of(store_q *q, void *ctx, yj_err *e)
+{
+	const warn_visit *v = ctx;
+	warn_row w;
+	fill_row(q, &w);
+	int rc = !v->keep || v->keep(&w, v->kctx) ? v->fn.row(v->s, &w, v->ctx, e) : 0;
+	warn_row_clear(&w);
+	return rc;
 }
 
 /* visit the rows of q (WARN_COLS first); keep(w, kctx) filters; fn as warn_row_fn */
 static int rows_each(store *s, store_q *q, bool (*keep)(const warn_row *, const void *), const void *kctx,
                      warn_row_fn fn, void *ctx, yj_err *e)
 {
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		warn_row w;
-		fill_row(q, &w);
-		int r = !keep || keep(&w, kctx) ? fn(s, &w, ctx, e) : 0;
-		warn_row_clear(&w);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(q, row_of, &(warn_visit){.s = s, .ctx = ctx, .fn.row = fn, .keep = keep, .kctx = kctx}, e);
 }
 
 /* the jurisdiction or a target area in the scope */
@@ -251,30 +250,41 @@ int warn_db_current_each(store *s, int limit, warn_row_fn fn, void *ctx, yj_err 
 	                 NULL, NULL, fn, ctx, e);
 }
 
+typedef struct due_ids {
+	int64_t *ids;
+	int n;
+} due_ids;
+
+static int due_row(store_q *q, void *ctx, yj_err *e)
+{
+	due_ids *d = ctx;
+	d->ids[d->n++] = store_col_int(q, 0);
+	return 0;
+}
+
 int warn_db_expiry_due(store *s, int64_t now, int64_t *ids, int max, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT id FROM warning WHERE state = 'issued' AND expires_ms <= ? ORDER BY id LIMIT ?",
-	                         now, max);
-	if (!q)
-		return -1;
-	int n = 0, rc;
-	while ((rc = store_step(q, e)) > 0)
-		ids[n++] = store_col_int(q, 0);
-	return rc < 0 ? -1 : n;
+	due_ids d = {ids, 0};
+	return store_each(store_query(s, e,
+	                              "SELECT id FROM warning WHERE state = 'issued' AND expires_ms <= ? ORDER BY id LIMIT ?",
+	                              now, max),
+	                  due_row, &d, e)
+	               ? -1
+	               : d.n;
+}
+
+static int type_row(store_q *q, void *ctx, yj_err *e)
+{
+	unsigned *mask = ctx;
+	const char *t = store_col_str(q, 0);
+	for (int i = 0; warn_types[i]; i++)
+		if (strcmp(warn_types[i], t) == 0)
+			*mask |= 1u << i;
+	return 0;
 }
 
 int warn_db_issued_types(store *s, unsigned *mask, yj_err *e)
 {
 	*mask = 0;
-	store_q *q = store_query(s, e, "SELECT DISTINCT type FROM warning WHERE state = 'issued'");
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		const char *t = store_col_str(q, 0);
-		for (int i = 0; warn_types[i]; i++)
-			if (strcmp(warn_types[i], t) == 0)
-				*mask |= 1u << i;
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(store_query(s, e, "SELECT DISTINCT type FROM warning WHERE state = 'issued'"), type_row, mask, e);
 }

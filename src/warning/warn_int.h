@@ -52,10 +52,11 @@ int64_t warn_db_transition(store *s, int64_t id, const char *from, const char *t
 int warn_db_version_add(store *s, int64_t id, int version, const char *msg_type, int64_t sent_ms, json_t *snapshot,
                         yj_err *e);
 int warn_db_version_get(store *s, int64_t id, int version, char msg_type[16], char **snapshot, yj_err *e);
-/* versions 1..upto (0: all) in order; fn answers 0 to go on, -1 (with *e) to fail */
+/* versions 1..upto (0: all) in order, with their snapshots or (snapshots false) snapshot NULL; fn answers
+ * 0 to go on, -1 (with *e) to fail */
 typedef int (*warn_version_fn)(int version, const char *msg_type, int64_t sent_ms, const char *snapshot, void *ctx,
                                yj_err *e);
-int warn_db_versions_each(store *s, int64_t id, int upto, warn_version_fn fn, void *ctx, yj_err *e);
+int warn_db_versions_each(store *s, int64_t id, int upto, bool snapshots, warn_version_fn fn, void *ctx, yj_err *e);
 /* rows visitors: fn answers 0 to go on, 1 to stop, -1 (with *e) to fail */
 typedef int (*warn_row_fn)(store *s, const warn_row *w, void *ctx, yj_err *e);
 /* newest first, ids below before_id (0: from the newest); state NULL: any ("current": issued), type NULL: any;
@@ -107,7 +108,9 @@ int warn_geo_clip(store *s, const char *area_code, json_t *rings, json_t *circle
 /* the stored members (no allowed actions, no other modules' members): what a version's snapshot holds */
 json_t *warn_row_json(store *s, const warn_row *w);
 /* the answer: stored members, area names, the actions u may take now (u NULL: every one the state
- * allows), other modules' members (warn_render_extras); NULL when there is no warning id */
+ * allows), cap_identifier (the current version's CAP message; version 1's before issue) and versions
+ * [{version, identifier, msg_type, sent}], other modules' members (warn_render_extras); NULL when there
+ * is no warning id */
 json_t *warn_json_for(store *s, int64_t id, const auth_user *u);
 /* audit projection (version 1) */
 json_t *warn_project(store *s, const char *id);
@@ -119,13 +122,32 @@ json_t *warn_list_json(store *s, const auth_user *u, const auth_scope *sc, const
 /* warn_cap.c: our warnings as CAP 1.2 */
 /* the CAP JSON (cap_render's shape) of version (0: the latest); YJ_ENOTFOUND when it does not exist */
 json_t *warn_cap_alert(store *s, int64_t id, int version, yj_err *e);
+/* the sender of jurisdictions without an issuing authority (serve --cap-sender) */
 const char *warn_cap_sender(void);
-/* the current warnings as the public feed lists them (newest issued first, at most 500): a new array */
-json_t *warn_cap_feed(store *s, yj_err *e);
+/* who sends the CAP of a jurisdiction's warnings: its issuing authority's CAP sender and full name
+ * (reg_authority_for), else the fallback sender and "<area>应急管理局". 0, or -1 with *e */
+typedef struct warn_issuer {
+	char sender[128], name[160];
+} warn_issuer;
+int warn_cap_issuer(store *s, const char *area_code, warn_issuer *out, yj_err *e);
 /* the latest message of an issued warning (the public feed's link); YJ_ENOTFOUND unless issued */
 json_t *warn_cap_public(store *s, int64_t id, yj_err *e);
 /* the CAP identifier of a version's message: the warning's for version 1, "<identifier>-vN" after */
 void warn_cap_message_id(const char *identifier, int version, char *out, size_t cap);
+
+/* warn_feed.c: the public feed of current alerts (newest issued first, at most WARN_FEED_MAX) */
+#define WARN_FEED_MAX 500
+/* as JSON: {"sender", "items":[{id, identifier, version, type, level, headline, areas, issued, expires, cap,
+ * sender, sender_name, event, event_code}]} (a new object) */
+json_t *warn_feed_json(store *s, yj_err *e);
+/* as an Atom feed (RFC 4287), one entry per current alert linking its CAP message; base: the absolute
+ * URL prefix links start with ("https://host"). malloc'ed UTF-8, or NULL with *e */
+char *warn_feed_atom(store *s, const char *base, size_t *len, yj_err *e);
+
+/* cap_write.c: XML character data of n bytes of s into b (& < > " escaped, CR as &#13;). A character XML 1.0
+ * cannot carry: with replace, U+FFFD is written for it and 0 answered; else nothing more is written and its
+ * code point answered (a control character, or 0xFFFE for U+FFFE/U+FFFF). */
+unsigned cap_xml_escape(strbuf *b, const char *s, size_t n, bool replace);
 
 /* cap_db.c: the SQL of tables cap_alert and cap_alert_ref */
 typedef struct cap_row {
@@ -147,6 +169,19 @@ int cap_db_link(store *s, int64_t alert_id, int64_t warning_id, yj_err *e);
 /* alerts whose references name (sender, identifier), oldest first; fn as warn_row_fn */
 typedef int (*cap_row_fn)(store *s, const cap_row *r, void *ctx, yj_err *e);
 int cap_db_referring_each(store *s, const char *sender, const char *identifier, cap_row_fn fn, void *ctx, yj_err *e);
+
+/* What store_each carries to the typed visitors of warn_db.c and cap_db.c: the caller's function and context */
+typedef struct warn_visit {
+	store *s;
+	void *ctx;
+	union {
+		warn_row_fn row;
+		warn_version_fn version;
+		cap_row_fn cap;
+	} fn;
+	bool (*keep)(const warn_row *w, const void *kctx); /* rows: only those kept (NULL: all) */
+	const void *kctx;
+} warn_visit;
 
 /*
  * cap_import.c: a received alert (cap_parse's JSON; xml: its len bytes) stored and acted on for u

@@ -3,7 +3,8 @@
  *   - warn_row_json: the stored members with the authors' and the target
  *     areas' names; what a version's snapshot keeps (what recipients were told);
  *   - warn_json_for: the API's answer: that, plus the actions the reader may
- *     take now and the members other modules render (dispatch: recipients);
+ *     take now, the CAP messages told so far (versions, cap_identifier) and
+ *     the members other modules render (dispatch: recipients);
  *   - warn_project: the audit projection, explicit stored fields only (no
  *     names that may change elsewhere, no derived members), version 1;
  * and a page of the list (warn_list_json).
@@ -74,6 +75,23 @@ json_t *warn_row_json(store *s, const warn_row *w)
 	return j;
 }
 
+/* the messages a warning was told in: one CAP message a version */
+typedef struct told {
+	const char *identifier;
+	json_t *versions;
+} told;
+
+static int add_version(int version, const char *msg_type, int64_t sent_ms, const char *snapshot, void *ctx, yj_err *e)
+{
+	told *t = ctx;
+	char ident[96], sent[40];
+	warn_cap_message_id(t->identifier, version, ident, sizeof ident);
+	yj_time_format(sent_ms, sent);
+	json_array_append_new(t->versions, json_pack("{s:i, s:s, s:s, s:s}", "version", version, "identifier", ident,
+	                                             "msg_type", msg_type, "sent", sent));
+	return 0;
+}
+
 json_t *warn_json_for(store *s, int64_t id, const auth_user *u)
 {
 	warn_row w;
@@ -83,6 +101,15 @@ json_t *warn_json_for(store *s, int64_t id, const auth_user *u)
 	json_t *acts = json_array();
 	warn_actions_json(&w, u, acts);
 	json_object_set_new(j, "allowed_actions", acts);
+	/* the CAP identifier of the current version's message (of version 1 while not yet issued), and every
+	 * message sent so far */
+	char ident[96];
+	warn_cap_message_id(w.identifier, w.version, ident, sizeof ident);
+	json_object_set_new(j, "cap_identifier", json_string(ident));
+	told t = {.identifier = w.identifier, .versions = json_array()};
+	json_object_set_new(j, "versions", t.versions);
+	if (w.version > 0 && warn_db_versions_each(s, id, 0, false, add_version, &t, NULL))
+		json_array_clear(t.versions);
 	warn_row_clear(&w);
 	warn_render_extras(s, id, j);
 	return j;

@@ -173,10 +173,26 @@ char *cap_render(json_t *alert, yj_err *e);
 /* Warning level -> CAP severity: blue Minor, yellow Moderate, orange Severe,
  * red Extreme (also IV..I). NULL for anything else. Static strings. */
 const char *cap_level_severity(const char *level);
+/* The other way: Extreme red, Severe orange, Moderate yellow, Minor blue; NULL for anything else. */
+const char *cap_severity_level(const char *severity);
+/* Warning level -> the national form (突发事件应对法 第四十二条): "Ⅳ级" for blue ..
+ * "Ⅰ级" for red (also IV..I), *colour "蓝色" .. "红色" when colour is not NULL.
+ * NULL (and *colour NULL) for anything else. Static strings. */
+const char *cap_level_national(const char *level, const char **colour);
 /* Warning type -> CAP category: typhoon, rainstorm, flood, high_temperature,
  * drought, storm_surge -> Met; geological, landslide, earthquake -> Geo;
  * forest_fire, fire -> Fire; hazmat, hazmat_vehicle -> CBRNE; other -> Other.
  * NULL for anything else. */
 const char *cap_type_category(const char *type);
+/* Warning type -> the event's Chinese name (台风, 森林火险, 突发事件 for other); NULL for an unknown type. */
+const char *cap_type_event(const char *type);
+/* Warning type -> its event-type code in the national early-warning profile (GB/T 35561-2017,
+ * data/cap/event_types_gbt35561.csv): "11B01" for typhoon, *name (when not NULL) the code's
+ * Chinese name. NULL when the list maps no code to the type. Static strings; thread-safe. */
+const char *cap_type_event_code(const char *type, const char **name);
+/* The other way: the yingji type a national event-type code maps to ("11B03" -> rainstorm); NULL for none. */
+const char *cap_event_code_type(const char *code);
+/* The CAP eventCode/valueName of the national profile's event-type codes */
+#define WARN_CAP_EVENT_CODE_NAME "GB/T 35561-2017"
 
 #endif

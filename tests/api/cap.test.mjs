@@ -159,7 +159,7 @@ test('a CAP Cancel cancels our draft through the lifecycle; an Update is linked;
   assert.equal((await srv.req('POST', `/api/v1/warnings/${id}/submit`, { token: duty })).status, 200);
   const c1 = await importCap(duty, cap({ msgType: 'Cancel', references: a.ref, info: false }).xml);
   assert.equal(c1.status, 201, c1.text);
-  assert.match(c1.json.result, /not cancelled: only a commander may cancel a warning that is submitted/);
+  assert.match(c1.json.result, /not cancelled: 预警当前为“待审批”，只有指挥长可以撤销/);
   assert.equal((await srv.req('GET', `/api/v1/warnings/${id}`, { token: duty })).json.state, 'submitted');
   const c2 = await importCap(cmd, cap({ msgType: 'Cancel', references: a.ref, info: false }).xml);
   assert.equal(c2.json.result, 'referenced draft cancelled', c2.text);

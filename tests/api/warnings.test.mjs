@@ -84,26 +84,48 @@ async function until(fn, ms = 8000) {
 }
 async function clock(ms) { return srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: ms } }); }
 
-test('lifecycle: two-person rule, illegal transitions name the allowed ones', async () => {
+test('lifecycle: two-person rule, illegal transitions name the allowed ones; each refusal has its reason and Chinese words', async () => {
   const w = await srv.req('POST', '/api/v1/warnings', { token: cmd, body: draft() });
   assert.equal(w.status, 201, w.text);
   assert.equal(w.json.state, 'draft');
   assert.deepEqual(w.json.allowed_actions, ['submit', 'cancel']);
   const early = await act(cmd, w.json.id, 'issue');
   assert.equal(early.status, 409);
-  assert.match(early.json.error.message, /allowed now: submit, cancel/);
+  assert.equal(early.json.error.reason, 'wrong_state');
+  assert.equal(early.json.error.message, '预警当前为“草稿”，不能发布；现在可以：提交审批 (submit)、撤销 (cancel)');
   assert.equal((await act(cmd, w.json.id, 'submit')).status, 200);
   const own = await act(cmd, w.json.id, 'approve');
   assert.equal(own.status, 403);
-  assert.match(own.json.error.message, /two-person/);
-  assert.equal((await act(duty, w.json.id, 'approve')).status, 403); // not a commander
+  assert.equal(own.json.error.reason, 'two_person_rule');
+  assert.match(own.json.error.message, /^双人审核：起草人不能批准自己起草的预警/);
+  const notCmd = await act(duty, w.json.id, 'approve');
+  assert.equal(notCmd.status, 403); // not a commander
+  assert.equal(notCmd.json.error.reason, 'commander_only');
+  assert.equal(notCmd.json.error.message, '只有指挥长可以批准预警');
+  const other = await act(await srv.login('commander_441502'), w.json.id, 'approve');
+  assert.equal(other.status, 404); // another county's warning is not even visible
   const ok = await act(cityCmd, w.json.id, 'approve');
   assert.equal(ok.status, 200, ok.text);
   assert.equal(ok.json.approver.username, 'commander');
-  assert.equal((await act(cmd, w.json.id, 'frobnicate')).status, 404);
+  const unknown = await act(cmd, w.json.id, 'frobnicate');
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.json.error.reason, 'unknown_action');
   const c = await act(cmd, w.json.id, 'cancel');
   assert.equal(c.json.state, 'cancelled');
-  assert.equal((await act(cmd, w.json.id, 'issue')).status, 409);
+  const late = await act(cmd, w.json.id, 'issue');
+  assert.equal(late.status, 409);
+  assert.equal(late.json.error.reason, 'wrong_state');
+  assert.match(late.json.error.message, /“已撤销”.*现在可以：无$/);
+  // a city warning aimed at the county: the county reads it, acting on it is the city's
+  const city = await srv.req('POST', '/api/v1/warnings', { token: cityCmd, body: draft() });
+  const foreign = await act(cmd, city.json.id, 'submit');
+  assert.equal(foreign.status, 403, foreign.text);
+  assert.equal(foreign.json.error.reason, 'outside_jurisdiction');
+  assert.match(foreign.json.error.message, /属于汕尾市（441500）：您可以查看，不能处理/);
+  await act(cityCmd, city.json.id, 'cancel');
+  const edit = await srv.req('PATCH', `/api/v1/warnings/${w.json.id}`, { token: cmd, body: { headline: '改' } });
+  assert.equal(edit.status, 409);
+  assert.equal(edit.json.error.reason, 'wrong_state');
   // validation
   const bad = await srv.req('POST', '/api/v1/warnings', { token: duty, body: draft({ level: 'purple' }) });
   assert.equal(bad.json.error.field, 'level');
@@ -277,7 +299,8 @@ test('acks: a burst from many grid workers at once, each answered, counted and a
   const laterToken = await srv.login(later);
   const gone = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: laterToken });
   assert.equal(gone.status, 409);
-  assert.match(gone.json.error.message, /cancelled: nothing to acknowledge/);
+  assert.equal(gone.json.error.reason, 'warning_not_current');
+  assert.match(gone.json.error.message, /已撤销，无需确认/);
   const item = (await srv.req('GET', '/api/v1/me/inbox', { token: laterToken })).json.items.find((i) => i.warning.id === w.id);
   assert.equal(item.recipient.state, 'delivered');
   assert.equal(item.warning.state, 'cancelled');
@@ -357,7 +380,8 @@ test('expiry: an issued warning past its expiry becomes expired and nobody escal
     const gwName = (await usersOf(own, admin2, 'grid_worker', '441523100', 1))[0].username;
     const ack = await own.req('POST', `/api/v1/me/inbox/${w.json.id}/ack`, { token: await own.login(gwName) });
     assert.equal(ack.status, 409);
-    assert.match(ack.json.error.message, /expired: nothing to acknowledge/);
+    assert.equal(ack.json.error.reason, 'warning_not_current');
+    assert.match(ack.json.error.message, /已过期，无需确认/);
   } finally {
     await own.stop();
   }
@@ -376,6 +400,9 @@ test('update: a new version; everyone must confirm it; an old-version ack is ref
   assert.equal(item.json.recipient.state, 'read');
   const stale = await srv.req('POST', `/api/v1/me/inbox/${w.id}/ack`, { token: gw, body: { version: 1 } });
   assert.equal(stale.status, 409);
+  assert.equal(stale.json.error.reason, 'newer_version');
+  assert.equal(stale.json.error.field, 'version');
+  assert.match(stale.json.error.message, /已更新为第 2 版/);
   assert.equal((await act(duty, w.id, 'update', { level: 'red' })).status, 403); // commanders update
   const shrink = await act(cmd, w.id, 'update', { areas: [] });
   assert.equal(shrink.status, 400);
@@ -590,7 +617,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
   const r2 = await post({ moved: t.planned - part, shelter_id: shelter.id }, 'key-0002-bbbb');
   assert.equal(r2.json.state, 'closed');
   assert.equal(r2.json.moved, t.planned);
-  assert.equal((await post({ moved: 1 }, 'key-0003-cccc')).status, 409);
+  assert.equal(r2.json.closed_reason, 'all_moved');
+  const closed = await post({ moved: 1 }, 'key-0003-cccc');
+  assert.equal(closed.status, 409);
+  assert.equal(closed.json.error.reason, 'task_closed');
   // another task closed with "nobody at risk"
   const t2 = tasks.json.items[1];
   if (t2) {
@@ -599,7 +629,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
     assert.equal(noReason.json.error.field, 'reason');
     const nb = await srv.req('POST', `/api/v1/transfer-tasks/${t2.id}/reports`, { token: gw2, body: { nobody_at_risk: true, reason: '住户已于昨日自行撤离' } });
     assert.equal(nb.json.state, 'closed');
-    assert.equal(nb.json.closed_reason, '住户已于昨日自行撤离');
+    assert.equal(nb.json.closed_reason, 'nobody_at_risk');
+    // the grid worker's words stay with the report
+    const got = await srv.req('GET', `/api/v1/transfer-tasks/${t2.id}`, { token: gw2 });
+    assert.equal(got.json.reports.at(-1).reason, '住户已于昨日自行撤离');
   }
   // someone else's task is not theirs to report
   const other = await srv.login(await gwOf('441502'));
@@ -611,4 +644,10 @@ test('transfer tasks: planned from risk points, reports add up once per key, clo
   assert.equal(loop.json.totals.open_tasks, tasks.json.items.length - (t2 ? 2 : 1));
   const chase = await srv.req('POST', `/api/v1/transfer-tasks/${tasks.json.items[tasks.json.items.length - 1].id}/chase`, { token: cmd });
   assert.ok(chase.status === 200 || chase.status === 409, chase.text);
+  // cancelling the warning closes the tasks still open, saying so
+  assert.equal((await act(cmd, w.id, 'cancel')).status, 200);
+  const after = (await srv.req('GET', `/api/v1/warnings/${w.id}/tasks`, { token: cmd })).json.items;
+  assert.ok(after.every((x) => x.state === 'closed'));
+  assert.ok(after.every((x) => ['all_moved', 'nobody_at_risk', 'warning_cancelled'].includes(x.closed_reason)), JSON.stringify(after.map((x) => x.closed_reason)));
+  if (after.length > 2) assert.ok(after.some((x) => x.closed_reason === 'warning_cancelled'));
 });

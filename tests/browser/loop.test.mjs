@@ -108,7 +108,8 @@ test('duty officer drafts in the form, submits; approving is refused with the se
   const dutyToken = await srv.login('duty_officer_441523');
   const refused = await srv.req('POST', `/api/v1/warnings/${id}/approve`, { token: dutyToken });
   assert.equal(refused.status, 403);
-  assert.match(refused.json.error.message, /only a commander may approve/);
+  assert.equal(refused.json.error.reason, 'commander_only');
+  assert.equal(refused.json.error.message, '只有指挥长可以批准预警');
   await page.screenshot({ path: path.join(OUT, 'warn-refused.png') });
   assert.equal((await ok(await srv.req('GET', `/api/v1/warnings/${id}`, { token: cmd }))).state, 'submitted');
   assert.deepEqual(errors, []);
@@ -371,6 +372,41 @@ test('grid worker: a newer version replaced the one shown; the page says so and 
   const inbox = await ok(await srv.req('GET', `/api/v1/me/inbox/${W0.id}`, { token: await srv.login(name) }));
   assert.equal(inbox.recipient.state, 'acknowledged');
   assert.equal(inbox.recipient.version, 2);
+  assert.deepEqual(errors, []);
+  await ctx.close();
+});
+
+test('grid worker: a closed task says why in words (the API answers a code: all_moved, nobody_at_risk)', async () => {
+  const open = (await ok(await srv.req('GET', `/api/v1/warnings/${W.id}/tasks?state=open`, { token: cmd }))).items;
+  const mine = (u) => open.filter((x) => x.grid_worker && x.grid_worker.id === u.id);
+  const worker = users.find((u) => mine(u).length > 0);
+  assert.ok(worker, 'an open task with its grid worker');
+  const token = await srv.login(worker.username);
+  const [t1, t2] = mine(worker);
+  const all = await ok(await srv.req('POST', `/api/v1/transfer-tasks/${t1.id}/reports`, { token, body: { moved: t1.planned - t1.moved } }), 201);
+  assert.equal(all.closed_reason, 'all_moved');
+  const cases = [[t1, '计划人员已全部转移']];
+  if (t2) {
+    const nobody = await ok(await srv.req('POST', `/api/v1/transfer-tasks/${t2.id}/reports`, { token, body: { nobody_at_risk: true, reason: '住户均已外出务工' } }), 201);
+    assert.equal(nobody.closed_reason, 'nobody_at_risk');
+    cases.push([t2, '经核实无人员需转移']);
+  }
+  const ctx = await browser.newContext(PHONE);
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await signIn(page, srv.base, worker.username, PASSWORD);
+  await page.waitForURL(/\/gw\.html/);
+  for (const [t, words] of cases) {
+    await page.click('#tab-tasks');
+    await page.click(`#gw-tasks li.task-item[data-id="${t.id}"]`);
+    await page.waitForSelector(`#task-detail[data-id="${t.id}"]:not([hidden]) .closed-note`);
+    const note = await page.textContent(`#task-detail[data-id="${t.id}"] .closed-note`);
+    assert.match(note, new RegExp(words));
+    assert.doesNotMatch(note, /all_moved|nobody_at_risk|[A-Za-z]{4,}/);
+    if (t === t2) assert.match(await page.textContent('#task-reports'), /住户均已外出务工/);
+  }
+  await page.screenshot({ path: path.join(OUT, 'gw-task-closed.png') });
   assert.deepEqual(errors, []);
   await ctx.close();
 });

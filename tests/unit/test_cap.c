@@ -30,6 +30,8 @@
 
 #include "base/base.h"
 #include "warning/warning.h"
+#include "warning/cap_int.h"  /* cap_event_types_csv */
+#include "warning/warn_int.h" /* cap_xml_escape */
 
 #define SAMPLES "tests/data/cap/"
 
@@ -657,7 +659,7 @@ static void test_render_validates_and_round_trips(void **state)
 	if (getenv("YJ_TEST_VERBOSE"))
 		printf("%s", xml);
 	/* escaped, not raw */
-	assert_non_null(strstr(xml, "<headline>台风红色预警 &lt;紧急&gt; &amp; \"立即转移\"</headline>"));
+	assert_non_null(strstr(xml, "<headline>台风红色预警 &lt;紧急&gt; &amp; &quot;立即转移&quot;</headline>"));
 	assert_non_null(strstr(xml, "line one&#13;\nline two &gt; &amp; &lt;"));
 	assert_non_null(strstr(xml, "]]&gt;"));
 	assert_non_null(strstr(xml, "<polygon>22.7,115.3 22.9,115.3 22.9,115.5 22.7,115.3</polygon>"));
@@ -798,6 +800,75 @@ static void test_level_and_type_mapping(void **state)
 	assert_string_equal(cap_type_category("high_temperature"), "Met");
 	assert_string_equal(cap_type_category("other"), "Other");
 	assert_null(cap_type_category("meteor"));
+	assert_string_equal(cap_type_event("typhoon"), "台风");
+	assert_string_equal(cap_type_event("other"), "突发事件");
+	assert_null(cap_type_event("meteor"));
+}
+
+/* the level in the national form (突发事件应对法 第四十二条: 一级 red .. 四级 blue) */
+static void test_national_level(void **state)
+{
+	const char *colour = "x";
+	assert_string_equal(cap_level_national("blue", &colour), "Ⅳ级");
+	assert_string_equal(colour, "蓝色");
+	assert_string_equal(cap_level_national("yellow", &colour), "Ⅲ级");
+	assert_string_equal(colour, "黄色");
+	assert_string_equal(cap_level_national("orange", &colour), "Ⅱ级");
+	assert_string_equal(colour, "橙色");
+	assert_string_equal(cap_level_national("red", &colour), "Ⅰ级");
+	assert_string_equal(colour, "红色");
+	assert_string_equal(cap_level_national("II", NULL), "Ⅱ级");
+	assert_null(cap_level_national("purple", &colour));
+	assert_null(colour);
+	assert_null(cap_level_national(NULL, NULL));
+}
+
+/* the national event-type codes come from the embedded data/cap/event_types_gbt35561.csv, both ways */
+static void test_event_codes(void **state)
+{
+	const char *name = NULL;
+	assert_string_equal(cap_type_event_code("typhoon", &name), "11B01");
+	assert_string_equal(name, "台风");
+	assert_string_equal(cap_type_event_code("rainstorm", &name), "11B03");
+	assert_string_equal(name, "暴雨");
+	assert_string_equal(cap_type_event_code("high_temperature", NULL), "11B09");
+	assert_string_equal(cap_type_event_code("forest_fire", NULL), "11B25");
+	/* types without a confirmed code */
+	assert_null(cap_type_event_code("flood", &name));
+	assert_null(name);
+	assert_null(cap_type_event_code("other", NULL));
+	assert_null(cap_type_event_code("", NULL));
+	assert_null(cap_type_event_code(NULL, NULL));
+	assert_string_equal(cap_event_code_type("11B01"), "typhoon");
+	assert_string_equal(cap_event_code_type("11B03"), "rainstorm");
+	assert_null(cap_event_code_type("11B14")); /* 雷电: a code, but no yingji type */
+	assert_null(cap_event_code_type("99Z99"));
+	assert_null(cap_event_code_type(NULL));
+	/* every row of the file is read: 29 codes, 11B01 .. 11B29 */
+	size_t len;
+	const char *csv = cap_event_types_csv(&len);
+	assert_true(len > 0 && csv[len] == '\0');
+	assert_non_null(strstr(csv, "11B29,重污染"));
+}
+
+/* XML character data: escaped; what XML cannot carry refused, or replaced on request */
+static void test_xml_escape(void **state)
+{
+	strbuf b;
+	strbuf_init(&b);
+	assert_int_equal(cap_xml_escape(&b, "a<b>&\"c\"\r\n", 10, false), 0);
+	assert_string_equal(b.data, "a&lt;b&gt;&amp;&quot;c&quot;&#13;\n");
+	strbuf_free(&b);
+	strbuf_init(&b);
+	assert_int_equal(cap_xml_escape(&b, "x\x01y", 3, false), 1);
+	strbuf_free(&b);
+	strbuf_init(&b);
+	assert_int_equal(cap_xml_escape(&b, "x\x01y\xEF\xBF\xBEz", 7, true), 0);
+	assert_string_equal(b.data, "x\xEF\xBF\xBDy\xEF\xBF\xBDz");
+	strbuf_free(&b);
+	strbuf_init(&b);
+	assert_int_equal(cap_xml_escape(&b, "\xEF\xBF\xBF", 3, false), 0xFFFE);
+	strbuf_free(&b);
 }
 
 /* several threads parse at once (schemas shared, set up once) */
@@ -845,6 +916,9 @@ int main(void)
 		cmocka_unit_test(test_render_minimal_and_times),
 		cmocka_unit_test(test_render_refusals),
 		cmocka_unit_test(test_level_and_type_mapping),
+		cmocka_unit_test(test_national_level),
+		cmocka_unit_test(test_event_codes),
+		cmocka_unit_test(test_xml_escape),
 		cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1018,8 +1018,9 @@ window.YJ_STRINGS.zh = {
     },
     task_state: { open: '进行中', closed: '已完成' },
     task_closed_reason: {
-      'all planned persons moved': '计划人员已全部转移',
-      'warning cancelled': '预警已撤销',
+      all_moved: '计划人员已全部转移',
+      nobody_at_risk: '经核实无人员需转移',
+      warning_cancelled: '预警已撤销',
     },
     alarm_state: { open: '未处理', acknowledged: '已确认', closed: '已关闭' },
     rule_kind: { threshold: '阈值', geofence: '电子围栏', offline: '离线' },
