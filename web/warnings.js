@@ -151,10 +151,9 @@
         h('h4', null, t('warn.instruction')), h('p', { id: 'wv-instruction', class: 'instr' }, w.instruction || none)));
   }
 
-  // The CAP message identifier of the version shown. The warning JSON names the
-  // first message's (w.identifier); each later version is a message of its own,
-  // whose identifier (and its predecessors', in <references>) the CAP of that
-  // version gives: GET /warnings/{id}/cap?version=N, read once per version.
+  // The CAP message identifier of the version shown: the warning JSON names it
+  // (cap_identifier, and every version's in versions); a server that does not
+  // gives it in the CAP of that version (GET /warnings/{id}/cap?version=N).
   const capInfo = new Map(); // "id/version" -> Promise<{identifier, earlier: []} | null>
   function capOf(id, version) {
     const k = `${id}/${version}`;
@@ -179,6 +178,14 @@
   function identCell(w, id, withEarlier = false) {
     const el = h('span', { class: 'ident', id, dataset: { version: w.version }, title: t('warn.cap_ident_title', { n: w.version || 1 }) });
     if (w.version < 1) { el.textContent = w.identifier; return el; } // a draft: the identifier it will be issued under
+    if (w.cap_identifier && Array.isArray(w.versions)) {
+      // the warning names each version's message itself
+      el.textContent = w.cap_identifier;
+      el.dataset.identifier = w.cap_identifier;
+      const earlier = w.versions.filter((v) => v.version < w.version).map((v) => v.identifier);
+      if (withEarlier && earlier.length) queueMicrotask(() => el.after(h('small', { class: 'ident-earlier' }, ' ', t('warn.row_ident_older', { list: earlier.join(t('common.list_sep')) }))));
+      return el;
+    }
     el.textContent = t('common.loading');
     capOf(w.id, w.version).then((cap) => {
       if (!current || current.id !== w.id || current.version !== w.version) return;
