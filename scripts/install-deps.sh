@@ -3,7 +3,7 @@
 # apt-get, front-end and test packages from npm. Idempotent and quiet when
 # everything is there.
 #   scripts/install-deps.sh          build + run
-#   scripts/install-deps.sh test     + test tools (chromium, mosquitto, playwright-core)
+#   scripts/install-deps.sh test     + test tools (chromium, mosquitto, playwright-core, poppler, GDAL's ogrinfo)
 #   scripts/install-deps.sh bench    + benchmark peers (redis, PostGIS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +13,7 @@ pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
       libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates
       libcairo2-dev libpango1.0-dev fonts-noto-cjk)
 case "$what" in
-  test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils) ;;
+  test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils gdal-bin) ;;
   bench) pkgs+=(chromium mosquitto mosquitto-clients redis-server redis-tools postgresql postgis postgresql-15-postgis-3 wrk libpq-dev libcurl4-openssl-dev libhiredis-dev) ;;
 esac
 command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
