@@ -81,7 +81,7 @@ static json_t *operation(const http_route_def *r)
 		snprintf(name, sizeof name, "%.*s", (int)strlen(r->seg[i]) - 2, r->seg[i] + 1);
 		bool is_area = r->area_param && !strcmp(name, r->area_param);
 		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", "path", "required", 1,
-		                                        "schema", schema_of(is_area ? "area" : !strcmp(name, "id") ? "id" : "string")));
+		                                        "schema", schema_of(is_area ? "area" : "string")));
 	}
 	/* the gate carries out a signed-in POST once per key (src/http/idem.c) */
 	bool idempotent = !strcmp(r->method, "POST") && r->roles != HTTP_PUBLIC && !(r->flags & HTTP_ROUTE_OWN_RETRIES);
