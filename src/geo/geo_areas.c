@@ -150,7 +150,7 @@ int geo_insert_area(geo_loader *L, const geo_area_row *r)
 		.has_point = r->has_point,
 		.lon = geo_round_coord(r->lon),
 		.lat = geo_round_coord(r->lat),
-		.geom_approx = r->geom_approx,
+		.geom_approx = r->geom && r->geom_approx,
 	};
 	if (r->geom) {
 		if (geo_write_geojson(L, r->geom) != 0)
@@ -349,6 +349,19 @@ static int boundary_geometry(geo_loader *L, json_t *f, const char *code, GEOSGeo
 	return 1;
 }
 
+/* Store row with the boundary of feature f (NULL: none). 0, or -1 with L->e. */
+static int insert_with_boundary(geo_loader *L, geo_area_row *row, json_t *f)
+{
+	GEOSGeometry *g = NULL;
+	if (f && boundary_geometry(L, f, row->code, &g) < 0)
+		return -1;
+	row->geom = g;
+	int rc = geo_insert_area(L, row);
+	if (g)
+		GEOSGeom_destroy_r(L->ctx, g);
+	return rc;
+}
+
 /* The city and the counties: every field from the file. */
 static int store_city_and_counties(geo_loader *L)
 {
@@ -371,14 +384,7 @@ static int store_city_and_counties(geo_loader *L)
 			.lat = json_number_value(json_array_get(point, 1)),
 			.point_source = json_string_value(json_object_get(p, "point_source")),
 		};
-		GEOSGeometry *g;
-		if (boundary_geometry(L, f, row.code, &g) < 0)
-			return -1;
-		row.geom = g;
-		int rc = geo_insert_area(L, &row);
-		if (g)
-			GEOSGeom_destroy_r(L->ctx, g);
-		if (rc != 0)
+		if (insert_with_boundary(L, &row, f) != 0)
 			return -1;
 	}
 	return 0;
@@ -390,9 +396,6 @@ static int store_towns(geo_loader *L)
 		geo_town *w = &L->towns[i];
 		json_t *f = w->has_point ? boundary_of(L, w->code) : NULL;
 		json_t *p = json_object_get(f, "properties");
-		GEOSGeometry *g = NULL;
-		if (f && boundary_geometry(L, f, w->code, &g) < 0)
-			return -1;
 		const char *cell_note = json_string_value(json_object_get(p, "note"));
 		if (!w->has_point)
 			geo_note_add(&w->note, "no seat or other point known, so no approximate boundary");
@@ -412,13 +415,9 @@ static int store_towns(geo_loader *L)
 			.lon = w->lon,
 			.lat = w->lat,
 			.point_source = w->point_source,
-			.geom = g,
-			.geom_approx = g && json_is_true(json_object_get(p, "approximate")),
+			.geom_approx = json_is_true(json_object_get(p, "approximate")),
 		};
-		int rc = geo_insert_area(L, &row);
-		if (g)
-			GEOSGeom_destroy_r(L->ctx, g);
-		if (rc != 0)
+		if (insert_with_boundary(L, &row, f) != 0)
 			return -1;
 	}
 	return 0;
