@@ -73,7 +73,7 @@ window.YJ_STRINGS.zh = {
   // api.html: the API description (OpenAPI), linked from the map's top bar for admins
   apidoc: {
     nav: '接口说明',
-    nav_title: 'API 接口说明（OpenAPI 3.1）',
+    nav_title: '本系统全部接口的说明，供信息化人员查阅',
     page: '接口说明',
     title: '接口说明 · OpenAPI 3.1',
     json: '下载 openapi.json',
