@@ -3,6 +3,7 @@
 #   make run    install what is missing, build, create var/yingji.db with demo data, serve
 #   make test   install what is missing, build (ASan+UBSan), run every test
 #   make bench  benchmarks with side-by-side peers
+#   make boundaries  remake data/geo/shanwei_boundaries_wgs84.geojson from its sources (then commit it)
 #
 # Two builds share the sources: build/rel (optimised, what `make run` serves)
 # and build/san (address + undefined-behaviour sanitizers, what tests use).
@@ -21,6 +22,7 @@ SAN_LDFLAGS := -fsanitize=address,undefined
 SRCS     := $(shell find src -name '*.c' | sort)
 LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 REL_OBJS := $(SRCS:%.c=build/rel/%.o)
+REL_LIB_OBJS := $(LIB_SRCS:%.c=build/rel/%.o)
 SAN_OBJS := $(SRCS:%.c=build/san/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=build/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -30,7 +32,7 @@ DATA_FILES := $(shell find data -type f 2>/dev/null)
 DB       ?= var/yingji.db
 LISTEN   ?= 127.0.0.1:8080
 
-.PHONY: all deps build run test unit bench clean web
+.PHONY: all deps build run test unit bench clean web boundaries
 
 all: build
 
@@ -64,6 +66,15 @@ build/rel/src/base/workdays.o build/san/src/base/workdays.o: data/holidays_cn.cs
 build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(SAN_LIB_OBJS) $(SAN_LDFLAGS) $(LIBS) -lcmocka
+
+# The boundaries yingji serves, repaired once from the sources under data/ (src/geo/geo_boundaries.c):
+# run after changing a boundary source or the repair, and commit the file (test_geo checks it).
+boundaries: build/rel/tools/geo_boundaries
+	build/rel/tools/geo_boundaries data/geo/shanwei_boundaries_wgs84.geojson
+
+build/rel/tools/%: tools/%.c $(REL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(REL_CFLAGS) -o $@ $< $(REL_LIB_OBJS) $(LIBS)
 
 run: deps build
 	@mkdir -p var

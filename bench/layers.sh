@@ -3,6 +3,9 @@
 # <= 1,000 features: p50/p99 of yingji (HTTP, GeoJSON) side by side with the
 # same query in SQLite + R*Tree through the sqlite3 shell and in PostGIS
 # (GiST index, libpq). Target: yingji p99 < 5 ms and no slower than PostGIS.
+# yingji is measured twice, without and with Accept-Encoding: gzip (the
+# client inflates the answer to count its features, as a browser does),
+# with the bytes on the wire of each: compression must not make p99 worse.
 #
 #   bench/layers.sh                    (after `make build`; `make bench` does both)
 #   BENCH_POINTS=200000 BENCH_QUERIES=500 bench/layers.sh     smaller, for a quick look
@@ -122,7 +125,7 @@ ypid=$!
 bench_on_exit "kill $ypid; wait $ypid"
 if bench_wait_file "$T/port" 30; then
   port=$(cat "$T/port")
-  have+=(yingji)
+  have+=(yingji yingji_gz)
 else
   unavailable+=("yingji HTTP: the server did not start: $(tail -n 5 "$T/yingji.log" | tr '\n' ' ')")
 fi
@@ -203,8 +206,11 @@ measure() { # $1 system, $2 from, $3 count, $4 warm-up file or "" -> appends to 
   local s=$1 from=$2 n=$3 warm=()
   [ -n "$4" ] && warm=(--warmup "$4")
   case $s in
-    yingji) "$BENCH_BIN/layers_http" --port "$port" --password-file "$T/password" --bboxes "$T/bboxes" \
-              --from "$from" --count "$n" "${warm[@]}" --limit $LIMIT --lat "$T/lat.$s" --counts "$T/counts.$s" >/dev/null ;;
+    yingji|yingji_gz)
+            local gz=(); [ "$s" = yingji_gz ] && gz=(--gzip)
+            "$BENCH_BIN/layers_http" --port "$port" --password-file "$T/password" --bboxes "$T/bboxes" \
+              --from "$from" --count "$n" "${warm[@]}" "${gz[@]}" --limit $LIMIT --lat "$T/lat.$s" \
+              --counts "$T/counts.$s" --bytes "$T/bytes.$s" >/dev/null ;;
     capi)   "$BENCH_BIN/layers_sqlite" --db "$DB" --bboxes "$T/bboxes" --from "$from" --count "$n" "${warm[@]}" \
               --limit $LIMIT --lat "$T/lat.$s" --counts "$T/counts.$s" >/dev/null ;;
     pg)     "$BENCH_BIN/layers_pg" --conninfo "host=127.0.0.1 port=$pgport user=postgres dbname=bench" \
@@ -251,8 +257,11 @@ stat() {
     mean) awk '{ s += $1 } END { printf "%.3f\n", s / NR }' "$f" ;;
     feat) awk '{ s += $1 } END { printf "%.1f\n", s / NR }' "$T/counts.$1" ;;
     cpu50) bench_pct 50 <"$T/cpu.$1" ;; cpu99) bench_pct 99 <"$T/cpu.$1" ;;
+    wire) awk '{ s += $1 } END { printf "%.0f\n", s / NR }' "$T/bytes.$1" ;;
+    body) awk '{ s += $2 } END { printf "%.0f\n", s / NR }' "$T/bytes.$1" ;;
   esac
 }
+kb() { [ "$1" = "-" ] && echo "-" || awk -v v="$1" 'BEGIN { printf "%.1f KB", v / 1024 }'; }
 ms() { [ "$1" = "-" ] && echo "-" || awk -v v="$1" 'BEGIN { printf "%.3f", v }'; }
 row() { printf '%-32s %8s %8s %15s\n' "$2" "$(ms "$(stat "$1" p50)")" "$(ms "$(stat "$1" p99)")" "$(stat "$1" feat)"; }
 ratio() { # p99 of $1 / p99 of $2
@@ -264,6 +273,7 @@ printf 'layers: bbox over %s points, <=%d features, %d queries\n' \
   "$(printf '%d' "$POINTS" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$LIMIT" "$QUERIES"
 printf '%-32s %8s %8s %15s\n' system "p50 ms" "p99 ms" "mean features"
 row yingji "yingji HTTP (GeoJSON)"
+row yingji_gz "yingji HTTP, gzip (GeoJSON)"
 row shell "sqlite3 shell (R*Tree)"
 row pg "PostGIS (GiST, libpq)"
 echo "ratio p99 PostGIS/yingji: $(ratio pg yingji)   (>= 1.0 means yingji is no slower)"
@@ -272,6 +282,13 @@ y99=$(stat yingji p99)
 if [ "$y99" = "-" ]; then verdict=FAIL
 else verdict=$(awk -v v="$y99" 'BEGIN { print (v < 5 ? "PASS" : "FAIL") }'); fi
 echo "target yingji p99 < 5 ms: $verdict"
+if [ "$(stat yingji_gz p99)" != "-" ]; then
+  printf 'bytes on the wire per answer (mean, headers + body): plain %s, gzip %s (%s of plain); body inflated %s\n' \
+    "$(kb "$(stat yingji wire)")" "$(kb "$(stat yingji_gz wire)")" \
+    "$(awk -v a="$(stat yingji_gz wire)" -v b="$(stat yingji wire)" 'BEGIN { printf "%.1f%%", (b > 0 ? 100 * a / b : 0) }')" \
+    "$(kb "$(stat yingji_gz body)")"
+  echo "ratio p99 gzip/plain: $(ratio yingji_gz yingji)   (the compressed answers' p99 against the plain ones')"
+fi
 echo
 echo "breakdown (same bboxes, $ROUNDS interleaved rounds; load average $loadavg_start at start, $loadavg_end at end, $(nproc) cores):"
 row capi "  SQLite C API, yingji's SQL"
@@ -288,7 +305,7 @@ printf '  sqlite3 shell: .timer real has 1 ms resolution; mean real %s ms; user+
 # a few more: its && compares float4 boxes rounded outward on both sides, so
 # a point up to ~1 m outside an edge can match (yingji's R*Tree rounds only
 # the stored point, and compares it with the exact double bbox).
-for s in capi shell pg; do
+for s in yingji_gz capi shell pg; do
   [ -s "$T/counts.yingji" ] && [ -s "$T/counts.$s" ] || continue
   d=$(paste "$T/counts.yingji" "$T/counts.$s" | awk '$1 != $2 { n++; x = $2 - $1; if (x < 0) x = -x; if (x > m) m = x }
     END { if (n) printf "%d (by at most %d)", n, m }')

@@ -3,7 +3,7 @@
 # apt-get, front-end and test packages from npm. Idempotent and quiet when
 # everything is there.
 #   scripts/install-deps.sh          build + run
-#   scripts/install-deps.sh test     + test tools (chromium, mosquitto, playwright-core)
+#   scripts/install-deps.sh test     + test tools (chromium, mosquitto, playwright-core, poppler, GDAL's ogrinfo)
 #   scripts/install-deps.sh bench    + benchmark peers (redis, PostGIS)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -125,6 +125,7 @@ async function showApp(user) {
   buildLayerList();
   $('#nav-warnings').hidden = !STAFF_ROLES.includes(user.role);
   $('#nav-enforce').hidden = !['inspector', 'commander', 'legal_reviewer', 'duty_officer', 'admin'].includes(user.role);
+  $('#nav-api').hidden = user.role !== 'admin'; // the API description: for the bureau's IT staff
   $('#nav-warnings').textContent = t(['commander', 'duty_officer'].includes(user.role) ? 'nav.warnings' : 'nav.warnings_read');
   await loadThemes();
   await openArea(user.area_code, { drawLand: true });

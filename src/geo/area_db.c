@@ -44,19 +44,26 @@ int geo_db_area_insert(store *s, const geo_area_record *r, yj_err *e)
 	return 0;
 }
 
+/* store_each's row functions for the two visits of the whole table: the typed callback and its context */
+typedef struct area_visit {
+	geo_db_area_fn area;
+	geo_db_dir_fn dir;
+	void *ctx;
+} area_visit;
+
+static int visit_area(store_q *q, void *ctx, yj_err *e)
+{
+	area_visit *v = ctx;
+	return v->area(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_text(q, 3), v->ctx, e)
+	               ? -1
+	               : 0;
+}
+
 int geo_db_areas_each(store *s, geo_db_area_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, geom FROM area ORDER BY code");
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		if (fn(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_text(q, 3), ctx, e)) {
-			store_done(q);
-			return -1;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	area_visit v = {.area = fn, .ctx = ctx};
+	return store_each(store_query(s, e, "SELECT code, coalesce(parent, ''), level, geom FROM area ORDER BY code"),
+	                  visit_area, &v, e);
 }
 
 int geo_area_count(store *s, int64_t *n, yj_err *e)
@@ -108,20 +115,25 @@ void geo_area_info_clear(geo_area_info *a)
 	a->note = a->geometry = NULL;
 }
 
+static double col_or_nan(store_q *q, int col)
+{
+	return store_col_null(q, col) ? NAN : store_col_double(q, col);
+}
+
+static int visit_dir(store_q *q, void *ctx, yj_err *e)
+{
+	area_visit *v = ctx;
+	if (v->dir(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_str(q, 3),
+	           col_or_nan(q, 4), col_or_nan(q, 5), v->ctx) == 0)
+		return 0;
+	return yj_fail(e, YJ_EINTERNAL, NULL, "the area directory could not take area %s", store_col_str(q, 0));
+}
+
 int geo_db_directory_each(store *s, geo_db_dir_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT code, coalesce(parent, ''), level, name, lon, lat FROM area");
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0)
-		if (fn(store_col_str(q, 0), store_col_str(q, 1), (int)store_col_int(q, 2), store_col_str(q, 3),
-		       store_col_null(q, 4) ? NAN : store_col_double(q, 4), store_col_null(q, 5) ? NAN : store_col_double(q, 5),
-		       ctx)) {
-			store_done(q);
-			return -1;
-		}
-	return rc < 0 ? -1 : 0;
+	area_visit v = {.dir = fn, .ctx = ctx};
+	return store_each(store_query(s, e, "SELECT code, coalesce(parent, ''), level, name, lon, lat FROM area"), visit_dir,
+	                  &v, e);
 }
 
 int geo_area_special(store *s, const char *code, bool *out, yj_err *e)

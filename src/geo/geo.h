@@ -63,6 +63,15 @@ size_t geo_code_prefix_len(int level);
  * code when it refused a row).
  */
 int geo_areas_load(store *s, yj_err *e);
+/*
+ * The boundaries yingji serves (city, counties, approximate towns) made from
+ * the source files under data/ and repaired: each valid, the counties tiling
+ * the city and the towns their county, on the 1e-7 degree grid, wound by the
+ * right-hand rule (RFC 7946). out gets a FeatureCollection, one feature a
+ * line: the text committed as data/geo/shanwei_boundaries_wgs84.geojson
+ * (`make boundaries`), which geo_areas_load stores. 0, or -1 with *e.
+ */
+int geo_boundaries_make(strbuf *out, yj_err *e);
 /* How many areas table `area` holds (0 in a new database): 1 with *n, -1 on error. */
 int geo_area_count(store *s, int64_t *n, yj_err *e);
 

@@ -10,25 +10,25 @@
  * in yingji is "this code prefix".
  *
  * Where each piece comes from (see data/README.md for provenance):
- *   counties  real boundaries (DataV GeoAtlas, GCJ-02 -> WGS84 here), plus
- *             the far-off islands only the simplified city file has
- *             (geo_counties.c);
- *   city      the GEOS union of the four counties (geo_counties.c);
+ *   city, counties  the served boundaries file (GEO_BOUNDARIES_FILE, made
+ *             and repaired once by geo_boundaries.c from the DataV county
+ *             boundaries): boundary, label point, kind and notes;
  *   towns     NBS 2022 list; point = seat, else a proxy (mean of village
- *             points); boundary = APPROXIMATE: the Voronoi cell around the
- *             town point, clipped to the county (no town boundaries are
- *             public). The cells of a county cover the whole county, so far
- *             islands fall to the nearest town point;
+ *             points); boundary = APPROXIMATE, from the same file: the
+ *             Voronoi cell around the town point, clipped to the county (no
+ *             town boundaries are public);
  *   villages  NBS 2016 list (points for a few), re-coded where the town's
  *             code changed since 2016; no village boundaries.
+ * Each boundary is checked valid as it is stored; nothing is repaired here.
  *
  * "special" marks towns that are not among the bureau's regular towns and
  * streets: the 类似乡级单位 (华侨管理区, farms, forest farms, development
  * zone) and the four 海丰 towns run by the 深汕特别合作区.
  *
- * This file holds the loader's entry, the towns and the villages. It does
- * not index anything (geo_index.c does) and runs no SQL: rows go to
- * area_db.c, inside the caller's transaction.
+ * This file holds the loader's entry, the towns (which the boundary maker
+ * reads too) and the villages. It does not index anything (geo_index.c
+ * does) and runs no SQL: rows go to area_db.c, inside the caller's
+ * transaction.
  */
 #include <geos_c.h>
 #include <stdio.h>
@@ -41,6 +41,7 @@
 
 const char GEO_DEMO_CITY_CODE[] = "441500";
 const char GEO_DEMO_CITY_NAME[] = "汕尾市";
+const char GEO_BOUNDARIES_FILE[] = "shanwei_boundaries_wgs84.geojson";
 
 /* The four 海丰县 towns administered by the 深汕特别合作区 (Shenzhen). */
 static const struct {
@@ -71,6 +72,51 @@ static void geos_error_handler(const char *message, void *userdata)
 	snprintf(L->geos_error, sizeof L->geos_error, "%s", message);
 }
 
+int geo_loader_start(geo_loader *L, store *s, yj_err *e)
+{
+	memset(L, 0, sizeof *L);
+	L->s = s;
+	L->e = e;
+	strbuf_init(&L->geojson);
+	L->ctx = GEOS_init_r();
+	if (!L->ctx)
+		return yj_fail(e, YJ_EINTERNAL, NULL, "could not start GEOS");
+	GEOSContext_setErrorMessageHandler_r(L->ctx, geos_error_handler, L);
+	return 0;
+}
+
+void geo_loader_end(geo_loader *L)
+{
+	for (size_t i = 0; i < L->town_count; i++) {
+		strbuf_free(&L->towns[i].note);
+		strbuf_free(&L->towns[i].cell_note);
+		if (L->towns[i].cell)
+			GEOSGeom_destroy_r(L->ctx, L->towns[i].cell);
+	}
+	free(L->towns);
+	for (size_t i = 0; i < L->county_count; i++)
+		if (L->counties[i].geom)
+			GEOSGeom_destroy_r(L->ctx, L->counties[i].geom);
+	free(L->counties);
+	if (L->city)
+		GEOSGeom_destroy_r(L->ctx, L->city);
+	json_decref(L->boundaries);
+	strbuf_free(&L->geojson);
+	if (L->ctx)
+		GEOS_finish_r(L->ctx);
+	memset(L, 0, sizeof *L);
+}
+
+geo_county *geo_county_add(geo_loader *L, const char *code, const char *name)
+{
+	L->counties = yj_realloc(L->counties, (L->county_count + 1) * sizeof *L->counties);
+	geo_county *c = &L->counties[L->county_count++];
+	memset(c, 0, sizeof *c);
+	snprintf(c->code, sizeof c->code, "%s", code);
+	snprintf(c->name, sizeof c->name, "%s", name);
+	return c;
+}
+
 geo_county *geo_county_find(geo_loader *L, const char *code)
 {
 	for (size_t i = 0; i < L->county_count; i++)
@@ -79,7 +125,7 @@ geo_county *geo_county_find(geo_loader *L, const char *code)
 	return NULL;
 }
 
-static geo_town *town_find(geo_loader *L, const char *code)
+geo_town *geo_town_find(geo_loader *L, const char *code)
 {
 	for (size_t i = 0; i < L->town_count; i++)
 		if (strcmp(L->towns[i].code, code) == 0)
@@ -104,7 +150,7 @@ int geo_insert_area(geo_loader *L, const geo_area_row *r)
 		.has_point = r->has_point,
 		.lon = geo_round_coord(r->lon),
 		.lat = geo_round_coord(r->lat),
-		.geom_approx = r->geom_approx,
+		.geom_approx = r->geom && r->geom_approx,
 	};
 	if (r->geom) {
 		if (geo_write_geojson(L, r->geom) != 0)
@@ -133,7 +179,7 @@ int geo_insert_area(geo_loader *L, const geo_area_row *r)
 
 /* ---- towns ------------------------------------------------------------------- */
 
-static int load_towns(geo_loader *L)
+int geo_load_towns(geo_loader *L)
 {
 	geo_csv t;
 	if (geo_csv_load(&t, "shanwei_towns.csv", L->e) != 0)
@@ -149,7 +195,7 @@ static int load_towns(geo_loader *L)
 		const char *code = geo_csv_get(&t, r, c_code), *county_code = geo_csv_get(&t, r, c_county);
 		geo_county *c = geo_county_find(L, county_code);
 		if (!geo_all_digits(code, 9) || strncmp(code, county_code, 6) != 0 ||
-		    strncmp(geo_csv_get(&t, r, c_city), GEO_DEMO_CITY_CODE, 4) != 0 || town_find(L, code)) {
+		    strncmp(geo_csv_get(&t, r, c_city), GEO_DEMO_CITY_CODE, 4) != 0 || geo_town_find(L, code)) {
 			yj_fail(L->e, YJ_EINTERNAL, NULL, "shanwei_towns.csv row %zu: bad or repeated code %s", r + 2,
 				code);
 			goto out;
@@ -165,6 +211,7 @@ static int load_towns(geo_loader *L)
 		w->county = c;
 		w->point_source = "";
 		strbuf_init(&w->note);
+		strbuf_init(&w->cell_note);
 		if (strcmp(code + 6, "400") == 0) {
 			/* 华侨管理区 has a town-level government of its own; counting it makes the
 			 * report's "全市51个镇街" (63 - 8 类似乡级单位 - 4 深汕 towns = 51) */
@@ -198,7 +245,7 @@ out:
 }
 
 /* Town points: the seat where known, else a proxy. */
-static int load_town_points(geo_loader *L)
+int geo_load_town_points(geo_loader *L)
 {
 	static const struct {
 		const char *file, *source;
@@ -218,7 +265,7 @@ static int load_town_points(geo_loader *L)
 			return -1;
 		}
 		for (size_t r = 0; r < t.rows; r++) {
-			geo_town *w = town_find(L, geo_csv_get(&t, r, c_code));
+			geo_town *w = geo_town_find(L, geo_csv_get(&t, r, c_code));
 			if (!w) {
 				yj_fail(L->e, YJ_EINTERNAL, NULL, "%s row %zu: unknown town %s", t.file, r + 2,
 					geo_csv_get(&t, r, c_code));
@@ -243,92 +290,119 @@ static int load_town_points(geo_loader *L)
 	return 0;
 }
 
-/*
- * Approximate town boundaries for one county: the Voronoi diagram of its town
- * points, each cell clipped to the county. The diagram is built over (at
- * least) the county's envelope, so the clipped cells cover the county.
- */
-static int town_cells_for_county(geo_loader *L, geo_county *c)
+/* ---- the served boundaries --------------------------------------------------------------------- */
+
+/* The boundaries file, parsed; the counties it lists become known (the towns hang under them). */
+static int read_boundaries(geo_loader *L)
 {
-	geo_town *sites[128];
-	bool matched[128] = {false};
-	size_t n = 0;
-	for (size_t i = 0; i < L->town_count; i++) {
-		if (L->towns[i].county != c || !L->towns[i].has_point)
-			continue;
-		if (n == YJ_ARRAY_LEN(sites))
-			return yj_fail(L->e, YJ_EINTERNAL, NULL, "county %s has more than %zu town points", c->code,
-				       YJ_ARRAY_LEN(sites));
-		sites[n++] = &L->towns[i];
+	size_t len;
+	const char *text = geo_data_file(GEO_BOUNDARIES_FILE, &len);
+	json_error_t jerr;
+	L->boundaries = text ? json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+	if (!L->boundaries)
+		return yj_fail(L->e, YJ_EINTERNAL, NULL, "%s: %s", GEO_BOUNDARIES_FILE, text ? jerr.text : "missing");
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(L->boundaries, "features"), i, f) {
+		json_t *p = json_object_get(f, "properties");
+		const char *code = json_string_value(json_object_get(p, "code"));
+		const char *name = json_string_value(json_object_get(p, "name"));
+		if (!code || !name)
+			return yj_fail(L->e, YJ_EINTERNAL, NULL, "%s feature %zu: no code or name", GEO_BOUNDARIES_FILE, i);
+		if (json_integer_value(json_object_get(p, "level")) == GEO_LEVEL_COUNTY)
+			geo_county_add(L, code, name);
 	}
-	if (n == 0)
-		return 0;
-	bool failed;
-	if (n == 1) {
-		sites[0]->cell = GEOSGeom_clone_r(L->ctx, c->geom);
-		return sites[0]->cell ? 0 : geo_geos_fail(L, "town boundary");
+	return L->county_count ? 0 : yj_fail(L->e, YJ_EINTERNAL, NULL, "%s: no counties", GEO_BOUNDARIES_FILE);
+}
+
+/* The feature of an area, or NULL. */
+static json_t *boundary_of(geo_loader *L, const char *code)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(L->boundaries, "features"), i, f)
+		if (strcmp(code, json_string_value(json_object_get(json_object_get(f, "properties"), "code"))) == 0)
+			return f;
+	return NULL;
+}
+
+/* A feature's geometry as GEOS, checked valid: 1 with *out (NULL for a null geometry), -1 with L->e. */
+static int boundary_geometry(geo_loader *L, json_t *f, const char *code, GEOSGeometry **out)
+{
+	*out = NULL;
+	json_t *g = json_object_get(f, "geometry");
+	if (json_is_null(g))
+		return 1;
+	char *text = json_dumps(g, JSON_COMPACT); /* 17 digits: the same doubles */
+	GEOSGeoJSONReader *reader = GEOSGeoJSONReader_create_r(L->ctx);
+	*out = text && reader ? GEOSGeoJSONReader_readGeometry_r(L->ctx, reader, text) : NULL;
+	if (reader)
+		GEOSGeoJSONReader_destroy_r(L->ctx, reader);
+	free(text);
+	if (!*out)
+		return geo_geos_fail(L, "reading a served boundary");
+	if (!geo_check_valid(L, *out, GEO_BOUNDARIES_FILE, code)) {
+		GEOSGeom_destroy_r(L->ctx, *out);
+		*out = NULL;
+		return -1;
 	}
-	GEOSGeometry *points[128];
-	for (size_t i = 0; i < n; i++) {
-		points[i] = GEOSGeom_createPointFromXY_r(L->ctx, sites[i]->lon, sites[i]->lat);
-		if (!points[i]) {
-			while (i > 0)
-				GEOSGeom_destroy_r(L->ctx, points[--i]);
-			return geo_geos_fail(L, "town point");
-		}
-	}
-	GEOSGeometry *multi = GEOSGeom_createCollection_r(L->ctx, GEOS_MULTIPOINT, points, (unsigned)n);
-	if (!multi) {
-		for (size_t i = 0; i < n; i++)
-			GEOSGeom_destroy_r(L->ctx, points[i]);
-		return geo_geos_fail(L, "town points");
-	}
-	GEOSGeometry *diagram = GEOSVoronoiDiagram_r(L->ctx, multi, c->geom, 0.0, 0);
-	int rc = 0;
-	if (!diagram) {
-		rc = geo_geos_fail(L, "Voronoi diagram of the town points");
-		goto out;
-	}
-	/* GEOS 3.11 does not keep the input order: match each cell to the site inside it. */
-	int cells = GEOSGetNumGeometries_r(L->ctx, diagram);
-	for (int k = 0; k < cells && rc == 0; k++) {
-		const GEOSGeometry *cell = GEOSGetGeometryN_r(L->ctx, diagram, k);
-		for (size_t i = 0; i < n; i++) {
-			if (matched[i] || GEOSIntersects_r(L->ctx, cell, GEOSGetGeometryN_r(L->ctx, multi, (int)i)) != 1)
-				continue;
-			matched[i] = true;
-			sites[i]->cell = geo_polygonal_only(L, GEOSIntersection_r(L->ctx, cell, c->geom), &failed);
-			if (failed)
-				rc = geo_geos_fail(L, "clipping a town cell to its county");
-			else if (!sites[i]->cell)
-				geo_note_add(&sites[i]->note, "its Voronoi cell lies outside the county: no boundary");
-			break;
-		}
-	}
-	for (size_t i = 0; i < n && rc == 0; i++)
-		if (!matched[i])
-			geo_note_add(&sites[i]->note, "shares its point with another town: no boundary");
-out:
-	if (diagram)
-		GEOSGeom_destroy_r(L->ctx, diagram);
-	GEOSGeom_destroy_r(L->ctx, multi);
+	return 1;
+}
+
+/* Store row with the boundary of feature f (NULL: none). 0, or -1 with L->e. */
+static int insert_with_boundary(geo_loader *L, geo_area_row *row, json_t *f)
+{
+	GEOSGeometry *g = NULL;
+	if (f && boundary_geometry(L, f, row->code, &g) < 0)
+		return -1;
+	row->geom = g;
+	int rc = geo_insert_area(L, row);
+	if (g)
+		GEOSGeom_destroy_r(L->ctx, g);
 	return rc;
+}
+
+/* The city and the counties: every field from the file. */
+static int store_city_and_counties(geo_loader *L)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(L->boundaries, "features"), i, f) {
+		json_t *p = json_object_get(f, "properties"), *point = json_object_get(p, "point");
+		int level = (int)json_integer_value(json_object_get(p, "level"));
+		if (level != GEO_LEVEL_CITY && level != GEO_LEVEL_COUNTY)
+			continue;
+		geo_area_row row = {
+			.code = json_string_value(json_object_get(p, "code")),
+			.parent = json_string_value(json_object_get(p, "parent")),
+			.level = level,
+			.name = json_string_value(json_object_get(p, "name")),
+			.kind = json_string_value(json_object_get(p, "kind")),
+			.note = json_string_value(json_object_get(p, "note")),
+			.has_point = json_array_size(point) == 2,
+			.lon = json_number_value(json_array_get(point, 0)),
+			.lat = json_number_value(json_array_get(point, 1)),
+			.point_source = json_string_value(json_object_get(p, "point_source")),
+		};
+		if (insert_with_boundary(L, &row, f) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int store_towns(geo_loader *L)
 {
-	for (size_t i = 0; i < L->county_count; i++)
-		if (town_cells_for_county(L, &L->counties[i]) != 0)
-			return -1;
 	for (size_t i = 0; i < L->town_count; i++) {
 		geo_town *w = &L->towns[i];
-		if (w->cell)
-			geo_note_add(&w->note, strcmp(w->point_source, "seat") == 0
-						   ? "approximate: Voronoi cell around the town seat, clipped to the county"
-						   : "approximate: Voronoi cell around the town's proxy point, clipped to "
-						     "the county");
-		else if (!w->has_point)
+		json_t *f = w->has_point ? boundary_of(L, w->code) : NULL;
+		json_t *p = json_object_get(f, "properties");
+		const char *cell_note = json_string_value(json_object_get(p, "note"));
+		if (!w->has_point)
 			geo_note_add(&w->note, "no seat or other point known, so no approximate boundary");
+		else if (!f)
+			geo_note_add(&w->note, "no boundary in %s", GEO_BOUNDARIES_FILE);
+		else if (cell_note && *cell_note)
+			geo_note_add(&w->note, "%s", cell_note);
 		geo_area_row row = {
 			.code = w->code,
 			.parent = w->county->code,
@@ -341,10 +415,9 @@ static int store_towns(geo_loader *L)
 			.lon = w->lon,
 			.lat = w->lat,
 			.point_source = w->point_source,
-			.geom = w->cell,
-			.geom_approx = w->cell != NULL,
+			.geom_approx = json_is_true(json_object_get(p, "approximate")),
 		};
-		if (geo_insert_area(L, &row) != 0)
+		if (insert_with_boundary(L, &row, f) != 0)
 			return -1;
 	}
 	return 0;
@@ -405,7 +478,7 @@ static int store_villages(geo_loader *L)
 			}
 		}
 		const char *parent = town_code;
-		if (!town_find(L, town_code)) {
+		if (!geo_town_find(L, town_code)) {
 			/* The 2016 town is gone from the current list: hang the village
 			 * under its county, whose code is still its prefix. */
 			char county_code[7];
@@ -470,32 +543,16 @@ size_t geo_code_prefix_len(int level)
 
 int geo_areas_load(store *s, yj_err *e)
 {
-	geo_loader L = {.s = s, .e = e};
-	strbuf_init(&L.geojson);
+	geo_loader L;
+	if (geo_loader_start(&L, s, e) != 0)
+		return -1;
 	int rc = -1;
-	L.ctx = GEOS_init_r();
-	if (!L.ctx)
-		return yj_fail(e, YJ_EINTERNAL, NULL, "could not start GEOS");
-	GEOSContext_setErrorMessageHandler_r(L.ctx, geos_error_handler, &L);
-	if (geo_load_counties(&L) != 0 || load_towns(&L) != 0 || load_town_points(&L) != 0 ||
-	    geo_store_city_and_counties(&L) != 0 || store_towns(&L) != 0 || store_villages(&L) != 0)
-		goto out;
-	/* the directory reads the new tree once it is committed */
-	store_after_commit(s, dir_invalidate, NULL, NULL);
-	rc = 0;
-out:
-	for (size_t i = 0; i < L.town_count; i++) {
-		strbuf_free(&L.towns[i].note);
-		if (L.towns[i].cell)
-			GEOSGeom_destroy_r(L.ctx, L.towns[i].cell);
+	if (read_boundaries(&L) == 0 && geo_load_towns(&L) == 0 && geo_load_town_points(&L) == 0 &&
+	    store_city_and_counties(&L) == 0 && store_towns(&L) == 0 && store_villages(&L) == 0) {
+		/* the directory reads the new tree once it is committed */
+		store_after_commit(s, dir_invalidate, NULL, NULL);
+		rc = 0;
 	}
-	free(L.towns);
-	for (size_t i = 0; i < L.county_count; i++)
-		GEOSGeom_destroy_r(L.ctx, L.counties[i].geom);
-	free(L.counties);
-	if (L.city)
-		GEOSGeom_destroy_r(L.ctx, L.city);
-	strbuf_free(&L.geojson);
-	GEOS_finish_r(L.ctx);
+	geo_loader_end(&L);
 	return rc;
 }

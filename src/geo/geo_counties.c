@@ -1,17 +1,19 @@
 /*
- * geo_counties.c — the counties and the city of the area tree: county
- * boundaries from DataV GeoAtlas (GCJ-02, converted to WGS84, made valid),
- * the far-off islands that only DataV's simplified city file has added to
- * their county, and the city as the union of its counties. Each becomes a
- * row of `area` through geo_insert_area.
+ * geo_counties.c — the counties and the city for the served boundaries
+ * (geo_boundaries.c): county boundaries from DataV GeoAtlas (GCJ-02,
+ * converted to WGS84, made valid, snapped to the grid), the far-off islands
+ * that only DataV's simplified city file has added to their county, the
+ * counties made to tile (the sources overlap and leave gaps along shared
+ * borders), and the city as their union; each as a feature of the file.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "geo/geo_int.h"
 
-static const char *county_kind(const char *name)
+const char *geo_county_kind(const char *name)
 {
 	size_t n = strlen(name);
 	const char *last = n >= 3 ? name + n - 3 : ""; /* one CJK character in UTF-8 */
@@ -81,7 +83,7 @@ static int read_features(geo_loader *L, const char *file, feature_fn fn)
 			wgs = fixed;
 		}
 		bool failed;
-		GEOSGeometry *geom = geo_polygonal_only(L, wgs, &failed);
+		GEOSGeometry *geom = geo_on_grid(L, wgs, &failed);
 		if (!geom) {
 			yj_fail(L->e, YJ_EINTERNAL, NULL, "%s: area %s has no usable boundary (%s)", file, code,
 				L->geos_error);
@@ -106,11 +108,7 @@ static int county_from_feature(geo_loader *L, const char *file, const char *code
 		GEOSGeom_destroy_r(L->ctx, geom);
 		return yj_fail(L->e, YJ_EINTERNAL, NULL, "%s: county %s is repeated or not in the city", file, code);
 	}
-	L->counties = yj_realloc(L->counties, (L->county_count + 1) * sizeof *L->counties);
-	geo_county *c = &L->counties[L->county_count++];
-	memset(c, 0, sizeof *c);
-	snprintf(c->code, sizeof c->code, "%s", code);
-	snprintf(c->name, sizeof c->name, "%s", name);
+	geo_county *c = geo_county_add(L, code, name);
 	c->geom = geom;
 	json_t *center = json_object_get(props, "center");
 	if (json_array_size(center) == 2 && json_is_number(json_array_get(center, 0)) &&
@@ -154,8 +152,8 @@ static int far_islands_from_feature(geo_loader *L, const char *file, const char 
 	GEOSGeom_destroy_r(L->ctx, geom);
 	if (n == 0)
 		return 0;
-	GEOSGeometry *islands = GEOSGeom_createCollection_r(L->ctx, GEOS_GEOMETRYCOLLECTION, far, n);
-	GEOSGeometry *both = islands ? GEOSUnion_r(L->ctx, c->geom, islands) : NULL;
+	GEOSGeometry *islands = GEOSGeom_createCollection_r(L->ctx, GEOS_MULTIPOLYGON, far, n);
+	GEOSGeometry *both = islands ? GEOSUnionPrec_r(L->ctx, c->geom, islands, GEO_GRID) : NULL;
 	if (islands)
 		GEOSGeom_destroy_r(L->ctx, islands);
 	bool failed;
@@ -177,82 +175,165 @@ int geo_load_counties(geo_loader *L)
 	return read_features(L, "441500_full_datav_gcj02.json", far_islands_from_feature);
 }
 
-int geo_store_city_and_counties(geo_loader *L)
+
+/* ---- the counties made to tile the city ------------------------------------------------------- */
+
+/*
+ * Holes of the counties' union smaller than this are gaps between county
+ * borders that do not meet in the sources (the largest is about 0.6e-6
+ * deg², ~7,000 m²), not places outside the city: 1e-5 deg² is ~0.1 km².
+ */
+#define GEO_GAP_MAX 1e-5
+
+/* deg² -> km² near latitude lat */
+static double km2(double deg2, double lat)
 {
-	/* the city: the union of its counties */
-	GEOSGeometry **parts = yj_calloc(L->county_count ? L->county_count : 1, sizeof *parts);
-	for (size_t i = 0; i < L->county_count; i++)
-		parts[i] = GEOSGeom_clone_r(L->ctx, L->counties[i].geom);
-	GEOSGeometry *all = GEOSGeom_createCollection_r(L->ctx, GEOS_GEOMETRYCOLLECTION, parts,
-							(unsigned)L->county_count);
-	free(parts);
-	if (!all)
-		return geo_geos_fail(L, "collecting the counties");
-	bool failed;
-	L->city = geo_polygonal_only(L, GEOSUnaryUnion_r(L->ctx, all), &failed);
-	GEOSGeom_destroy_r(L->ctx, all);
-	if (!L->city)
-		return geo_geos_fail(L, "union of the counties");
-
-	geo_area_row city = {
-		.code = GEO_DEMO_CITY_CODE,
-		.level = GEO_LEVEL_CITY,
-		.name = GEO_DEMO_CITY_NAME,
-		.kind = "地级市",
-		.note = "boundary: union of the county boundaries (DataV GeoAtlas, GCJ-02 converted to WGS84); "
-			"includes the far-off islands of 城区 (东沙群岛), so the bbox is much larger than the "
-			"mainland; point: a point inside the boundary",
-		.has_point = true,
-		.point_source = "centroid",
-		.geom = L->city,
-	};
-	if (geo_point_inside(L, L->city, &city.lon, &city.lat) != 0 || geo_insert_area(L, &city) != 0)
-		return -1;
-
-	for (size_t i = 0; i < L->county_count; i++) {
-		geo_county *c = &L->counties[i];
-		strbuf note;
-		strbuf_init(&note);
-		geo_note_add(&note, "boundary: DataV GeoAtlas (GCJ-02, converted to WGS84)");
-		geo_area_row row = {
-			.code = c->code,
-			.parent = GEO_DEMO_CITY_CODE,
-			.level = GEO_LEVEL_COUNTY,
-			.name = c->name,
-			.kind = county_kind(c->name),
-			.has_point = true,
-			.point_source = "centroid",
-			.geom = c->geom,
-		};
-		/* The DataV "center" is the seat of government: a better label point
-		 * than a geometric one, when it lies inside the boundary. */
-		bool center_inside = false;
-		if (c->has_center) {
-			GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(L->ctx, c->center_lon, c->center_lat);
-			center_inside = pt && GEOSIntersects_r(L->ctx, c->geom, pt) == 1;
-			if (pt)
-				GEOSGeom_destroy_r(L->ctx, pt);
-		}
-		if (center_inside) {
-			row.lon = c->center_lon;
-			row.lat = c->center_lat;
-			geo_note_add(&note, "point: the county seat (DataV center)");
-		} else if (geo_point_inside(L, c->geom, &row.lon, &row.lat) != 0) {
-			strbuf_free(&note);
-			return -1;
-		} else {
-			geo_note_add(&note, "point: a point inside the boundary");
-		}
-		if (c->far_islands)
-			geo_note_add(&note, "plus %d far-off island polygons (东沙群岛 and others) from DataV's simplified "
-					"city file, which the detailed file leaves out: the bbox spans them, fit map "
-					"views to the mainland", c->far_islands);
-		row.note = note.data;
-		int rc = geo_insert_area(L, &row);
-		strbuf_free(&note);
-		if (rc != 0)
-			return -1;
-	}
-	return 0;
+	double km = 111.32;
+	return deg2 * km * km * cos(lat * M_PI / 180);
 }
 
+static double area_of(geo_loader *L, const GEOSGeometry *g)
+{
+	double a = 0;
+	return g && GEOSArea_r(L->ctx, g, &a) ? a : 0;
+}
+
+/* g without its holes smaller than GEO_GAP_MAX (a new geometry, dissolved and on the grid). */
+static GEOSGeometry *without_gaps(geo_loader *L, const GEOSGeometry *g)
+{
+	int np = GEOSGetNumGeometries_r(L->ctx, g);
+	GEOSGeometry **polys = yj_calloc((size_t)np, sizeof *polys);
+	int made = 0;
+	for (int i = 0; i < np; i++) {
+		const GEOSGeometry *p = GEOSGetGeometryN_r(L->ctx, g, i);
+		int nh = GEOSGetNumInteriorRings_r(L->ctx, p);
+		GEOSGeometry **holes = yj_calloc(nh > 0 ? (size_t)nh : 1, sizeof *holes);
+		unsigned kept = 0;
+		for (int k = 0; k < nh; k++) {
+			GEOSGeometry *ring = GEOSGeom_clone_r(L->ctx, GEOSGetInteriorRingN_r(L->ctx, p, k));
+			GEOSGeometry *hole = ring ? GEOSGeom_createPolygon_r(L->ctx, ring, NULL, 0) : NULL;
+			if (!hole)
+				continue;
+			if (area_of(L, hole) >= GEO_GAP_MAX)
+				holes[kept++] = GEOSGeom_clone_r(L->ctx, GEOSGetExteriorRing_r(L->ctx, hole));
+			GEOSGeom_destroy_r(L->ctx, hole);
+		}
+		GEOSGeometry *shell = GEOSGeom_clone_r(L->ctx, GEOSGetExteriorRing_r(L->ctx, p));
+		polys[made] = shell ? GEOSGeom_createPolygon_r(L->ctx, shell, holes, kept) : NULL;
+		made += polys[made] != NULL;
+		free(holes);
+	}
+	/* an island inside a filled gap now overlaps its shell: dissolve */
+	GEOSGeometry *all = GEOSGeom_createCollection_r(L->ctx, GEOS_GEOMETRYCOLLECTION, polys, (unsigned)made);
+	free(polys);
+	GEOSGeometry *u = all ? GEOSUnaryUnionPrec_r(L->ctx, all, GEO_GRID) : NULL;
+	if (all)
+		GEOSGeom_destroy_r(L->ctx, all);
+	bool failed;
+	return geo_polygonal_only(L, u, &failed);
+}
+
+/* The county a gap belongs to: the one it shares the longest border with, else the nearest. */
+static geo_county *gap_owner(geo_loader *L, const GEOSGeometry *gap)
+{
+	GEOSGeometry *edge = GEOSBoundary_r(L->ctx, gap);
+	geo_county *best = NULL;
+	double best_len = 0, best_dist = INFINITY;
+	for (size_t i = 0; i < L->county_count && edge; i++) {
+		geo_county *c = &L->counties[i];
+		GEOSGeometry *shared = GEOSIntersectionPrec_r(L->ctx, edge, c->geom, GEO_GRID);
+		double len = 0, dist = INFINITY;
+		if (shared) {
+			GEOSLength_r(L->ctx, shared, &len);
+			GEOSGeom_destroy_r(L->ctx, shared);
+		}
+		if (len > best_len) {
+			best = c;
+			best_len = len;
+		} else if (best_len == 0 && GEOSDistance_r(L->ctx, gap, c->geom, &dist) && dist < best_dist) {
+			best = c;
+			best_dist = dist;
+		}
+	}
+	if (edge)
+		GEOSGeom_destroy_r(L->ctx, edge);
+	return best;
+}
+
+int geo_tile_counties(geo_loader *L)
+{
+	bool failed;
+	/* overlaps stay with the county of the lower code (the sources' order) */
+	GEOSGeometry *taken = NULL;
+	for (size_t i = 0; i < L->county_count; i++) {
+		geo_county *c = &L->counties[i];
+		if (taken) {
+			double before = area_of(L, c->geom);
+			GEOSGeometry *rest = geo_polygonal_only(L, GEOSDifferencePrec_r(L->ctx, c->geom, taken, GEO_GRID),
+			                                        &failed);
+			if (!rest) {
+				GEOSGeom_destroy_r(L->ctx, taken);
+				return geo_geos_fail(L, "taking a county's overlap with its neighbours");
+			}
+			GEOSGeom_destroy_r(L->ctx, c->geom);
+			c->geom = rest;
+			c->overlap_km2 = km2(before - area_of(L, rest), c->center_lat);
+		}
+		GEOSGeometry *more = taken ? GEOSUnionPrec_r(L->ctx, taken, c->geom, GEO_GRID)
+		                           : GEOSGeom_clone_r(L->ctx, c->geom);
+		if (taken)
+			GEOSGeom_destroy_r(L->ctx, taken);
+		if (!(taken = geo_polygonal_only(L, more, &failed)))
+			return geo_geos_fail(L, "union of the counties");
+	}
+	/* the city: the union without the gaps between counties, each gap to a county */
+	L->city = without_gaps(L, taken);
+	GEOSGeometry *gaps = L->city ? GEOSDifferencePrec_r(L->ctx, L->city, taken, GEO_GRID) : NULL;
+	GEOSGeom_destroy_r(L->ctx, taken);
+	if (!L->city || !gaps)
+		return geo_geos_fail(L, "the city's boundary");
+	int rc = 0;
+	int n = GEOSGetNumGeometries_r(L->ctx, gaps);
+	for (int i = 0; i < n && rc == 0; i++) {
+		const GEOSGeometry *gap = GEOSGetGeometryN_r(L->ctx, gaps, i);
+		if (GEOSGeomTypeId_r(L->ctx, gap) != GEOS_POLYGON || GEOSisEmpty_r(L->ctx, gap))
+			continue;
+		geo_county *c = gap_owner(L, gap);
+		GEOSGeometry *grown = c ? geo_polygonal_only(L, GEOSUnionPrec_r(L->ctx, c->geom, gap, GEO_GRID), &failed)
+		                        : NULL;
+		if (!grown) {
+			rc = geo_geos_fail(L, "giving a gap between counties to a county");
+			break;
+		}
+		GEOSGeom_destroy_r(L->ctx, c->geom);
+		c->geom = grown;
+		c->gap_km2 += km2(area_of(L, gap), c->center_lat);
+	}
+	GEOSGeom_destroy_r(L->ctx, gaps);
+	return rc;
+}
+
+/* ---- a county's label point ------------------------------------------------------------------ */
+
+int geo_county_point(geo_loader *L, const geo_county *c, double *lon, double *lat, strbuf *note)
+{
+	/* The DataV "center" is the seat of government: a better label point
+	 * than a geometric one, when it lies inside the boundary. */
+	bool center_inside = false;
+	if (c->has_center) {
+		GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(L->ctx, c->center_lon, c->center_lat);
+		center_inside = pt && GEOSIntersects_r(L->ctx, c->geom, pt) == 1;
+		if (pt)
+			GEOSGeom_destroy_r(L->ctx, pt);
+	}
+	if (center_inside) {
+		*lon = c->center_lon;
+		*lat = c->center_lat;
+		geo_note_add(note, "point: the county seat (DataV center)");
+		return 0;
+	}
+	if (geo_point_inside(L, c->geom, lon, lat) != 0)
+		return -1;
+	geo_note_add(note, "point: a point inside the boundary");
+	return 0;
+}

@@ -35,6 +35,7 @@ __asm__(".pushsection .rodata\n"
 	GEO_EMBED("yj_geo_village_points_csv", "shanwei_village_points_gcj02.csv")
 	GEO_EMBED("yj_geo_counties_geojson", "geo/shanwei_counties_gcj02.geojson")
 	GEO_EMBED("yj_geo_city_datav_json", "geo/441500_full_datav_gcj02.json")
+	GEO_EMBED("yj_geo_boundaries_geojson", "geo/shanwei_boundaries_wgs84.geojson")
 	GEO_EMBED("yj_authorities_csv", "authorities.csv")
 	".popsection\n");
 
@@ -45,6 +46,7 @@ extern const char yj_geo_villages_csv[], yj_geo_villages_csv_end[];
 extern const char yj_geo_village_points_csv[], yj_geo_village_points_csv_end[];
 extern const char yj_geo_counties_geojson[], yj_geo_counties_geojson_end[];
 extern const char yj_geo_city_datav_json[], yj_geo_city_datav_json_end[];
+extern const char yj_geo_boundaries_geojson[], yj_geo_boundaries_geojson_end[];
 extern const char yj_authorities_csv[], yj_authorities_csv_end[];
 
 static const struct {
@@ -59,6 +61,7 @@ static const struct {
 	{"shanwei_village_points_gcj02.csv", yj_geo_village_points_csv, yj_geo_village_points_csv_end},
 	{"shanwei_counties_gcj02.geojson", yj_geo_counties_geojson, yj_geo_counties_geojson_end},
 	{"441500_full_datav_gcj02.json", yj_geo_city_datav_json, yj_geo_city_datav_json_end},
+	{"shanwei_boundaries_wgs84.geojson", yj_geo_boundaries_geojson, yj_geo_boundaries_geojson_end},
 	{"authorities.csv", yj_authorities_csv, yj_authorities_csv_end},
 };
 

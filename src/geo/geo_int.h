@@ -1,7 +1,8 @@
 /*
  * geo_int.h — what the files of src/geo/ share with each other and nobody
- * else: the loader of the built-in area tree (geo_areas.c, split by
- * concern into geo_csv.c, geo_shapes.c and geo_counties.c) and the SQL of
+ * else: the maker of the served boundaries (geo_boundaries.c, with
+ * geo_counties.c and geo_shapes.c), the loader of the built-in area tree
+ * (geo_areas.c, with geo_csv.c) and the SQL of
  * table `area` (area_db.c).
  */
 #ifndef YJ_GEO_INT_H
@@ -15,6 +16,14 @@
 /* the demo city (geo_areas.c) */
 extern const char GEO_DEMO_CITY_CODE[];
 extern const char GEO_DEMO_CITY_NAME[];
+
+/*
+ * The boundaries yingji serves (city, counties, towns), repaired once from
+ * the source files by geo_boundaries.c and committed under data/geo/: the
+ * loader stores them as they are. Written on this grid (1e-7 deg, ~1 cm).
+ */
+extern const char GEO_BOUNDARIES_FILE[];
+#define GEO_GRID 1e-7
 
 /* ---- embedded CSV files (geo_csv.c) ----------------------------------------------------------- */
 
@@ -54,6 +63,7 @@ typedef struct geo_county {
 	bool has_center;
 	double center_lon, center_lat; /* DataV "center" (the seat), WGS84 */
 	int far_islands;               /* island polygons added from the simplified file */
+	double overlap_km2, gap_km2;   /* the repair: overlap given to a neighbour, gaps taken in */
 } geo_county;
 
 typedef struct geo_town {
@@ -66,25 +76,40 @@ typedef struct geo_town {
 	bool has_point;
 	double lon, lat;
 	const char *point_source; /* "seat" | "proxy" | "" */
-	GEOSGeometry *cell;       /* approximate boundary, or NULL */
+	GEOSGeometry *cell;       /* approximate boundary, or NULL (the maker's) */
+	strbuf cell_note;         /* how the cell was made, or why there is none (the maker's) */
 } geo_town;
 
+/* The state of the boundary maker and of the loader (geo_loader_start/_end). */
 typedef struct geo_loader {
 	GEOSContextHandle_t ctx;
 	char geos_error[256];
-	store *s;
-	strbuf geojson; /* scratch for one row's geometry */
+	store *s;       /* the loader's; NULL for the maker */
+	strbuf geojson; /* scratch for one geometry */
 	geo_county *counties;
 	size_t county_count;
 	geo_town *towns;
 	size_t town_count;
 	GEOSGeometry *city;
+	json_t *boundaries; /* the loader: GEO_BOUNDARIES_FILE parsed */
 	yj_err *e;
 } geo_loader;
 
+/* A GEOS context whose messages go to L->geos_error. 0, or -1 with *e. */
+int geo_loader_start(geo_loader *L, store *s, yj_err *e);
+void geo_loader_end(geo_loader *L);
 /* YJ_EINTERNAL "what: <the last GEOS message>"; returns -1 */
 int geo_geos_fail(geo_loader *L, const char *what);
 geo_county *geo_county_find(geo_loader *L, const char *code);
+geo_county *geo_county_add(geo_loader *L, const char *code, const char *name);
+
+/* ---- towns (geo_areas.c) ----------------------------------------------------------------------- */
+
+/* The towns of the NBS list with their flags and notes (counties must be known), then their points:
+ * the seat where known, else a proxy. 0, or -1 with L->e. */
+int geo_load_towns(geo_loader *L);
+int geo_load_town_points(geo_loader *L);
+geo_town *geo_town_find(geo_loader *L, const char *code);
 
 /* One row of table `area` as the loader makes it (geometry as GEOS). */
 typedef struct geo_area_row {
@@ -115,6 +140,11 @@ int geo_gcj02_to_wgs84_cb(double *x, double *y, void *userdata);
  * or NULL when nothing areal is left (*failed set on a GEOS error).
  */
 GEOSGeometry *geo_polygonal_only(geo_loader *L, GEOSGeometry *g, bool *failed);
+/* g snapped to the GEO_GRID (GEOS precision reduction, which keeps it valid), areal part only.
+ * Takes ownership of g; NULL when nothing areal is left (*failed on a GEOS error). */
+GEOSGeometry *geo_on_grid(geo_loader *L, GEOSGeometry *g, bool *failed);
+/* 1 when g is valid; else 0 with *e "what code: <GEOS's reason>". */
+int geo_check_valid(geo_loader *L, const GEOSGeometry *g, const char *what, const char *code);
 /* GeoJSON text of a Polygon or MultiPolygon into L->geojson (RFC 7946 winding, 1e-7 deg). */
 int geo_write_geojson(geo_loader *L, const GEOSGeometry *g);
 /* A point inside g (GEOS PointOnSurface). */
@@ -122,12 +152,17 @@ int geo_point_inside(geo_loader *L, const GEOSGeometry *g, double *lon, double *
 /* v rounded like the GeoJSON coordinates (1e-7 deg, ~1 cm) */
 double geo_round_coord(double v);
 
-/* ---- counties and the city (geo_counties.c) ------------------------------------------------------ */
+/* ---- the served boundaries (geo_counties.c, geo_boundaries.c) ------------------------------------ */
 
-/* The counties' boundaries from the embedded DataV files, far-off islands added. */
+/* The counties' boundaries from the embedded DataV files, far-off islands added, on the grid. */
 int geo_load_counties(geo_loader *L);
-/* The city (the union of its counties) and the counties, as rows. */
-int geo_store_city_and_counties(geo_loader *L);
+/* The counties made to tile the city (overlaps and gaps of the sources resolved); L->city their
+ * union. 0, or -1 with L->e. */
+int geo_tile_counties(geo_loader *L);
+/* 市辖区, 县 or 县级市 from the name's last character */
+const char *geo_county_kind(const char *name);
+/* A county's label point (the DataV center, the seat, when it is inside) and its notes. */
+int geo_county_point(geo_loader *L, const geo_county *c, double *lon, double *lat, strbuf *note);
 
 /* ---- table `area` (area_db.c) ------------------------------------------------------------------------ */
 

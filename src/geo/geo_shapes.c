@@ -1,8 +1,9 @@
 /*
- * geo_shapes.c — the loader's geometry helpers on GEOS: GCJ-02 to WGS84 on
- * whole shapes, keeping only the areal part of an overlay's result, a
- * point inside a shape, and shapes written as GeoJSON (RFC 7946 winding,
- * coordinates rounded to 1e-7 degrees, about a centimetre).
+ * geo_shapes.c — geometry helpers on GEOS for the boundary maker and the
+ * loader: GCJ-02 to WGS84 on whole shapes, keeping only the areal part of
+ * an overlay's result, shapes snapped to the 1e-7 degree grid and checked
+ * valid, a point inside a shape, and shapes written as GeoJSON (RFC 7946
+ * winding, coordinates on the grid: 1e-7 degrees, about a centimetre).
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +79,30 @@ GEOSGeometry *geo_polygonal_only(geo_loader *L, GEOSGeometry *g, bool *failed)
 	free(parts);
 	GEOSGeom_destroy_r(L->ctx, g);
 	return result;
+}
+
+GEOSGeometry *geo_on_grid(geo_loader *L, GEOSGeometry *g, bool *failed)
+{
+	if (!g) {
+		*failed = true;
+		return NULL;
+	}
+	/* flags 0: GEOS keeps the result valid, collapsed slivers drop out */
+	GEOSGeometry *snapped = GEOSGeom_setPrecision_r(L->ctx, g, GEO_GRID, 0);
+	GEOSGeom_destroy_r(L->ctx, g);
+	return geo_polygonal_only(L, snapped, failed);
+}
+
+int geo_check_valid(geo_loader *L, const GEOSGeometry *g, const char *what, const char *code)
+{
+	char v = GEOSisValid_r(L->ctx, g);
+	if (v == 1)
+		return 1;
+	char *why = v == 0 ? GEOSisValidReason_r(L->ctx, g) : NULL;
+	yj_fail(L->e, YJ_EINTERNAL, NULL, "%s %s is not a valid shape: %s", what, code,
+	        why ? why : L->geos_error);
+	GEOSFree_r(L->ctx, why);
+	return 0;
 }
 
 double geo_round_coord(double v)

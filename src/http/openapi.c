@@ -1,12 +1,15 @@
 /*
  * openapi.c — the API description, generated from the route table: every
  * registered route with its method, path and path parameters, who may
- * call it (x-roles, and the bearer or cookie session), its query
- * parameters and body where the route describes them (http_route_doc),
- * its success answer and the errors every route can give in the one
- * error shape. A route cannot be served and missing here, or listed and
- * not served: there is one table.
+ * call it (x-roles and the description, and the bearer or cookie
+ * session), its query parameters and body where the route describes them
+ * (http_route_doc), the Idempotency-Key header where the gate honours it,
+ * its success answer and the errors every route can give in the one error
+ * shape, grouped by resource (tags). A route cannot be served and missing
+ * here, or listed and not served: there is one table. web/api.html shows
+ * the document (swagger-ui, served locally).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "http/http_int.h"
@@ -35,14 +38,41 @@ static json_t *error_ref(const char *why)
 	                 "#/components/schemas/Error");
 }
 
+/* The resource a route belongs to: the segment after /api/v1 ("areas", "layers", ...), else "system". */
+static json_t *tag_of(const http_route_def *r)
+{
+	bool api = r->nseg >= 3 && !strcmp(r->seg[0], "api") && !strcmp(r->seg[1], "v1") && r->seg[2][0] != '{' &&
+	           !strchr(r->seg[2], '.');
+	return json_pack("[s]", api ? r->seg[2] : "system");
+}
+
+/* "Roles: admin, commander." or "Public: no sign-in." */
+static json_t *who_may(const http_route_def *r)
+{
+	if (r->roles == HTTP_PUBLIC)
+		return json_string("Public: no sign-in.");
+	strbuf b;
+	strbuf_init(&b);
+	strbuf_puts(&b, "Roles:");
+	for (int i = 0; i < ROLE_COUNT; i++)
+		if (r->roles & ROLE_BIT(i))
+			strbuf_printf(&b, "%s %s", b.len > 6 ? "," : "", auth_role_name((auth_role)i));
+	strbuf_puts(&b, ".");
+	json_t *j = json_string(b.data);
+	strbuf_free(&b);
+	return j;
+}
+
 static json_t *operation(const http_route_def *r)
 {
 	json_t *op = json_object();
 	char id[160];
 	snprintf(id, sizeof id, "%s %s", r->method, r->pattern);
 	json_object_set_new(op, "operationId", json_string(id));
+	json_object_set_new(op, "tags", tag_of(r));
 	if (r->summary)
 		json_object_set_new(op, "summary", json_string(r->summary));
+	json_object_set_new(op, "description", who_may(r));
 	json_t *params = json_array();
 	for (int i = 0; i < r->nseg; i++) {
 		if (r->seg[i][0] != '{')
@@ -53,6 +83,15 @@ static json_t *operation(const http_route_def *r)
 		json_array_append_new(params, json_pack("{s:s, s:s, s:b, s:o}", "name", name, "in", "path", "required", 1,
 		                                        "schema", schema_of(is_area ? "area" : "string")));
 	}
+	/* the gate carries out a signed-in POST once per key (src/http/idem.c) */
+	bool idempotent = !strcmp(r->method, "POST") && r->roles != HTTP_PUBLIC && !(r->flags & HTTP_ROUTE_OWN_RETRIES);
+	if (idempotent)
+		json_array_append_new(
+			params, json_pack("{s:s, s:s, s:b, s:s, s:{s:s, s:i, s:i}}", "name", "Idempotency-Key", "in", "header",
+		                          "required", 0, "description",
+		                          "carry the request out once: a retry with the same key and body gets the first "
+		                          "answer (Idempotent-Replayed: true); another body with the key is 422",
+		                          "schema", "type", "string", "minLength", 1, "maxLength", 200));
 	if (r->query) {
 		char buf[512];
 		snprintf(buf, sizeof buf, "%s", r->query);
@@ -78,8 +117,10 @@ static json_t *operation(const http_route_def *r)
 		                    json_pack("{s:s, s:{s:{}}}", "description", r->body ? r->body : "json", "content",
 		                              r->body && strstr(r->body, "csv") ? "*/*" : "application/json"));
 	json_t *res = json_object();
-	const char *ok = !strcmp(r->method, "POST") ? "200" : "200";
-	json_object_set_new(res, ok, json_pack("{s:s}", "description", "done; the answer is JSON unless the route says"));
+	if (!strcmp(r->method, "POST"))
+		json_object_set_new(res, "2XX", json_pack("{s:s}", "description", "done (201 when it created an object); JSON"));
+	else
+		json_object_set_new(res, "200", json_pack("{s:s}", "description", "done; the answer is JSON unless the route says"));
 	json_object_set_new(res, "400", error_ref("a field or parameter is invalid (error.field names it)"));
 	if (r->roles != HTTP_PUBLIC) {
 		json_object_set_new(res, "401", error_ref("not signed in"));

@@ -88,6 +88,13 @@ static int handle_area_locate(http_req *req, http_res *res, yj_err *e)
 void reg_area_api_register(void)
 {
 	http_route("GET", "/api/v1/areas", handle_areas_list, ROLES_ANY, NULL);
+	http_route_doc("The areas one level below parent (X-Total-Count), or without parent the caller's own area",
+	               "parent:area", NULL);
 	http_route("GET", "/api/v1/areas/locate", handle_area_locate, ROLES_ANY, NULL);
+	http_route_doc("The deepest area whose boundary holds a WGS84 point (404 when none; 403 outside the jurisdiction)",
+	               "!lon:number, !lat:number", NULL);
 	http_route("GET", "/api/v1/areas/{code}", handle_area_get, ROLES_ANY, "code");
+	http_route_doc("One area: name, kind, level, point, bbox, the path from the city; with geometry=1 its boundary "
+	               "(GeoJSON Polygon or MultiPolygon, RFC 7946 winding; town boundaries are approximate)",
+	               "geometry:boolean", NULL);
 }

@@ -1,9 +1,12 @@
 /*
  * test_geo.c — unit tests for src/geo: GCJ-02 -> WGS84, the embedded data
- * files, the built-in area tree loaded through the store (counts, codes,
- * parents, geometry: raw checks of the stored rows), the area directory
- * and the area API's details, and point lookup, including several threads
- * on a freshly built index.
+ * files, the served boundaries (the committed file is what the repair
+ * makes from the sources; every stored boundary is valid and follows the
+ * right-hand rule; counties tile the city, towns their county), the
+ * built-in area tree loaded through the store (counts, codes, parents,
+ * geometry: raw checks of the stored rows), the area directory and the
+ * area API's details, and point lookup, including several threads on a
+ * freshly built index.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +15,7 @@
 #include <cmocka.h>
 
 #include <geos_c.h>
+#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -282,9 +286,165 @@ static void test_town_cells_cover_their_county(void **state)
 	GEOSGeometry *city = read_geom(ctx, db, "441500");
 	double city_area;
 	assert_true(GEOSArea_r(ctx, city, &city_area));
-	assert_true(fabs(city_area - city_sum) / city_sum < 1e-3);
+	/* the counties tile the city: their areas add up to it (no overlap, no gap) */
+	if (fabs(city_area - city_sum) / city_sum > 1e-6)
+		fail_msg("city %.9f vs its counties %.9f", city_area, city_sum);
 	GEOSGeom_destroy_r(ctx, city);
 	GEOS_finish_r(ctx);
+}
+
+/* ---- the served boundaries ----------------------------------------------------------------------- */
+
+/* Twice the signed area of a GeoJSON ring (> 0: counter-clockwise), from the text's own numbers. */
+static double ring_area2(json_t *ring)
+{
+	double a = 0;
+	for (size_t i = 0; i + 1 < json_array_size(ring); i++) {
+		json_t *p = json_array_get(ring, i), *q = json_array_get(ring, i + 1);
+		a += json_number_value(json_array_get(p, 0)) * json_number_value(json_array_get(q, 1)) -
+		     json_number_value(json_array_get(q, 0)) * json_number_value(json_array_get(p, 1));
+	}
+	return a;
+}
+
+/* RFC 7946 §3.1.6: exterior rings counter-clockwise, holes clockwise; "" or what is wrong. */
+static void winding_problem(const char *geojson, char *why, size_t cap)
+{
+	why[0] = 0;
+	json_t *g = json_loads(geojson, 0, NULL);
+	if (!g) {
+		snprintf(why, cap, "not JSON");
+		return;
+	}
+	bool multi = strcmp(json_string_value(json_object_get(g, "type")), "MultiPolygon") == 0;
+	json_t *coords = json_object_get(g, "coordinates");
+	size_t np = multi ? json_array_size(coords) : 1;
+	for (size_t i = 0; i < np && !why[0]; i++) {
+		json_t *poly = multi ? json_array_get(coords, i) : coords;
+		for (size_t k = 0; k < json_array_size(poly) && !why[0]; k++) {
+			double a = ring_area2(json_array_get(poly, k));
+			if (k == 0 ? a <= 0 : a >= 0)
+				snprintf(why, cap, "polygon %zu ring %zu: %s (twice the area %.3g)", i, k,
+				         k == 0 ? "exterior ring not counter-clockwise" : "hole not clockwise", a);
+		}
+	}
+	json_decref(g);
+}
+
+/*
+ * Every boundary the server stores (and so serves): the city, the 4
+ * counties and the 56 towns that have a point (7 towns have none, so no
+ * cell): valid for GEOS and wound by the right-hand rule. The city was
+ * invalid (a self-intersection at 115.5537379 22.8440689) with a hole wound
+ * counter-clockwise (polygon 12, ring 8) when it was rounded after its union.
+ */
+static void test_every_boundary_valid_and_right_handed(void **state)
+{
+	store *db = ((fixture *)*state)->s;
+	GEOSContextHandle_t ctx = GEOS_init_r();
+	GEOSGeoJSONReader *reader = GEOSGeoJSONReader_create_r(ctx);
+	yj_err e = {0};
+	store_q *q = store_query(db, &e, "SELECT code, level, geom FROM area WHERE geom IS NOT NULL ORDER BY code");
+	assert_non_null(q);
+	int n = 0, by_level[5] = {0};
+	while (store_step(q, &e) > 0) {
+		const char *code = store_col_text(q, 0), *text = store_col_text(q, 2);
+		GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(ctx, reader, text);
+		if (!g)
+			fail_msg("%s: GEOS cannot read its boundary", code);
+		if (GEOSisValid_r(ctx, g) != 1) {
+			char *why = GEOSisValidReason_r(ctx, g);
+			fail_msg("%s: invalid boundary: %s", code, why);
+		}
+		char why[160];
+		winding_problem(text, why, sizeof why);
+		if (why[0])
+			fail_msg("%s: %s", code, why);
+		GEOSGeom_destroy_r(ctx, g);
+		by_level[store_col_int(q, 1)]++;
+		n++;
+	}
+	assert_int_equal(by_level[GEO_LEVEL_CITY], 1);
+	assert_int_equal(by_level[GEO_LEVEL_COUNTY], 4);
+	assert_int_equal(by_level[GEO_LEVEL_TOWN], 56);
+	assert_int_equal(n, 61);
+	/* the city has no sliver holes left where the counties' borders did not meet */
+	GEOSGeometry *city = read_geom(ctx, db, "441500");
+	for (int i = 0; i < GEOSGetNumGeometries_r(ctx, city); i++)
+		assert_int_equal(GEOSGetNumInteriorRings_r(ctx, GEOSGetGeometryN_r(ctx, city, i)), 0);
+	GEOSGeom_destroy_r(ctx, city);
+	GEOSGeoJSONReader_destroy_r(ctx, reader);
+	GEOS_finish_r(ctx);
+}
+
+/* a's and b's geometry members cover the same ground (to 1e-9 of the area) */
+static bool same_ground(GEOSContextHandle_t ctx, json_t *a, json_t *b)
+{
+	if (json_is_null(a) || json_is_null(b))
+		return json_is_null(a) && json_is_null(b);
+	char *ta = json_dumps(a, 0), *tb = json_dumps(b, 0);
+	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(ctx);
+	GEOSGeometry *ga = GEOSGeoJSONReader_readGeometry_r(ctx, r, ta), *gb = GEOSGeoJSONReader_readGeometry_r(ctx, r, tb);
+	GEOSGeometry *d = ga && gb ? GEOSSymDifference_r(ctx, ga, gb) : NULL;
+	double da = 1, area = 0;
+	bool same = d && GEOSArea_r(ctx, d, &da) && GEOSArea_r(ctx, ga, &area) && da <= 1e-9 * area;
+	GEOSGeom_destroy_r(ctx, d);
+	GEOSGeom_destroy_r(ctx, ga);
+	GEOSGeom_destroy_r(ctx, gb);
+	GEOSGeoJSONReader_destroy_r(ctx, r);
+	free(ta);
+	free(tb);
+	return same;
+}
+
+/*
+ * The committed data/geo/shanwei_boundaries_wgs84.geojson is what the
+ * repair (geo_boundaries_make) makes from the source files: to the byte
+ * with this GEOS, else feature by feature to 1e-9 of each area (another
+ * GEOS may place a vertex differently).
+ */
+static void test_boundaries_file_is_the_repair(void **state)
+{
+	strbuf made;
+	strbuf_init(&made);
+	yj_err e = {0};
+	if (geo_boundaries_make(&made, &e) != 0)
+		fail_msg("geo_boundaries_make: %s", e.message);
+	size_t len;
+	const char *committed = geo_data_file("shanwei_boundaries_wgs84.geojson", &len);
+	assert_non_null(committed);
+	if (len == made.len && memcmp(committed, made.data, len) == 0) {
+		strbuf_free(&made);
+		return;
+	}
+	json_t *a = json_loads(made.data, 0, NULL), *b = json_loadb(committed, len, 0, NULL);
+	assert_non_null(a);
+	assert_non_null(b);
+	json_t *fa = json_object_get(a, "features"), *fb = json_object_get(b, "features");
+	if (json_array_size(fa) != json_array_size(fb))
+		fail_msg("%zu features made, %zu committed: run `make boundaries` and commit the file",
+		         json_array_size(fa), json_array_size(fb));
+	GEOSContextHandle_t ctx = GEOS_init_r();
+	for (size_t i = 0; i < json_array_size(fa); i++) {
+		json_t *x = json_array_get(fa, i), *y = json_array_get(fb, i);
+		json_t *px = json_deep_copy(json_object_get(x, "properties")), *py = json_deep_copy(json_object_get(y, "properties"));
+		json_t *ptx = json_object_get(px, "point"), *pty = json_object_get(py, "point");
+		bool near = json_array_size(ptx) == json_array_size(pty);
+		for (size_t k = 0; k < json_array_size(ptx); k++)
+			near &= fabs(json_number_value(json_array_get(ptx, k)) - json_number_value(json_array_get(pty, k))) < 1e-6;
+		json_object_del(px, "point");
+		json_object_del(py, "point");
+		if (!near || !json_equal(px, py) ||
+		    !same_ground(ctx, json_object_get(x, "geometry"), json_object_get(y, "geometry")))
+			fail_msg("feature %zu (%s) differs from what the sources make: run `make boundaries` and commit the file",
+			         i, json_string_value(json_object_get(x, "id")));
+		json_decref(px);
+		json_decref(py);
+	}
+	GEOS_finish_r(ctx);
+	json_decref(a);
+	json_decref(b);
+	strbuf_free(&made);
 }
 
 /* ---- the directory and the area API's details ------------------------------------------------- */
@@ -483,6 +643,8 @@ int main(void)
 		cmocka_unit_test(test_area_codes_and_parents),
 		cmocka_unit_test(test_area_points_and_geometry),
 		cmocka_unit_test(test_town_cells_cover_their_county),
+		cmocka_unit_test(test_every_boundary_valid_and_right_handed),
+		cmocka_unit_test(test_boundaries_file_is_the_repair),
 		cmocka_unit_test(test_area_directory_and_info),
 		cmocka_unit_test(test_locate_known_points),
 		cmocka_unit_test(test_locate_town_points),

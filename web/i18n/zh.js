@@ -70,6 +70,16 @@ window.YJ_STRINGS.zh = {
     staff_login: '工作人员登录',
   },
 
+  // api.html: the API description (OpenAPI), linked from the map's top bar for admins
+  apidoc: {
+    nav: '接口说明',
+    nav_title: '本系统全部接口的说明，供信息化人员查阅',
+    page: '接口说明',
+    title: '接口说明 · OpenAPI 3.1',
+    json: '下载 openapi.json',
+    intro: '本系统全部 HTTP 接口的说明，由服务器的路由表生成：路径、参数、可调用的角色、请求体与错误答复。页面内“Try it out”只发送查询（GET）请求，使用当前登录身份。',
+  },
+
   login: {
     title: '应急管理综合信息系统',
     sub: '应急管理局 · 工作人员登录',
