@@ -18,7 +18,11 @@
  *
  * POST /api/v1/telemetry is the one route that takes a credential other
  * than a user session: a device key ("Authorization: Device <id>.<secret>"
- * or "X-Device-Key"), which may only report for its own device.
+ * or "X-Device-Key"), which may only report for its own device. It answers
+ * 202 {"accepted", "duplicates", "rejected", "rejected_count"}: accepted
+ * counts the good lines, all durable now; duplicates, those of them that
+ * were stored already (a retry, a line sent twice), which were not stored
+ * again. Sending a batch again is always safe.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -238,8 +242,9 @@ static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 		tel_result_free(&r);
 		return -1;
 	}
-	http_json(res, 202, json_pack("{s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "rejected",
-	                              rejections_json(&r), "rejected_count", (json_int_t)r.nrejected));
+	http_json(res, 202, json_pack("{s:I, s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "duplicates",
+	                              (json_int_t)r.duplicates, "rejected", rejections_json(&r), "rejected_count",
+	                              (json_int_t)r.nrejected));
 	tel_result_free(&r);
 	return 0;
 }
@@ -334,7 +339,7 @@ typedef struct track {
 	long n;
 } track;
 
-static int track_point(const char *id, int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
+static int track_point(int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
                        yj_err *e)
 {
 	track *t = ctx;
