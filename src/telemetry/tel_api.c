@@ -7,7 +7,7 @@
  *   POST  /api/v1/devices/{id}/key        a new key (the old one stops working)
  *   POST  /api/v1/telemetry               JSON array or NDJSON; device key or user token
  *   GET   /api/v1/layers/positions?bbox=&kind=&since=&limit=&area=
- *   GET   /api/v1/devices/{id}/track?from=&to=
+ *   GET   /api/v1/devices/{id}/track?from=&to=&limit=&cursor=&simplify=
  *   GET   /api/v1/devices/{id}/readings?metric=&from=&to=&step=
  *   GET   /api/v1/stream/positions?bbox=&area=  (Server-Sent Events)
  *
@@ -23,6 +23,12 @@
  * counts the good lines, all durable now; duplicates, those of them that
  * were stored already (a retry, a line sent twice), which were not stored
  * again. Sending a batch again is always safe.
+ *
+ * A track is a GeoJSON Feature (LineString; MultiPoint for one position,
+ * null geometry for none) with the positions' times, a page at a time:
+ * "truncated" says more follow and "next_cursor" continues after the last
+ * one. ?simplify=<metres> keeps what a map needs at that tolerance (GEOS),
+ * and says how many positions the page had before.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -332,51 +338,59 @@ static int time_range(http_req *req, int64_t *from, int64_t *to, int64_t default
 	return 0;
 }
 
-#define TRACK_MAX 50000
-
-typedef struct track {
-	strbuf coords, times;
-	long n;
-} track;
-
-static int track_point(int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
-                       yj_err *e)
-{
-	track *t = ctx;
-	char tb[40];
-	yj_time_format(ts, tb);
-	strbuf_printf(&t->coords, "%s[%.7f,%.7f]", t->n ? "," : "", lon, lat);
-	strbuf_printf(&t->times, "%s\"%s\"", t->n ? "," : "", tb);
-	t->n++;
-	return 0;
-}
+#define TRACK_PAGE 50000        /* positions a page, at most and by default */
+#define TRACK_PAGE_SIMPLE 500000 /* the same when simplified: what is sent is much less */
 
 static int handle_track(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	int64_t from, to;
+	int64_t from, to, cursor = 0;
+	double tolerance = 0;
 	if (visible_device(req, &d, e) || time_range(req, &from, &to, 24LL * 3600 * 1000, e))
 		return -1;
-	track t = {0};
-	strbuf_init(&t.coords);
-	strbuf_init(&t.times);
-	if (tel_db_track(store_thread(), d.id, from, to, TRACK_MAX, track_point, &t, e)) {
-		strbuf_free(&t.coords);
-		strbuf_free(&t.times);
+	int has_simplify = http_query_double(req, "simplify", 0, 100000, &tolerance, e);
+	long limit = has_simplify > 0 ? TRACK_PAGE_SIMPLE : TRACK_PAGE;
+	int has_cursor = http_query_time(req, "cursor", &cursor, e);
+	if (has_simplify < 0 || has_cursor < 0 ||
+	    http_query_long(req, "limit", 1, has_simplify > 0 ? TRACK_PAGE_SIMPLE : TRACK_PAGE, &limit, e) < 0)
+		return -1;
+	if (has_cursor && cursor + 1 > from)
+		from = cursor + 1; /* the page after the one that ended at cursor */
+	tel_track t;
+	if (from > to) {
+		memset(&t, 0, sizeof t);
+	} else if (tel_track_read(store_thread(), d.id, from, to, limit, tolerance, &t, e)) {
 		return -1;
 	}
 	strbuf b;
 	strbuf_init(&b);
 	strbuf_puts(&b, "{\"type\":\"Feature\",\"id\":");
 	yj_json_escape(&b, d.id);
-	strbuf_printf(&b, ",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[%s]},\"properties\":{"
-	                  "\"device\":",
-	              t.coords.data ? t.coords.data : "");
+	/* RFC 7946: a LineString has two positions or more */
+	strbuf_printf(&b, ",\"geometry\":%s", t.n >= 2 ? "{\"type\":\"LineString\",\"coordinates\":["
+	                                     : t.n == 1 ? "{\"type\":\"MultiPoint\",\"coordinates\":["
+	                                                : "null");
+	for (size_t i = 0; i < t.n; i++)
+		strbuf_printf(&b, "%s[%.7f,%.7f]", i ? "," : "", t.pts[i].lon, t.pts[i].lat);
+	strbuf_puts(&b, t.n ? "]}" : "");
+	strbuf_puts(&b, ",\"properties\":{\"device\":");
 	yj_json_escape(&b, d.id);
-	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%ld,\"times\":[%s]}}", tel_kind_name(d.kind), t.n,
-	              t.times.data ? t.times.data : "");
-	strbuf_free(&t.coords);
-	strbuf_free(&t.times);
+	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%zu,\"times\":[", tel_kind_name(d.kind), t.n);
+	for (size_t i = 0; i < t.n; i++) {
+		char tb[40];
+		yj_time_format(t.pts[i].ts_ms, tb);
+		strbuf_printf(&b, "%s\"%s\"", i ? "," : "", tb);
+	}
+	strbuf_printf(&b, "],\"truncated\":%s,\"next_cursor\":", t.truncated ? "true" : "false");
+	if (t.truncated)
+		strbuf_printf(&b, "\"%lld\"", (long long)t.next_cursor);
+	else
+		strbuf_puts(&b, "null");
+	if (has_simplify > 0)
+		strbuf_printf(&b, ",\"simplified\":{\"tolerance_m\":%g,\"points_before\":%zu,\"points_after\":%zu}",
+		              tolerance, t.read, t.n);
+	strbuf_puts(&b, "}}");
+	tel_track_free(&t);
 	res->status = 200;
 	res->body = strbuf_take(&b, &res->body_len);
 	res->content_type = "application/geo+json";

@@ -5,6 +5,7 @@
  *   ingest.c   parsing and checking reports (NDJSON / JSON), bounded
  *   writer.c   the writer thread: group commit, duplicates, latest state, events
  *   tel_db.c   the SQL of tables device, device_state, position and reading
+ *   track.c    a device's track: pages of positions, simplified for display
  *   tel_lookup.c  what other modules read (recent readings, device labels)
  *   tel_api.c  HTTP
  *   mqtt.c     MQTT
@@ -47,6 +48,27 @@ int tel_device_create(store *s, const auth_user *actor, const tel_device_input *
 /* Change one (NULL strings and disabled < 0 leave a value as it is); audited. 404 outside actor's scope. */
 int tel_device_update(store *s, const auth_user *actor, const char *id, const tel_device_input *in,
                       char key_out[160], yj_err *e);
+
+/* ---- tracks (track.c) ------------------------------------------------------------------------------ */
+
+typedef struct tel_track_point {
+	int64_t ts_ms;
+	double lon, lat;
+} tel_track_point;
+
+typedef struct tel_track {
+	tel_track_point *pts;  /* oldest first (after simplification, the kept ones) */
+	size_t n, cap;
+	size_t read;           /* positions read for this page (before simplification) */
+	bool truncated;        /* more positions follow in the range */
+	int64_t next_cursor;   /* when truncated: the time of the page's last position */
+} tel_track;
+
+/* A page of device id's positions in [from, to] (at most limit), simplified at tolerance_m
+ * metres when > 0. 0 with *out (tel_track_free it), or -1 with *e. */
+int tel_track_read(store *s, const char *id, int64_t from, int64_t to, long limit, double tolerance_m, tel_track *out,
+                   yj_err *e);
+void tel_track_free(tel_track *t);
 
 /* ---- the writer (writer.c) ------------------------------------------------------------------------- */
 

@@ -1,7 +1,8 @@
 // Telemetry fit for real use: a report is stored once (a batch sent again, a line sent
 // twice, an MQTT redelivery, a resend after kill -9 of everything whose answer was lost),
 // a duplicate is counted in the answer and judged by no rule a second time; the latest
-// state survives a clean stop and a kill -9 without reading the history.
+// state survives a clean stop and a kill -9 without reading the history; long tracks come
+// in pages (cursor by time) and simplified for display (GEOS).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, makeDemoDb, startMosquitto, sleep } from './lib.mjs';
@@ -224,3 +225,76 @@ test('the latest state survives a clean stop and a kill -9, without reading the 
   }
 });
 
+test('long tracks: pages by time with a cursor, and simplified for display', async () => {
+  const key = await device(srv, admin, 'TR-1', 'ranger', '441523', '护林员 陈');
+  const t0 = Date.parse('2022-08-18T00:00:00Z');
+  // 120 positions northwards along a meridian, zigzagging 2 m east and west
+  const lines = [];
+  for (let i = 0; i < 120; i++) lines.push({ device: 'TR-1', ts: iso(t0 + i * 60000), lon: 115.6 + (i % 2 ? 0.00002 : 0), lat: 23.2 + i * 0.0005 });
+  assert.equal((await send(srv, key, lines)).json.accepted, 120);
+  const range = `from=${iso(t0)}&to=${iso(t0 + 86400000)}`;
+  const whole = await track(srv, admin, 'TR-1', range);
+  assert.equal(whole.properties.points, 120);
+  assert.equal(whole.properties.truncated, false);
+  assert.equal(whole.properties.next_cursor, null);
+  // pages of 50: 50, 50, 20, nothing lost and nothing twice
+  const seen = [];
+  let cursor = null;
+  const sizes = [];
+  for (let k = 0; k < 5; k++) {
+    const page = await track(srv, admin, 'TR-1', `${range}&limit=50${cursor ? `&cursor=${cursor}` : ''}`);
+    sizes.push(page.properties.points);
+    seen.push(...page.properties.times);
+    if (!page.properties.truncated) { assert.equal(page.properties.next_cursor, null); break; }
+    assert.equal(typeof page.properties.next_cursor, 'string');
+    cursor = page.properties.next_cursor;
+  }
+  assert.deepEqual(sizes, [50, 50, 20]);
+  assert.deepEqual(seen, whole.properties.times);
+  // simplified at 10 m: the 2 m zigzag goes, the ends stay, each kept point with its own time
+  const simple = await track(srv, admin, 'TR-1', `${range}&simplify=10`);
+  assert.deepEqual(simple.properties.simplified, { tolerance_m: 10, points_before: 120, points_after: 2 });
+  assert.equal(simple.properties.points, 2);
+  assert.deepEqual(simple.geometry.coordinates, [whole.geometry.coordinates[0], whole.geometry.coordinates[119]]);
+  assert.deepEqual(simple.properties.times, [whole.properties.times[0], whole.properties.times[119]]);
+  // at 1 m the zigzag is kept
+  const fine = await track(srv, admin, 'TR-1', `${range}&simplify=1`);
+  assert.equal(fine.properties.simplified.points_after, 120);
+  // one position: a MultiPoint (a LineString needs two); none: no geometry
+  const one = await track(srv, admin, 'TR-1', `from=${iso(t0)}&to=${iso(t0)}`);
+  assert.equal(one.geometry.type, 'MultiPoint');
+  assert.deepEqual(one.geometry.coordinates, [[115.6, 23.2]]);
+  const none = await track(srv, admin, 'TR-1', `from=${iso(t0 - 7200000)}&to=${iso(t0 - 3600000)}`);
+  assert.equal(none.geometry, null);
+  assert.equal(none.properties.points, 0);
+  // bad parameters name themselves
+  for (const [q, field] of [['simplify=-1', 'simplify'], ['simplify=x', 'simplify'], ['limit=0', 'limit'], ['limit=50001', 'limit'], ['cursor=soon', 'cursor']]) {
+    const r = await srv.req('GET', `/api/v1/devices/TR-1/track?${range}&${q}`, { token: admin });
+    assert.equal(r.status, 400, q);
+    assert.equal(r.json.error.field, field, q);
+  }
+  assert.match((await srv.req('GET', `/api/v1/devices/TR-1/track?${range}`, { token: admin })).headers.get('content-type'), /^application\/geo\+json/);
+});
+
+test('a track longer than a page says it was cut, and the cursor continues it', async () => {
+  const key = await device(srv, admin, 'TR-L', 'coach', '441502');
+  const t0 = Date.now() - 20 * 3600000;
+  const n = 50100;
+  for (let base = 0; base < n; base += 10000) {
+    const lines = [];
+    for (let i = base; i < Math.min(n, base + 10000); i++) lines.push({ device: 'TR-L', ts: iso(t0 + i * 1000), lon: 115.3 + (i % 1000) * 0.0001, lat: 22.7 + Math.floor(i / 1000) * 0.0001 });
+    assert.equal((await send(srv, key, lines)).json.accepted, lines.length);
+  }
+  const first = await track(srv, admin, 'TR-L');
+  assert.equal(first.properties.points, 50000);
+  assert.equal(first.properties.truncated, true);
+  const rest = await track(srv, admin, 'TR-L', `${day()}&cursor=${first.properties.next_cursor}`);
+  assert.equal(rest.properties.points, 100);
+  assert.equal(rest.properties.truncated, false);
+  assert.ok(Date.parse(rest.properties.times[0]) > Date.parse(first.properties.times.at(-1)));
+  // simplified, the whole day fits one answer
+  const simple = await track(srv, admin, 'TR-L', `${day()}&simplify=20`);
+  assert.equal(simple.properties.truncated, false);
+  assert.equal(simple.properties.simplified.points_before, n);
+  assert.ok(simple.properties.points < n / 10, `${simple.properties.points} points after simplification`);
+});
