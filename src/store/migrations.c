@@ -357,6 +357,33 @@ const char *const store_migrations[] = {
 	"CREATE TABLE device_state_mark(source TEXT PRIMARY KEY, through INTEGER NOT NULL);"
 	"INSERT INTO device_state_mark(source, through) SELECT 'position', coalesce(max(rowid), 0) FROM position;"
 	"INSERT INTO device_state_mark(source, through) SELECT 'reading', coalesce(max(rowid), 0) FROM reading;",
+
+	/* 14: what an alarm measured and how it was judged, kept with the alarm (its rule may change
+	 * later): threshold: metric, aggregation, window, comparison, threshold; geofence: trigger
+	 * and the fence's name; offline: the window without data. Filled from the rules for the
+	 * alarms already raised. */
+	"ALTER TABLE alarm ADD COLUMN metric TEXT;"
+	"ALTER TABLE alarm ADD COLUMN agg TEXT;"
+	"ALTER TABLE alarm ADD COLUMN window_s INTEGER;"
+	"ALTER TABLE alarm ADD COLUMN op TEXT;"
+	"ALTER TABLE alarm ADD COLUMN threshold REAL;"
+	"ALTER TABLE alarm ADD COLUMN fence_trigger TEXT;"
+	"ALTER TABLE alarm ADD COLUMN fence_name TEXT;"
+	"UPDATE alarm SET"
+	"  metric = (SELECT json_extract(r.spec, '$.metric') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  agg = (SELECT coalesce(json_extract(r.spec, '$.agg'), 'last') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  window_s = (SELECT json_extract(r.spec, '$.window_s') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  op = (SELECT json_extract(r.spec, '$.op') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  threshold = (SELECT json_extract(r.spec, '$.value') FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'threshold');"
+	"UPDATE alarm SET"
+	"  fence_trigger = (SELECT coalesce(json_extract(r.spec, '$.trigger'), 'enter') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  fence_name = (SELECT coalesce((SELECT a.name FROM area a WHERE a.code = json_extract(r.spec, '$.area')), r.name)"
+	"                FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'geofence');"
+	"UPDATE alarm SET"
+	"  window_s = (SELECT json_extract(r.spec, '$.minutes') * 60 FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'offline');",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);
