@@ -125,14 +125,25 @@ static store_val num_or_null(bool has, double v)
 	return has ? store_v_double(v) : store_null();
 }
 
+static store_val text_or_null(const char *v)
+{
+	return *v ? store_v_text(v) : store_null();
+}
+
 int alarms_db_raise(store *s, const alarm_new *a, int64_t *id_out, yj_err *e)
 {
+	const warn_alarm_facts *f = &a->facts;
 	int rc = store_get_int(s, id_out, e,
 	                       "INSERT INTO alarm(rule_id, device_id, level, state, area_code, message, value, lon, lat, "
-	                       "first_ms, last_ms, raised_ms) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+	                       "first_ms, last_ms, raised_ms, metric, agg, window_s, op, threshold, fence_trigger, "
+	                       "fence_name) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	                       "RETURNING id",
 	                       a->rule_id, a->device_id, a->level, a->area_code, a->message,
 	                       num_or_null(a->has_value, a->value), num_or_null(a->has_point, a->lon),
-	                       num_or_null(a->has_point, a->lat), a->ts_ms, a->ts_ms, a->now_ms);
+	                       num_or_null(a->has_point, a->lat), a->ts_ms, a->ts_ms, a->now_ms, text_or_null(f->metric),
+	                       text_or_null(f->agg), f->window_s ? store_v_int(f->window_s) : store_null(),
+	                       text_or_null(f->op), num_or_null(f->has_threshold, f->threshold),
+	                       text_or_null(f->fence_trigger), text_or_null(f->fence_name));
 	return rc > 0 ? 0 : rc < 0 ? -1 : yj_fail(e, YJ_EINTERNAL, "", "the alarm was not stored");
 }
 
@@ -182,7 +193,8 @@ int alarms_db_open_each(store *s, alarm_open_fn fn, void *ctx, yj_err *e)
 
 #define ALARM_COLS                                                                                          \
 	"a.id, a.rule_id, r.name, r.kind, a.device_id, a.level, a.state, a.area_code, a.message, a.value, a.lon, " \
-	"a.lat, a.first_ms, a.last_ms, a.raised_ms, a.cleared_ms, a.acked_ms, a.acked_by, a.closed_ms, a.closed_by"
+	"a.lat, a.first_ms, a.last_ms, a.raised_ms, a.cleared_ms, a.acked_ms, a.acked_by, a.closed_ms, a.closed_by, " \
+	"a.metric, a.agg, a.window_s, a.op, a.threshold, a.fence_trigger, a.fence_name"
 
 static void fill_alarm(store_q *q, warn_alarm *a)
 {
@@ -209,6 +221,15 @@ static void fill_alarm(store_q *q, warn_alarm *a)
 	a->acked_by = store_col_int(q, 17);
 	a->closed_ms = store_col_int(q, 18);
 	a->closed_by = store_col_int(q, 19);
+	warn_alarm_facts *f = &a->facts;
+	store_col_copy(q, 20, f->metric, sizeof f->metric);
+	store_col_copy(q, 21, f->agg, sizeof f->agg);
+	f->window_s = store_col_int(q, 22);
+	store_col_copy(q, 23, f->op, sizeof f->op);
+	f->has_threshold = !store_col_null(q, 24);
+	f->threshold = store_col_double(q, 24);
+	store_col_copy(q, 25, f->fence_trigger, sizeof f->fence_trigger);
+	store_col_copy(q, 26, f->fence_name, sizeof f->fence_name);
 }
 
 int warn_alarm_get(store *s, int64_t id, warn_alarm *out, yj_err *e)
