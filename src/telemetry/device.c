@@ -218,6 +218,25 @@ int32_t tel_device_find_locked(const char *id)
 	return find_locked(id);
 }
 
+tel_state tel_device_state(const tel_device *d)
+{
+	return (tel_state){.has_position = d->has_position, .pos_ts_ms = d->pos_ts_ms, .lon = d->lon, .lat = d->lat,
+	                   .speed_kmh = d->speed_kmh, .heading = d->heading, .reading_ts_ms = d->reading_ts_ms,
+	                   .last_seen_ms = d->last_seen_ms};
+}
+
+void tel_device_set_state(tel_device *d, const tel_state *st)
+{
+	d->has_position = st->has_position;
+	d->pos_ts_ms = st->pos_ts_ms;
+	d->lon = st->lon;
+	d->lat = st->lat;
+	d->speed_kmh = st->speed_kmh;
+	d->heading = st->heading;
+	d->reading_ts_ms = st->reading_ts_ms;
+	d->last_seen_ms = st->last_seen_ms;
+}
+
 int tel_devices_load(store *s, yj_err *e)
 {
 	if (tel_db_devices_each(s, load_device, NULL, e))

@@ -95,11 +95,25 @@ static int64_t rows(const tel_mark *m)
 	return m->position + m->reading;
 }
 
-static tel_state state_of(const tel_device *d)
+bool tel_state_newer(const tel_state *st, const tel_report *r)
 {
-	return (tel_state){.has_position = d->has_position, .pos_ts_ms = d->pos_ts_ms, .lon = d->lon, .lat = d->lat,
-	                   .speed_kmh = d->speed_kmh, .heading = d->heading, .reading_ts_ms = d->reading_ts_ms,
-	                   .last_seen_ms = d->last_seen_ms};
+	return r->is_position ? !st->has_position || r->ts_ms > st->pos_ts_ms : r->ts_ms > st->reading_ts_ms;
+}
+
+void tel_state_fold(tel_state *st, const tel_report *r)
+{
+	if (!tel_state_newer(st, r))
+		return;
+	if (r->is_position) {
+		st->has_position = true;
+		st->pos_ts_ms = r->ts_ms;
+		st->lon = r->lon;
+		st->lat = r->lat;
+		st->speed_kmh = r->speed_kmh;
+		st->heading = r->heading;
+	} else {
+		st->reading_ts_ms = r->ts_ms;
+	}
 }
 
 static void add_put(size_t k, int32_t device, tel_latest_fn latest, void *ctx)
@@ -112,7 +126,7 @@ static void add_put(size_t k, int32_t device, tel_latest_fn latest, void *ctx)
 	}
 	const tel_device *d = tel_device_slot_locked(device);
 	const tel_state *now = latest ? latest(device, ctx) : NULL;
-	put[k] = now ? *now : state_of(d);
+	put[k] = now ? *now : tel_device_state(d);
 	put_ids[k] = d->id;
 }
 
@@ -192,15 +206,7 @@ static int load_row(const char *id, const tel_state *st, void *ctx, yj_err *e)
 	int32_t i = tel_device_find_locked(id);
 	if (i < 0)
 		return 0;
-	tel_device *d = tel_device_slot_locked(i);
-	d->has_position = st->has_position;
-	d->pos_ts_ms = st->pos_ts_ms;
-	d->lon = st->lon;
-	d->lat = st->lat;
-	d->speed_kmh = st->speed_kmh;
-	d->heading = st->heading;
-	d->reading_ts_ms = st->reading_ts_ms;
-	d->last_seen_ms = st->last_seen_ms;
+	tel_device_set_state(tel_device_slot_locked(i), st);
 	return 0;
 }
 
@@ -211,18 +217,11 @@ static int replay(const char *id, const tel_report *r, int64_t received_ms, void
 	if (i < 0)
 		return 0;
 	tel_device *d = tel_device_slot_locked(i);
-	if (r->is_position && (!d->has_position || r->ts_ms > d->pos_ts_ms)) {
-		d->has_position = true;
-		d->pos_ts_ms = r->ts_ms;
-		d->lon = r->lon;
-		d->lat = r->lat;
-		d->speed_kmh = r->speed_kmh;
-		d->heading = r->heading;
-	} else if (!r->is_position && r->ts_ms > d->reading_ts_ms) {
-		d->reading_ts_ms = r->ts_ms;
-	}
-	if (received_ms > d->last_seen_ms)
-		d->last_seen_ms = received_ms;
+	tel_state st = tel_device_state(d);
+	tel_state_fold(&st, r);
+	if (received_ms > st.last_seen_ms)
+		st.last_seen_ms = received_ms;
+	tel_device_set_state(d, &st);
 	if (!dirty(i))
 		push(i, committed, (int64_t)yj_mono_ms() + FLUSH_AFTER_MS);
 	(*(long *)ctx)++;

@@ -60,32 +60,42 @@ static int device_fields(json_t *body, bool create, tel_device_input *in, yj_err
 	return 0;
 }
 
-static int handle_device_create(http_req *req, http_res *res, yj_err *e)
+/* Create a device (id NULL), change one (the body's members) or give it a new key (rotate), in
+ * one transaction; then the answer: the device (with its key, shown once, when created), or
+ * its id and new key. */
+static int device_write(http_req *req, http_res *res, const char *id, bool rotate, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
+	json_t *body = NULL;
+	tel_device_input in = {.disabled = -1, .rotate_key = rotate};
+	if (!rotate && (!(body = http_json_body(req, e)) || device_fields(body, !id, &in, e))) {
+		json_decref(body);
 		return -1;
-	int rc = -1;
+	}
 	store *s = store_thread();
-	tel_device_input in;
 	char key[160];
-	if (device_fields(body, true, &in, e) || store_begin(s, e))
-		goto out;
-	if (tel_device_create(s, req->user, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		goto out;
+	int rc = store_begin(s, e);
+	if (rc == 0) {
+		rc = id ? tel_device_update(s, req->user, id, &in, key, e) : tel_device_create(s, req->user, &in, key, e);
+		if (rc || store_commit(s, e)) {
+			store_rollback(s);
+			rc = -1;
+		}
 	}
-	json_t *dev = tel_device_json(s, in.id);
-	if (!dev) {
-		yj_fail(e, YJ_EINTERNAL, "", "the device was stored but cannot be read back");
-		goto out;
+	json_t *j = NULL;
+	if (rc == 0 && !(j = rotate ? json_pack("{s:s, s:s}", "id", id, "key", key) : tel_device_json(s, id ? id : in.id)))
+		rc = yj_fail(e, YJ_EINTERNAL, "", "the device was stored but cannot be read back");
+	if (j) {
+		if (!id)
+			json_object_set_new(j, "key", json_string(key));
+		http_json(res, id ? 200 : 201, j);
 	}
-	json_object_set_new(dev, "key", json_string(key));
-	http_json(res, 201, dev);
-	rc = 0;
-out:
 	json_decref(body);
 	return rc;
+}
+
+static int handle_device_create(http_req *req, http_res *res, yj_err *e)
+{
+	return device_write(req, res, NULL, false, e);
 }
 
 typedef struct device_page {
@@ -159,44 +169,13 @@ static int handle_device_get(http_req *req, http_res *res, yj_err *e)
 static int handle_device_patch(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	if (visible_device(req, &d, e))
-		return -1;
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int rc = -1;
-	store *s = store_thread();
-	tel_device_input in;
-	char key[160];
-	if (device_fields(body, false, &in, e) || store_begin(s, e))
-		goto out;
-	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		goto out;
-	}
-	http_json(res, 200, tel_device_json(s, d.id));
-	rc = 0;
-out:
-	json_decref(body);
-	return rc;
+	return visible_device(req, &d, e) ? -1 : device_write(req, res, d.id, false, e);
 }
 
 static int handle_device_key(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	if (visible_device(req, &d, e))
-		return -1;
-	store *s = store_thread();
-	char key[160];
-	tel_device_input in = {.disabled = -1, .rotate_key = true};
-	if (store_begin(s, e))
-		return -1;
-	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		return -1;
-	}
-	http_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "key", key));
-	return 0;
+	return visible_device(req, &d, e) ? -1 : device_write(req, res, d.id, true, e);
 }
 
 /* ---- ingest ------------------------------------------------------------------------------- */

@@ -22,6 +22,20 @@
 
 #include "telemetry/tel_int.h"
 
+/* a caller's visitor, for store_each: the function of the rows' kind and its context */
+typedef struct visit {
+	union {
+		tel_device_row_fn device;
+		tel_state_fn state;
+		tel_tail_fn tail;
+		tel_position_fn position;
+		tel_bucket_fn bucket;
+		tel_reading_fn reading;
+	} fn;
+	void *ctx;
+	const char *device_id; /* readings: whose */
+} visit;
+
 #define DEVICE_COLS "id, kind, name, owner, area_code, disabled, key_hash, created_ms, updated_ms"
 
 static void fill_device(store_q *q, tel_device_row *d)
@@ -41,23 +55,18 @@ static void fill_device(store_q *q, tel_device_row *d)
 	d->updated_ms = store_col_int(q, 8);
 }
 
-typedef struct device_visit {
-	tel_device_row_fn fn;
-	void *ctx;
-} device_visit;
-
 static int device_row(store_q *q, void *ctx, yj_err *e)
 {
-	const device_visit *v = ctx;
+	const visit *v = ctx;
 	tel_device_row d;
 	fill_device(q, &d);
-	return v->fn(&d, v->ctx, e);
+	return v->fn.device(&d, v->ctx, e);
 }
 
 /* step q, calling fn on each row: 0 when done or stopped, -1 on error */
 static int each_device(store_q *q, tel_device_row_fn fn, void *ctx, yj_err *e)
 {
-	return store_each(q, device_row, &(device_visit){fn, ctx}, e);
+	return store_each(q, device_row, &(visit){.fn.device = fn, .ctx = ctx}, e);
 }
 
 int tel_db_devices_each(store *s, tel_device_row_fn fn, void *ctx, yj_err *e)
@@ -68,26 +77,25 @@ int tel_db_devices_each(store *s, tel_device_row_fn fn, void *ctx, yj_err *e)
 int tel_db_devices_list(store *s, const auth_scope *sc, const char *kind, const char *after, tel_device_row_fn fn,
                         void *ctx, yj_err *e)
 {
-	store_q *q = kind ? store_query(s, e,
-	                                "SELECT " DEVICE_COLS " FROM device WHERE " AUTH_SCOPE_SQL("area_code")
-	                                " AND kind = ? AND id > ? ORDER BY id",
-	                                sc->lo, sc->hi, kind, after ? after : "")
-	                  : store_query(s, e,
-	                                "SELECT " DEVICE_COLS " FROM device WHERE " AUTH_SCOPE_SQL("area_code")
-	                                " AND id > ? ORDER BY id",
-	                                sc->lo, sc->hi, after ? after : "");
-	return each_device(q, fn, ctx, e);
+	return each_device(store_query(s, e,
+	                               "SELECT " DEVICE_COLS " FROM device WHERE " AUTH_SCOPE_SQL("area_code")
+	                               " AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id",
+	                               sc->lo, sc->hi, kind, after ? after : ""),
+	                   fn, ctx, e);
+}
+
+static int copy_device(const tel_device_row *d, void *ctx, yj_err *e)
+{
+	*(tel_device_row *)ctx = *d;
+	return 1;
 }
 
 int tel_db_device_get(store *s, const char *id, tel_device_row *out, yj_err *e)
 {
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " DEVICE_COLS " FROM device WHERE id = ?", id);
-	if (rc > 0) {
-		fill_device(q, out);
-		store_done(q);
-	}
-	return rc;
+	out->id[0] = 0;
+	if (each_device(store_query(s, e, "SELECT " DEVICE_COLS " FROM device WHERE id = ?", id), copy_device, out, e))
+		return -1;
+	return out->id[0] != 0;
 }
 
 int tel_db_device_insert(store *s, const tel_device_row *d, yj_err *e)
@@ -124,25 +132,20 @@ static store_val num_or_null(double v)
 
 #define STATE_COLS "device_id, pos_ts_ms, lon, lat, speed_kmh, heading, reading_ts_ms, last_seen_ms"
 
-typedef struct state_visit {
-	tel_state_fn fn;
-	void *ctx;
-} state_visit;
-
 static int state_row(store_q *q, void *ctx, yj_err *e)
 {
-	const state_visit *v = ctx;
+	const visit *v = ctx;
 	tel_state st = {.has_position = !store_col_null(q, 1), .pos_ts_ms = store_col_int(q, 1),
 	                .lon = store_col_double(q, 2), .lat = store_col_double(q, 3), .speed_kmh = col_or_nan(q, 4),
 	                .heading = col_or_nan(q, 5), .reading_ts_ms = store_col_int(q, 6),
 	                .last_seen_ms = store_col_int(q, 7)};
-	return v->fn(store_col_str(q, 0), &st, v->ctx, e);
+	return v->fn.state(store_col_str(q, 0), &st, v->ctx, e);
 }
 
 int tel_db_states_each(store *s, tel_state_fn fn, void *ctx, yj_err *e)
 {
 	return store_each(store_query(s, e, "SELECT " STATE_COLS " FROM device_state"), state_row,
-	                  &(state_visit){fn, ctx}, e);
+	                  &(visit){.fn.state = fn, .ctx = ctx}, e);
 }
 
 /* device_state holds every row of position and reading up to these (their rows' numbers) */
@@ -174,30 +177,25 @@ int tel_db_high_water(store *s, tel_mark *out, yj_err *e)
 	return rc < 0 ? -1 : 0;
 }
 
-typedef struct tail_visit {
-	tel_tail_fn fn;
-	void *ctx;
-} tail_visit;
-
 static int tail_position(store_q *q, void *ctx, yj_err *e)
 {
-	const tail_visit *v = ctx;
+	const visit *v = ctx;
 	tel_report r = {.is_position = true, .ts_ms = store_col_int(q, 1), .lon = store_col_double(q, 2),
 	                .lat = store_col_double(q, 3), .speed_kmh = col_or_nan(q, 4), .heading = col_or_nan(q, 5)};
-	return v->fn(store_col_str(q, 0), &r, store_col_int(q, 6), v->ctx, e);
+	return v->fn.tail(store_col_str(q, 0), &r, store_col_int(q, 6), v->ctx, e);
 }
 
 static int tail_reading(store_q *q, void *ctx, yj_err *e)
 {
-	const tail_visit *v = ctx;
+	const visit *v = ctx;
 	tel_report r = {.ts_ms = store_col_int(q, 1), .speed_kmh = NAN, .heading = NAN};
-	return v->fn(store_col_str(q, 0), &r, store_col_int(q, 2), v->ctx, e);
+	return v->fn.tail(store_col_str(q, 0), &r, store_col_int(q, 2), v->ctx, e);
 }
 
 /* dialect point: the rows stored after a mark, in the order they were stored (rowid, as above) */
 int tel_db_tail_each(store *s, const tel_mark *after, tel_tail_fn fn, void *ctx, yj_err *e)
 {
-	tail_visit v = {fn, ctx};
+	visit v = {.fn.tail = fn, .ctx = ctx};
 	if (store_each(store_query(s, e,
 	                           "SELECT device_id, ts_ms, lon, lat, speed_kmh, heading, received_ms FROM position "
 	                           "WHERE rowid > ? ORDER BY rowid",
@@ -212,15 +210,10 @@ int tel_db_tail_each(store *s, const tel_mark *after, tel_tail_fn fn, void *ctx,
 
 /* ---- tracks and readings ----------------------------------------------------------------------------- */
 
-typedef struct position_visit {
-	tel_position_fn fn;
-	void *ctx;
-} position_visit;
-
 static int position_row(store_q *q, void *ctx, yj_err *e)
 {
-	const position_visit *v = ctx;
-	return v->fn(store_col_int(q, 0), store_col_double(q, 1), store_col_double(q, 2), col_or_nan(q, 3),
+	const visit *v = ctx;
+	return v->fn.position(store_col_int(q, 0), store_col_double(q, 1), store_col_double(q, 2), col_or_nan(q, 3),
 	             col_or_nan(q, 4), v->ctx, e);
 }
 
@@ -231,18 +224,13 @@ int tel_db_track(store *s, const char *id, int64_t from, int64_t to, long max, t
 	                              "SELECT ts_ms, lon, lat, speed_kmh, heading FROM position "
 	                              "WHERE device_id = ? AND ts_ms >= ? AND ts_ms <= ? ORDER BY ts_ms LIMIT ?",
 	                              id, from, to, (int64_t)max),
-	                  position_row, &(position_visit){fn, ctx}, e);
+	                  position_row, &(visit){.fn.position = fn, .ctx = ctx}, e);
 }
-
-typedef struct bucket_visit {
-	tel_bucket_fn fn;
-	void *ctx;
-} bucket_visit;
 
 static int bucket_row(store_q *q, void *ctx, yj_err *e)
 {
-	const bucket_visit *v = ctx;
-	return v->fn(store_col_int(q, 0), store_col_int(q, 1), store_col_double(q, 2), store_col_double(q, 3),
+	const visit *v = ctx;
+	return v->fn.bucket(store_col_int(q, 0), store_col_int(q, 1), store_col_double(q, 2), store_col_double(q, 3),
 	             store_col_double(q, 4), store_col_double(q, 5), v->ctx, e);
 }
 
@@ -254,19 +242,13 @@ int tel_db_reading_buckets(store *s, const char *id, const char *metric, int64_t
 	                              "avg(value) FROM reading WHERE device_id = ?3 AND metric = ?4 AND ts_ms >= ?1 "
 	                              "AND ts_ms < ?5 GROUP BY bucket ORDER BY bucket",
 	                              from, step_ms, id, metric, to),
-	                  bucket_row, &(bucket_visit){fn, ctx}, e);
+	                  bucket_row, &(visit){.fn.bucket = fn, .ctx = ctx}, e);
 }
-
-typedef struct reading_visit {
-	const char *device_id;
-	tel_reading_fn fn;
-	void *ctx;
-} reading_visit;
 
 static int reading_row(store_q *q, void *ctx, yj_err *e)
 {
-	const reading_visit *v = ctx;
-	return v->fn(v->device_id, store_col_int(q, 0), store_col_double(q, 1), v->ctx, e);
+	const visit *v = ctx;
+	return v->fn.reading(v->device_id, store_col_int(q, 0), store_col_double(q, 1), v->ctx, e);
 }
 
 int tel_db_device_readings(store *s, const char *id, const char *metric, int64_t since_ms, tel_reading_fn fn,
@@ -276,7 +258,7 @@ int tel_db_device_readings(store *s, const char *id, const char *metric, int64_t
 	                              "SELECT ts_ms, value FROM reading WHERE device_id = ? AND metric = ? AND ts_ms >= ? "
 	                              "ORDER BY ts_ms",
 	                              id, metric, since_ms),
-	                  reading_row, &(reading_visit){id, fn, ctx}, e);
+	                  reading_row, &(visit){.fn.reading = fn, .ctx = ctx, .device_id = id}, e);
 }
 
 /* ---- the writer's statements --------------------------------------------------------------------------- */
@@ -351,10 +333,9 @@ static size_t report_values(store_val *v, const tel_report *p, const char *id, i
 /* a careful chunk's stored rows, as RETURNING tells them: mark the reports that are not duplicates */
 typedef struct returned {
 	const tel_report *r;
-	const char *const *ids;
+	tel_row *rows;
 	const size_t *idx;
 	size_t n;
-	bool *dup; /* dup[i] for report idx[i]: true until its row comes back */
 } returned;
 
 static int returned_row(store_q *q, void *ctx, yj_err *e)
@@ -365,31 +346,30 @@ static int returned_row(store_q *q, void *ctx, yj_err *e)
 	/* the first report of the chunk with this key that is not yet matched: the one stored */
 	for (size_t i = 0; i < t->n; i++) {
 		const tel_report *p = &t->r[t->idx[i]];
-		if (t->dup[t->idx[i]] && p->ts_ms == ts && strcmp(t->ids[t->idx[i]], id) == 0 &&
+		tel_row *row = &t->rows[t->idx[i]];
+		if (row->dup && p->ts_ms == ts && strcmp(row->id, id) == 0 &&
 		    (p->is_position || (metric && strcmp(p->metric, metric) == 0))) {
-			t->dup[t->idx[i]] = false;
+			row->dup = false;
 			return 0;
 		}
 	}
 	return yj_fail(e, YJ_EINTERNAL, "", "telemetry: a stored row matches no report of its statement");
 }
 
-/* one statement for the reports at idx[0..n) (all positions, or all readings) */
-static int insert_rows(store *s, bool positions, bool careful, const tel_report *r, const char *const *ids,
-                       const size_t *idx, size_t n, int64_t now, bool *dup, yj_err *e)
+/* one statement for the reports at idx[0..n) (all positions or all readings; all careful or all plain) */
+static int insert_rows(store *s, bool positions, bool careful, const tel_report *r, tel_row *rows,
+                       const size_t *idx, size_t n, int64_t now, yj_err *e)
 {
 	store_val v[TEL_ROWS * POS_COLS];
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += report_values(v + k, &r[idx[i]], ids[idx[i]], now);
+	for (size_t i = 0; i < n; i++) {
+		k += report_values(v + k, &r[idx[i]], rows[idx[i]].id, now);
+		rows[idx[i]].dup = careful; /* careful: until its row comes back */
+	}
 	const char *sql = writer_sql[careful ? (positions ? SQL_POSITION_CAREFUL : SQL_READING_CAREFUL)
 	                                     : (positions ? SQL_POSITION : SQL_READING)][n];
-	if (careful) {
-		for (size_t i = 0; i < n; i++)
-			dup[idx[i]] = true;
-		returned t = {r, ids, idx, n, dup};
-		return store_each(store_query_a(s, e, sql, v, k), returned_row, &t, e);
-	}
+	if (careful)
+		return store_each(store_query_a(s, e, sql, v, k), returned_row, &(returned){r, rows, idx, n}, e);
 	int64_t changed = store_run_a(s, e, sql, v, k);
 	if (changed < 0)
 		return -1;
@@ -398,27 +378,25 @@ static int insert_rows(store *s, bool positions, bool careful, const tel_report 
 	return 0;
 }
 
-int tel_db_insert_reports(store *s, const tel_report *reports, const char *const *ids, const bool *careful,
-                          size_t n, int64_t now, bool *dup, yj_err *e)
+int tel_db_insert_reports(store *s, const tel_report *reports, tel_row *rows, size_t n, int64_t now, yj_err *e)
 {
 	pthread_once(&writer_sql_once, build_writer_sql);
 	size_t idx[TEL_ROWS];
+	/* positions then readings, the plain ones then the careful ones, in chunks of TEL_ROWS */
 	for (int pass = 0; pass < 4; pass++) {
-		bool positions = pass % 2 == 0, slow = pass >= 2;
+		bool positions = pass % 2 == 0, careful = pass >= 2;
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (!ids[i] || reports[i].is_position != positions || careful[i] != slow)
+			if (!rows[i].id || reports[i].is_position != positions || rows[i].careful != careful)
 				continue;
-			if (!slow)
-				dup[i] = false;
 			idx[k++] = i;
 			if (k == TEL_ROWS) {
-				if (insert_rows(s, positions, slow, reports, ids, idx, k, now, dup, e))
+				if (insert_rows(s, positions, careful, reports, rows, idx, k, now, e))
 					return -1;
 				k = 0;
 			}
 		}
-		if (k && insert_rows(s, positions, slow, reports, ids, idx, k, now, dup, e))
+		if (k && insert_rows(s, positions, careful, reports, rows, idx, k, now, e))
 			return -1;
 	}
 	return 0;

@@ -18,6 +18,15 @@
 
 #include "telemetry/telemetry.h"
 
+/* A row of table device_state: a device's latest state (the writer keeps it in each batch's transaction). */
+typedef struct tel_state {
+	bool has_position;
+	int64_t pos_ts_ms;
+	double lon, lat, speed_kmh, heading; /* speed/heading NaN when absent */
+	int64_t reading_ts_ms;               /* 0: no reading */
+	int64_t last_seen_ms;
+} tel_state;
+
 /* ---- the device table in memory (device.c) ------------------------------------------------- */
 
 /* the device table's lock: read side for lookups, write side for changes */
@@ -29,6 +38,9 @@ int32_t tel_device_find_locked(const char *id);
 int32_t tel_device_count_locked(void);
 
 int tel_devices_load(store *s, yj_err *e);
+/* a device's latest state, and setting it (caller holds the lock: read side, write side) */
+tel_state tel_device_state(const tel_device *d);
+void tel_device_set_state(tel_device *d, const tel_state *st);
 void tel_devices_clear(void);
 
 /* ---- device records (device.c) --------------------------------------------------------------- */
@@ -101,15 +113,6 @@ typedef struct tel_device_row {
 /* device.c: the API's JSON of a row (with the latest state in memory) */
 json_t *tel_device_row_json(const tel_device_row *r);
 
-/* A row of table device_state: a device's latest state (the writer keeps it in each batch's transaction). */
-typedef struct tel_state {
-	bool has_position;
-	int64_t pos_ts_ms;
-	double lon, lat, speed_kmh, heading; /* speed/heading NaN when absent */
-	int64_t reading_ts_ms;               /* 0: no reading */
-	int64_t last_seen_ms;
-} tel_state;
-
 /* visitors: 0 go on, 1 stop, -1 fail (with *e) */
 typedef int (*tel_device_row_fn)(const tel_device_row *d, void *ctx, yj_err *e);
 typedef int (*tel_position_fn)(int64_t ts_ms, double lon, double lat, double speed_kmh, double heading, void *ctx,
@@ -146,16 +149,19 @@ int64_t tel_db_device_update(store *s, const char *id, const char *name, const c
 /* Devices in scope (kind NULL: any), ids after `after`, in id order, until fn says stop. */
 int tel_db_devices_list(store *s, const auth_scope *sc, const char *kind, const char *after, tel_device_row_fn fn,
                         void *ctx, yj_err *e);
+/* How the writer stores one report. */
+typedef struct tel_row {
+	const char *id;  /* the device's id (NULL: skip the report) */
+	bool careful;    /* false: known newer than anything stored for its device, so it must be stored */
+	bool dup;        /* out: it was stored already */
+} tel_row;
 /*
- * Insert reports[i] for device ids[i] (NULL: skip) received at now. careful[i] false: the
- * report is known to be newer than anything stored for its device, and must be stored (a
- * row that is there already fails the call with YJ_ECONFLICT: the caller's knowledge was
- * wrong; roll back and send everything careful). careful[i] true: stored unless there
- * already. dup[i] tells, for every report not skipped, whether it was there already.
- * 0 or -1.
+ * Insert reports[i] as rows[i] says, received at now. A plain report that is there already
+ * fails the call with YJ_ECONFLICT (the caller's knowledge was wrong: roll back and send
+ * everything careful); a careful one is stored unless there already. rows[i].dup tells,
+ * for every report not skipped, whether it was there already. 0 or -1.
  */
-int tel_db_insert_reports(store *s, const tel_report *reports, const char *const *ids, const bool *careful,
-                          size_t n, int64_t now, bool *dup, yj_err *e);
+int tel_db_insert_reports(store *s, const tel_report *reports, tel_row *rows, size_t n, int64_t now, yj_err *e);
 /* a device's readings of metric since since_ms, oldest first */
 int tel_db_device_readings(store *s, const char *id, const char *metric, int64_t since_ms, tel_reading_fn fn,
                            void *ctx, yj_err *e);
@@ -186,6 +192,10 @@ int tel_state_write(store *s, const int32_t *touched, size_t n, tel_latest_fn la
                     yj_err *e);
 void tel_state_commit(void);
 void tel_state_abort(void);
+/* true when r is newer than everything st holds of its kind (so it cannot be stored already) */
+bool tel_state_newer(const tel_state *st, const tel_report *r);
+/* fold a stored report into a state: the newest position and reading time win */
+void tel_state_fold(tel_state *st, const tel_report *r);
 /* when the oldest dirty device is due (yj_mono_ms clock); 0 when none is dirty */
 int64_t tel_state_due_ms(void);
 

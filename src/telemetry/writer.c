@@ -35,10 +35,14 @@
 static pthread_mutex_t qlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t qcond = PTHREAD_COND_INITIALIZER; /* work for the writer */
 static pthread_cond_t dcond = PTHREAD_COND_INITIALIZER; /* a batch finished */
-static tel_report *pending;
-static size_t npending, cap_pending;
-static tel_ticket **pending_tickets; /* the queued requests, in order */
-static size_t npending_tickets, cap_pending_tickets;
+/* the queued reports and their requests' tickets, in order */
+typedef struct queued {
+	tel_report *r;
+	size_t n, cap;
+	tel_ticket **tickets;
+	size_t ntickets, cap_tickets;
+} queued;
+static queued pending;
 static uint64_t next_seq, done_seq, failed_lo, failed_hi;
 static bool running, stopping;
 static pthread_t writer;
@@ -51,13 +55,11 @@ int tel_queue(const tel_report *r, size_t n, tel_ticket *t)
 		pthread_mutex_unlock(&qlock);
 		return -1;
 	}
-	if (cap_pending < 4096)
-		pending = yj_grow(pending, &cap_pending, 4096, sizeof *pending);
-	pending = yj_grow(pending, &cap_pending, npending + n, sizeof *pending);
-	memcpy(pending + npending, r, n * sizeof *r);
-	npending += n;
-	pending_tickets = yj_grow(pending_tickets, &cap_pending_tickets, npending_tickets + 1, sizeof *pending_tickets);
-	pending_tickets[npending_tickets++] = t;
+	pending.r = yj_grow(pending.r, &pending.cap, pending.n + n < 4096 ? 4096 : pending.n + n, sizeof *pending.r);
+	memcpy(pending.r + pending.n, r, n * sizeof *r);
+	pending.n += n;
+	pending.tickets = yj_grow(pending.tickets, &pending.cap_tickets, pending.ntickets + 1, sizeof *pending.tickets);
+	pending.tickets[pending.ntickets++] = t;
 	next_seq += n;
 	t->last_seq = next_seq;
 	t->duplicates = 0;
@@ -83,20 +85,17 @@ int tel_wait_durable(tel_ticket *t, yj_err *e)
 
 /* A batch and the writer's room to work on it (reused from batch to batch). */
 typedef struct batch {
-	tel_report *r;            /* the reports, in queue order */
-	size_t n, cap;
-	tel_ticket **tickets;     /* their requests, in order */
-	size_t ntickets, cap_tickets;
-	uint64_t first_seq;       /* sequence number of r[0] */
-	/* per report */
-	const char **ids;         /* device ids (pointing into the device table, read-locked) */
-	bool *careful, *dup;
-	size_t cap_flags;
+	queued q;                 /* the reports, in queue order, and their requests */
+	uint64_t first_seq;       /* sequence number of q.r[0] */
+	tel_row *rows;            /* per report: its device id, careful or plain, duplicate */
+	size_t cap_rows;
 	/* per device the batch touches: its latest state, as stored plus this batch */
-	tel_state *states;
-	int32_t *state_dev;
-	bool *touched;            /* a report of it was stored */
-	size_t nstates, cap_states;
+	struct touched {
+		tel_state st;
+		int32_t device;
+		bool changed;         /* a report of it was stored */
+	} *dev;
+	size_t ndev, cap_dev;
 	int32_t *state_of;        /* device index -> states index, valid when stamp_of matches */
 	uint32_t *stamp_of;
 	size_t cap_devices;
@@ -120,55 +119,22 @@ static tel_state *state_for(batch *b, int32_t i, const tel_device *d)
 		b->cap_devices = cap;
 	}
 	if (b->stamp_of[i] == b->stamp)
-		return &b->states[b->state_of[i]];
-	size_t k = b->nstates++;
-	if (k >= b->cap_states) {
-		size_t cap = b->cap_states;
-		b->states = yj_grow(b->states, &cap, k + 1, sizeof *b->states);
-		b->state_dev = yj_realloc(b->state_dev, cap * sizeof *b->state_dev);
-		b->touched = yj_realloc(b->touched, cap * sizeof *b->touched);
-		b->cap_states = cap;
-	}
+		return &b->dev[b->state_of[i]].st;
+	size_t k = b->ndev++;
+	b->dev = yj_grow(b->dev, &b->cap_dev, k + 1, sizeof *b->dev);
 	b->stamp_of[i] = b->stamp;
 	b->state_of[i] = (int32_t)k;
-	b->state_dev[k] = i;
-	b->touched[k] = false;
-	b->states[k] = (tel_state){.has_position = d->has_position, .pos_ts_ms = d->pos_ts_ms, .lon = d->lon,
-	                           .lat = d->lat, .speed_kmh = d->speed_kmh, .heading = d->heading,
-	                           .reading_ts_ms = d->reading_ts_ms, .last_seen_ms = d->last_seen_ms};
-	return &b->states[k];
+	b->dev[k] = (struct touched){.st = tel_device_state(d), .device = i};
+	return &b->dev[k].st;
 }
 
 /* the state of device after this batch, or NULL when the batch did not change it */
 static const tel_state *batch_latest(int32_t device, void *ctx)
 {
 	const batch *b = ctx;
-	if ((size_t)device >= b->cap_devices || b->stamp_of[device] != b->stamp || !b->touched[b->state_of[device]])
+	if ((size_t)device >= b->cap_devices || b->stamp_of[device] != b->stamp || !b->dev[b->state_of[device]].changed)
 		return NULL;
-	return &b->states[b->state_of[device]];
-}
-
-/* true when r is newer than everything st holds of its kind (so it cannot be stored already) */
-static bool is_newer(const tel_state *st, const tel_report *r)
-{
-	return r->is_position ? !st->has_position || r->ts_ms > st->pos_ts_ms : r->ts_ms > st->reading_ts_ms;
-}
-
-/* fold a stored report into its device's state: the newest position and reading time win */
-static void fold(tel_state *st, const tel_report *r)
-{
-	if (!is_newer(st, r))
-		return;
-	if (r->is_position) {
-		st->has_position = true;
-		st->pos_ts_ms = r->ts_ms;
-		st->lon = r->lon;
-		st->lat = r->lat;
-		st->speed_kmh = r->speed_kmh;
-		st->heading = r->heading;
-	} else {
-		st->reading_ts_ms = r->ts_ms;
-	}
+	return &b->dev[b->state_of[device]].st;
 }
 
 /*
@@ -182,38 +148,38 @@ static int write_reports(store *s, batch *b, bool all_careful, int64_t now, yj_e
 		memset(b->stamp_of, 0, b->cap_devices * sizeof *b->stamp_of);
 		b->stamp = 1;
 	}
-	b->nstates = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		const tel_report *r = &b->r[i];
+	b->ndev = 0;
+	for (size_t i = 0; i < b->q.n; i++) {
+		const tel_report *r = &b->q.r[i];
 		const tel_device *d = tel_device_slot_locked(r->device);
-		b->ids[i] = d ? d->id : NULL;
+		b->rows[i].id = d ? d->id : NULL;
 		if (!d)
 			continue;
 		tel_state *st = state_for(b, r->device, d);
-		b->careful[i] = all_careful || !is_newer(st, r);
-		if (!b->careful[i])
-			fold(st, r);
+		b->rows[i].careful = all_careful || !tel_state_newer(st, r);
+		if (!b->rows[i].careful)
+			tel_state_fold(st, r);
 	}
-	if (tel_db_insert_reports(s, b->r, b->ids, b->careful, b->n, now, b->dup, e))
+	if (tel_db_insert_reports(s, b->q.r, b->rows, b->q.n, now, e))
 		return -1;
 	b->nstored = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (!b->ids[i] || b->dup[i])
+	for (size_t i = 0; i < b->q.n; i++) {
+		if (!b->rows[i].id || b->rows[i].dup)
 			continue;
-		tel_state *st = &b->states[b->state_of[b->r[i].device]];
-		if (b->careful[i])
-			fold(st, &b->r[i]);
-		b->touched[b->state_of[b->r[i].device]] = true;
+		struct touched *t = &b->dev[b->state_of[b->q.r[i].device]];
+		if (b->rows[i].careful)
+			tel_state_fold(&t->st, &b->q.r[i]);
+		t->changed = true;
 		b->stored = yj_grow(b->stored, &b->cap_stored, b->nstored + 1, sizeof *b->stored);
-		b->stored[b->nstored++] = b->r[i];
+		b->stored[b->nstored++] = b->q.r[i];
 	}
 	size_t nchanged = 0;
-	for (size_t k = 0; k < b->nstates; k++) {
-		if (!b->touched[k])
+	for (size_t k = 0; k < b->ndev; k++) {
+		if (!b->dev[k].changed)
 			continue;
-		b->states[k].last_seen_ms = now;
+		b->dev[k].st.last_seen_ms = now;
 		b->changed = yj_grow(b->changed, &b->cap_changed, nchanged + 1, sizeof *b->changed);
-		b->changed[nchanged++] = b->state_dev[k];
+		b->changed[nchanged++] = b->dev[k].device;
 	}
 	return tel_state_write(s, b->changed, nchanged, batch_latest, b, false, e);
 }
@@ -264,17 +230,14 @@ static int write_state(store *s, bool everything, yj_err *e)
 
 static int write_batch(store *s, batch *b, yj_err *e)
 {
-	b->ids = yj_grow(b->ids, &b->cap_flags, b->n, sizeof *b->ids);
-	size_t cap = b->cap_flags;
-	b->careful = yj_realloc(b->careful, cap * sizeof *b->careful);
-	b->dup = yj_realloc(b->dup, cap * sizeof *b->dup);
+	b->rows = yj_grow(b->rows, &b->cap_rows, b->q.n, sizeof *b->rows);
 	if (write_batch_once(s, b, false, e) == 0)
 		return 0;
 	if (e->code != YJ_ECONFLICT)
 		return -1;
 	/* a report thought new was there already (the latest state in memory was behind the
 	 * store): the whole batch again, every report the careful way */
-	yj_log(YJ_LOG_WARN, "telemetry_batch", "reports=%zu message=\"%s\" (written again, carefully)", b->n,
+	yj_log(YJ_LOG_WARN, "telemetry_batch", "reports=%zu message=\"%s\" (written again, carefully)", b->q.n,
 	       e->message);
 	*e = (yj_err){0};
 	return write_batch_once(s, b, true, e);
@@ -284,14 +247,14 @@ static int write_batch(store *s, batch *b, yj_err *e)
 static void count_duplicates(batch *b)
 {
 	size_t t = 0;
-	for (size_t i = 0; i < b->n; i++) {
-		if (!b->ids[i] || !b->dup[i])
+	for (size_t i = 0; i < b->q.n; i++) {
+		if (!b->rows[i].id || !b->rows[i].dup)
 			continue;
 		uint64_t seq = b->first_seq + i;
-		while (t < b->ntickets && b->tickets[t]->last_seq < seq)
+		while (t < b->q.ntickets && b->q.tickets[t]->last_seq < seq)
 			t++;
-		if (t < b->ntickets)
-			b->tickets[t]->duplicates++;
+		if (t < b->q.ntickets)
+			b->q.tickets[t]->duplicates++;
 	}
 }
 
@@ -331,19 +294,10 @@ static void tell_positions(store *s, const tel_report *r, size_t n)
 static void after_commit(store *s, batch *b)
 {
 	pthread_rwlock_wrlock(&tel_devices_lock);
-	for (size_t k = 0; k < b->nstates; k++) {
-		tel_device *d = tel_device_slot_locked(b->state_dev[k]);
-		if (!d || !b->touched[k])
-			continue;
-		const tel_state *st = &b->states[k];
-		d->has_position = st->has_position;
-		d->pos_ts_ms = st->pos_ts_ms;
-		d->lon = st->lon;
-		d->lat = st->lat;
-		d->speed_kmh = st->speed_kmh;
-		d->heading = st->heading;
-		d->reading_ts_ms = st->reading_ts_ms;
-		d->last_seen_ms = st->last_seen_ms;
+	for (size_t k = 0; k < b->ndev; k++) {
+		tel_device *d = tel_device_slot_locked(b->dev[k].device);
+		if (d && b->dev[k].changed)
+			tel_device_set_state(d, &b->dev[k].st);
 	}
 	pthread_rwlock_unlock(&tel_devices_lock);
 	tell_positions(s, b->stored, b->nstored);
@@ -351,14 +305,10 @@ static void after_commit(store *s, batch *b)
 
 static void batch_free(batch *b)
 {
-	free(b->r);
-	free(b->tickets);
-	free(b->ids);
-	free(b->careful);
-	free(b->dup);
-	free(b->states);
-	free(b->state_dev);
-	free(b->touched);
+	free(b->q.r);
+	free(b->q.tickets);
+	free(b->rows);
+	free(b->dev);
 	free(b->state_of);
 	free(b->stamp_of);
 	free(b->stored);
@@ -369,7 +319,7 @@ static void batch_free(batch *b)
  * returns with qlock held. */
 static void wait_for_work(store *s)
 {
-	while (npending == 0 && !stopping) {
+	while (pending.n == 0 && !stopping) {
 		int64_t due = s ? tel_state_due_ms() : 0;
 		if (!due) {
 			pthread_cond_wait(&qcond, &qlock);
@@ -407,35 +357,23 @@ static void *writer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&qlock);
 		wait_for_work(s);
-		if (npending == 0 && stopping) {
+		if (pending.n == 0 && stopping) {
 			pthread_mutex_unlock(&qlock);
 			break;
 		}
 		/* take everything queued: a request's reports are never split across batches */
-		tel_report *tmp = b.r;
-		size_t tmpcap = b.cap;
-		b.r = pending;
-		b.cap = cap_pending;
-		b.n = npending;
-		pending = tmp;
-		cap_pending = tmpcap;
-		npending = 0;
-		tel_ticket **ttmp = b.tickets;
-		size_t ttmpcap = b.cap_tickets;
-		b.tickets = pending_tickets;
-		b.cap_tickets = cap_pending_tickets;
-		b.ntickets = npending_tickets;
-		pending_tickets = ttmp;
-		cap_pending_tickets = ttmpcap;
-		npending_tickets = 0;
-		uint64_t hi = next_seq, lo = next_seq - b.n + 1;
+		queued taken = pending;
+		pending = b.q;
+		pending.n = pending.ntickets = 0;
+		b.q = taken;
+		uint64_t hi = next_seq, lo = next_seq - b.q.n + 1;
 		b.first_seq = lo;
 		pthread_mutex_unlock(&qlock);
 
 		yj_err e = {0};
 		int rc = s ? write_batch(s, &b, &e) : yj_fail(&e, YJ_EUNAVAILABLE, "", "no database connection");
 		if (rc) {
-			yj_log(YJ_LOG_ERROR, "telemetry_batch", "reports=%zu message=\"%s\"", b.n, e.message);
+			yj_log(YJ_LOG_ERROR, "telemetry_batch", "reports=%zu message=\"%s\"", b.q.n, e.message);
 		} else {
 			count_duplicates(&b);
 			after_commit(s, &b);
@@ -501,12 +439,9 @@ void tel_stop(void)
 	pthread_mutex_lock(&qlock);
 	running = false;
 	pthread_cond_broadcast(&dcond);
-	free(pending);
-	pending = NULL;
-	npending = cap_pending = 0;
-	free(pending_tickets);
-	pending_tickets = NULL;
-	npending_tickets = cap_pending_tickets = 0;
+	free(pending.r);
+	free(pending.tickets);
+	pending = (queued){0};
 	pthread_mutex_unlock(&qlock);
 	tel_devices_clear();
 }

@@ -210,20 +210,13 @@ static json_t *alarm_project(store *s, const char *object_id)
 	warn_alarm a;
 	if (!parse_id(object_id, &id) || warn_alarm_get(s, id, &a, NULL) <= 0)
 		return NULL;
-	json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)a.id, "rule_id",
-	                      (json_int_t)a.rule_id, "device_id", a.device_id, "level", a.level, "state", a.state,
-	                      "area_code", a.area_code, "message", a.message, "first_ms", (json_int_t)a.first_ms,
-	                      "raised_ms", (json_int_t)a.raised_ms);
-	if (!j)
-		return NULL;
-	json_object_set_new(j, "lon", a.has_point ? json_real(a.lon) : json_null());
-	json_object_set_new(j, "lat", a.has_point ? json_real(a.lat) : json_null());
-	json_object_set_new(j, "cleared_ms", id_or_null(a.cleared_ms));
-	json_object_set_new(j, "acked_ms", id_or_null(a.acked_ms));
-	json_object_set_new(j, "acked_by", id_or_null(a.acked_by));
-	json_object_set_new(j, "closed_ms", id_or_null(a.closed_ms));
-	json_object_set_new(j, "closed_by", id_or_null(a.closed_by));
-	return j;
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	                 (json_int_t)a.id, "rule_id", (json_int_t)a.rule_id, "device_id", a.device_id, "level", a.level,
+	                 "state", a.state, "area_code", a.area_code, "message", a.message, "first_ms",
+	                 (json_int_t)a.first_ms, "raised_ms", (json_int_t)a.raised_ms, "lon",
+	                 a.has_point ? json_real(a.lon) : json_null(), "lat", a.has_point ? json_real(a.lat) : json_null(),
+	                 "cleared_ms", id_or_null(a.cleared_ms), "acked_ms", id_or_null(a.acked_ms), "acked_by",
+	                 id_or_null(a.acked_by), "closed_ms", id_or_null(a.closed_ms), "closed_by", id_or_null(a.closed_by));
 }
 
 void rules_audit_register(void)
