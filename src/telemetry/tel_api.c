@@ -430,15 +430,30 @@ void tel_api_register(void)
 {
 	unsigned staff = ROLES_STAFF;
 	http_route("POST", "/api/v1/devices", handle_device_create, DEVICE_WRITERS, NULL);
+	http_route_doc("create a device; answers its API key, shown once", NULL, "json");
 	http_route("GET", "/api/v1/devices", handle_device_list, staff, NULL);
+	http_route_doc("devices in scope", "kind:string, area:area, q:string, limit:integer, cursor:string", NULL);
 	http_route("GET", "/api/v1/devices/{id}", handle_device_get, staff, NULL);
+	http_route_doc("a device with its latest position and last report", NULL, NULL);
 	http_route("PATCH", "/api/v1/devices/{id}", handle_device_patch, DEVICE_WRITERS, NULL);
+	http_route_doc("change a device's name, owner, area or disabled", NULL, "json");
 	http_route("POST", "/api/v1/devices/{id}/key", handle_device_key, DEVICE_WRITERS, NULL);
+	http_route_doc("a new API key for the device (the old one stops working)", NULL, NULL);
 	http_route("GET", "/api/v1/devices/{id}/track", handle_track, staff, NULL);
+	http_route_doc("the device's positions as a GeoJSON Feature, a page at a time, simplified when asked",
+	               "from:time, to:time, limit:integer, cursor:string, simplify:number", NULL);
 	http_route("GET", "/api/v1/devices/{id}/readings", handle_readings, staff, NULL);
+	http_route_doc("a metric of the device aggregated in steps", "!metric:string, from:time, to:time, step:integer",
+	               NULL);
 	/* device keys are checked by the handler: the one route without a user session */
 	http_route("POST", "/api/v1/telemetry", handle_telemetry, HTTP_PUBLIC, NULL);
 	http_route_body_limit(TELEMETRY_BODY_LIMIT);
+	http_route_doc("positions and readings (JSON array or NDJSON), stored once per device, time (and metric): "
+	               "a repeat is counted in duplicates",
+	               NULL, "json or ndjson");
 	http_route("GET", "/api/v1/layers/positions", handle_positions, staff, NULL);
+	http_route_doc("the latest position of each device (GeoJSON)",
+	               "bbox:bbox, kind:string, since:time, limit:integer, area:area", NULL);
 	http_route("GET", "/api/v1/stream/positions", handle_stream_positions, staff, NULL);
+	http_route_doc("positions as they arrive (Server-Sent Events)", "bbox:bbox, area:area", NULL);
 }

@@ -323,15 +323,27 @@ void warn_api_register(void)
 {
 	warn_init();
 	http_route("POST", "/api/v1/rules", handle_rule_create, RULE_WRITERS, NULL);
+	http_route_doc("create a monitoring rule (threshold, geofence, offline)", NULL, "json");
 	http_route("GET", "/api/v1/rules", handle_rule_list, ROLES_STAFF, NULL);
+	http_route_doc("monitoring rules in scope", "kind:string, area:area, limit:integer, cursor:id", NULL);
 	http_route("GET", "/api/v1/rules/{id}", handle_rule_get, ROLES_STAFF, NULL);
+	http_route_doc("a rule with its open alarms counted", NULL, NULL);
 	http_route("PATCH", "/api/v1/rules/{id}", handle_rule_patch, RULE_WRITERS, NULL);
+	http_route_doc("change a rule's name, level, enabled or spec", NULL, "json");
 	http_route("DELETE", "/api/v1/rules/{id}", handle_rule_delete, RULE_WRITERS, NULL);
+	http_route_doc("delete a rule that has no alarms on record", NULL, NULL);
 	http_route("GET", "/api/v1/alarms", handle_alarm_list, ROLES_STAFF, NULL);
+	http_route_doc("alarms, newest first, with what they measured and how it was judged",
+	               "state:string, level:string, rule:id, device:string, area:area, limit:integer, cursor:id", NULL);
 	http_route("GET", "/api/v1/alarms/{id}", handle_alarm_get, ROLES_STAFF, NULL);
+	http_route_doc("an alarm", NULL, NULL);
 	http_route("POST", "/api/v1/alarms/{id}/ack", handle_alarm_ack, ALARM_HANDLERS, NULL);
+	http_route_doc("acknowledge an open alarm", NULL, NULL);
 	http_route("POST", "/api/v1/alarms/{id}/close", handle_alarm_close, ALARM_HANDLERS, NULL);
+	http_route_doc("close an alarm", NULL, NULL);
 	http_route("GET", "/api/v1/layers/alarms", handle_alarm_layer, ROLES_STAFF, NULL);
+	http_route_doc("active alarms with a place (GeoJSON)", "bbox:bbox, state:string, area:area, limit:integer", NULL);
 	http_route("GET", "/api/v1/stream/alarms", handle_alarm_stream, ROLES_STAFF, NULL);
+	http_route_doc("alarms as they change (Server-Sent Events)", "bbox:bbox, area:area", NULL);
 	warn_lifecycle_api_register();
 }
