@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-SUITES=(layers telemetry warnings)
+SUITES=(layers telemetry warnings start)
 
 [ -x build/rel/yingji ] || { echo "bench: build/rel/yingji missing: run 'make build' first" >&2; exit 1; }
 [ $# -gt 0 ] && SUITES=("$@")

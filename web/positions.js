@@ -390,26 +390,8 @@
     return L.divIcon({ html: '<i>!</i>', className: `alarm-mk lv-${lv}${a.state === 'acknowledged' ? ' acked' : ''}`, iconSize: [22, 22], iconAnchor: [11, 11] });
   }
 
-  // ---- an alarm in words: from its structured fields (rule, value, level) and its rule's
-  // spec, in the table's language; the server's own message is the fallback and the title
-
-  const rules = new Map(); // rule id -> Promise<rule | null> (a rule outside my area: null)
-  const ruleOf = (id) => {
-    if (!rules.has(id)) rules.set(id, id ? api('GET', `/api/v1/rules/${id}`).catch(() => null) : Promise.resolve(null));
-    return rules.get(id);
-  };
-
-  // what the message says when the rule cannot be read:
-  // "rain_mm sum over 3600 s = 60.00 >= 50.00 (rule …)", "… no data for 30 min …", "… entered …"
-  function fromMessage(m) {
-    const th = /^([a-z0-9_]+) (sum|max|min|avg|last|count) over (\d+) s = (-?[\d.]+) (>=|>|<=|<) (-?[\d.]+) \(rule /.exec(m || '');
-    if (th) return { kind: 'threshold', spec: { metric: th[1], agg: th[2], window_s: Number(th[3]), op: th[5], value: Number(th[6]) }, value: Number(th[4]) };
-    const off = /no data for (\d+) min/.exec(m || '');
-    if (off) return { kind: 'offline', spec: { minutes: Number(off[1]) } };
-    if (/\bentered\b/.test(m || '')) return { kind: 'geofence', spec: { trigger: 'enter' } };
-    if (/\bleft\b/.test(m || '')) return { kind: 'geofence', spec: { trigger: 'exit' } };
-    return null;
-  }
+  // ---- an alarm in words: from its facts (metric, aggregation, window, comparison, threshold,
+  // fence), in the table's language; the server's own message (Chinese) is the fallback and the title
 
   // a metric's name and unit; an unknown one is 监测值 with the unit its name ends in
   function metricOf(name) {
@@ -426,37 +408,32 @@
   };
   const fmtWindow = (sec) => (sec % 3600 === 0 ? t('time.hours', { n: sec / 3600 }) : sec % 60 === 0 ? t('time.minutes', { n: sec / 60 }) : t('time.seconds', { n: sec }));
 
-  // the sentence of alarm a (rule: its rule, or null); null when nothing is known but the message
-  function alarmText(a, rule) {
-    const parsed = fromMessage(a.message);
-    const kind = (rule && rule.kind) || a.rule_kind || (parsed && parsed.kind);
-    const spec = (rule && rule.spec) || (parsed && parsed.kind === kind ? parsed.spec : null);
+  // the sentence of alarm a; null when nothing is known but the message
+  function alarmText(a) {
     const m = markers.get(a.device);
     const dev = { kind: m ? kindLabel(m.yj.kind) : t('alarm.device'), id: a.device || '' };
-    if (kind === 'threshold' && spec && spec.metric) {
-      const met = metricOf(spec.metric);
-      const unit = spec.agg === 'count' ? '' : met.unit;
-      const value = num(a.value) ? a.value : parsed && parsed.kind === 'threshold' ? parsed.value : null;
+    if (a.rule_kind === 'threshold' && a.metric) {
+      const met = metricOf(a.metric);
+      const unit = a.aggregation === 'count' ? '' : met.unit;
       const p = {
-        metric: met.label, agg: tv('agg', spec.agg || 'last', ''), op: tv('op', spec.op, spec.op || ''),
-        value: value === null ? t('common.none') : withUnit(value, unit), limit: withUnit(spec.value, unit),
-        window: fmtWindow(Number(spec.window_s) || 3600),
+        metric: met.label, agg: tv('agg', a.aggregation || 'last', ''), op: tv('op', a.comparison, a.comparison || ''),
+        value: num(a.value) ? withUnit(a.value, unit) : t('common.none'), limit: withUnit(a.threshold, unit),
+        window: fmtWindow(Number(a.window_s) || 3600),
       };
-      return t(!spec.agg || spec.agg === 'last' ? 'alarm.threshold_last' : 'alarm.threshold_window', p);
+      return t(!a.aggregation || a.aggregation === 'last' ? 'alarm.threshold_last' : 'alarm.threshold_window', p);
     }
-    if (kind === 'geofence') return t(spec && spec.trigger === 'exit' ? 'alarm.fence_exit' : 'alarm.fence_enter', dev);
-    if (kind === 'offline') return spec && spec.minutes ? t('alarm.offline', { ...dev, minutes: spec.minutes }) : t('alarm.offline_nomin', dev);
+    if (a.rule_kind === 'geofence') return t(a.trigger === 'exit' ? 'alarm.fence_exit' : 'alarm.fence_enter', dev);
+    if (a.rule_kind === 'offline') return a.window_s ? t('alarm.offline', { ...dev, minutes: Math.round(a.window_s / 60) }) : t('alarm.offline_nomin', dev);
     if (num(a.value)) return t('alarm.value', { value: withUnit(a.value, '') });
     return null;
   }
 
   function alarmPopup(a) {
     const L2 = level(a.level);
-    // the server's message (English today) is the title: a secondary detail
+    // the server's message is the title: a secondary detail
     const msg = h('div', { class: 'msg', title: a.message || '', dataset: { detail: 'server' } });
-    const say = (rule) => { msg.textContent = alarmText(a, rule) || a.message || ''; msg.hidden = !msg.textContent; };
-    say(null);
-    if (a.rule_id) ruleOf(a.rule_id).then((rule) => { if (rule) say(rule); });
+    msg.textContent = alarmText(a) || a.message || '';
+    msg.hidden = !msg.textContent;
     return h('div', { class: 'alarm-pop', dataset: { alarm: a.id } },
       h('div', { class: 'tt' }, h('span', { class: 'lv', style: { background: L2.color, color: L2.ink } }, L2.label), ' ', a.rule_name || t('alarm.default_title')),
       msg,

@@ -347,6 +347,64 @@ const char *const store_migrations[] = {
 	"  WHEN 'all planned persons moved' THEN 'all_moved' WHEN 'warning cancelled' THEN 'warning_cancelled'"
 	"  ELSE 'nobody_at_risk' END"
 	"  WHERE closed_reason IS NOT NULL AND closed_reason NOT IN ('all_moved', 'nobody_at_risk', 'warning_cancelled');",
+
+	/* 15: telemetry stored once: a position once per (device, time), a reading once per
+	 * (device, metric, time), so that a batch sent again (its answer lost in a crash, an
+	 * MQTT redelivery) finds its reports there. The copies stored twice before go first (the
+	 * first stored stays); unique indexes on the same columns replace the plain ones. And
+	 * each device's latest state in one row (newest position, time of the newest reading,
+	 * newest receipt), written by the telemetry writer, with the mark of the rows of
+	 * position and reading it holds everything up to (rowid): a start reads one row a
+	 * device and the reports after the mark instead of the whole history. Filled here from
+	 * the history, once. */
+	"DELETE FROM position WHERE rowid NOT IN (SELECT min(rowid) FROM position GROUP BY device_id, ts_ms);"
+	"DROP INDEX position_device_ts;"
+	"CREATE UNIQUE INDEX position_device_ts ON position(device_id, ts_ms);"
+	"DELETE FROM reading WHERE rowid NOT IN (SELECT min(rowid) FROM reading GROUP BY device_id, metric, ts_ms);"
+	"DROP INDEX reading_device_metric_ts;"
+	"CREATE UNIQUE INDEX reading_device_metric_ts ON reading(device_id, metric, ts_ms);"
+	"CREATE TABLE device_state("
+	"  device_id TEXT PRIMARY KEY, pos_ts_ms INTEGER, lon REAL, lat REAL, speed_kmh REAL, heading REAL,"
+	"  reading_ts_ms INTEGER, last_seen_ms INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO device_state(device_id, pos_ts_ms, lon, lat, speed_kmh, heading, last_seen_ms)"
+	"  SELECT p.device_id, p.ts_ms, p.lon, p.lat, p.speed_kmh, p.heading, m.seen FROM position p"
+	"  JOIN (SELECT device_id, max(ts_ms) AS ts, max(received_ms) AS seen FROM position GROUP BY device_id) m"
+	"    ON m.device_id = p.device_id AND m.ts = p.ts_ms;"
+	"INSERT INTO device_state(device_id, reading_ts_ms, last_seen_ms)"
+	"  SELECT device_id, max(ts_ms), max(received_ms) FROM reading WHERE true GROUP BY device_id"
+	"  ON CONFLICT (device_id) DO UPDATE SET reading_ts_ms = excluded.reading_ts_ms,"
+	"    last_seen_ms = CASE WHEN excluded.last_seen_ms > last_seen_ms THEN excluded.last_seen_ms"
+	"                        ELSE last_seen_ms END;"
+	"CREATE TABLE device_state_mark(source TEXT PRIMARY KEY, through INTEGER NOT NULL);"
+	"INSERT INTO device_state_mark(source, through) SELECT 'position', coalesce(max(rowid), 0) FROM position;"
+	"INSERT INTO device_state_mark(source, through) SELECT 'reading', coalesce(max(rowid), 0) FROM reading;",
+
+	/* 16: what an alarm measured and how it was judged, kept with the alarm (its rule may change
+	 * later): threshold: metric, aggregation, window, comparison, threshold; geofence: trigger
+	 * and the fence's name; offline: the window without data. Filled from the rules for the
+	 * alarms already raised. */
+	"ALTER TABLE alarm ADD COLUMN metric TEXT;"
+	"ALTER TABLE alarm ADD COLUMN agg TEXT;"
+	"ALTER TABLE alarm ADD COLUMN window_s INTEGER;"
+	"ALTER TABLE alarm ADD COLUMN op TEXT;"
+	"ALTER TABLE alarm ADD COLUMN threshold REAL;"
+	"ALTER TABLE alarm ADD COLUMN fence_trigger TEXT;"
+	"ALTER TABLE alarm ADD COLUMN fence_name TEXT;"
+	"UPDATE alarm SET"
+	"  metric = (SELECT json_extract(r.spec, '$.metric') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  agg = (SELECT coalesce(json_extract(r.spec, '$.agg'), 'last') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  window_s = (SELECT json_extract(r.spec, '$.window_s') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  op = (SELECT json_extract(r.spec, '$.op') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  threshold = (SELECT json_extract(r.spec, '$.value') FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'threshold');"
+	"UPDATE alarm SET"
+	"  fence_trigger = (SELECT coalesce(json_extract(r.spec, '$.trigger'), 'enter') FROM rule r WHERE r.id = alarm.rule_id),"
+	"  fence_name = (SELECT coalesce((SELECT a.name FROM area a WHERE a.code = json_extract(r.spec, '$.area')), r.name)"
+	"                FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'geofence');"
+	"UPDATE alarm SET"
+	"  window_s = (SELECT json_extract(r.spec, '$.minutes') * 60 FROM rule r WHERE r.id = alarm.rule_id)"
+	"  WHERE rule_id IN (SELECT id FROM rule WHERE kind = 'offline');",
 };
 
 const int store_migration_count = (int)(sizeof store_migrations / sizeof store_migrations[0]);

@@ -233,6 +233,12 @@ void store_leave_checkpoints(store *s)
 		sqlite3_wal_autocheckpoint(s->db, 0);
 }
 
+void store_checkpoint_past(store *s, int pages)
+{
+	if (s)
+		sqlite3_wal_autocheckpoint(s->db, pages);
+}
+
 int store_schema_version(store *s)
 {
 	sqlite3_stmt *st;

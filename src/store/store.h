@@ -87,6 +87,16 @@ store *store_thread(void);
  * (the group and telemetry writers): it leaves checkpoints to that thread.
  */
 void store_leave_checkpoints(store *s);
+/*
+ * The same for a writer whose commits never stop (the telemetry writer under load): the
+ * checkpointer's passive checkpoints then never catch up, the log never starts over and only
+ * grows (a gigabyte a minute of random index pages), and a start after a crash reads all of
+ * it (about 4 ms a MB). Past `pages` pages of log, this connection checkpoints right after a
+ * commit, the one moment no write of its own is in flight: the checkpointer copied most pages
+ * back already, it copies the rest, and its next transaction starts the log over. Only for a
+ * connection that syncs at commit (synchronous=FULL).
+ */
+void store_checkpoint_past(store *s, int pages);
 
 /* ---- values ----------------------------------------------------------------------------------- */
 

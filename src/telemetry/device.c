@@ -5,7 +5,10 @@
  * The table only grows (devices are disabled, never removed), so an index
  * stays valid for the life of the process. Readers and the writer share it
  * under a read-write lock: lookups and snapshots take the read side; the
- * writer takes the write side once per batch to fold in latest positions.
+ * writer takes the write side once per batch to fold in the latest state.
+ * At start the latest state is read from table device_state (one row a
+ * device) and the reports stored since it was written (state.c), never
+ * from the whole history of reports.
  *
  * A key is "<device id>.<secret>"; the secret is 32 random bytes shown once;
  * the store and the table keep only its BLAKE2b digest.
@@ -27,9 +30,20 @@ static const char *const kind_names[DEV_KIND_COUNT] = {
 	"gas",          "tank_level", "temperature", "pressure",    "other",
 };
 
+/* what a duty officer calls them */
+static const char *const kind_labels[DEV_KIND_COUNT] = {
+	"护林员", "公交车", "客车", "危化品运输车", "重型货车", "渔船", "货船", "雨量站",
+	"水位站", "风速站", "气体探测器", "储罐液位计", "温度监测", "压力监测", "设备",
+};
+
 const char *tel_kind_name(tel_kind k)
 {
 	return (unsigned)k < DEV_KIND_COUNT ? kind_names[k] : "other";
+}
+
+const char *tel_kind_label(tel_kind k)
+{
+	return (unsigned)k < DEV_KIND_COUNT ? kind_labels[k] : "设备";
 }
 
 int tel_kind_parse(const char *name)
@@ -163,6 +177,7 @@ void tel_devices_clear(void)
 	nslots = capslots = 0;
 	hash_cap = 0;
 	pthread_rwlock_unlock(&tel_devices_lock);
+	tel_state_clear();
 }
 
 static void key_digest(const char *secret, unsigned char out[32])
@@ -198,42 +213,36 @@ static int load_device(const tel_device_row *r, void *ctx, yj_err *e)
 	return 0;
 }
 
-/* caller holds the write lock */
-static int load_position(const char *id, int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
-                         yj_err *e)
+int32_t tel_device_find_locked(const char *id)
 {
-	int32_t i = find_locked(id);
-	if (i < 0)
-		return 0;
-	tel_device *d = &slots[i].d;
-	d->has_position = true;
-	d->pos_ts_ms = ts;
-	d->lon = lon;
-	d->lat = lat;
-	d->speed_kmh = speed;
-	d->heading = heading;
-	return 0;
+	return find_locked(id);
 }
 
-static int load_seen(const char *id, int64_t received_ms, void *ctx, yj_err *e)
+tel_state tel_device_state(const tel_device *d)
 {
-	int32_t i = find_locked(id);
-	if (i >= 0)
-		slots[i].d.last_seen_ms = received_ms;
-	return 0;
+	return (tel_state){.has_position = d->has_position, .pos_ts_ms = d->pos_ts_ms, .lon = d->lon, .lat = d->lat,
+	                   .speed_kmh = d->speed_kmh, .heading = d->heading, .reading_ts_ms = d->reading_ts_ms,
+	                   .last_seen_ms = d->last_seen_ms};
+}
+
+void tel_device_set_state(tel_device *d, const tel_state *st)
+{
+	d->has_position = st->has_position;
+	d->pos_ts_ms = st->pos_ts_ms;
+	d->lon = st->lon;
+	d->lat = st->lat;
+	d->speed_kmh = st->speed_kmh;
+	d->heading = st->heading;
+	d->reading_ts_ms = st->reading_ts_ms;
+	d->last_seen_ms = st->last_seen_ms;
 }
 
 int tel_devices_load(store *s, yj_err *e)
 {
 	if (tel_db_devices_each(s, load_device, NULL, e))
 		return -1;
-	/* latest state: the newest position by report time, and the newest receipt of anything */
-	pthread_rwlock_wrlock(&tel_devices_lock);
-	int rc = tel_db_latest_positions(s, load_position, NULL, e);
-	if (rc == 0)
-		rc = tel_db_last_seen(s, load_seen, NULL, e);
-	pthread_rwlock_unlock(&tel_devices_lock);
-	return rc;
+	/* the latest state: one row a device and the reports since (state.c), never the history */
+	return tel_state_load(s, e);
 }
 
 /* ---- device records: create, change, rotate key ------------------------------------ */

@@ -454,14 +454,16 @@ int tel_ingest(const char *body, size_t len, const char *only_device, const auth
 		i++;
 	int rc = i < len && body[i] == '[' ? read_array(body, len, &who, now, &reports, &n, &cap, out, e)
 	                                   : read_lines(body, len, &who, now, &reports, &n, &cap, out, e);
+	tel_ticket ticket = {0};
 	if (rc == 0 && n) {
-		uint64_t seq = tel_queue(reports, n);
-		rc = seq ? tel_wait_durable(seq, e)
+		rc = tel_queue(reports, n, &ticket) == 0
+		         ? tel_wait_durable(&ticket, e)
 		         : yj_fail(e, YJ_EUNAVAILABLE, "", "telemetry is not being taken now (stopping)");
 	}
 	free(reports);
 	if (rc)
 		return -1;
 	out->accepted = (long)n;
+	out->duplicates = ticket.duplicates;
 	return 0;
 }

@@ -7,7 +7,7 @@
  *   POST  /api/v1/devices/{id}/key        a new key (the old one stops working)
  *   POST  /api/v1/telemetry               JSON array or NDJSON; device key or user token
  *   GET   /api/v1/layers/positions?bbox=&kind=&since=&limit=&area=
- *   GET   /api/v1/devices/{id}/track?from=&to=
+ *   GET   /api/v1/devices/{id}/track?from=&to=&limit=&cursor=&simplify=
  *   GET   /api/v1/devices/{id}/readings?metric=&from=&to=&step=
  *   GET   /api/v1/stream/positions?bbox=&area=  (Server-Sent Events)
  *
@@ -18,7 +18,17 @@
  *
  * POST /api/v1/telemetry is the one route that takes a credential other
  * than a user session: a device key ("Authorization: Device <id>.<secret>"
- * or "X-Device-Key"), which may only report for its own device.
+ * or "X-Device-Key"), which may only report for its own device. It answers
+ * 202 {"accepted", "duplicates", "rejected", "rejected_count"}: accepted
+ * counts the good lines, all durable now; duplicates, those of them that
+ * were stored already (a retry, a line sent twice), which were not stored
+ * again. Sending a batch again is always safe.
+ *
+ * A track is a GeoJSON Feature (LineString; MultiPoint for one position,
+ * null geometry for none) with the positions' times, a page at a time:
+ * "truncated" says more follow and "next_cursor" continues after the last
+ * one. ?simplify=<metres> keeps what a map needs at that tolerance (GEOS),
+ * and says how many positions the page had before.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -50,32 +60,42 @@ static int device_fields(json_t *body, bool create, tel_device_input *in, yj_err
 	return 0;
 }
 
-static int handle_device_create(http_req *req, http_res *res, yj_err *e)
+/* Create a device (id NULL), change one (the body's members) or give it a new key (rotate), in
+ * one transaction; then the answer: the device (with its key, shown once, when created), or
+ * its id and new key. */
+static int device_write(http_req *req, http_res *res, const char *id, bool rotate, yj_err *e)
 {
-	json_t *body = http_json_body(req, e);
-	if (!body)
+	json_t *body = NULL;
+	tel_device_input in = {.disabled = -1, .rotate_key = rotate};
+	if (!rotate && (!(body = http_json_body(req, e)) || device_fields(body, !id, &in, e))) {
+		json_decref(body);
 		return -1;
-	int rc = -1;
+	}
 	store *s = store_thread();
-	tel_device_input in;
 	char key[160];
-	if (device_fields(body, true, &in, e) || store_begin(s, e))
-		goto out;
-	if (tel_device_create(s, req->user, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		goto out;
+	int rc = store_begin(s, e);
+	if (rc == 0) {
+		rc = id ? tel_device_update(s, req->user, id, &in, key, e) : tel_device_create(s, req->user, &in, key, e);
+		if (rc || store_commit(s, e)) {
+			store_rollback(s);
+			rc = -1;
+		}
 	}
-	json_t *dev = tel_device_json(s, in.id);
-	if (!dev) {
-		yj_fail(e, YJ_EINTERNAL, "", "the device was stored but cannot be read back");
-		goto out;
+	json_t *j = NULL;
+	if (rc == 0 && !(j = rotate ? json_pack("{s:s, s:s}", "id", id, "key", key) : tel_device_json(s, id ? id : in.id)))
+		rc = yj_fail(e, YJ_EINTERNAL, "", "the device was stored but cannot be read back");
+	if (j) {
+		if (!id)
+			json_object_set_new(j, "key", json_string(key));
+		http_json(res, id ? 200 : 201, j);
 	}
-	json_object_set_new(dev, "key", json_string(key));
-	http_json(res, 201, dev);
-	rc = 0;
-out:
 	json_decref(body);
 	return rc;
+}
+
+static int handle_device_create(http_req *req, http_res *res, yj_err *e)
+{
+	return device_write(req, res, NULL, false, e);
 }
 
 typedef struct device_page {
@@ -149,44 +169,13 @@ static int handle_device_get(http_req *req, http_res *res, yj_err *e)
 static int handle_device_patch(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	if (visible_device(req, &d, e))
-		return -1;
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	int rc = -1;
-	store *s = store_thread();
-	tel_device_input in;
-	char key[160];
-	if (device_fields(body, false, &in, e) || store_begin(s, e))
-		goto out;
-	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		goto out;
-	}
-	http_json(res, 200, tel_device_json(s, d.id));
-	rc = 0;
-out:
-	json_decref(body);
-	return rc;
+	return visible_device(req, &d, e) ? -1 : device_write(req, res, d.id, false, e);
 }
 
 static int handle_device_key(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	if (visible_device(req, &d, e))
-		return -1;
-	store *s = store_thread();
-	char key[160];
-	tel_device_input in = {.disabled = -1, .rotate_key = true};
-	if (store_begin(s, e))
-		return -1;
-	if (tel_device_update(s, req->user, d.id, &in, key, e) || store_commit(s, e)) {
-		store_rollback(s);
-		return -1;
-	}
-	http_json(res, 200, json_pack("{s:s, s:s}", "id", d.id, "key", key));
-	return 0;
+	return visible_device(req, &d, e) ? -1 : device_write(req, res, d.id, true, e);
 }
 
 /* ---- ingest ------------------------------------------------------------------------------- */
@@ -238,8 +227,9 @@ static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 		tel_result_free(&r);
 		return -1;
 	}
-	http_json(res, 202, json_pack("{s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "rejected",
-	                              rejections_json(&r), "rejected_count", (json_int_t)r.nrejected));
+	http_json(res, 202, json_pack("{s:I, s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "duplicates",
+	                              (json_int_t)r.duplicates, "rejected", rejections_json(&r), "rejected_count",
+	                              (json_int_t)r.nrejected));
 	tel_result_free(&r);
 	return 0;
 }
@@ -327,51 +317,59 @@ static int time_range(http_req *req, int64_t *from, int64_t *to, int64_t default
 	return 0;
 }
 
-#define TRACK_MAX 50000
-
-typedef struct track {
-	strbuf coords, times;
-	long n;
-} track;
-
-static int track_point(const char *id, int64_t ts, double lon, double lat, double speed, double heading, void *ctx,
-                       yj_err *e)
-{
-	track *t = ctx;
-	char tb[40];
-	yj_time_format(ts, tb);
-	strbuf_printf(&t->coords, "%s[%.7f,%.7f]", t->n ? "," : "", lon, lat);
-	strbuf_printf(&t->times, "%s\"%s\"", t->n ? "," : "", tb);
-	t->n++;
-	return 0;
-}
+#define TRACK_PAGE 50000        /* positions a page, at most and by default */
+#define TRACK_PAGE_SIMPLE 500000 /* the same when simplified: what is sent is much less */
 
 static int handle_track(http_req *req, http_res *res, yj_err *e)
 {
 	tel_device d;
-	int64_t from, to;
+	int64_t from, to, cursor = 0;
+	double tolerance = 0;
 	if (visible_device(req, &d, e) || time_range(req, &from, &to, 24LL * 3600 * 1000, e))
 		return -1;
-	track t = {0};
-	strbuf_init(&t.coords);
-	strbuf_init(&t.times);
-	if (tel_db_track(store_thread(), d.id, from, to, TRACK_MAX, track_point, &t, e)) {
-		strbuf_free(&t.coords);
-		strbuf_free(&t.times);
+	int has_simplify = http_query_double(req, "simplify", 0, 100000, &tolerance, e);
+	long limit = has_simplify > 0 ? TRACK_PAGE_SIMPLE : TRACK_PAGE;
+	int has_cursor = http_query_time(req, "cursor", &cursor, e);
+	if (has_simplify < 0 || has_cursor < 0 ||
+	    http_query_long(req, "limit", 1, has_simplify > 0 ? TRACK_PAGE_SIMPLE : TRACK_PAGE, &limit, e) < 0)
+		return -1;
+	if (has_cursor && cursor + 1 > from)
+		from = cursor + 1; /* the page after the one that ended at cursor */
+	tel_track t;
+	if (from > to) {
+		memset(&t, 0, sizeof t);
+	} else if (tel_track_read(store_thread(), d.id, from, to, limit, tolerance, &t, e)) {
 		return -1;
 	}
 	strbuf b;
 	strbuf_init(&b);
 	strbuf_puts(&b, "{\"type\":\"Feature\",\"id\":");
 	yj_json_escape(&b, d.id);
-	strbuf_printf(&b, ",\"geometry\":{\"type\":\"LineString\",\"coordinates\":[%s]},\"properties\":{"
-	                  "\"device\":",
-	              t.coords.data ? t.coords.data : "");
+	/* RFC 7946: a LineString has two positions or more */
+	strbuf_printf(&b, ",\"geometry\":%s", t.n >= 2 ? "{\"type\":\"LineString\",\"coordinates\":["
+	                                     : t.n == 1 ? "{\"type\":\"MultiPoint\",\"coordinates\":["
+	                                                : "null");
+	for (size_t i = 0; i < t.n; i++)
+		strbuf_printf(&b, "%s[%.7f,%.7f]", i ? "," : "", t.pts[i].lon, t.pts[i].lat);
+	strbuf_puts(&b, t.n ? "]}" : "");
+	strbuf_puts(&b, ",\"properties\":{\"device\":");
 	yj_json_escape(&b, d.id);
-	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%ld,\"times\":[%s]}}", tel_kind_name(d.kind), t.n,
-	              t.times.data ? t.times.data : "");
-	strbuf_free(&t.coords);
-	strbuf_free(&t.times);
+	strbuf_printf(&b, ",\"kind\":\"%s\",\"points\":%zu,\"times\":[", tel_kind_name(d.kind), t.n);
+	for (size_t i = 0; i < t.n; i++) {
+		char tb[40];
+		yj_time_format(t.pts[i].ts_ms, tb);
+		strbuf_printf(&b, "%s\"%s\"", i ? "," : "", tb);
+	}
+	strbuf_printf(&b, "],\"truncated\":%s,\"next_cursor\":", t.truncated ? "true" : "false");
+	if (t.truncated)
+		strbuf_printf(&b, "\"%lld\"", (long long)t.next_cursor);
+	else
+		strbuf_puts(&b, "null");
+	if (has_simplify > 0)
+		strbuf_printf(&b, ",\"simplified\":{\"tolerance_m\":%g,\"points_before\":%zu,\"points_after\":%zu}",
+		              tolerance, t.read, t.n);
+	strbuf_puts(&b, "}}");
+	tel_track_free(&t);
 	res->status = 200;
 	res->body = strbuf_take(&b, &res->body_len);
 	res->content_type = "application/geo+json";
@@ -432,15 +430,30 @@ void tel_api_register(void)
 {
 	unsigned staff = ROLES_STAFF;
 	http_route("POST", "/api/v1/devices", handle_device_create, DEVICE_WRITERS, NULL);
+	http_route_doc("create a device; answers its API key, shown once", NULL, "json");
 	http_route("GET", "/api/v1/devices", handle_device_list, staff, NULL);
+	http_route_doc("devices in scope", "kind:string, area:area, q:string, limit:integer, cursor:string", NULL);
 	http_route("GET", "/api/v1/devices/{id}", handle_device_get, staff, NULL);
+	http_route_doc("a device with its latest position and last report", NULL, NULL);
 	http_route("PATCH", "/api/v1/devices/{id}", handle_device_patch, DEVICE_WRITERS, NULL);
+	http_route_doc("change a device's name, owner, area or disabled", NULL, "json");
 	http_route("POST", "/api/v1/devices/{id}/key", handle_device_key, DEVICE_WRITERS, NULL);
+	http_route_doc("a new API key for the device (the old one stops working)", NULL, NULL);
 	http_route("GET", "/api/v1/devices/{id}/track", handle_track, staff, NULL);
+	http_route_doc("the device's positions as a GeoJSON Feature, a page at a time, simplified when asked",
+	               "from:time, to:time, limit:integer, cursor:string, simplify:number", NULL);
 	http_route("GET", "/api/v1/devices/{id}/readings", handle_readings, staff, NULL);
+	http_route_doc("a metric of the device aggregated in steps", "!metric:string, from:time, to:time, step:integer",
+	               NULL);
 	/* device keys are checked by the handler: the one route without a user session */
 	http_route("POST", "/api/v1/telemetry", handle_telemetry, HTTP_PUBLIC, NULL);
 	http_route_body_limit(TELEMETRY_BODY_LIMIT);
+	http_route_doc("positions and readings (JSON array or NDJSON), stored once per device, time (and metric): "
+	               "a repeat is counted in duplicates",
+	               NULL, "json or ndjson");
 	http_route("GET", "/api/v1/layers/positions", handle_positions, staff, NULL);
+	http_route_doc("the latest position of each device (GeoJSON)",
+	               "bbox:bbox, kind:string, since:time, limit:integer, area:area", NULL);
 	http_route("GET", "/api/v1/stream/positions", handle_stream_positions, staff, NULL);
+	http_route_doc("positions as they arrive (Server-Sent Events)", "bbox:bbox, area:area", NULL);
 }

@@ -6,8 +6,13 @@
  *
  * Ingest goes through one writer thread with group commit: reports from
  * every connection are queued, written together in one transaction, and a
- * sender is answered only when its reports are durable. The latest state of
- * every device is kept in memory (rebuilt from the store at start). The
+ * sender is answered only when its reports are durable. A report is stored
+ * once: a position once per (device, time), a reading once per (device,
+ * metric, time); sent again (a retry whose answer was lost, an MQTT
+ * redelivery) it is counted as a duplicate and changes nothing. The latest
+ * state of every device is kept in memory and, by the writer in each
+ * batch's transaction, in one row a device (read at start: a start costs
+ * one row a device, whatever the history). The
  * writer tells the rest of the server through the event bus (src/bus): the
  * monitoring rules (src/warning) judge each batch inside its transaction
  * (TEL_EV_BATCH), and the map streams hear of positions once they are
@@ -52,7 +57,8 @@ typedef struct tel_device {
 	bool has_position;
 	int64_t pos_ts_ms;
 	double lon, lat, speed_kmh, heading;
-	int64_t last_seen_ms; /* receipt of the newest report, 0 = never */
+	int64_t reading_ts_ms; /* time of the newest reading (any metric), 0 = none */
+	int64_t last_seen_ms;  /* receipt of the newest report, 0 = never */
 } tel_device;
 
 /* ---- lifecycle ---------------------------------------------------------------- */
@@ -82,7 +88,8 @@ typedef struct tel_rejected {
 } tel_rejected;
 
 typedef struct tel_result {
-	long accepted;
+	long accepted;           /* good lines, now durable: stored by this request or before it */
+	long duplicates;         /* of those, already stored (by an earlier request or a line before): not stored again */
 	tel_rejected *rejected;  /* the first TEL_REJECTED_KEPT rejections, malloc'ed; count in nkept */
 	long nkept;
 	long nrejected;          /* every bad line read */
@@ -100,7 +107,9 @@ typedef struct tel_result {
  * (known, enabled device; only_device when not NULL: the key's own device;
  * user when not NULL: devices in the user's jurisdiction; coordinates in
  * range; time not more than 5 minutes in the future), queue the good ones,
- * and wait until they are durable. Bad lines never block good ones.
+ * and wait until they are durable. Bad lines never block good ones. A
+ * report already stored (same device and time, and metric for a reading)
+ * is counted in out->duplicates, not stored again, not judged again.
  * Returns 0 with *out filled, or -1 with *e: YJ_EINVAL when the body is
  * not JSON or NDJSON, or has too many bad lines (TEL_MAX_BAD_LINES, or
  * mostly bad from the start): nothing of it is stored and *out holds the
@@ -126,15 +135,24 @@ bool tel_device_key_check(const char *key, char id_out[64]);
 
 /* ---- what other modules read of telemetry (tel_lookup.c) ------------------------------------- */
 
-/* The readings of metric since since_ms, oldest first (rules warm their windows at start).
- * fn: 0 go on, 1 stop, -1 fail. */
+/* The readings of metric since since_ms, device by device, each device's oldest first (rules
+ * warm their windows at start). Only devices whose newest reading is that recent are read,
+ * through the index: the cost follows the recent readings, not the history. fn: 0 go on,
+ * 1 stop, -1 fail. */
 typedef int (*tel_reading_fn)(const char *device_id, int64_t ts_ms, double value, void *ctx, yj_err *e);
 int tel_readings_each(store *s, const char *metric, int64_t since_ms, tel_reading_fn fn, void *ctx, yj_err *e);
+
+/* A device's label for people: "<kind in Chinese> <name>（<id>）", or without the name when it
+ * has none ("渔船 粤汕渔12345（V-G）", "雨量站 RG-1"); the id alone when the device is unknown. */
+void tel_device_label(store *s, const char *id, char *out, size_t n);
+/* The Chinese name of a device kind (渔船, 雨量站, ...). */
+const char *tel_kind_label(tel_kind k);
 
 /*
  * Events (src/bus) the telemetry writer emits.
  *   TEL_EV_BATCH    inside the batch's transaction, after its reports are inserted; payload:
- *                   the batch's tel_report array (payload_len / sizeof(tel_report) reports),
+ *                   the reports the batch stored (payload_len / sizeof(tel_report) reports;
+ *                   duplicates of stored ones are left out),
  *                   valid during the call. The rules (src/warning) judge it there (bus_on_tx),
  *                   so an alarm is durable with the reports that raised it; a subscriber's
  *                   failure rolls the batch back.

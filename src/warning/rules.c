@@ -77,6 +77,29 @@ static json_t *id_or_null(int64_t id)
 	return id ? json_integer(id) : json_null();
 }
 
+static json_t *text_or_null(const char *v)
+{
+	return *v ? json_string(v) : json_null();
+}
+
+/* what the alarm measured and how it was judged, so a reader need not read the rule (which
+ * may have changed since): null where it does not apply */
+static void facts_json(json_t *j, const warn_alarm_facts *f)
+{
+	const char *label = NULL, *unit = NULL;
+	if (f->metric[0])
+		rules_metric_words(f->metric, &label, &unit);
+	json_object_set_new(j, "metric", text_or_null(f->metric));
+	json_object_set_new(j, "metric_label", label ? json_string(label) : json_null());
+	json_object_set_new(j, "unit", unit ? json_string(unit) : json_null());
+	json_object_set_new(j, "aggregation", text_or_null(f->agg));
+	json_object_set_new(j, "window_s", f->window_s ? json_integer(f->window_s) : json_null());
+	json_object_set_new(j, "comparison", text_or_null(f->op));
+	json_object_set_new(j, "threshold", f->has_threshold ? json_real(f->threshold) : json_null());
+	json_object_set_new(j, "trigger", text_or_null(f->fence_trigger));
+	json_object_set_new(j, "fence", text_or_null(f->fence_name));
+}
+
 json_t *warn_alarm_to_json(const warn_alarm *a)
 {
 	json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)a->id, "rule_id",
@@ -96,6 +119,7 @@ json_t *warn_alarm_to_json(const warn_alarm *a)
 	json_object_set_new(j, "acknowledged_by", id_or_null(a->acked_by));
 	json_object_set_new(j, "closed", time_or_null(a->closed_ms));
 	json_object_set_new(j, "closed_by", id_or_null(a->closed_by));
+	facts_json(j, &a->facts);
 	return j;
 }
 
@@ -186,20 +210,13 @@ static json_t *alarm_project(store *s, const char *object_id)
 	warn_alarm a;
 	if (!parse_id(object_id, &id) || warn_alarm_get(s, id, &a, NULL) <= 0)
 		return NULL;
-	json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "id", (json_int_t)a.id, "rule_id",
-	                      (json_int_t)a.rule_id, "device_id", a.device_id, "level", a.level, "state", a.state,
-	                      "area_code", a.area_code, "message", a.message, "first_ms", (json_int_t)a.first_ms,
-	                      "raised_ms", (json_int_t)a.raised_ms);
-	if (!j)
-		return NULL;
-	json_object_set_new(j, "lon", a.has_point ? json_real(a.lon) : json_null());
-	json_object_set_new(j, "lat", a.has_point ? json_real(a.lat) : json_null());
-	json_object_set_new(j, "cleared_ms", id_or_null(a.cleared_ms));
-	json_object_set_new(j, "acked_ms", id_or_null(a.acked_ms));
-	json_object_set_new(j, "acked_by", id_or_null(a.acked_by));
-	json_object_set_new(j, "closed_ms", id_or_null(a.closed_ms));
-	json_object_set_new(j, "closed_by", id_or_null(a.closed_by));
-	return j;
+	return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	                 (json_int_t)a.id, "rule_id", (json_int_t)a.rule_id, "device_id", a.device_id, "level", a.level,
+	                 "state", a.state, "area_code", a.area_code, "message", a.message, "first_ms",
+	                 (json_int_t)a.first_ms, "raised_ms", (json_int_t)a.raised_ms, "lon",
+	                 a.has_point ? json_real(a.lon) : json_null(), "lat", a.has_point ? json_real(a.lat) : json_null(),
+	                 "cleared_ms", id_or_null(a.cleared_ms), "acked_ms", id_or_null(a.acked_ms), "acked_by",
+	                 id_or_null(a.acked_by), "closed_ms", id_or_null(a.closed_ms), "closed_by", id_or_null(a.closed_by));
 }
 
 void rules_audit_register(void)

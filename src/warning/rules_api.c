@@ -65,41 +65,65 @@ static int answer_rule(store *s, http_res *res, int status, int64_t id, yj_err *
 	return 0;
 }
 
-static int handle_rule_create(http_req *req, http_res *res, yj_err *e)
+/* Create a rule (id 0) or change rule id from the body, in one transaction; then the rule as stored. */
+static int rule_write(http_req *req, http_res *res, int64_t id, yj_err *e)
 {
 	json_t *body = http_json_body(req, e);
 	if (!body)
 		return -1;
 	store *s = store_thread();
 	rule_input in;
-	int64_t id;
-	int rc = -1;
-	if (rule_fields(body, true, &in, e) || store_begin(s, e))
-		goto out;
-	if (rules_create(s, req->user, &in, &id, e) || store_commit(s, e)) {
+	bool create = !id;
+	int rc = rule_fields(body, create, &in, e) || store_begin(s, e) ? -1 : 0;
+	if (rc == 0 && ((create ? rules_create(s, req->user, &in, &id, e) : rules_update(s, req->user, id, &in, e)) ||
+	                store_commit(s, e))) {
 		store_rollback(s);
-		goto out;
+		rc = -1;
 	}
-	rc = answer_rule(s, res, 201, id, e);
-out:
+	if (rc == 0)
+		rc = answer_rule(s, res, create ? 201 : 200, id, e);
 	json_decref(body);
 	return rc;
 }
 
-typedef struct rule_page {
+static int handle_rule_create(http_req *req, http_res *res, yj_err *e)
+{
+	return rule_write(req, res, 0, e);
+}
+
+/* a page of rules or alarms being filled */
+typedef struct page {
 	store *s;
 	long limit;
 	json_t *items;
 	int64_t next;
-} rule_page;
+} page;
+
+/* 1 when the page is full: one more row means more follow, from after its last item */
+static int page_full(page *p)
+{
+	if ((long)json_array_size(p->items) < p->limit)
+		return 0;
+	p->next = json_integer_value(json_object_get(json_array_get(p->items, json_array_size(p->items) - 1), "id"));
+	return 1;
+}
+
+/* the page as the answer, once filled (rc 0), or nothing (rc -1: *e says why) */
+static int answer_page(http_res *res, page *p, int rc)
+{
+	if (rc) {
+		json_decref(p->items);
+		return -1;
+	}
+	http_json(res, 200, http_page_json(p->items, p->next));
+	return 0;
+}
 
 static int page_rule(const rule_row *r, void *ctx, yj_err *e)
 {
-	rule_page *p = ctx;
-	if ((long)json_array_size(p->items) == p->limit) {
-		p->next = json_integer_value(json_object_get(json_array_get(p->items, json_array_size(p->items) - 1), "id"));
+	page *p = ctx;
+	if (page_full(p))
 		return 1;
-	}
 	json_array_append_new(p->items, rules_json(p->s, r));
 	return 0;
 }
@@ -113,13 +137,8 @@ static int handle_rule_list(http_req *req, http_res *res, yj_err *e)
 	if (http_scope(req, &sc, e) || http_paging(req, 1000, 5000, &pg, e) ||
 	    http_query_enum(req, "kind", kinds, &kind, e) < 0)
 		return -1;
-	rule_page p = {.s = store_thread(), .limit = pg.limit, .items = json_array()};
-	if (rules_db_list(p.s, &sc, kind >= 0 ? kinds[kind] : NULL, pg.cursor, page_rule, &p, e)) {
-		json_decref(p.items);
-		return -1;
-	}
-	http_json(res, 200, http_page_json(p.items, p.next));
-	return 0;
+	page p = {.s = store_thread(), .limit = pg.limit, .items = json_array()};
+	return answer_page(res, &p, rules_db_list(p.s, &sc, kind >= 0 ? kinds[kind] : NULL, pg.cursor, page_rule, &p, e));
 }
 
 static int handle_rule_get(http_req *req, http_res *res, yj_err *e)
@@ -137,24 +156,7 @@ static int handle_rule_get(http_req *req, http_res *res, yj_err *e)
 static int handle_rule_patch(http_req *req, http_res *res, yj_err *e)
 {
 	int64_t id;
-	if (http_path_id(req, "id", &id, e))
-		return -1;
-	json_t *body = http_json_body(req, e);
-	if (!body)
-		return -1;
-	store *s = store_thread();
-	rule_input in;
-	int rc = -1;
-	if (rule_fields(body, false, &in, e) || store_begin(s, e))
-		goto out;
-	if (rules_update(s, req->user, id, &in, e) || store_commit(s, e)) {
-		store_rollback(s);
-		goto out;
-	}
-	rc = answer_rule(s, res, 200, id, e);
-out:
-	json_decref(body);
-	return rc;
+	return http_path_id(req, "id", &id, e) ? -1 : rule_write(req, res, id, e);
 }
 
 static int handle_rule_delete(http_req *req, http_res *res, yj_err *e)
@@ -173,19 +175,11 @@ static int handle_rule_delete(http_req *req, http_res *res, yj_err *e)
 
 /* ---- alarms ----------------------------------------------------------------------------------- */
 
-typedef struct alarm_page {
-	long limit;
-	json_t *items;
-	int64_t next;
-} alarm_page;
-
 static int page_alarm(const warn_alarm *a, void *ctx, yj_err *e)
 {
-	alarm_page *p = ctx;
-	if ((long)json_array_size(p->items) == p->limit) {
-		p->next = json_integer_value(json_object_get(json_array_get(p->items, json_array_size(p->items) - 1), "id"));
+	page *p = ctx;
+	if (page_full(p))
 		return 1;
-	}
 	json_t *j = warn_alarm_to_json(a);
 	if (j)
 		json_array_append_new(p->items, j);
@@ -208,13 +202,8 @@ static int handle_alarm_list(http_req *req, http_res *res, yj_err *e)
 	alarm_filter f = {.scope = &sc, .state = state >= 0 ? state_filters[state] : ALARM_ANY,
 	                  .level = level >= 0 ? levels[level] : NULL, .rule_id = rule, .device_id = device,
 	                  .before_id = pg.cursor};
-	alarm_page p = {.limit = pg.limit, .items = json_array()};
-	if (alarms_db_list(store_thread(), &f, page_alarm, &p, e)) {
-		json_decref(p.items);
-		return -1;
-	}
-	http_json(res, 200, http_page_json(p.items, p.next));
-	return 0;
+	page p = {.limit = pg.limit, .items = json_array()};
+	return answer_page(res, &p, alarms_db_list(store_thread(), &f, page_alarm, &p, e));
 }
 
 static int handle_alarm_get(http_req *req, http_res *res, yj_err *e)
@@ -334,15 +323,27 @@ void warn_api_register(void)
 {
 	warn_init();
 	http_route("POST", "/api/v1/rules", handle_rule_create, RULE_WRITERS, NULL);
+	http_route_doc("create a monitoring rule (threshold, geofence, offline)", NULL, "json");
 	http_route("GET", "/api/v1/rules", handle_rule_list, ROLES_STAFF, NULL);
+	http_route_doc("monitoring rules in scope", "kind:string, area:area, limit:integer, cursor:id", NULL);
 	http_route("GET", "/api/v1/rules/{id}", handle_rule_get, ROLES_STAFF, NULL);
+	http_route_doc("a rule with its open alarms counted", NULL, NULL);
 	http_route("PATCH", "/api/v1/rules/{id}", handle_rule_patch, RULE_WRITERS, NULL);
+	http_route_doc("change a rule's name, level, enabled or spec", NULL, "json");
 	http_route("DELETE", "/api/v1/rules/{id}", handle_rule_delete, RULE_WRITERS, NULL);
+	http_route_doc("delete a rule that has no alarms on record", NULL, NULL);
 	http_route("GET", "/api/v1/alarms", handle_alarm_list, ROLES_STAFF, NULL);
+	http_route_doc("alarms, newest first, with what they measured and how it was judged",
+	               "state:string, level:string, rule:id, device:string, area:area, limit:integer, cursor:id", NULL);
 	http_route("GET", "/api/v1/alarms/{id}", handle_alarm_get, ROLES_STAFF, NULL);
+	http_route_doc("an alarm", NULL, NULL);
 	http_route("POST", "/api/v1/alarms/{id}/ack", handle_alarm_ack, ALARM_HANDLERS, NULL);
+	http_route_doc("acknowledge an open alarm", NULL, NULL);
 	http_route("POST", "/api/v1/alarms/{id}/close", handle_alarm_close, ALARM_HANDLERS, NULL);
+	http_route_doc("close an alarm", NULL, NULL);
 	http_route("GET", "/api/v1/layers/alarms", handle_alarm_layer, ROLES_STAFF, NULL);
+	http_route_doc("active alarms with a place (GeoJSON)", "bbox:bbox, state:string, area:area, limit:integer", NULL);
 	http_route("GET", "/api/v1/stream/alarms", handle_alarm_stream, ROLES_STAFF, NULL);
+	http_route_doc("alarms as they change (Server-Sent Events)", "bbox:bbox, area:area", NULL);
 	warn_lifecycle_api_register();
 }

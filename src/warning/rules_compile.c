@@ -284,6 +284,10 @@ int rule_compile(GEOSContextHandle_t g, store *s, const rule_row *row, wrule *r,
 		r->margin_m = m ? json_number_value(m) : 50;
 		const char *dw = json_string_value(json_object_get(spec, "during_warning"));
 		snprintf(r->during_warning, sizeof r->during_warning, "%s", dw ? dw : "");
+		const char *area = json_string_value(json_object_get(spec, "area"));
+		const char *area_name = area ? geo_area_name(area) : "";
+		snprintf(r->fence_name, sizeof r->fence_name, "%s", *area_name ? area_name : row->name);
+		yj_utf8_trim(r->fence_name);
 		if (compile_fence(g, s, r, spec, e)) {
 			rule_release(g, r);
 			return -1;

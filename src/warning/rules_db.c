@@ -11,6 +11,16 @@
 
 #include "warning/rules_int.h"
 
+/* a caller's visitor, for store_each: the function of the rows' kind and its context */
+typedef struct visit {
+	union {
+		rule_row_fn rule;
+		alarm_open_fn open;
+		alarm_fn alarm;
+	} fn;
+	void *ctx;
+} visit;
+
 /* ---- rules ------------------------------------------------------------------------------------ */
 
 #define RULE_COLS "id, name, kind, level, area_code, enabled, spec, created_ms, updated_ms"
@@ -35,22 +45,19 @@ static void fill_rule(store_q *q, rule_row *r)
 	r->updated_ms = store_col_int(q, 8);
 }
 
+static int rule_row_visit(store_q *q, void *ctx, yj_err *e)
+{
+	const visit *v = ctx;
+	rule_row r;
+	fill_rule(q, &r);
+	int rc = v->fn.rule(&r, v->ctx, e);
+	rule_row_clear(&r);
+	return rc;
+}
+
 static int each_rule(store_q *q, rule_row_fn fn, void *ctx, yj_err *e)
 {
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		rule_row r;
-		fill_rule(q, &r);
-		int v = fn(&r, ctx, e);
-		rule_row_clear(&r);
-		if (v) {
-			store_done(q);
-			return v < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(q, rule_row_visit, &(visit){.fn.rule = fn, .ctx = ctx}, e);
 }
 
 int rules_db_each(store *s, rule_row_fn fn, void *ctx, yj_err *e)
@@ -61,27 +68,30 @@ int rules_db_each(store *s, rule_row_fn fn, void *ctx, yj_err *e)
 int rules_db_list(store *s, const auth_scope *sc, const char *kind, int64_t after, rule_row_fn fn, void *ctx,
                   yj_err *e)
 {
-	store_q *q = kind ? store_query(s, e,
-	                                "SELECT " RULE_COLS " FROM rule WHERE " AUTH_SCOPE_SQL("area_code")
-	                                " AND kind = ? AND id > ? ORDER BY id",
-	                                sc->lo, sc->hi, kind, after)
-	                  : store_query(s, e,
-	                                "SELECT " RULE_COLS " FROM rule WHERE " AUTH_SCOPE_SQL("area_code")
-	                                " AND id > ? ORDER BY id",
-	                                sc->lo, sc->hi, after);
-	return each_rule(q, fn, ctx, e);
+	return each_rule(store_query(s, e,
+	                             "SELECT " RULE_COLS " FROM rule WHERE " AUTH_SCOPE_SQL("area_code")
+	                             " AND (?3 IS NULL OR kind = ?3) AND id > ?4 ORDER BY id",
+	                             sc->lo, sc->hi, kind, after),
+	                 fn, ctx, e);
+}
+
+/* the first row, kept (its spec too) */
+static int copy_rule(const rule_row *r, void *ctx, yj_err *e)
+{
+	rule_row *out = ctx;
+	*out = *r;
+	json_incref(out->spec);
+	return 1;
 }
 
 int rules_db_get(store *s, int64_t id, rule_row *out, yj_err *e)
 {
-	store_q *q;
 	memset(out, 0, sizeof *out);
-	int rc = store_row(s, &q, e, "SELECT " RULE_COLS " FROM rule WHERE id = ?", id);
-	if (rc > 0) {
-		fill_rule(q, out);
-		store_done(q);
+	if (each_rule(store_query(s, e, "SELECT " RULE_COLS " FROM rule WHERE id = ?", id), copy_rule, out, e)) {
+		rule_row_clear(out);
+		return -1;
 	}
-	return rc;
+	return out->id != 0;
 }
 
 int rules_db_insert(store *s, const rule_row *r, int64_t *id_out, yj_err *e)
@@ -112,9 +122,8 @@ int64_t rules_db_delete(store *s, int64_t id, yj_err *e)
 int rules_db_alarm_count(store *s, int64_t rule_id, bool open_only, int64_t *n, yj_err *e)
 {
 	*n = 0;
-	int rc = open_only ? store_get_int(s, n, e, "SELECT count(*) FROM alarm WHERE rule_id = ? AND state <> 'closed'",
-	                                   rule_id)
-	                   : store_get_int(s, n, e, "SELECT count(*) FROM alarm WHERE rule_id = ?", rule_id);
+	int rc = store_get_int(s, n, e, "SELECT count(*) FROM alarm WHERE rule_id = ? AND (? = 0 OR state <> 'closed')",
+	                       rule_id, open_only ? 1 : 0);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -125,14 +134,25 @@ static store_val num_or_null(bool has, double v)
 	return has ? store_v_double(v) : store_null();
 }
 
+static store_val text_or_null(const char *v)
+{
+	return *v ? store_v_text(v) : store_null();
+}
+
 int alarms_db_raise(store *s, const alarm_new *a, int64_t *id_out, yj_err *e)
 {
+	const warn_alarm_facts *f = &a->facts;
 	int rc = store_get_int(s, id_out, e,
 	                       "INSERT INTO alarm(rule_id, device_id, level, state, area_code, message, value, lon, lat, "
-	                       "first_ms, last_ms, raised_ms) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+	                       "first_ms, last_ms, raised_ms, metric, agg, window_s, op, threshold, fence_trigger, "
+	                       "fence_name) VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	                       "RETURNING id",
 	                       a->rule_id, a->device_id, a->level, a->area_code, a->message,
 	                       num_or_null(a->has_value, a->value), num_or_null(a->has_point, a->lon),
-	                       num_or_null(a->has_point, a->lat), a->ts_ms, a->ts_ms, a->now_ms);
+	                       num_or_null(a->has_point, a->lat), a->ts_ms, a->ts_ms, a->now_ms, text_or_null(f->metric),
+	                       text_or_null(f->agg), f->window_s ? store_v_int(f->window_s) : store_null(),
+	                       text_or_null(f->op), num_or_null(f->has_threshold, f->threshold),
+	                       text_or_null(f->fence_trigger), text_or_null(f->fence_name));
 	return rc > 0 ? 0 : rc < 0 ? -1 : yj_fail(e, YJ_EINTERNAL, "", "the alarm was not stored");
 }
 
@@ -163,26 +183,23 @@ int64_t alarms_db_transition(store *s, int64_t id, bool close, int64_t user_id, 
 	                 now, user_id, id);
 }
 
+static int open_alarm_row(store_q *q, void *ctx, yj_err *e)
+{
+	const visit *v = ctx;
+	return v->fn.open(store_col_int(q, 0), store_col_int(q, 1), store_col_str(q, 2), store_col_int(q, 3),
+	                  store_col_null(q, 4) ? NAN : store_col_double(q, 4), v->ctx, e);
+}
+
 int alarms_db_open_each(store *s, alarm_open_fn fn, void *ctx, yj_err *e)
 {
-	store_q *q = store_query(s, e, "SELECT id, rule_id, device_id, last_ms, value FROM alarm WHERE state <> 'closed'");
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		int v = fn(store_col_int(q, 0), store_col_int(q, 1), store_col_str(q, 2), store_col_int(q, 3),
-		           store_col_null(q, 4) ? NAN : store_col_double(q, 4), ctx, e);
-		if (v) {
-			store_done(q);
-			return v < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(store_query(s, e, "SELECT id, rule_id, device_id, last_ms, value FROM alarm WHERE state <> 'closed'"),
+	                  open_alarm_row, &(visit){.fn.open = fn, .ctx = ctx}, e);
 }
 
 #define ALARM_COLS                                                                                          \
 	"a.id, a.rule_id, r.name, r.kind, a.device_id, a.level, a.state, a.area_code, a.message, a.value, a.lon, " \
-	"a.lat, a.first_ms, a.last_ms, a.raised_ms, a.cleared_ms, a.acked_ms, a.acked_by, a.closed_ms, a.closed_by"
+	"a.lat, a.first_ms, a.last_ms, a.raised_ms, a.cleared_ms, a.acked_ms, a.acked_by, a.closed_ms, a.closed_by, " \
+	"a.metric, a.agg, a.window_s, a.op, a.threshold, a.fence_trigger, a.fence_name"
 
 static void fill_alarm(store_q *q, warn_alarm *a)
 {
@@ -209,18 +226,39 @@ static void fill_alarm(store_q *q, warn_alarm *a)
 	a->acked_by = store_col_int(q, 17);
 	a->closed_ms = store_col_int(q, 18);
 	a->closed_by = store_col_int(q, 19);
+	warn_alarm_facts *f = &a->facts;
+	store_col_copy(q, 20, f->metric, sizeof f->metric);
+	store_col_copy(q, 21, f->agg, sizeof f->agg);
+	f->window_s = store_col_int(q, 22);
+	store_col_copy(q, 23, f->op, sizeof f->op);
+	f->has_threshold = !store_col_null(q, 24);
+	f->threshold = store_col_double(q, 24);
+	store_col_copy(q, 25, f->fence_trigger, sizeof f->fence_trigger);
+	store_col_copy(q, 26, f->fence_name, sizeof f->fence_name);
+}
+
+static int alarm_row(store_q *q, void *ctx, yj_err *e)
+{
+	const visit *v = ctx;
+	warn_alarm a;
+	fill_alarm(q, &a);
+	return v->fn.alarm(&a, v->ctx, e);
+}
+
+static int copy_alarm(const warn_alarm *a, void *ctx, yj_err *e)
+{
+	*(warn_alarm *)ctx = *a;
+	return 1;
 }
 
 int warn_alarm_get(store *s, int64_t id, warn_alarm *out, yj_err *e)
 {
-	store_q *q;
-	int rc = store_row(s, &q, e, "SELECT " ALARM_COLS " FROM alarm a JOIN rule r ON r.id = a.rule_id WHERE a.id = ?",
-	                   id);
-	if (rc > 0) {
-		fill_alarm(q, out);
-		store_done(q);
-	}
-	return rc;
+	out->id = 0;
+	if (store_each(store_query(s, e, "SELECT " ALARM_COLS " FROM alarm a JOIN rule r ON r.id = a.rule_id WHERE a.id = ?",
+	                           id),
+	               alarm_row, &(visit){.fn.alarm = copy_alarm, .ctx = out}, e))
+		return -1;
+	return out->id != 0;
 }
 
 int alarms_db_list(store *s, const alarm_filter *f, alarm_fn fn, void *ctx, yj_err *e)
@@ -265,17 +303,5 @@ int alarms_db_list(store *s, const alarm_filter *f, alarm_fn fn, void *ctx, yj_e
 	strbuf_puts(&sql, " ORDER BY a.id DESC");
 	store_q *q = store_query_a(s, e, sql.data, v, n);
 	strbuf_free(&sql);
-	if (!q)
-		return -1;
-	int rc;
-	while ((rc = store_step(q, e)) > 0) {
-		warn_alarm a;
-		fill_alarm(q, &a);
-		int r = fn(&a, ctx, e);
-		if (r) {
-			store_done(q);
-			return r < 0 ? -1 : 0;
-		}
-	}
-	return rc < 0 ? -1 : 0;
+	return store_each(q, alarm_row, &(visit){.fn.alarm = fn, .ctx = ctx}, e);
 }

@@ -249,12 +249,12 @@ static int begin_change(store *s, yj_err *e)
 /* ---- alarms ----------------------------------------------------------------------------------------- */
 
 static int raise_alarm(store *s, const wrule *r, const tel_device *d, rstate *rs, int64_t ts, double value,
-                       bool has_value, double lon, double lat, bool has_pt, char *message, yj_err *e)
+                       bool has_value, double lon, double lat, bool has_pt, const char *message, yj_err *e)
 {
-	yj_utf8_trim(message);
 	alarm_new a = {.rule_id = r->id, .device_id = d->id, .level = r->level, .area_code = d->area_code,
 	               .message = message, .has_value = has_value, .value = value, .has_point = has_pt,
 	               .lon = lon, .lat = lat, .ts_ms = ts, .now_ms = yj_now_ms()};
+	rules_facts(r, &a.facts);
 	int64_t id;
 	if (alarms_db_raise(s, &a, &id, e))
 		return -1;
@@ -306,12 +306,6 @@ static bool compare(op_kind op, double a, double b)
 	return false;
 }
 
-const char *rules_op_text(op_kind op)
-{
-	static const char *const t[] = {">=", ">", "<=", "<"};
-	return t[op];
-}
-
 static int eval_threshold(store *s, const wrule *r, const tel_device *d, int32_t dev, const tel_report *rep,
                           yj_err *e)
 {
@@ -345,10 +339,9 @@ static int eval_threshold(store *s, const wrule *r, const tel_device *d, int32_t
 	if (!rs->alarm_id) {
 		if (!compare(r->op, value, r->value))
 			return 0;
-		static const char *const aggs[] = {"sum", "max", "min", "avg", "last", "count"};
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s %s over %lld s = %.2f %s %.2f (rule %s)", r->metric, aggs[r->agg],
-		         (long long)(r->window_ms / 1000), value, rules_op_text(r->op), r->value, r->name);
+		char label[320], msg[512];
+		tel_device_label(s, d->id, label, sizeof label);
+		rules_text_threshold(msg, sizeof msg, label, r, value);
 		return raise_alarm(s, r, d, rs, rep->ts_ms, value, true, d->lon, d->lat, d->has_position, msg, e);
 	}
 	/* the episode lasts while the aggregate is still past clear_value (hysteresis:
@@ -376,9 +369,9 @@ static int eval_fence(store *s, const wrule *r, const tel_device *d, int32_t dev
 	if (!open && raise) {
 		if (!rs)
 			rs = state_get(r->id, dev, true);
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s %s %s %s (rule %s)", tel_kind_name(d->kind), d->id,
-		         r->alarm_inside ? "entered" : "left", r->alarm_inside ? "a watched zone" : "its zone", r->name);
+		char label[320], msg[512];
+		tel_device_label(s, d->id, label, sizeof label);
+		rules_text_fence(msg, sizeof msg, label, d->kind, r);
 		return raise_alarm(s, r, d, rs, rep->ts_ms, 0, false, rep->lon, rep->lat, true, msg, e);
 	}
 	if (open && clear)
@@ -491,10 +484,9 @@ static int raise_offline(store *s, const wrule *r, int64_t now, yj_err *e)
 		rstate *rs = state_get(r->id, i, true);
 		if (rs->alarm_id)
 			continue;
-		char msg[256], seen[40];
-		yj_time_format(d.last_seen_ms, seen);
-		snprintf(msg, sizeof msg, "%s %s: no data for %lld min, last at %s (rule %s)", tel_kind_name(d.kind), d.id,
-		         (long long)((now - d.last_seen_ms) / 60000), seen, r->name);
+		char label[320], msg[512];
+		tel_device_label(s, d.id, label, sizeof label);
+		rules_text_offline(msg, sizeof msg, label, r, now, d.last_seen_ms);
 		if (raise_alarm(s, r, &d, rs, now, 0, false, d.lon, d.lat, d.has_position, msg, e))
 			return -1;
 	}

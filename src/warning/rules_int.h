@@ -5,6 +5,7 @@
  *   rules_eval.c     the engine: compiled rules and per-(rule, device) state in memory,
  *                    judging telemetry batches (bus) and offline devices (scheduler)
  *   rules_db.c       the SQL of tables rule and alarm
+ *   rules_text.c     alarms in words (Chinese) and their structured facts
  *   rules.c          the services: rules created and changed, alarms told, acknowledged
  *                    and closed, audit projections, warning types in effect
  *   rules_api.c      HTTP
@@ -58,6 +59,7 @@ typedef struct wrule {
 	bool alarm_inside;
 	double margin_m;
 	char during_warning[32];
+	char fence_name[128]; /* the area's name, or the rule's for a drawn polygon */
 	GEOSGeometry *fence, *outer;
 	const GEOSPreparedGeometry *pfence, *pouter;
 	double bb[4];
@@ -97,6 +99,20 @@ int rules_engine_refresh(store *s, int64_t id, yj_err *e);
  * rules_engine_refresh, inside the caller's transaction. */
 int rules_engine_forget(store *s, int64_t rule_id, yj_err *e);
 const char *rules_op_text(op_kind op);
+
+/* ---- alarms in words (rules_text.c) ---------------------------------------------------------------- */
+
+/* A metric's Chinese label and unit (rain_mm: 雨量, 毫米); unknown: 监测值 and the unit its name ends in. */
+void rules_metric_words(const char *metric, const char **label, const char **unit);
+const char *rules_agg_name(agg_kind a);
+/* 3600: 1小时, 1800: 30分钟, 90: 90秒 */
+void rules_duration_words(int64_t seconds, char *out, size_t n);
+/* The messages, device being the device's label (tel_device_label): cut on a character boundary. */
+void rules_text_threshold(char *out, size_t n, const char *device, const wrule *r, double value);
+void rules_text_fence(char *out, size_t n, const char *device, tel_kind kind, const wrule *r);
+void rules_text_offline(char *out, size_t n, const char *device, const wrule *r, int64_t now, int64_t last_seen_ms);
+/* what rule r's alarms measured and how they are judged */
+void rules_facts(const wrule *r, warn_alarm_facts *f);
 
 /* ---- services (rules.c): each runs inside the caller's transaction ------------------------------------ */
 
@@ -154,6 +170,7 @@ typedef struct alarm_new {
 	bool has_value, has_point;
 	double value, lon, lat;
 	int64_t ts_ms, now_ms;
+	warn_alarm_facts facts;
 } alarm_new;
 int alarms_db_raise(store *s, const alarm_new *a, int64_t *id_out, yj_err *e);
 /* close an open episode at ts (value NaN: keep); rows changed or -1 */

@@ -210,6 +210,19 @@ char *cap_render(json_t *alert, yj_err *e);
 /* ---- the monitoring rules' alarms, as the rest of the module reads them (rules.c, rules_db.c;
  * the rules' own declarations are in rules_int.h) ---- */
 
+/* What an alarm measured and how it was judged, kept with it (its rule may change later).
+ * Empty strings and 0 / has_threshold false: not of this alarm's kind. */
+typedef struct warn_alarm_facts {
+	char metric[24];        /* threshold: the metric (rain_mm) */
+	char agg[8];            /* threshold: sum, max, min, avg, last, count */
+	int64_t window_s;       /* threshold: the window; offline: the time without data that raises */
+	char op[4];             /* threshold: >=, >, <=, < */
+	bool has_threshold;
+	double threshold;       /* threshold: the value compared with */
+	char fence_trigger[8];  /* geofence: enter, exit */
+	char fence_name[128];   /* geofence: the area's name, or the rule's for a drawn polygon */
+} warn_alarm_facts;
+
 typedef struct warn_alarm {
 	int64_t id, rule_id;
 	char rule_name[128];
@@ -223,6 +236,7 @@ typedef struct warn_alarm {
 	double value, lon, lat;
 	int64_t first_ms, last_ms, raised_ms; /* report times and receipt */
 	int64_t cleared_ms, acked_ms, acked_by, closed_ms, closed_by; /* 0: not (yet) */
+	warn_alarm_facts facts;
 } warn_alarm;
 /* 1 with *out filled, 0 no such alarm, -1 error */
 int warn_alarm_get(store *s, int64_t id, warn_alarm *out, yj_err *e);

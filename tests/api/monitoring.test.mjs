@@ -16,8 +16,8 @@ before(async () => {
 after(async () => { if (srv) assert.equal((await srv.stop()).code, 0); });
 
 const iso = (ms) => new Date(ms).toISOString();
-async function device(id, kind, area, token = admin) {
-  const r = await srv.req('POST', '/api/v1/devices', { token, body: { id, kind, area } });
+async function device(id, kind, area, token = admin, name) {
+  const r = await srv.req('POST', '/api/v1/devices', { token, body: { id, kind, area, ...(name ? { name } : {}) } });
   assert.equal(r.status, 201, r.text);
   return r.json.key;
 }
@@ -226,7 +226,9 @@ test('offline rule: no data for N minutes raises; the next report clears', async
   const raised = await until(async () => (await alarms(id)).length === 1);
   assert.ok(raised, 'offline alarm raised');
   const a = (await alarms(id))[0];
-  assert.match(a.message, /no data for/);
+  assert.match(a.message, /^气体探测器 GAS-1 已离线 [67] 分钟，最后上报 \d\d-\d\d \d\d:\d\d（规则：气体探测器离线）$/);
+  assert.equal(a.rule_kind, 'offline');
+  assert.equal(a.window_s, 300);
   // acknowledge, then data arrives: closed
   const ack = await srv.req('POST', `/api/v1/alarms/${a.id}/ack`, { token: county });
   assert.equal(ack.status, 404); // 陆丰 is not 陆河's
@@ -241,6 +243,45 @@ test('offline rule: no data for N minutes raises; the next report clears', async
   await srv.req('POST', '/api/v1/test/clock', { token: admin, body: { offset_ms: 0 } });
   await srv.req('PATCH', `/api/v1/rules/${id}`, { token: admin, body: { enabled: false } });
   await srv.req('PATCH', `/api/v1/rules/${probe.json.id}`, { token: admin, body: { enabled: false } });
+});
+
+test('alarm messages are Chinese, for a duty officer, and the alarm carries its facts', async () => {
+  // threshold: 1 hour of rain summed
+  const key = await device('RG-CN', 'rain_gauge', '441502', admin, '城区雨量站');
+  const rule = await srv.req('POST', '/api/v1/rules', { token: admin, body: {
+    name: '1小时降雨量≥50mm', kind: 'threshold', level: 'orange', area_code: '441502',
+    spec: { metric: 'rain_mm', window_s: 3600, agg: 'sum', op: '>=', value: 50, device_kinds: ['rain_gauge'] } } });
+  assert.equal(rule.status, 201, rule.text);
+  const t = Date.now() - 1800000;
+  await send(key, [0, 1, 2].map((k) => ({ device: 'RG-CN', ts: iso(t + k * 60000), metric: 'rain_mm', value: 20 })));
+  const [a] = await alarms(rule.json.id);
+  assert.equal(a.message, '雨量站 城区雨量站（RG-CN）：1小时累计雨量 60.0 毫米，达到 50.0 毫米（规则：1小时降雨量≥50mm）');
+  assert.deepEqual(
+    { kind: a.rule_kind, metric: a.metric, label: a.metric_label, unit: a.unit, agg: a.aggregation, window: a.window_s, op: a.comparison, threshold: a.threshold, value: a.value, trigger: a.trigger },
+    { kind: 'threshold', metric: 'rain_mm', label: '雨量', unit: '毫米', agg: 'sum', window: 3600, op: '>=', threshold: 50, value: 60, trigger: null });
+  // the facts stay those the alarm was raised with when the rule changes
+  await srv.req('PATCH', `/api/v1/rules/${rule.json.id}`, { token: admin, body: { spec: { metric: 'rain_mm', window_s: 7200, agg: 'sum', op: '>=', value: 80 } } });
+  const again = (await srv.req('GET', `/api/v1/alarms/${a.id}`, { token: admin })).json;
+  assert.deepEqual([again.window_s, again.threshold], [3600, 50]);
+  await srv.req('PATCH', `/api/v1/rules/${rule.json.id}`, { token: admin, body: { enabled: false } });
+  // a tank's level, the last reading against a limit
+  const tank = await device('TK-CN', 'tank_level', '441581');
+  const level = await srv.req('POST', '/api/v1/rules', { token: admin, body: { name: '储罐液位高', kind: 'threshold', level: 'red', area_code: '441581', spec: { metric: 'level_pct', op: '>', value: 90, device_kinds: ['tank_level'] } } });
+  await send(tank, [{ device: 'TK-CN', ts: iso(Date.now() - 1000), metric: 'level_pct', value: 95.5 }]);
+  assert.equal((await alarms(level.json.id))[0].message, '储罐液位计 TK-CN：液位 95.5%，超过 90.0%（规则：储罐液位高）');
+  await srv.req('PATCH', `/api/v1/rules/${level.json.id}`, { token: admin, body: { enabled: false } });
+  // geofence: a fishing vessel leaving its county's boundary
+  const vkey = await device('V-CN', 'fishing_vessel', '441502', admin, '粤汕渔12345');
+  const fence = await srv.req('POST', '/api/v1/rules', { token: admin, body: { name: '渔船离开城区', kind: 'geofence', level: 'yellow', area_code: '441502', spec: { device_kinds: ['fishing_vessel'], area: '441502', trigger: 'exit', margin_m: 0 } } });
+  assert.equal(fence.status, 201, fence.text);
+  let ft = Date.now() - 60000;
+  await send(vkey, [{ device: 'V-CN', ts: iso(ft += 1000), lon: 115.37, lat: 22.78 }, { device: 'V-CN', ts: iso(ft += 1000), lon: 115.65, lat: 23.30 }]);
+  const [f] = await alarms(fence.json.id);
+  assert.equal(f.message, '渔船 粤汕渔12345（V-CN）驶出 城区 围栏（规则：渔船离开城区）');
+  assert.deepEqual([f.rule_kind, f.trigger, f.fence, f.metric, f.threshold], ['geofence', 'exit', '城区', null, null]);
+  await srv.req('PATCH', `/api/v1/rules/${fence.json.id}`, { token: admin, body: { enabled: false } });
+  // no English words in any of them
+  for (const m of [a.message, f.message]) assert.doesNotMatch(m, /\b(rule|sum|over|entered|left|zone|no data)\b/);
 });
 
 test('alarms stream: an alarm arrives as a Server-Sent Event', async () => {

@@ -200,7 +200,7 @@ test('duty officer: the map (counts for the view, an alarm in words), warnings, 
   await assertChinese(page, 'map-duty');
 
 
-  // the alarm: a sentence from its rule and value, not the server's English message
+  // the alarm: a sentence from its facts and value
   await page.check('#layer-alarms');
   const mk = page.locator(`#map .leaflet-marker-icon.alarm-mk[data-device="${RAIN}"]`);
   await mk.waitFor({ timeout: 10000 });
@@ -209,9 +209,9 @@ test('duty officer: the map (counts for the view, an alarm in words), warnings, 
   assert.equal(await page.textContent('.alarm-pop .msg'), '1 小时内雨量累计 60 mm (达到 50 mm)');
   assert.match(await page.textContent('.alarm-pop .tt'), /橙色 小时雨量超警戒/);
   await assertChinese(page, 'map-alarm');
-  // without the rule (another area's), the words come from the message
-  const fromMsg = await page.evaluate(() => window.yingji.positions.alarmText({ rule_kind: 'threshold', device: 'X', value: 60, message: 'rain_mm sum over 3600 s = 60.00 >= 50.00 (rule 雨量)' }, null));
-  assert.equal(fromMsg, '1 小时内雨量累计 60 mm (达到 50 mm)');
+  // the words come from the alarm's own facts, not from its rule (which may be another area's)
+  const fromFacts = await page.evaluate(() => window.yingji.positions.alarmText({ rule_kind: 'threshold', device: 'X', value: 60, metric: 'rain_mm', aggregation: 'sum', window_s: 3600, comparison: '>=', threshold: 50 }));
+  assert.equal(fromFacts, '1 小时内雨量累计 60 mm (达到 50 mm)');
 
   // search, a shelter's detail with its fields and values, the resources nearby
   await page.fill('#search', '避难');

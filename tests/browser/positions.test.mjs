@@ -106,9 +106,16 @@ test('commander: live positions move without reload; a click shows the device an
   await alarmMk.waitFor({ timeout: 10000 });
   const alarmId = await alarmMk.getAttribute('data-alarm');
   await page.screenshot({ path: path.join(OUT, 'map-alarms.png') });
+  const ruleReads = [];
+  page.on('request', (rq) => { if (/\/api\/v1\/rules\//.test(rq.url())) ruleReads.push(rq.url()); });
   await alarmMk.click();
   await page.waitForSelector('.alarm-pop');
   assert.match(await page.textContent('.alarm-pop'), /渔船油量低/);
+  // the sentence is made from the alarm's own facts (no need to read its rule); the server's
+  // message, in Chinese for a duty officer, is its title
+  assert.equal(await page.textContent('.alarm-pop .msg'), '油量 5% (低于 10%)');
+  assert.equal(await page.getAttribute('.alarm-pop .msg', 'title'), `渔船 汕尾渔 01（${ID}）：油量 5.0%，低于 10.0%（规则：渔船油量低）`);
+  assert.deepEqual(ruleReads, []);
   const closed = await srv.req('POST', `/api/v1/alarms/${alarmId}/close`, { token: admin, body: {} });
   assert.equal(closed.status, 200, closed.text);
   await alarmMk.waitFor({ state: 'detached', timeout: 10000 });
