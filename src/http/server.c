@@ -22,6 +22,8 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <sodium.h>
+#include <inttypes.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,17 @@ static void dispatch(conn_ctx *c, http_res *res)
 	store_idle_check(s); /* a statement left open by the handler is a defect: finished and logged */
 }
 
+/* request ids: a random prefix drawn once per process and a counter (ids correlate log lines
+ * with answers; they need to be unique, not secret, and a system call a request is not free) */
+static uint32_t rid_prefix;
+static atomic_uint_fast32_t rid_next;
+
+static void request_id(char out[17])
+{
+	uint32_t n = (uint32_t)atomic_fetch_add_explicit(&rid_next, 1, memory_order_relaxed);
+	snprintf(out, 17, "%08" PRIx32 "%08" PRIx32, rid_prefix, n);
+}
+
 static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const char *method)
 {
 	conn_ctx *c = yj_calloc(1, sizeof *c);
@@ -222,9 +235,7 @@ static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const cha
 	c->start_ms = yj_mono_ms();
 	c->route_index = -1;
 	strbuf_init(&c->body);
-	unsigned char rid[8];
-	randombytes_buf(rid, sizeof rid);
-	yj_hex(rid, sizeof rid, c->req.request_id);
+	request_id(c->req.request_id);
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(c->client_ip, sizeof c->client_ip, "-");
@@ -426,6 +437,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 int http_start(const http_config *cfg, unsigned *port_out, yj_err *e)
 {
 	config = *cfg;
+	randombytes_buf(&rid_prefix, sizeof rid_prefix);
 	if (!config.body_limit)
 		config.body_limit = 1 << 20;
 	if (!config.threads) {
