@@ -215,7 +215,7 @@ static int check_checklist(json_t *check, yj_err *e)
 }
 
 /* the inspection, when u is one of its inspectors: 0, or -1 (404 gone, 403 not a member) */
-static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspection *in, const char *refusal, yj_err *e)
+static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspection *in, bool confirming, yj_err *e)
 {
 	int rc = enf_inspection_db_get(s, id, in, e);
 	if (rc <= 0)
@@ -223,7 +223,10 @@ static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspecti
 	rc = enf_member_db_is(s, id, u->id, e);
 	if (rc <= 0) {
 		enf_inspection_clear(in);
-		return rc < 0 ? -1 : yj_fail(e, YJ_EFORBIDDEN, "", "%s", refusal);
+		if (rc < 0)
+			return -1;
+		return confirming ? yj_fail(e, YJ_EFORBIDDEN, "", "only the inspectors of this inspection confirm it")
+		                  : yj_fail(e, YJ_EFORBIDDEN, "", "only the inspectors of this inspection record it");
 	}
 	return 0;
 }
@@ -234,7 +237,7 @@ int enf_inspection_record(store *s, const auth_user *u, int64_t id, json_t *body
 	if (yj_only_keys(body, keys, e))
 		return -1;
 	enf_inspection in;
-	if (load_as_member(s, u, id, &in, "only the inspectors of this inspection record it", e))
+	if (load_as_member(s, u, id, &in, false, e))
 		return -1;
 	bool locked = strcmp(in.state, "confirmed") == 0;
 	enf_inspection_clear(&in);
@@ -264,7 +267,7 @@ int enf_inspection_record(store *s, const auth_user *u, int64_t id, json_t *body
 int enf_inspection_confirm(store *s, const auth_user *u, int64_t id, yj_err *e)
 {
 	enf_inspection in;
-	if (load_as_member(s, u, id, &in, "only the inspectors of this inspection confirm it", e))
+	if (load_as_member(s, u, id, &in, true, e))
 		return -1;
 	char state[16], kind[16];
 	snprintf(state, sizeof state, "%s", in.state);
