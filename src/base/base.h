@@ -70,6 +70,11 @@ bool yj_vformat_zh(char *out, size_t n, const char *fmt, va_list ap);
 /* For a message composed from pieces: set e's Chinese words to the catalog's Chinese of English
  * format fmt, formatted with arguments that are the pieces' Chinese. Unchanged when it has none. */
 void yj_err_set_zh(yj_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A piece of a message (a noun, a reason made before the message) in Chinese: the catalog's
+ * line for en, or en itself. tests/catalog checks the literals given to it as it does formats. */
+const char *yj_piece_zh(const char *en);
+/* Format the Chinese of fmt (fmt itself when the catalog has none) into out; valid UTF-8. */
+void yj_format_zh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Fail with inner's words in both languages (inner may be e), under code and field. Returns -1. */
 int yj_fail_from(yj_err *e, yj_code code, const char *field, const yj_err *inner);
 /* e's words in Chinese when zh and it has them, in English otherwise. */

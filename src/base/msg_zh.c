@@ -185,6 +185,20 @@ bool yj_vformat_zh(char *out, size_t n, const char *fmt, va_list ap)
 	return zh != NULL;
 }
 
+const char *yj_piece_zh(const char *en)
+{
+	const char *zh = yj_msg_zh(en);
+	return zh ? zh : en;
+}
+
+void yj_format_zh(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	yj_vformat_zh(out, n, fmt, ap);
+	va_end(ap);
+}
+
 void yj_err_set_zh(yj_err *e, const char *fmt, ...)
 {
 	const char *zh = e ? yj_msg_zh(fmt) : NULL;

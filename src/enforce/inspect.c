@@ -18,17 +18,26 @@
 
 /* ---- making inspections ------------------------------------------------------------------------------ */
 
+/* member i has no valid certificate of the kind (what, in English and Chinese) */
+static int no_valid(yj_err *e, size_t i, const char *what, const char *what_zh)
+{
+	yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+	yj_err_set_zh(e, "inspectors[%zu] has no valid %s", i, what_zh);
+	return -1;
+}
+
 /* Every member of an inspection chosen by the client: a user with a valid certificate of the kind
  * (experts: the expert flag), listed once, whose jurisdiction covers the enterprise. */
 static int check_members(store *s, json_t *members, bool expert, const char *ent_area, yj_err *e)
 {
 	const char *what = expert ? "expert registration" : "enforcement certificate (执法证)";
+	const char *what_zh = yj_piece_zh(expert ? "expert registration" : "enforcement certificate (执法证)");
 	int64_t now = yj_now_ms();
 	size_t i, k;
 	json_t *m, *o;
 	json_array_foreach(members, i, m) {
 		if (!json_is_integer(m) || json_integer_value(m) < 1)
-			return yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+			return no_valid(e, i, what, what_zh);
 		json_array_foreach(members, k, o) if (k < i && json_integer_value(o) == json_integer_value(m)) return yj_fail(
 			e, YJ_EINVAL, "inspectors", "inspectors[%zu] is listed twice", i);
 		auth_user_row u;
@@ -40,7 +49,7 @@ static int check_members(store *s, json_t *members, bool expert, const char *ent
 		if (rc2 < 0)
 			return -1;
 		if (rc2 == 0 || c.valid_from_ms > now || c.valid_to_ms < now || c.expert != expert)
-			return yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+			return no_valid(e, i, what, what_zh);
 		/* an inspector acts within his own area's subtree (a town's within its town) */
 		auth_scope theirs;
 		if (auth_scope_of_area(u.area_code, "inspectors", &theirs, NULL) || !auth_scope_contains(&theirs, ent_area))

@@ -53,9 +53,11 @@ test('a message passed through whole ("%s") is translated where it is made', () 
 });
 
 test('the catalog and the code agree on how many formats there are', () => {
-  const code = new Set(callsIn(root).flatMap(c => c.fmts).filter(f => !passThrough(f) && !CJK.test(f)));
+  const all = callsIn(root).flatMap(c => c.fmts);
+  const code = new Set(all.filter(f => !passThrough(f) && !CJK.test(f)));
   const cat = new Set(catalog(root).map(r => r.en));
-  const stale = [...cat].filter(f => !code.has(f));
+  const used = new Set(all); // a piece with its Chinese in it ("enforcement certificate (执法证)") may have a line too
+  const stale = [...cat].filter(f => !used.has(f));
   console.log(`# catalog: ${cat.size} formats; code: ${code.size} formats; in the catalog but no longer in the code: ${stale.length}`);
   assert.deepEqual(stale, [], 'formats no call uses any more: remove them from the catalog');
 });

@@ -69,6 +69,7 @@ export const FAILERS = {
   yj_fail: { arg: 3 }, yj_refuse: { arg: 4 }, yj_err_set_zh: { arg: 1 },
   cap_fail_at: { arg: 3 }, cap_fail_path: { arg: 3 }, wfail: { arg: 2, file: 'src/warning/cap_write.c' },
   reject: { arg: 2, file: 'src/telemetry/ingest.c' }, reg_problems_add: { arg: 3 },
+  yj_piece_zh: { arg: 0 }, yj_format_zh: { arg: 2 },
 };
 
 // a format argument: its compiled strings (both arms of `c ? "a" : "b"`), or null when not literal
@@ -93,7 +94,7 @@ export function callsIn(root) {
       const how = FAILERS[m[1]];
       if (how.file && how.file !== rel) continue;
       const before = src.slice(Math.max(0, m.index - 40), m.index);
-      if (/\b(int|void|define)\s+$/.test(before)) continue; // a declaration, definition or macro
+      if (/(\b(int|void|bool|define)|\*)\s*$/.test(before)) continue; // a declaration, definition or macro
       const args = callArgs(src, m.index + m[0].length - 1);
       const raw = args[how.arg] ?? '';
       const line = src.slice(0, m.index).split('\n').length;
