@@ -62,6 +62,7 @@ build/san/%.o: %.c
 build/rel/src/geo/geo_data.o build/san/src/geo/geo_data.o: $(DATA_FILES)
 build/rel/src/warning/cap.o build/san/src/warning/cap.o: $(wildcard data/cap/*.xsd data/cap/*.csv)
 build/rel/src/base/workdays.o build/san/src/base/workdays.o: data/holidays_cn.csv
+build/rel/src/base/msg_zh.o build/san/src/base/msg_zh.o: data/i18n/errors.zh.tsv
 
 build/san/tests/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)

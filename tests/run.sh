@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Every test: unit tests (cmocka, ASan+UBSan), API tests against a real
+# Every test: unit tests (cmocka, ASan+UBSan), the error catalog against the
+# code (tests/catalog, node:test, no server), API tests against a real
 # server (node:test + fetch), browser tests (playwright-core + Debian
 # chromium). Prints per-suite results, then one line: N passed, N failed.
 set -uo pipefail
@@ -31,7 +32,7 @@ for t in build/san/tests/test_*; do
 done
 
 # API and browser tests: node's runner, TAP output
-for suite in api browser; do
+for suite in catalog api browser; do
   files=$(ls tests/$suite/*.test.mjs 2>/dev/null)
   [ -n "$files" ] || continue
   node --test --test-reporter=tap --test-concurrency=2 $files >"$out/$suite.tap" 2>&1

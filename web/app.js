@@ -18,7 +18,8 @@ const FOCUS_ZOOM = CFG.tileUrl ? 16 : 14;
 // ---- small helpers ---------------------------------------------------------------------------
 
 const api = async (method, url, body, signal) => {
-  const opts = { method, headers: {}, credentials: 'same-origin', signal };
+  // the server's error words (the .detail of I18N.httpError) in the page's language
+  const opts = { method, headers: { 'Accept-Language': window.I18N.acceptLanguage }, credentials: 'same-origin', signal };
   if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers['Content-Type'] = 'application/json'; }
   let res;
   try {

@@ -11,9 +11,9 @@ window.YJ = (() => {
 
   // fetch JSON with the session cookie; a failed answer throws I18N.httpError:
   // message = the person's sentence (from the code and field), .detail = the
-  // server's words, .code, .field, .problems, .status (0 = network)
+  // server's words (in the page's language: Accept-Language), .code, .field, .problems, .status (0 = network)
   async function api(method, url, body, { headers = {}, signal } = {}) {
-    const opts = { method, headers: { ...headers }, credentials: 'same-origin', signal };
+    const opts = { method, headers: { 'Accept-Language': window.I18N.acceptLanguage, ...headers }, credentials: 'same-origin', signal };
     if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers['Content-Type'] = 'application/json'; }
     let res;
     try {

@@ -73,7 +73,10 @@ window.ENF = (() => {
     try {
       res = await fetch(url, {
         method: 'POST', credentials: 'same-origin', body: file,
-        headers: { 'X-Filename': headerName(file.name || 'evidence'), 'Content-Type': 'application/octet-stream' },
+        headers: {
+          'X-Filename': headerName(file.name || 'evidence'), 'Content-Type': 'application/octet-stream',
+          'Accept-Language': window.I18N.acceptLanguage,
+        },
       });
     } catch {
       throw window.I18N.httpError(0, null, null);

@@ -27,9 +27,18 @@ static int fail_v(yj_err *e, yj_code code, const char *reason, const char *field
 	e->code = code;
 	snprintf(e->field, sizeof e->field, "%s", field ? field : "");
 	snprintf(e->reason, sizeof e->reason, "%s", reason ? reason : "");
+	va_list zh_ap;
+	va_copy(zh_ap, ap);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	/* a message may echo what a client sent: it must stay valid UTF-8, whatever was cut */
 	yj_utf8_repair(e->message, sizeof e->message);
+	const char *zh = yj_msg_zh(fmt); /* the error path only: a bsearch */
+	e->message_zh[0] = '\0';
+	if (zh) {
+		vsnprintf(e->message_zh, sizeof e->message_zh, zh, zh_ap);
+		yj_utf8_repair(e->message_zh, sizeof e->message_zh);
+	}
+	va_end(zh_ap);
 	yj_utf8_repair(e->field, sizeof e->field);
 	return -1;
 }

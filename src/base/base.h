@@ -39,7 +39,8 @@ typedef enum {
 typedef struct yj_err {
 	yj_code code;
 	char field[64];    /* offending field, "" when none */
-	char message[256]; /* words for a user */
+	char message[256]; /* words for a user, English */
+	char message_zh[512]; /* the same in Chinese (data/i18n/errors.zh.tsv), "" when the catalog has no words for it */
 	int retry_after;   /* seconds, for YJ_ETHROTTLED */
 	char reason[32];   /* a refusal's own machine-readable cause ("two_person_rule"), "" when none */
 } yj_err;
@@ -53,6 +54,35 @@ int yj_refuse(yj_err *e, yj_code code, const char *reason, const char *field, co
 	__attribute__((format(printf, 5, 6)));
 const char *yj_code_name(yj_code code);
 void yj_err_clear(yj_err *e);
+
+/*
+ * The Chinese of the messages (src/base/msg_zh.c). yj_fail and yj_refuse fill
+ * message_zh from the catalog data/i18n/errors.zh.tsv, keyed by the English
+ * format: a new message needs its line there (tests/catalog checks every call).
+ * A message composed from pieces translates each piece where it is made.
+ */
+/* Parse the catalog (once; later calls only count): the number of messages it holds. */
+size_t yj_msg_load(void);
+/* The Chinese format for English format fmt, or NULL. Same conversions in the same order. */
+const char *yj_msg_zh(const char *fmt);
+/* Format fmt's Chinese into out (fmt itself when the catalog has none: returns false). Valid UTF-8. */
+bool yj_vformat_zh(char *out, size_t n, const char *fmt, va_list ap);
+/* For a message composed from pieces: set e's Chinese words to the catalog's Chinese of English
+ * format fmt, formatted with arguments that are the pieces' Chinese. Unchanged when it has none. */
+void yj_err_set_zh(yj_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A piece of a message (a noun, a reason made before the message) in Chinese: the catalog's
+ * line for en, or en itself. tests/catalog checks the literals given to it as it does formats. */
+const char *yj_piece_zh(const char *en);
+/* Format the Chinese of fmt (fmt itself when the catalog has none) into out; valid UTF-8. */
+void yj_format_zh(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Fail with inner's words in both languages (inner may be e), under code and field. Returns -1. */
+int yj_fail_from(yj_err *e, yj_code code, const char *field, const yj_err *inner);
+/* e's words in Chinese when zh and it has them, in English otherwise. */
+const char *yj_err_text(const yj_err *e, bool zh);
+/* The conversion specifications of a printf format ("%.64s", "%lld"; not "%%"), at most max kept;
+ * returns how many there are. And whether two formats have the same ones in the same order. */
+size_t yj_msg_specifiers(const char *fmt, char out[][16], size_t max);
+bool yj_msg_specifiers_match(const char *a, const char *b);
 
 /* ---- memory: one out-of-memory policy ----------------------------------- */
 

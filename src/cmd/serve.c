@@ -266,6 +266,7 @@ int cmd_serve(int argc, char **argv)
 	if (store_open(db, &e))
 		return cmd_fail("serve", &e);
 	dispatch_config = dcfg;
+	yj_log(YJ_LOG_INFO, "errors_zh", "messages=%zu", yj_msg_load()); /* the catalog, parsed once */
 	if (modules_start(store_thread(), &e)) {
 		store_close_all();
 		return cmd_fail("serve", &e);

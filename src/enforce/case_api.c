@@ -94,12 +94,14 @@ static int run_action(store *s, const auth_user *u, void *ctx, yj_err *e)
 
 /* a step that waits for a day: the error with that day as a date a client can read,
  * {"error": {code, message, field, "allowed_from": "2024-10-11"}} */
-static void refused_until(http_res *res, const yj_err *e, int64_t day)
+static void refused_until(http_req *req, http_res *res, const yj_err *e, int64_t day)
 {
 	char d[11];
 	yj_day_format(day, d);
+	if (req->zh && e->message_zh[0])
+		http_add_header(req, res, "Content-Language", "zh-CN");
 	http_json(res, http_status_for(e->code),
-	          json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", yj_code_name(e->code), "message", e->message,
+	          json_pack("{s:{s:s, s:s, s:s, s:s}}", "error", "code", yj_code_name(e->code), "message", http_err_text(req, e),
 	                    "field", e->field[0] ? e->field : "allowed_from", "allowed_from", d));
 }
 
@@ -114,7 +116,7 @@ static int handle_case_action(http_req *req, http_res *res, yj_err *e)
 	int rc = enf_api_tx(req, run_action, &c, e);
 	json_decref(c.body);
 	if (rc && c.allowed_from) {
-		refused_until(res, e, c.allowed_from);
+		refused_until(req, res, e, c.allowed_from);
 		return 0;
 	}
 	if (rc)

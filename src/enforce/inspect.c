@@ -18,17 +18,26 @@
 
 /* ---- making inspections ------------------------------------------------------------------------------ */
 
+/* member i has no valid certificate of the kind (what, in English and Chinese) */
+static int no_valid(yj_err *e, size_t i, const char *what, const char *what_zh)
+{
+	yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+	yj_err_set_zh(e, "inspectors[%zu] has no valid %s", i, what_zh);
+	return -1;
+}
+
 /* Every member of an inspection chosen by the client: a user with a valid certificate of the kind
  * (experts: the expert flag), listed once, whose jurisdiction covers the enterprise. */
 static int check_members(store *s, json_t *members, bool expert, const char *ent_area, yj_err *e)
 {
 	const char *what = expert ? "expert registration" : "enforcement certificate (执法证)";
+	const char *what_zh = yj_piece_zh(expert ? "expert registration" : "enforcement certificate (执法证)");
 	int64_t now = yj_now_ms();
 	size_t i, k;
 	json_t *m, *o;
 	json_array_foreach(members, i, m) {
 		if (!json_is_integer(m) || json_integer_value(m) < 1)
-			return yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+			return no_valid(e, i, what, what_zh);
 		json_array_foreach(members, k, o) if (k < i && json_integer_value(o) == json_integer_value(m)) return yj_fail(
 			e, YJ_EINVAL, "inspectors", "inspectors[%zu] is listed twice", i);
 		auth_user_row u;
@@ -40,7 +49,7 @@ static int check_members(store *s, json_t *members, bool expert, const char *ent
 		if (rc2 < 0)
 			return -1;
 		if (rc2 == 0 || c.valid_from_ms > now || c.valid_to_ms < now || c.expert != expert)
-			return yj_fail(e, YJ_EINVAL, "inspectors", "inspectors[%zu] has no valid %s", i, what);
+			return no_valid(e, i, what, what_zh);
 		/* an inspector acts within his own area's subtree (a town's within its town) */
 		auth_scope theirs;
 		if (auth_scope_of_area(u.area_code, "inspectors", &theirs, NULL) || !auth_scope_contains(&theirs, ent_area))
@@ -215,7 +224,7 @@ static int check_checklist(json_t *check, yj_err *e)
 }
 
 /* the inspection, when u is one of its inspectors: 0, or -1 (404 gone, 403 not a member) */
-static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspection *in, const char *refusal, yj_err *e)
+static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspection *in, bool confirming, yj_err *e)
 {
 	int rc = enf_inspection_db_get(s, id, in, e);
 	if (rc <= 0)
@@ -223,7 +232,10 @@ static int load_as_member(store *s, const auth_user *u, int64_t id, enf_inspecti
 	rc = enf_member_db_is(s, id, u->id, e);
 	if (rc <= 0) {
 		enf_inspection_clear(in);
-		return rc < 0 ? -1 : yj_fail(e, YJ_EFORBIDDEN, "", "%s", refusal);
+		if (rc < 0)
+			return -1;
+		return confirming ? yj_fail(e, YJ_EFORBIDDEN, "", "only the inspectors of this inspection confirm it")
+		                  : yj_fail(e, YJ_EFORBIDDEN, "", "only the inspectors of this inspection record it");
 	}
 	return 0;
 }
@@ -234,7 +246,7 @@ int enf_inspection_record(store *s, const auth_user *u, int64_t id, json_t *body
 	if (yj_only_keys(body, keys, e))
 		return -1;
 	enf_inspection in;
-	if (load_as_member(s, u, id, &in, "only the inspectors of this inspection record it", e))
+	if (load_as_member(s, u, id, &in, false, e))
 		return -1;
 	bool locked = strcmp(in.state, "confirmed") == 0;
 	enf_inspection_clear(&in);
@@ -264,7 +276,7 @@ int enf_inspection_record(store *s, const auth_user *u, int64_t id, json_t *body
 int enf_inspection_confirm(store *s, const auth_user *u, int64_t id, yj_err *e)
 {
 	enf_inspection in;
-	if (load_as_member(s, u, id, &in, "only the inspectors of this inspection confirm it", e))
+	if (load_as_member(s, u, id, &in, true, e))
 		return -1;
 	char state[16], kind[16];
 	snprintf(state, sizeof state, "%s", in.state);

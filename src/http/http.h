@@ -37,6 +37,7 @@ typedef struct http_req {
 	const char *param_name[HTTP_MAX_PARAMS];
 	const char *param_value[HTTP_MAX_PARAMS];
 	void *conn;           /* struct MHD_Connection *, for the server only */
+	bool zh;              /* the client prefers Chinese (Accept-Language): errors answer in Chinese */
 } http_req;
 
 typedef struct http_sse http_sse;
@@ -144,6 +145,16 @@ int http_require_area(const http_req *req, const char *area_code, const char *fi
 int http_scope(const http_req *req, auth_scope *out, yj_err *e);
 /* The same for an area named elsewhere (a body field): field names it in errors. */
 int http_scope_of(const http_req *req, const char *area, const char *field, auth_scope *out, yj_err *e);
+/*
+ * The language of the answer's words: true when the most preferred tag of an
+ * Accept-Language value (q-values honoured, the first of equals) is zh or a
+ * zh-… tag. NULL, "", "*" and anything unreadable: false (English). The
+ * server sets req->zh with it once per request; http_error_json and the
+ * handlers that build their own error objects read it through http_err_text.
+ */
+bool http_accepts_zh(const char *accept_language);
+/* e's words in the request's language (Chinese when wanted and the catalog has them). */
+const char *http_err_text(const http_req *req, const yj_err *e);
 /* Path parameter name as an id (1 .. 2^53 - 1): 400 naming it otherwise (404 would hide a typo). */
 int http_path_id(const http_req *req, const char *name, int64_t *out, yj_err *e);
 

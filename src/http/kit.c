@@ -11,6 +11,58 @@
 
 #include "http/http.h"
 
+/* q of one Accept-Language entry's parameters (";q=0.5"): 1 when absent, -1 when unreadable */
+static double lang_q(const char *p, const char *end)
+{
+	while (p < end) {
+		while (p < end && (*p == ';' || *p == ' ' || *p == '\t'))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			char num[8];
+			size_t n = (size_t)(end - p - 2) < sizeof num - 1 ? (size_t)(end - p - 2) : sizeof num - 1;
+			memcpy(num, p + 2, n);
+			num[n] = '\0';
+			char *stop;
+			double q = strtod(num, &stop);
+			return stop == num || q < 0 || q > 1 ? -1 : q;
+		}
+		while (p < end && *p != ';')
+			p++;
+	}
+	return 1;
+}
+
+bool http_accepts_zh(const char *al)
+{
+	if (!al)
+		return false;
+	bool zh = false;
+	double best = 0;
+	for (const char *p = al; *p;) {
+		const char *end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		const char *tag_end = p;
+		while (tag_end < end && *tag_end != ';' && *tag_end != ' ' && *tag_end != '\t')
+			tag_end++;
+		double q = lang_q(tag_end, end);
+		if (tag_end > p && q > best) { /* strictly greater: the first of equal preference wins */
+			best = q;
+			size_t n = (size_t)(tag_end - p);
+			zh = n >= 2 && (p[0] == 'z' || p[0] == 'Z') && (p[1] == 'h' || p[1] == 'H') && (n == 2 || p[2] == '-');
+		}
+		p = *end ? end + 1 : end;
+	}
+	return zh;
+}
+
+const char *http_err_text(const http_req *req, const yj_err *e)
+{
+	return yj_err_text(e, req && req->zh);
+}
+
 int http_scope(const http_req *req, auth_scope *out, yj_err *e)
 {
 	return auth_scope_for(req->user, http_query(req, "area"), "area", out, e);

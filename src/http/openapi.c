@@ -169,14 +169,17 @@ json_t *http_openapi(void)
 		json_object_set_new(item, method, operation(r));
 	}
 	json_t *error = json_pack(
-		"{s:s, s:[s], s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}}}", "type", "object",
+		"{s:s, s:[s], s:{s:{s:s, s:[s,s], s:{s:{s:s}, s:{s:s, s:s}, s:{s:s}, s:{s:s}, s:{s:s}}}}}", "type", "object",
 		"required", "error", "properties", "error", "type", "object", "required", "code", "message", "properties", "code",
-		"type", "string", "message", "type", "string", "field", "type", "string", "reason", "type", "string", "problems",
+		"type", "string", "message", "type", "string", "description",
+		"words for a person: Chinese when the request's Accept-Language prefers zh (zh, zh-CN, zh-Hans; q-values "
+		"honoured; the answer then has Content-Language: zh-CN), English otherwise", "field", "type", "string", "reason", "type", "string", "problems",
 		"type", "array");
 	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:{s:{s:o}, s:{s:{s:s, s:s}, s:{s:s, s:s, s:s}}}}",
 	                 "openapi", "3.1.0", "info", "title", "yingji 应急 API", "version", "1",
 	                 "description", "The API of yingji, the information system of an emergency management bureau. "
-	                                "Errors are {\"error\":{\"code\",\"message\",\"field\",\"reason\"}}; times RFC 3339; coordinates "
+	                                "Errors are {\"error\":{\"code\",\"message\",\"field\",\"reason\"}}, the message in Chinese for "
+	                                "Accept-Language: zh-CN; times RFC 3339; coordinates "
 	                                "WGS84 lon/lat; lists ?limit=&cursor=; POSTs that create or act take Idempotency-Key.",
 	                 "servers", "url", "/", "paths", paths, "components", "schemas", "Error", error, "securitySchemes",
 	                 "bearer", "type", "http", "scheme", "bearer", "session", "type", "apiKey", "in", "cookie", "name",

@@ -42,14 +42,15 @@ bool http_is_api_path(const char *p)
 /*
  * The error body of e, built by hand so that it cannot fail whatever the
  * message echoes: {"error":{"code":…,"message":…,"field":…,"reason":…}}
- * (field and reason only when set). The message
+ * (field and reason only when set); the message in Chinese when zh and
+ * e has Chinese words, in English otherwise. The message
  * and field are repaired to valid UTF-8 first (cut on a character
  * boundary, invalid bytes as U+FFFD). Never NULL, never empty.
  */
-static char *error_body(const yj_err *e, size_t *len)
+static char *error_body(const yj_err *e, bool zh, size_t *len)
 {
-	char message[sizeof e->message], field[sizeof e->field];
-	snprintf(message, sizeof message, "%s", e->message[0] ? e->message : yj_code_name(e->code));
+	char message[sizeof e->message_zh], field[sizeof e->field];
+	snprintf(message, sizeof message, "%s", e->message[0] ? yj_err_text(e, zh) : yj_code_name(e->code));
 	snprintf(field, sizeof field, "%s", e->field);
 	yj_utf8_repair(message, sizeof message);
 	yj_utf8_repair(field, sizeof field);
@@ -87,8 +88,11 @@ void http_error_json(http_req *req, http_res *res, const yj_err *e)
 {
 	http_res_free(res);
 	res->status = http_status_for(e->code);
-	res->body = error_body(e, &res->body_len);
+	bool zh = req && req->zh && e->message[0] && e->message_zh[0];
+	res->body = error_body(e, zh, &res->body_len);
 	res->content_type = "application/json";
+	if (zh)
+		http_add_header(req, res, "Content-Language", "zh-CN");
 	if (e->code == YJ_EUNAUTH)
 		http_add_header(req, res, "WWW-Authenticate", "Bearer realm=\"yingji\"");
 	if (e->code == YJ_ETHROTTLED && e->retry_after > 0) {
@@ -134,7 +138,7 @@ static char *render_body(conn_ctx *c, http_res *res, size_t *len, const char **c
 			yj_fail(&e, YJ_EINTERNAL, "", "the answer could not be rendered");
 			yj_log(YJ_LOG_ERROR, "render_failed", "path=%.200s", c->req.path);
 			res->status = 500;
-			body = error_body(&e, len);
+			body = error_body(&e, c->req.zh, len);
 		}
 	}
 	if (!body) {

@@ -232,6 +232,7 @@ static conn_ctx *ctx_new(struct MHD_Connection *conn, const char *url, const cha
 	c->req.conn = conn;
 	c->req.method = arena_strdup(c->req.a, method);
 	c->req.path = arena_strdup(c->req.a, url);
+	c->req.zh = http_accepts_zh(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"));
 	c->start_ms = yj_mono_ms();
 	c->route_index = -1;
 	strbuf_init(&c->body);

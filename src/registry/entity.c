@@ -139,7 +139,7 @@ static int get_or_fail(store *s, const reg_entity *ent, const auth_scope *scope,
 {
 	int rc = reg_get(s, ent, scope, id, cur, e);
 	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+		return reg_not_found(ent, id, e);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -157,7 +157,7 @@ int reg_update(store *s, const reg_entity *ent, const auth_user *actor, const au
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+		return reg_not_found(ent, id, e);
 	return audit_row(s, ent, actor, "update", id, e);
 }
 
@@ -171,14 +171,19 @@ int reg_delete(store *s, const reg_entity *ent, const auth_user *actor, const au
 	const char *who;
 	if (reg_db_references(s, ent, id, &refs, &who, e))
 		return -1;
-	if (refs > 0)
-		return yj_fail(e, YJ_ECONFLICT, "id", "%s %lld is still referenced by %lld %s", ent->name, (long long)id,
-		               (long long)refs, who);
+	if (refs > 0) {
+		yj_fail(e, YJ_ECONFLICT, "id", "%s %lld is still referenced by %lld %s", ent->name, (long long)id,
+		        (long long)refs, who);
+		const reg_entity *by = reg_entity_find(who);
+		yj_err_set_zh(e, "%s %lld is still referenced by %lld %s", ent->label, (long long)id, (long long)refs,
+		              by ? by->label : who);
+		return -1;
+	}
 	int64_t n = reg_db_delete(s, ent, id, e);
 	if (n < 0)
 		return -1;
 	if (n == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+		return reg_not_found(ent, id, e);
 	return audit_row(s, ent, actor, "delete", id, e);
 }
 
@@ -191,4 +196,11 @@ void reg_init(void)
 	done = true;
 	reg_audit_init();
 	reg_layer_db_init();
+}
+
+int reg_not_found(const reg_entity *ent, int64_t id, yj_err *e)
+{
+	yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+	yj_err_set_zh(e, "no %s with id %lld", ent->label, (long long)id); /* 企业, 避难场所 ... */
+	return -1;
 }

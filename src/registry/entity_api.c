@@ -36,8 +36,10 @@ static const reg_entity *path_entity(const http_req *req)
 	return reg_entity_find(name);
 }
 
-static int unprocessable(http_res *res, reg_problems *p, const char *message)
+static int unprocessable(http_req *req, http_res *res, reg_problems *p, const char *message)
 {
+	if (p->zh)
+		http_add_header(req, res, "Content-Language", "zh-CN");
 	http_json(res, 422, reg_problems_json(p, message));
 	reg_problems_free(p);
 	return 0;
@@ -144,7 +146,7 @@ static int path_object(http_req *req, const reg_entity *ent, auth_scope *sc, int
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)*id);
+		return reg_not_found(ent, *id, e);
 	return 0;
 }
 
@@ -156,7 +158,7 @@ static int answer_object(http_res *res, int status, const reg_entity *ent, int64
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
-		return yj_fail(e, YJ_ENOTFOUND, "id", "no %s with id %lld", ent->name, (long long)id);
+		return reg_not_found(ent, id, e);
 	http_json(res, status, j);
 	return 0;
 }
@@ -173,7 +175,7 @@ static int write_body(http_req *req, http_res *res, const reg_entity *ent, const
 	if (!body)
 		return -1;
 	store *s = store_thread();
-	reg_problems p = {0};
+	reg_problems p = {.zh = req->zh};
 	bool change = *id != 0;
 	long bad = reg_validate(s, ent, sc, body, change, 0, &p, e);
 	if (bad != 0) {
@@ -182,7 +184,7 @@ static int write_body(http_req *req, http_res *res, const reg_entity *ent, const
 			reg_problems_free(&p);
 			return -1;
 		}
-		unprocessable(res, &p, change ? "修改有问题, 没有写入" : "对象有问题, 没有写入");
+		unprocessable(req, res, &p, change ? "修改有问题, 没有写入" : "对象有问题, 没有写入");
 		return 1;
 	}
 	int rc = -1;
@@ -272,7 +274,7 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 	bool dry_run = false;
 	if (http_scope_of(req, NULL, "area", &sc, e) || http_query_bool(req, "dry_run", &dry_run, e) < 0)
 		return -1;
-	reg_problems p = {0};
+	reg_problems p = {.zh = req->zh};
 	json_t *rows = reg_import_parse(ent, http_header(req, "Content-Type"), req->body, req->body_len, &p, e);
 	if (!rows) {
 		reg_problems_free(&p);
@@ -299,7 +301,7 @@ static int handle_import(http_req *req, http_res *res, yj_err *e)
 	}
 	if (json_is_null(out)) {
 		json_decref(out);
-		return unprocessable(res, &p, "文件有问题, 没有导入任何数据");
+		return unprocessable(req, res, &p, "文件有问题, 没有导入任何数据");
 	}
 	reg_problems_free(&p);
 	json_int_t created = json_integer_value(json_object_get(out, "created"));

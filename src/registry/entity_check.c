@@ -35,11 +35,21 @@ void reg_problems_add(reg_problems *p, long row, const char *field, const char *
 	it->row = row;
 	snprintf(it->field, sizeof it->field, "%s", field ? field : "");
 	yj_utf8_repair(it->field, sizeof it->field);
-	va_list ap;
+	va_list ap, zh_ap;
 	va_start(ap, fmt);
+	va_copy(zh_ap, ap);
 	vsnprintf(it->message, sizeof it->message, fmt, ap);
-	va_end(ap);
 	yj_utf8_repair(it->message, sizeof it->message);
+	if (!yj_vformat_zh(it->message_zh, sizeof it->message_zh, fmt, zh_ap))
+		it->message_zh[0] = '\0';
+	va_end(zh_ap);
+	va_end(ap);
+}
+
+const char *reg_problem_text(const reg_problems *p, size_t k)
+{
+	const reg_problem *it = &p->items[k];
+	return p->zh && it->message_zh[0] ? it->message_zh : it->message;
 }
 
 void reg_problems_free(reg_problems *p)
@@ -54,7 +64,7 @@ json_t *reg_problems_json(const reg_problems *p, const char *message)
 	json_t *list = json_array();
 	size_t max = p->max ? p->max : 1000;
 	for (size_t i = 0; i < p->count && i < max; i++) {
-		json_t *one = json_pack("{s:s, s:s}", "field", p->items[i].field, "message", p->items[i].message);
+		json_t *one = json_pack("{s:s, s:s}", "field", p->items[i].field, "message", reg_problem_text(p, i));
 		if (!one) /* repaired above: cannot happen, but a problem is never dropped silently */
 			one = json_pack("{s:s, s:s}", "field", "", "message", "(unreadable problem text)");
 		if (p->items[i].row)
@@ -175,8 +185,12 @@ static void check_scalar(const reg_field *f, json_t *obj, long row, reg_problems
 	case F_BOOL: rc = yj_json_bool(obj, f->name, 0, &flag, &fe); break;
 	default: break;
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		size_t before = p->count;
 		reg_problems_add(p, row, f->name, "%s", fe.message);
+		if (p->count > before && before < (p->max ? p->max : 1000)) /* kept: with the validator's Chinese */
+			snprintf(p->items[before].message_zh, sizeof p->items[before].message_zh, "%s", fe.message_zh);
+	}
 }
 
 /* v is an array of at most 100 items (what: "ids"), else a problem */

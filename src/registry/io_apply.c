@@ -198,7 +198,7 @@ static json_t *report_rows(const plan *plans, size_t n, const reg_problems *p, l
 		for (size_t k = 0; k < p->count && k < (p->max ? p->max : 1000); k++)
 			if (p->items[k].row == pl->row)
 				json_array_append_new(probs, json_pack("{s:s, s:s}", "field", p->items[k].field, "message",
-				                                       p->items[k].message));
+				                                       reg_problem_text(p, k)));
 		const char *action = json_array_size(probs) ? "refused" : action_of(pl);
 		json_t *one = json_pack("{s:I, s:s}", "row", (json_int_t)pl->row, "action", action);
 		if (pl->id)
@@ -242,7 +242,7 @@ json_t *reg_import_apply(store *s, const reg_entity *ent, const auth_user *actor
 		for (size_t k = 0; k < p->count && k < (p->max ? p->max : 1000); k++)
 			if (p->items[k].row == 0)
 				json_array_append_new(general, json_pack("{s:s, s:s}", "field", p->items[k].field, "message",
-				                                         p->items[k].message));
+				                                         reg_problem_text(p, k)));
 		json_object_set_new(out, "problems", general);
 		goto done;
 	}

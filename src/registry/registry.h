@@ -104,17 +104,23 @@ typedef struct reg_problem {
 	                      or the GeoJSON feature number (from 1); 0 for a single object */
 	char field[64];
 	char message[256];
+	char message_zh[384]; /* the same in Chinese (data/i18n/errors.zh.tsv), "" when the catalog has none */
 } reg_problem;
 
 typedef struct reg_problems {
 	reg_problem *items;
 	size_t count, cap;
 	size_t max;        /* stop collecting after this many (0 = 1000) */
+	bool zh;           /* render the words in Chinese (the request's Accept-Language) */
 } reg_problems;
 
 void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void reg_problems_free(reg_problems *p);
+/* 404 "no <entity> with id <id>", its Chinese naming the entity by its label. Returns -1. */
+int reg_not_found(const reg_entity *ent, int64_t id, yj_err *e);
+/* item k's words in p's language */
+const char *reg_problem_text(const reg_problems *p, size_t k);
 /* {"error":{"code":"unprocessable","message":..., "problems":[{"row","field","message"}...]}} */
 json_t *reg_problems_json(const reg_problems *p, const char *message);
 

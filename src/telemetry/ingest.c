@@ -35,11 +35,23 @@ static void reject(tel_result *out, long line, const char *fmt, ...)
 		out->rejected = yj_realloc(out->rejected, (size_t)(out->nkept + 64) * sizeof *out->rejected);
 	tel_rejected *r = &out->rejected[out->nkept++];
 	r->line = line;
-	va_list ap;
+	va_list ap, zh_ap;
 	va_start(ap, fmt);
+	va_copy(zh_ap, ap);
 	vsnprintf(r->error, sizeof r->error, fmt, ap);
-	va_end(ap);
 	yj_utf8_repair(r->error, sizeof r->error);
+	if (!yj_vformat_zh(r->error_zh, sizeof r->error_zh, fmt, zh_ap))
+		r->error_zh[0] = '\0';
+	va_end(zh_ap);
+	va_end(ap);
+}
+
+/* a line refused with an error's words, in both languages */
+static void reject_err(tel_result *out, long line, const yj_err *e)
+{
+	reject(out, line, "%s", e->message);
+	if (out->nkept && out->rejected[out->nkept - 1].line == line && e->message_zh[0])
+		snprintf(out->rejected[out->nkept - 1].error_zh, sizeof out->rejected[0].error_zh, "%s", e->message_zh);
 }
 
 static bool metric_ok(const char *m)
@@ -104,7 +116,7 @@ static bool check_report(json_t *o, long line, const sender *who, int64_t now, t
 		return false;
 	}
 	if (yj_time_parse(json_string_value(ts), &r->ts_ms, "ts", &e)) {
-		reject(out, line, "%s", e.message);
+		reject_err(out, line, &e);
 		return false;
 	}
 	if (r->ts_ms > now + 5 * 60 * 1000) {

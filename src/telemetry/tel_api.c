@@ -180,12 +180,13 @@ static int handle_device_key(http_req *req, http_res *res, yj_err *e)
 
 /* ---- ingest ------------------------------------------------------------------------------- */
 
-static json_t *rejections_json(const tel_result *r)
+static json_t *rejections_json(const tel_result *r, bool zh)
 {
 	json_t *rej = json_array();
 	for (long i = 0; i < r->nkept; i++) {
 		/* the words are valid UTF-8 (ingest repairs them), so the member is never dropped */
-		json_t *item = json_pack("{s:I, s:s}", "line", (json_int_t)r->rejected[i].line, "error", r->rejected[i].error);
+		json_t *item = json_pack("{s:I, s:s}", "line", (json_int_t)r->rejected[i].line, "error",
+		                         zh && r->rejected[i].error_zh[0] ? r->rejected[i].error_zh : r->rejected[i].error);
 		json_array_append_new(rej, item ? item : json_pack("{s:I, s:s}", "line", (json_int_t)r->rejected[i].line,
 		                                                   "error", "(unreadable)"));
 	}
@@ -216,10 +217,12 @@ static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 	if (tel_ingest(req->body ? req->body : "", req->body_len, only, user, &r, e)) {
 		if (e->code == YJ_EINVAL && r.nrejected) {
 			/* refused whole: the error, and the first lines' reasons */
-			json_t *err = json_pack("{s:s, s:s, s:s}", "code", yj_code_name(e->code), "message", e->message,
-			                        "field", e->field);
+			json_t *err = json_pack("{s:s, s:s, s:s}", "code", yj_code_name(e->code), "message",
+			                        http_err_text(req, e), "field", e->field);
+			if (req->zh && e->message_zh[0])
+				http_add_header(req, res, "Content-Language", "zh-CN");
 			http_json(res, 400, json_pack("{s:o, s:I, s:o, s:I, s:I}", "error", err, "accepted", (json_int_t)0,
-			                              "rejected", rejections_json(&r), "rejected_count", (json_int_t)r.nrejected,
+			                              "rejected", rejections_json(&r, req->zh), "rejected_count", (json_int_t)r.nrejected,
 			                              "lines_read", (json_int_t)r.lines));
 			tel_result_free(&r);
 			return 0;
@@ -227,8 +230,10 @@ static int handle_telemetry(http_req *req, http_res *res, yj_err *e)
 		tel_result_free(&r);
 		return -1;
 	}
+	if (req->zh && r.nkept)
+		http_add_header(req, res, "Content-Language", "zh-CN");
 	http_json(res, 202, json_pack("{s:I, s:I, s:o, s:I}", "accepted", (json_int_t)r.accepted, "duplicates",
-	                              (json_int_t)r.duplicates, "rejected", rejections_json(&r), "rejected_count",
+	                              (json_int_t)r.duplicates, "rejected", rejections_json(&r, req->zh), "rejected_count",
 	                              (json_int_t)r.nrejected));
 	tel_result_free(&r);
 	return 0;

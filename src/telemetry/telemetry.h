@@ -85,6 +85,7 @@ void tel_mqtt_stop(void);
 typedef struct tel_rejected {
 	long line;
 	char error[200]; /* valid UTF-8, whatever the line held */
+	char error_zh[300]; /* the same in Chinese (data/i18n/errors.zh.tsv), "" when the catalog has none */
 } tel_rejected;
 
 typedef struct tel_result {

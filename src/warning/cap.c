@@ -181,23 +181,36 @@ static void node_path(const xmlNode *n, char *out, size_t cap)
 		path_append(out, cap, &len, "/");
 }
 
-int cap_fail_path(yj_err *e, yj_code code, const char *path, const char *fmt, ...)
+/* e = "path: reason" in both languages, the reason from fmt and ap */
+static int fail_path_v(yj_err *e, yj_code code, const char *path, const char *fmt, va_list ap)
 {
-	char reason[256];
-	va_list ap;
-	va_start(ap, fmt);
+	char reason[256], reason_zh[400];
+	va_list zh_ap;
+	va_copy(zh_ap, ap);
 	vsnprintf(reason, sizeof reason, fmt, ap);
-	va_end(ap);
+	bool zh = yj_vformat_zh(reason_zh, sizeof reason_zh, fmt, zh_ap);
+	va_end(zh_ap);
 	yj_utf8_trim(reason);
 	yj_fail(e, code, path, "%s: %s", path, reason);
+	if (zh)
+		yj_err_set_zh(e, "%s: %s", path, reason_zh);
 	if (e)
 		yj_utf8_trim(e->field);
 	return -1;
 }
 
+int cap_fail_path(yj_err *e, yj_code code, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_path_v(e, code, path, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int cap_fail_at(yj_err *e, const xmlNode *n, const char *child, const char *fmt, ...)
 {
-	char path[300], reason[256];
+	char path[300];
 	node_path(n, path, sizeof path);
 	if (child) {
 		size_t len = strlen(path);
@@ -207,9 +220,9 @@ int cap_fail_at(yj_err *e, const xmlNode *n, const char *child, const char *fmt,
 	}
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof reason, fmt, ap);
+	fail_path_v(e, YJ_EUNPROCESSABLE, path, fmt, ap);
 	va_end(ap);
-	return cap_fail_path(e, YJ_EUNPROCESSABLE, path, "%s", reason);
+	return -1;
 }
 
 /* The first error libxml2 reports (later ones are usually consequences). */

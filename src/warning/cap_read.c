@@ -58,25 +58,41 @@ static bool parse_decimal(const char *s, size_t n, double *out)
 	return isfinite(*out);
 }
 
-/* "lat,lon" into lat/lon with range checks; words into why on failure. */
-static bool parse_point(const char *s, size_t n, double *lat, double *lon, char *why, size_t whycap)
+/* "lat,lon" into lat/lon with range checks; the reason into *why (both languages) on failure. */
+static bool parse_point(const char *s, size_t n, double *lat, double *lon, yj_err *why)
 {
 	const char *comma = memchr(s, ',', n);
 	if (!comma || !parse_decimal(s, (size_t)(comma - s), lat) ||
 	    !parse_decimal(comma + 1, n - (size_t)(comma - s) - 1, lon)) {
-		snprintf(why, whycap, "'%.*s' is not a 'lat,lon' pair of decimal degrees", (int)(n > 40 ? 40 : n), s);
+		yj_fail(why, YJ_EUNPROCESSABLE, NULL, "'%.*s' is not a 'lat,lon' pair of decimal degrees", (int)(n > 40 ? 40 : n), s);
 		return false;
 	}
 	if (*lat < -90 || *lat > 90) {
-		snprintf(why, whycap, "latitude %.*s is outside -90..90", (int)(comma - s > 30 ? 30 : comma - s), s);
+		yj_fail(why, YJ_EUNPROCESSABLE, NULL, "latitude %.*s is outside -90..90", (int)(comma - s > 30 ? 30 : comma - s), s);
 		return false;
 	}
 	if (*lon < -180 || *lon > 180) {
 		size_t ln = n - (size_t)(comma + 1 - s);
-		snprintf(why, whycap, "longitude %.*s is outside -180..180", (int)(ln > 30 ? 30 : ln), comma + 1);
+		yj_fail(why, YJ_EUNPROCESSABLE, NULL, "longitude %.*s is outside -180..180", (int)(ln > 30 ? 30 : ln), comma + 1);
 		return false;
 	}
 	return true;
+}
+
+/* refuse element n for a bad point (pair: its number in a polygon, 0 for a circle's centre) */
+static void bad_point(yj_err *e, const xmlNode *n, int pair, const yj_err *why)
+{
+	char piece_zh[400];
+	const char *why_zh = yj_err_text(why, true);
+	if (pair) {
+		cap_fail_at(e, n, NULL, "pair %d: %s", pair, why->message);
+		yj_format_zh(piece_zh, sizeof piece_zh, "pair %d: %s", pair, why_zh);
+	} else {
+		cap_fail_at(e, n, NULL, "%s", why->message);
+		snprintf(piece_zh, sizeof piece_zh, "%s", why_zh);
+	}
+	if (e)
+		yj_err_set_zh(e, "%s: %s", e->field, piece_zh);
 }
 
 /* Next whitespace-separated token of s from *at; false at the end. */
@@ -105,11 +121,11 @@ static int read_polygon(const xmlNode *n, json_t **out, yj_err *e)
 	size_t at = 0, len;
 	const char *tok;
 	double lat0 = 0, lon0 = 0, lat = 0, lon = 0;
-	char why[160];
+	yj_err why = {0};
 	int count = 0;
 	while (next_token(s, &at, &tok, &len)) {
-		if (!parse_point(tok, len, &lat, &lon, why, sizeof why)) {
-			cap_fail_at(e, n, NULL, "pair %d: %s", count + 1, why);
+		if (!parse_point(tok, len, &lat, &lon, &why)) {
+			bad_point(e, n, count + 1, &why);
 			goto bad;
 		}
 		if (count == 0)
@@ -143,13 +159,13 @@ static int read_circle(const xmlNode *n, json_t **out, yj_err *e)
 	const char *ptok = NULL, *rtok = NULL, *extra;
 	size_t xlen;
 	double lat = 0, lon = 0, radius = 0;
-	char why[160];
+	yj_err why = {0};
 	int rc = -1;
 	if (!next_token(s, &at, &ptok, &plen) || !next_token(s, &at, &rtok, &rlen) ||
 	    next_token(s, &at, &extra, &xlen)) {
 		cap_fail_at(e, n, NULL, "a circle is 'lat,lon radius' (radius in km), not '%.40s'", s);
-	} else if (!parse_point(ptok, plen, &lat, &lon, why, sizeof why)) {
-		cap_fail_at(e, n, NULL, "%s", why);
+	} else if (!parse_point(ptok, plen, &lat, &lon, &why)) {
+		bad_point(e, n, 0, &why);
 	} else if (!parse_decimal(rtok, rlen, &radius) || radius < 0) {
 		cap_fail_at(e, n, NULL, "radius '%.*s' is not a decimal number of km >= 0", (int)(rlen > 30 ? 30 : rlen),
 		        rtok);

@@ -27,13 +27,18 @@ typedef struct writer {
 static int wfail(writer *w, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int wfail(writer *w, const char *field, const char *fmt, ...)
 {
-	char reason[200];
-	va_list ap;
+	char reason[200], reason_zh[300];
+	va_list ap, zh_ap;
 	va_start(ap, fmt);
+	va_copy(zh_ap, ap);
 	vsnprintf(reason, sizeof reason, fmt, ap);
+	bool zh = yj_vformat_zh(reason_zh, sizeof reason_zh, fmt, zh_ap);
+	va_end(zh_ap);
 	va_end(ap);
 	yj_utf8_trim(reason);
 	yj_fail(w->e, YJ_EINVAL, field, "field '%s': %s", field, reason);
+	if (zh)
+		yj_err_set_zh(w->e, "field '%s': %s", field, reason_zh);
 	if (w->e)
 		yj_utf8_trim(w->e->field);
 	return -1;
@@ -123,10 +128,12 @@ static json_t *member(json_t *obj, const char *key, const char *prefix, char fie
 	return json_is_null(v) ? NULL : v;
 }
 
-/* an absent member: refused when required (what: the words after "is required"), else nothing to write */
-static int absent(writer *w, const char *field, bool required, const char *what)
+/* an absent member: refused when required (strings: say it is an array of strings), else nothing to write */
+static int absent(writer *w, const char *field, bool required, bool strings)
 {
-	return required ? wfail(w, field, "is required%s", what) : 0;
+	if (!required)
+		return 0;
+	return strings ? wfail(w, field, "is required (an array of strings)") : wfail(w, field, "is required");
 }
 
 /* A string member as <key>; required members must be there. */
@@ -135,7 +142,7 @@ static int put_member(writer *w, int depth, json_t *obj, const char *key, const 
 	char field[FIELD_MAX];
 	json_t *v = member(obj, key, prefix, field);
 	if (!v)
-		return absent(w, field, required, "");
+		return absent(w, field, required, false);
 	if (!json_is_string(v))
 		return wfail(w, field, "must be a string");
 	return put_element(w, depth, key, json_string_value(v), json_string_length(v), field);
@@ -164,7 +171,7 @@ static int put_time(writer *w, int depth, json_t *obj, const char *key, const ch
 		ms = json_integer_value(msv);
 		yj_time_format(ms - ((ms % 1000) + 1000) % 1000, out);
 	} else {
-		return absent(w, field, required, "");
+		return absent(w, field, required, false);
 	}
 	return put_element(w, depth, key, out, strlen(out), field);
 }
@@ -175,7 +182,7 @@ static int put_strings(writer *w, int depth, json_t *obj, const char *key, const
 	char field[FIELD_MAX];
 	json_t *arr = member(obj, key, prefix, field);
 	if (!arr)
-		return absent(w, field, required, " (an array of strings)");
+		return absent(w, field, required, true);
 	if (json_is_string(arr)) /* one value given bare */
 		return put_element(w, depth, key, json_string_value(arr), json_string_length(arr), field);
 	if (!json_is_array(arr) || (required && json_array_size(arr) == 0))
@@ -459,6 +466,8 @@ char *cap_render(json_t *alert, yj_err *e)
 	json_t *back = cap_parse(w.b.data, w.b.len, &check);
 	if (!back) {
 		yj_fail(e, YJ_EINVAL, check.field, "the alert would not be valid CAP 1.2: %s", check.message);
+		if (check.message_zh[0])
+			yj_err_set_zh(e, "the alert would not be valid CAP 1.2: %s", check.message_zh);
 		goto bad;
 	}
 	json_decref(back);

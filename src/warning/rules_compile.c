@@ -192,7 +192,7 @@ static int compile_fence(GEOSContextHandle_t g, store *s, wrule *r, json_t *spec
 		yj_err ge = {0};
 		geojson = geo_area_geometry(s, area, &ge);
 		if (!geojson)
-			return ge.code ? yj_fail(e, ge.code, "spec.area", "%s", ge.message)
+			return ge.code ? yj_fail_from(e, ge.code, "spec.area", &ge)
 			               : yj_fail(e, YJ_EINVAL, "spec.area", "area %.16s has no boundary to fence with", area);
 	} else {
 		return yj_fail(e, YJ_EINVAL, "spec", "a geofence needs spec.polygon or spec.area");

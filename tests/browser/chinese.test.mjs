@@ -184,6 +184,27 @@ test('the sign-in page, and a wrong password: 用户名或密码错误', async (
   // the server's words only folded away (详情) and as the title
   assert.equal(await page.isVisible('#login-error .err-detail-text'), false);
   await assertChinese(page, 'login-wrong');
+  // the server's own words, asked for in Chinese (Accept-Language: zh-CN), are Chinese too
+  assert.match(await page.textContent('#login-error .err-detail-text'), /^用户名或密码错误 · /);
+  assert.equal(await page.getAttribute('#login-error .err-detail-text', 'lang'), 'zh-CN');
+  await ctx.close();
+});
+
+test('the sign-in page throttles in Chinese: the sentence and the server\'s words', async () => {
+  const ctx = await newContext();
+  const page = await ctx.newPage();
+  await page.goto(srv.base + '/');
+  await page.waitForSelector('#login:not([hidden])');
+  let main = '';
+  for (let i = 0; i < 8 && !/频繁|稍后|过多/.test(main); i++) {
+    await page.evaluate(() => { document.querySelector('#login-error').textContent = ''; });
+    await signIn(page, srv.base, 'licensing_clerk', `wrong-${i}-password`);
+    await page.waitForSelector('#login-error .err-main');
+    main = await page.textContent('#login-error .err-main');
+  }
+  assert.doesNotMatch(main, /[A-Za-z]{3,}/, main);
+  assert.match(await page.textContent('#login-error .err-detail-text'), /^登录失败次数过多，请 \d+ 秒后再试 · /);
+  await assertChinese(page, 'login-throttled');
   await ctx.close();
 });
 

@@ -2,8 +2,9 @@
 // (i18n/zh.js, the default, and i18n/en.js, partial: what it lacks falls
 // back to Chinese), the static text of the pages (data-i18n attributes),
 // and errors written for the person at the screen: a Chinese sentence built
-// from the API's error code and field (the server's own message is kept as
-// a secondary detail, never the main text).
+// from the API's error code and field (the server's own message, in Chinese
+// when the page asks for it with Accept-Language, is kept as a secondary
+// detail, never the main text).
 //
 // Loaded by every page after the tables and before its own scripts; the
 // language is ?lang=en (remembered in localStorage) or Chinese.
@@ -23,6 +24,9 @@ window.I18N = (() => {
     return want && TABLES[want] ? want : 'zh';
   }
   const lang = chooseLang();
+  // what every API call sends as Accept-Language: the server then writes its error words
+  // (the .detail below) in the page's language
+  const acceptLanguage = lang === 'en' ? 'en' : 'zh-CN';
 
   // the active table: Chinese, with the chosen language's entries over it
   function merge(base, over) {
@@ -150,6 +154,7 @@ window.I18N = (() => {
     const ra = headers && headers.get ? Number(headers.get('Retry-After')) : NaN;
     err.retryAfter = Number.isFinite(ra) && ra > 0 ? ra : null;
     err.requestId = headers && headers.get ? headers.get('X-Request-Id') : null;
+    err.detailLang = (headers && headers.get && headers.get('Content-Language')) || 'en';
     err.network = status === 0;
     err.message = errorText(err);
     return err;
@@ -202,7 +207,7 @@ window.I18N = (() => {
       sum.textContent = t('error.detail');
       const pre = document.createElement('span');
       pre.className = 'err-detail-text';
-      pre.lang = 'en';
+      pre.lang = err.detailLang || 'en';
       pre.textContent = lines.join(' · ');
       d.append(sum, pre);
       box.append(d);
@@ -219,5 +224,5 @@ window.I18N = (() => {
   }
 
   apply(document);
-  return { lang, t, tv, has, fieldLabel, apply, fmtWait, httpError, errorText, errorNode, showError, table };
+  return { lang, acceptLanguage, t, tv, has, fieldLabel, apply, fmtWait, httpError, errorText, errorNode, showError, table };
 })();
