@@ -219,10 +219,33 @@ static json_t *alarm_project(store *s, const char *object_id)
 	                 id_or_null(a.acked_by), "closed_ms", id_or_null(a.closed_ms), "closed_by", id_or_null(a.closed_by));
 }
 
+/* v2: v1 and the rule's facts the alarm was raised on (fixed at raise; the running value moves
+ * with every report and is not vouched for) */
+static json_t *alarm_project_v2(store *s, const char *object_id)
+{
+	json_t *j = alarm_project(s, object_id);
+	if (!j)
+		return NULL;
+	int64_t id;
+	warn_alarm a;
+	if (!parse_id(object_id, &id) || warn_alarm_get(s, id, &a, NULL) <= 0) {
+		json_decref(j);
+		return NULL;
+	}
+	const warn_alarm_facts *f = &a.facts;
+	json_object_set_new(j, "facts",
+	                    json_pack("{s:s, s:s, s:I, s:s, s:o, s:s, s:s}", "metric", f->metric, "agg", f->agg,
+	                              "window_s", (json_int_t)f->window_s, "op", f->op, "threshold",
+	                              f->has_threshold ? json_real(f->threshold) : json_null(), "fence_trigger",
+	                              f->fence_trigger, "fence_name", f->fence_name));
+	return j;
+}
+
 void rules_audit_register(void)
 {
 	audit_register_type("rule", 1, rule_project);
 	audit_register_type("alarm", 1, alarm_project);
+	audit_register_type("alarm", 2, alarm_project_v2);
 }
 
 /* ---- rules ------------------------------------------------------------------------------------------ */

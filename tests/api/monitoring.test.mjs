@@ -593,7 +593,14 @@ test('audit: devices, rules and alarms verify once the server stopped; a changed
     // what every report moves is not vouched for ...
     sql(db, `UPDATE alarm SET last_ms = last_ms + 5000, value = 97 WHERE id = ${list[0].id}`);
     assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
-    // ... what a person did is
+    // ... the facts the alarm was raised on are (its projection v2)
+    sql(db, `UPDATE alarm SET threshold = 99 WHERE id = ${list[0].id}`);
+    const facts = cli(['audit', 'verify', '--db', db]);
+    assert.equal(facts.status, 1, facts.stdout);
+    assert.match(facts.stdout, /BROKEN/);
+    sql(db, `UPDATE alarm SET threshold = 90 WHERE id = ${list[0].id}`);
+    assert.equal(cli(['audit', 'verify', '--db', db]).status, 0);
+    // ... and what a person did is
     sql(db, `UPDATE alarm SET state = 'closed' WHERE id = ${list[0].id}`);
     const broken = cli(['audit', 'verify', '--db', db]);
     assert.equal(broken.status, 1, broken.stdout);
