@@ -241,7 +241,7 @@ static int handle_inbox_stream(http_req *req, http_res *res, yj_err *e)
 {
 	char hello[64];
 	snprintf(hello, sizeof hello, "{\"stream\":\"inbox\",\"user\":%lld}", (long long)req->user->id);
-	return http_sse_open(req, res, "inbox", "", NULL, hello, e);
+	return http_sse_open(req, res, "inbox", NULL, NULL, hello, e);
 }
 
 void disp_inbox_routes(void)

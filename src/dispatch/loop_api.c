@@ -223,7 +223,7 @@ static int handle_loop_stream(http_req *req, http_res *res, yj_err *e)
 	auth_scope sc;
 	if (http_scope(req, &sc, e))
 		return -1;
-	return http_sse_open(req, res, topic, sc.lo, NULL, "{\"stream\":\"loop\"}", e);
+	return http_sse_open(req, res, topic, &sc, NULL, "{\"stream\":\"loop\"}", e);
 }
 
 void disp_loop_routes(void)

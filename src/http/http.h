@@ -183,12 +183,13 @@ int http_query_text(const http_req *req, const char *name, size_t max, const cha
 
 /*
  * Turn this response into an event stream of topic for the caller. Events
- * are delivered only when their area code starts with area_prefix ("" = all)
- * and, if bbox (minLon,minLat,maxLon,maxLat) is given, their point lies in
+ * are delivered only when their area code lies in scope (auth_scope_contains,
+ * the one jurisdiction rule; NULL: every area, for streams filtered per user
+ * by http_sse_publish_users) and, if bbox (minLon,minLat,maxLon,maxLat) is given, their point lies in
  * it. hello is the data of the first event ("hello"). Idle streams are
  * parked (no thread, no polling).
  */
-int http_sse_open(http_req *req, http_res *res, const char *topic, const char *area_prefix,
+int http_sse_open(http_req *req, http_res *res, const char *topic, const auth_scope *scope,
                   const double *bbox, const char *hello, yj_err *e);
 /* Send event (name) with data (one line of JSON) to the streams of topic
  * that want area_code / point (point may be NULL). Never blocks on a peer. */

@@ -1,7 +1,7 @@
 /*
  * sse.c — Server-Sent Events: streams that cost memory, not CPU, while idle.
  *
- * A stream is a client record with a topic, the user's jurisdiction prefix,
+ * A stream is a client record with a topic, the user's jurisdiction scope,
  * an optional bbox, and a queue of bytes not yet sent. MHD pulls bytes with
  * the content-reader callback; when the queue is empty the reader suspends
  * the connection and returns 0 (the pattern microhttpd.h prescribes), so an
@@ -27,7 +27,8 @@
 struct http_sse {
 	struct MHD_Connection *conn;
 	char topic[64];
-	char prefix[16];
+	bool scoped;
+	auth_scope scope;
 	int64_t user_id;
 	bool has_bbox;
 	double bbox[4];
@@ -96,7 +97,7 @@ static bool wants(const http_sse *c, const char *topic, const char *area_code, c
 	if (c->gone || strcmp(c->topic, topic) != 0)
 		return false;
 	/* events without an area carry nothing a jurisdiction must hide ("the loop changed") */
-	if (c->prefix[0] && area_code && strncmp(area_code, c->prefix, strlen(c->prefix)) != 0)
+	if (c->scoped && area_code && !auth_scope_contains(&c->scope, area_code))
 		return false;
 	if (c->has_bbox && point &&
 	    (point[0] < c->bbox[0] || point[0] > c->bbox[2] || point[1] < c->bbox[1] || point[1] > c->bbox[3]))
@@ -251,14 +252,17 @@ void http_sse_stop(void)
 	}
 }
 
-int http_sse_open(http_req *req, http_res *res, const char *topic, const char *area_prefix,
+int http_sse_open(http_req *req, http_res *res, const char *topic, const auth_scope *scope,
                   const double *bbox, const char *hello, yj_err *e)
 {
 	http_sse *c = yj_calloc(1, sizeof *c);
 	c->conn = req->conn;
 	c->user_id = req->user ? req->user->id : 0;
 	snprintf(c->topic, sizeof c->topic, "%s", topic);
-	snprintf(c->prefix, sizeof c->prefix, "%s", area_prefix ? area_prefix : "");
+	if (scope) {
+		c->scoped = true;
+		c->scope = *scope;
+	}
 	if (bbox) {
 		c->has_bbox = true;
 		memcpy(c->bbox, bbox, sizeof c->bbox);

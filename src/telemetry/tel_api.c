@@ -428,7 +428,7 @@ static int handle_stream_positions(http_req *req, http_res *res, yj_err *e)
 	if (has_bbox < 0 || http_scope(req, &sc, e))
 		return -1;
 	/* the stream's area filter is the scope's prefix: every code in the subtree starts with it */
-	return http_sse_open(req, res, "positions", sc.lo, has_bbox ? bb : NULL, "{\"stream\":\"positions\"}", e);
+	return http_sse_open(req, res, "positions", &sc, has_bbox ? bb : NULL, "{\"stream\":\"positions\"}", e);
 }
 
 void tel_api_register(void)

@@ -310,7 +310,7 @@ static int handle_alarm_stream(http_req *req, http_res *res, yj_err *e)
 	if (has_bbox < 0 || http_scope(req, &sc, e))
 		return -1;
 	/* the stream's area filter is the scope's prefix: every code in the subtree starts with it */
-	return http_sse_open(req, res, "alarms", sc.lo, has_bbox ? bb : NULL, "{\"stream\":\"alarms\"}", e);
+	return http_sse_open(req, res, "alarms", &sc, has_bbox ? bb : NULL, "{\"stream\":\"alarms\"}", e);
 }
 
 void warn_init(void)

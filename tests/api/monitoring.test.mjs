@@ -297,6 +297,30 @@ test('alarms stream: an alarm arrives as a Server-Sent Event', async () => {
   assert.ok(layer.json.features.every((f) => f.properties.area_code.startsWith('441523')));
 });
 
+test('alarms stream in jurisdiction: a county sees its own alarm and not the one raised before it elsewhere', async () => {
+  const away = await device('TANK-AWAY', 'tank_level', '441581');
+  const home = await device('TANK-HOME', 'tank_level', '441523');
+  const rule = await srv.req('POST', '/api/v1/rules', { token: admin, body: { name: '储罐液位高 (辖区)', kind: 'threshold', level: 'red', spec: { metric: 'level_pct', op: '>', value: 90, agg: 'last' } } });
+  assert.equal(rule.status, 201, rule.text);
+  const seen = [];
+  const ev = await waitForEvent(`${srv.base}/api/v1/stream/alarms`, county, (e) => {
+    if (e.event !== 'alarm' || e.json?.rule_id !== rule.json.id) return false; // other tests' rules raise too
+    seen.push(e.json);
+    return e.json.device === 'TANK-HOME';
+  }, {
+    onOpen: async () => {
+      // the other county's alarm is raised first: a stream that leaked would carry it before ours
+      await send(away, [{ device: 'TANK-AWAY', ts: iso(Date.now()), metric: 'level_pct', value: 95 }]);
+      await sleep(300);
+      await send(home, [{ device: 'TANK-HOME', ts: iso(Date.now()), metric: 'level_pct', value: 95 }]);
+    },
+  });
+  assert.equal(ev.json.area_code.slice(0, 6), '441523');
+  assert.deepEqual(seen.map((a) => a.device), ['TANK-HOME'], JSON.stringify(seen));
+  const all = await srv.req('GET', `/api/v1/alarms?rule=${rule.json.id}`, { token: admin });
+  assert.equal(all.json.items.length, 2, 'both alarms were raised');
+});
+
 test('MQTT ingest through mosquitto, and restart keeps the latest state', async () => {
   const broker = await startMosquitto();
   const { db } = makeDemoDb();
