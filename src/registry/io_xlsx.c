@@ -303,14 +303,19 @@ static char *attr(xmlTextReaderPtr r, const char *name)
 	return (char *)xmlTextReaderGetAttribute(r, (const xmlChar *)name);
 }
 
-/* Append the text of the element the reader is on (its whole subtree) to b. */
-static void append_text(xmlTextReaderPtr r, strbuf *b)
+/* A node of text (the reader reports blanks apart); its words are xmlTextReaderConstValue. */
+static bool is_text(xmlTextReaderPtr r)
 {
-	xmlChar *s = xmlTextReaderReadString(r);
-	if (s) {
-		strbuf_puts(b, (const char *)s);
-		xmlFree(s);
-	}
+	int t = xmlTextReaderNodeType(r);
+	return t == XML_READER_TYPE_TEXT || t == XML_READER_TYPE_CDATA || t == XML_READER_TYPE_WHITESPACE ||
+	       t == XML_READER_TYPE_SIGNIFICANT_WHITESPACE;
+}
+
+static void append_value(xmlTextReaderPtr r, strbuf *b)
+{
+	const xmlChar *v = xmlTextReaderConstValue(r);
+	if (v)
+		strbuf_puts(b, (const char *)v);
 }
 
 /* ---- the parts --------------------------------------------------------------------------- */
@@ -386,13 +391,16 @@ static int rels_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 typedef struct sst_ctx {
 	strbuf text;
 	bool in_si;
-	int phonetic; /* inside <rPh>: a reading aid, not the text */
+	int phonetic;   /* inside <rPh>: a reading aid, not the text */
+	strbuf *into;   /* inside a <t> of the text: where its words go */
 } sst_ctx;
 
 static int sst_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 {
 	sst_ctx *s = ctx;
-	if (is_start(r, "si")) {
+	if (s->into && is_text(r)) {
+		append_value(r, s->into);
+	} else if (is_start(r, "si")) {
 		s->in_si = true;
 		s->text.len = 0;
 		strbuf_puts(&s->text, "");
@@ -402,8 +410,10 @@ static int sst_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 		s->phonetic++;
 	} else if (is_end(r, "rPh")) {
 		s->phonetic--;
-	} else if (is_start(r, "t") && s->in_si && !s->phonetic) {
-		append_text(r, &s->text);
+	} else if (is_start(r, "t") && s->in_si && !s->phonetic && !xmlTextReaderIsEmptyElement(r)) {
+		s->into = &s->text;
+	} else if (is_end(r, "t")) {
+		s->into = NULL;
 	} else if (is_end(r, "si")) {
 		goto done;
 	}
@@ -467,6 +477,7 @@ typedef struct sheet_ctx {
 	strbuf value, inline_text;
 	int phonetic;
 	bool in_is;
+	strbuf *into; /* inside <v> or a <t> of an inline string: where its words go */
 } sheet_ctx;
 
 /* The text a finished cell shows, as a grid text; NULL with x->e. */
@@ -606,6 +617,7 @@ static int sheet_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 		s->in_cell = true;
 		s->in_is = false;
 		s->phonetic = 0;
+		s->into = NULL;
 		s->value.len = 0;
 		s->inline_text.len = 0;
 		strbuf_puts(&s->value, "");
@@ -614,18 +626,22 @@ static int sheet_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 			return end_cell(x, s);
 	} else if (!s->in_cell) {
 		return 0;
+	} else if (s->into && is_text(r)) {
+		append_value(r, s->into);
 	} else if (is_end(r, "c")) {
 		return end_cell(x, s);
-	} else if (is_start(r, "v")) {
-		append_text(r, &s->value);
+	} else if (is_start(r, "v") && !xmlTextReaderIsEmptyElement(r)) {
+		s->into = &s->value;
+	} else if (is_end(r, "v") || is_end(r, "t")) {
+		s->into = NULL;
 	} else if (is_start(r, "is")) {
 		s->in_is = true;
 	} else if (is_start(r, "rPh") && !xmlTextReaderIsEmptyElement(r)) {
 		s->phonetic++;
 	} else if (is_end(r, "rPh")) {
 		s->phonetic--;
-	} else if (is_start(r, "t") && s->in_is && !s->phonetic) {
-		append_text(r, &s->inline_text);
+	} else if (is_start(r, "t") && s->in_is && !s->phonetic && !xmlTextReaderIsEmptyElement(r)) {
+		s->into = &s->inline_text;
 	}
 	return 0;
 }
