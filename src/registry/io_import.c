@@ -98,22 +98,6 @@ static bool parse_whole(const char *s, json_int_t *out)
 	return true;
 }
 
-/* "A".."Z", "AA".. for column index c. */
-static void col_letters(size_t c, char out[8])
-{
-	char tmp[8];
-	int k = 0;
-	c++;
-	while (c && k < 7) {
-		c--;
-		tmp[k++] = (char)('A' + c % 26);
-		c /= 26;
-	}
-	for (int i = 0; i < k; i++)
-		out[i] = tmp[k - 1 - i];
-	out[k] = 0;
-}
-
 /* ---- cell conversion -------------------------------------------------------------- */
 
 /* Where a value came from, for problem messages. */
@@ -253,7 +237,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 	char (*where)[160] = yj_calloc(hcols ? hcols : 1, sizeof *where);
 	for (size_t c = 0; c < hcols; c++) {
 		char letters[8];
-		col_letters(c, letters);
+		reg_io_col_letters(c, letters);
 		const char *h = reg_grid_at(t, hrow, c);
 		size_t hn = strlen(h);
 		reg_io_trim(&h, &hn);
@@ -280,7 +264,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 		for (size_t k = 0; k < c && !m->assigned && !repeated; k++)
 			if (map[k] == m) {
 				char first[8];
-				col_letters(k, first);
+				reg_io_col_letters(k, first);
 				reg_problems_add(p, hline, m->name, "columns %s and %s both give %s", first, letters,
 						 reg_io_col_header(m));
 				repeated = true;

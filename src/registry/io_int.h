@@ -40,6 +40,8 @@ const io_col *reg_io_col_match(const io_col *cols, size_t n, const char *header)
 void reg_io_trim(const char **s, size_t *n);
 /* Copy at most cap - 1 bytes of [s, s + n) to out without splitting a UTF-8 character; "…" marks a cut. */
 void reg_io_copy_utf8(char *out, size_t cap, const char *s, size_t n);
+/* A spreadsheet's column name of 0-based column c: "A".."Z", "AA".. */
+void reg_io_col_letters(size_t c, char out[8]);
 /* The shortest %g that reads back as v. */
 void reg_io_format_real(double v, char out[40]);
 

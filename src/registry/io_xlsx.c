@@ -334,7 +334,7 @@ static int each_node(xlsx *x, const char *name, bool required, node_fn fn, void 
 	if (!buf)
 		return 0;
 	xmlTextReaderPtr r = xml_open(x, name, buf, len);
-	int rc = r ? 0 : -1, step;
+	int rc = r ? 0 : -1, step = 0;
 	while (rc == 0 && (step = xml_next(x, r, name)) == 1)
 		rc = fn(x, r, ctx);
 	if (rc == 0 && step < 0)
@@ -463,7 +463,6 @@ static int styles_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 /* ---- the sheet ---------------------------------------------------------------------------- */
 
 typedef struct sheet_ctx {
-	const char *part;
 	long row_no, last_row; /* the row being read, the last one put in the grid */
 	const char *cells[YJ_CSV_MAX_COLS];
 	size_t ncells;  /* columns of this row so far */
@@ -501,7 +500,13 @@ static const char *cell_text(xlsx *x, sheet_ctx *s)
 	}
 	if (strcmp(s->type, "b") == 0)
 		return strcmp(v, "1") == 0 ? "TRUE" : strcmp(v, "0") == 0 ? "FALSE" : reg_grid_text(x->g, v, strlen(v));
-	if (strcmp(s->type, "n") != 0 && s->type[0]) /* str (a formula's text), e (#N/A), d (ISO 8601) */
+	if (strcmp(s->type, "d") == 0) { /* ISO 8601 "2026-05-01T08:30:00": as the CSV export writes it */
+		char *t = (char *)reg_grid_text(x->g, v, strlen(v)), *sep = strchr(t, 'T');
+		if (sep)
+			*sep = ' ';
+		return t;
+	}
+	if (strcmp(s->type, "n") != 0 && s->type[0]) /* str (a formula's text), e (#N/A) */
 		return reg_grid_text(x->g, v, strlen(v));
 	if (!*v)
 		return "";
@@ -553,15 +558,9 @@ static int end_cell(xlsx *x, sheet_ctx *s)
 	if (s->col >= YJ_CSV_MAX_COLS) {
 		if (!*text)
 			return 0;
-		char ref[16];
-		size_t c = s->col;
-		int k = 0;
-		char tmp[8];
-		for (c++; c && k < 7; c /= 26)
-			c--, tmp[k++] = (char)('A' + c % 26);
-		for (int i = 0; i < k; i++)
-			ref[i] = tmp[k - 1 - i];
-		snprintf(ref + k, sizeof ref - (size_t)k, "%ld", s->row_no);
+		char letters[8], ref[24];
+		reg_io_col_letters(s->col, letters);
+		snprintf(ref, sizeof ref, "%s%ld", letters, s->row_no);
 		return yj_fail(x->e, YJ_EUNPROCESSABLE, "body", "cell %s has data beyond the first %d columns",
 			       ref, YJ_CSV_MAX_COLS);
 	}
@@ -679,7 +678,6 @@ static int read_workbook(xlsx *x)
 		return -1;
 
 	sheet_ctx *sh = yj_calloc(1, sizeof *sh);
-	sh->part = rels.path;
 	strbuf_init(&sh->value);
 	strbuf_init(&sh->inline_text);
 	rc = each_node(x, rels.path, true, sheet_node, sh);

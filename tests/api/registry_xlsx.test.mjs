@@ -226,13 +226,12 @@ open(sys.argv[3], 'wb').write(data)`, file, `<worksheet ${NS}/>`, liar);
   for (const f of [file, liar]) {
     const t0 = Date.now();
     const r = await importXlsx('shelters', readFileSync(f));
-    assert.ok(r.status === 413 || r.status === 400, `${r.status} ${r.text}`);
+    // declared: refused on the zip's word; hidden: the bytes are counted as they unpack
+    assert.equal(r.status, 413, r.text);
     assert.equal(r.json.error.field, 'body');
+    assert.match(r.json.error.message, /64 MiB/);
     assert.ok(Date.now() - t0 < 10000, `took ${Date.now() - t0} ms`);
   }
-  const honest = await importXlsx('shelters', readFileSync(file));
-  assert.equal(honest.status, 413, honest.text);
-  assert.match(honest.json.error.message, /64 MiB/);
   assert.equal((await srv.req('GET', '/healthz')).status, 200);
 });
 
