@@ -8,7 +8,7 @@
 # Two builds share the sources: build/rel (optimised, what `make run` serves)
 # and build/san (address + undefined-behaviour sanitizers, what tests use).
 
-PKGS     := libmicrohttpd jansson sqlite3 geos libsodium xlsxwriter libmosquitto libxml-2.0 libcurl cairo pangocairo
+PKGS     := libmicrohttpd jansson sqlite3 geos libsodium xlsxwriter libzip libmosquitto libxml-2.0 libcurl cairo pangocairo
 CC       ?= cc
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 what=${1:-run}
 
 pkgs=(build-essential pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates
+      libgeos-dev libsodium-dev libmosquitto-dev libcmocka-dev libxlsxwriter-dev libzip-dev libxml2-dev libxml2-utils libcurl4-openssl-dev curl ca-certificates
       libcairo2-dev libpango1.0-dev fonts-noto-cjk)
 case "$what" in
   test)  pkgs+=(chromium mosquitto mosquitto-clients poppler-utils gdal-bin python3-openpyxl) ;;

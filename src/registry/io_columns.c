@@ -225,3 +225,18 @@ void reg_io_format_real(double v, char out[40])
 			return;
 	}
 }
+
+void reg_io_col_letters(size_t c, char out[8])
+{
+	char tmp[8];
+	int k = 0;
+	c++;
+	while (c && k < 7) {
+		c--;
+		tmp[k++] = (char)('A' + c % 26);
+		c /= 26;
+	}
+	for (int i = 0; i < k; i++)
+		out[i] = tmp[k - 1 - i];
+	out[k] = 0;
+}

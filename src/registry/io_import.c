@@ -1,6 +1,6 @@
 /*
- * io_import.c — uploaded CSV or GeoJSON files become JSON objects for the
- * validator, one per data row, in the entity's field types: sets are
+ * io_import.c — uploaded CSV, XLSX or GeoJSON files become JSON objects for
+ * the validator, one per data row, in the entity's field types: sets are
  * "a;b", substances "液氨:12.5;氯气:3", booleans 是/否 (as exports write
  * them, so an export reads back unchanged).
  *
@@ -9,7 +9,12 @@
  * where the record starts: header = line 1, first data row = line 2; blank
  * lines are skipped but counted, and a quoted cell with line breaks moves
  * the records after it down by as many lines (so a spreadsheet's row number
- * can be smaller). For GeoJSON it is the feature's position, first = 1.
+ * can be smaller). For XLSX it is the sheet's row number as Excel shows it.
+ * For GeoJSON it is the feature's position, first = 1.
+ *
+ * CSV and XLSX are both read into a table of cells (io_grid, XLSX by
+ * io_xlsx.c) and one function, import_grid, makes the objects, so the two
+ * cannot drift apart.
  *
  * An empty cell is a null member: nothing for a new object, and for an
  * update (a row with 编号) the field is cleared, as the sheet shows it.
@@ -91,22 +96,6 @@ static bool parse_whole(const char *s, json_int_t *out)
 		return false;
 	*out = (json_int_t)v;
 	return true;
-}
-
-/* "A".."Z", "AA".. for column index c. */
-static void col_letters(size_t c, char out[8])
-{
-	char tmp[8];
-	int k = 0;
-	c++;
-	while (c && k < 7) {
-		c--;
-		tmp[k++] = (char)('A' + c % 26);
-		c /= 26;
-	}
-	for (int i = 0; i < k; i++)
-		out[i] = tmp[k - 1 - i];
-	out[k] = 0;
 }
 
 /* ---- cell conversion -------------------------------------------------------------- */
@@ -223,32 +212,33 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 	return NULL;
 }
 
-/* ---- CSV import ---------------------------------------------------------------------- */
+/* ---- a table of cells (CSV, XLSX) ------------------------------------------------------ */
 
-static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncols, const char *body,
-			  size_t len, reg_problems *p, yj_err *e)
+/*
+ * The objects of a grid: the first non-blank row is the header, each later
+ * non-blank row one object. CSV and XLSX both come here, so they match
+ * headers, read labels and codes, and word their problems the same way.
+ */
+static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t ncols, const io_grid *t,
+			   reg_problems *p, yj_err *e)
 {
-	yj_csv t;
-	if (yj_csv_parse(body, len, &t, e) != 0)
-		return NULL;
 	size_t hrow = 0; /* the header is the first non-blank record */
-	while (hrow < t.rows && yj_csv_row_blank(&t, hrow))
+	while (hrow < t->rows && reg_grid_blank(t, hrow))
 		hrow++;
-	if (hrow == t.rows) {
-		yj_csv_free(&t);
+	if (hrow == t->rows) {
 		yj_fail(e, YJ_EINVAL, "file", "the file has no header: its first line must name the columns");
 		return NULL;
 	}
-	long hline = yj_csv_row_line(&t, hrow);
+	long hline = t->row_no[hrow];
 
 	/* the header: which column each cell names */
-	size_t hcols = yj_csv_row_cols(&t, hrow);
+	size_t hcols = reg_grid_cols(t, hrow);
 	const io_col **map = yj_calloc(hcols ? hcols : 1, sizeof *map);
 	char (*where)[160] = yj_calloc(hcols ? hcols : 1, sizeof *where);
 	for (size_t c = 0; c < hcols; c++) {
 		char letters[8];
-		col_letters(c, letters);
-		const char *h = yj_csv_cell(&t, hrow, c);
+		reg_io_col_letters(c, letters);
+		const char *h = reg_grid_at(t, hrow, c);
 		size_t hn = strlen(h);
 		reg_io_trim(&h, &hn);
 		while (hn && h[hn - 1] == '*') /* "名称*": a template's required mark */
@@ -257,8 +247,8 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 		reg_io_copy_utf8(header, sizeof header, h, hn);
 		snprintf(where[c], sizeof where[c], "column %s (%s)", letters, header);
 		if (!*header) {
-			for (size_t r = hrow + 1; r < t.rows; r++)
-				if (*yj_csv_cell(&t, r, c)) {
+			for (size_t r = hrow + 1; r < t->rows; r++)
+				if (*reg_grid_at(t, r, c)) {
 					reg_problems_add(p, hline, "", "column %s has data but no header", letters);
 					break;
 				}
@@ -274,7 +264,7 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 		for (size_t k = 0; k < c && !m->assigned && !repeated; k++)
 			if (map[k] == m) {
 				char first[8];
-				col_letters(k, first);
+				reg_io_col_letters(k, first);
 				reg_problems_add(p, hline, m->name, "columns %s and %s both give %s", first, letters,
 						 reg_io_col_header(m));
 				repeated = true;
@@ -285,15 +275,15 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 	json_t *arr = json_array();
 	strbuf cell;
 	strbuf_init(&cell);
-	for (size_t r = hrow + 1; r < t.rows; r++) {
-		if (yj_csv_row_blank(&t, r))
+	for (size_t r = hrow + 1; r < t->rows; r++) {
+		if (reg_grid_blank(t, r))
 			continue;
-		long row = yj_csv_row_line(&t, r);
+		long row = t->row_no[r];
 		json_t *obj = json_object();
 		json_object_set_new(obj, "_row", json_integer(row));
-		size_t have = yj_csv_row_cols(&t, r);
+		size_t have = reg_grid_cols(t, r);
 		for (size_t c = hcols; c < have; c++)
-			if (*yj_csv_cell(&t, r, c)) {
+			if (*reg_grid_at(t, r, c)) {
 				reg_problems_add(p, row, "", "%zu cells, but the header names %zu columns", have, hcols);
 				break;
 			}
@@ -301,14 +291,14 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 			const io_col *m = map[c];
 			if (!m || m->assigned)
 				continue;
-			const char *s = yj_csv_cell(&t, r, c);
+			const char *s = reg_grid_at(t, r, c);
 			size_t n = strlen(s);
 			reg_io_trim(&s, &n);
 			if (!n) { /* an empty cell: no value (an update clears the field) */
 				json_object_set_new(obj, m->name, json_null());
 				continue;
 			}
-			if (n >= 2 && s[0] == '\'' && strchr("=+-@'", s[1]))
+			if (t->text_marks && n >= 2 && s[0] == '\'' && strchr("=+-@'", s[1]))
 				s++, n--;
 			cell.len = 0;
 			strbuf_append(&cell, s, n);
@@ -322,7 +312,40 @@ static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncol
 	strbuf_free(&cell);
 	free(map);
 	free(where);
+	return arr;
+}
+
+/* CSV text as a grid: the cells stay in the parsed file, the row numbers are its lines. */
+static json_t *import_csv(const reg_entity *ent, const io_col *cols, size_t ncols, const char *body,
+			  size_t len, reg_problems *p, yj_err *e)
+{
+	yj_csv t;
+	if (yj_csv_parse(body, len, &t, e) != 0)
+		return NULL;
+	io_grid g;
+	reg_grid_init(&g);
+	g.text_marks = true;
+	for (size_t r = 0; r < t.rows; r++) {
+		reg_grid_row(&g, yj_csv_row_line(&t, r));
+		size_t n = yj_csv_row_cols(&t, r);
+		for (size_t c = 0; c < n; c++)
+			reg_grid_cell(&g, yj_csv_cell(&t, r, c));
+	}
+	json_t *arr = import_grid(ent, cols, ncols, &g, p, e);
+	reg_grid_free(&g);
 	yj_csv_free(&t);
+	return arr;
+}
+
+/* The first sheet of an Excel workbook as a grid (io_xlsx.c): Excel's row numbers. */
+static json_t *import_xlsx(const reg_entity *ent, const io_col *cols, size_t ncols, const char *body,
+			   size_t len, reg_problems *p, yj_err *e)
+{
+	io_grid g;
+	if (reg_xlsx_read(body, len, &g, e) != 0)
+		return NULL;
+	json_t *arr = import_grid(ent, cols, ncols, &g, p, e);
+	reg_grid_free(&g);
 	return arr;
 }
 
@@ -524,9 +547,10 @@ static bool media_is(const char *ct, const char *want)
 }
 
 /*
- * See registry.h. In detail: the format is GeoJSON for application/geo+json
- * and application/json, CSV for text/csv (and the other CSV types browsers
- * send), else sniffed ('{' first = GeoJSON). Header cells and property names
+ * See registry.h. In detail: the format is XLSX for its media type or a body
+ * starting with a zip's "PK\3\4" (unless sent as JSON), GeoJSON for
+ * application/geo+json and application/json, CSV for text/csv (and the other
+ * CSV types browsers send), else sniffed ('{' first = GeoJSON). Header cells and property names
  * match a JSON name (any case), a label (white space and the width of
  * parentheses ignored; the "(unit)" may be left out) or an alias (所属区域,
  * 所属企业 ...). 编号 (or a feature's id) becomes "id": the caller updates
@@ -535,7 +559,8 @@ static bool media_is(const char *ct, const char *want)
  * ignored; unknown names are one problem each. Empty cells, "" and null are
  * null members (a GeoJSON null geometry: lon/lat null). Each object has
  * "_row" (see the top of this file). NULL + *e (YJ_EINVAL: not readable,
- * YJ_EUNPROCESSABLE: over YJ_CSV_MAX_ROWS) only for the file as a whole.
+ * YJ_EUNPROCESSABLE: over YJ_CSV_MAX_ROWS, YJ_ETOOBIG: a workbook over the
+ * bounds of reg_xlsx_read) only for the file as a whole.
  */
 json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const char *body, size_t len,
 			 reg_problems *p, yj_err *e)
@@ -545,14 +570,13 @@ json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const 
 		yj_fail(e, YJ_EINVAL, "file", "the file is empty");
 		return NULL;
 	}
-	if (media_is(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") ||
-	    (len >= 4 && memcmp(body, "PK\x03\x04", 4) == 0)) {
-		yj_fail(e, YJ_EINVAL, "file",
-			"import reads CSV or GeoJSON, not Excel workbooks; save the sheet as \"CSV UTF-8\"");
-		return NULL;
-	}
+	bool json_type = media_is(ct, "application/geo+json") || media_is(ct, "application/json");
+	bool xlsx = media_is(ct, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") ||
+		    (!json_type && len >= 4 && memcmp(body, "PK\x03\x04", 4) == 0);
 	bool geojson;
-	if (media_is(ct, "application/geo+json") || media_is(ct, "application/json")) {
+	if (xlsx) {
+		geojson = false;
+	} else if (json_type) {
 		geojson = true;
 	} else if (media_is(ct, "text/csv") || media_is(ct, "application/csv") ||
 		   media_is(ct, "text/comma-separated-values") || media_is(ct, "application/vnd.ms-excel")) {
@@ -567,8 +591,9 @@ json_t *reg_import_parse(const reg_entity *ent, const char *content_type, const 
 
 	size_t ncols;
 	io_col *cols = reg_io_columns(ent, &ncols);
-	json_t *arr = geojson ? import_geojson(ent, cols, ncols, body, len, p, e)
-			      : import_csv(ent, cols, ncols, body, len, p, e);
+	json_t *arr = xlsx      ? import_xlsx(ent, cols, ncols, body, len, p, e)
+		      : geojson ? import_geojson(ent, cols, ncols, body, len, p, e)
+				: import_csv(ent, cols, ncols, body, len, p, e);
 	free(cols);
 	return arr;
 }

@@ -189,7 +189,8 @@ int reg_count(store *s, const reg_entity *ent, const reg_query *q, int64_t *tota
 /*
  * Turn an uploaded file into JSON objects for the entity, one per data row:
  * CSV (UTF-8 with or without BOM, or GB18030 — detected and converted; a
- * header row names the fields by JSON name or Chinese label) or GeoJSON (a
+ * header row names the fields by JSON name or Chinese label), the first sheet
+ * of an Excel workbook (.xlsx, read like a CSV file) or GeoJSON (a
  * FeatureCollection of Point features, properties named like the fields).
  * Text cells are converted to the field's type (numbers, booleans, sets as
  * "a;b", substances as "name:qty;name:qty"); conversion problems go to *p
