@@ -160,7 +160,7 @@ typedef struct xlsx {
 
 static int too_big(xlsx *x)
 {
-	return yj_fail(x->e, YJ_ETOOBIG, "body", "the workbook unpacks to more than %u MiB; split the sheet",
+	return yj_fail(x->e, YJ_ETOOBIG, "file", "the workbook unpacks to more than %u MiB; split the sheet",
 		       REG_XLSX_MAX_UNZIPPED >> 20);
 }
 
@@ -176,7 +176,7 @@ static int read_part(xlsx *x, const char *name, bool required, char **out, size_
 	if (idx < 0) {
 		if (!required)
 			return 0;
-		return yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: it has no %s", name);
+		return yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: it has no %s", name);
 	}
 	size_t room = REG_XLSX_MAX_UNZIPPED - x->unzipped;
 	zip_stat_t st;
@@ -185,7 +185,7 @@ static int read_part(xlsx *x, const char *name, bool required, char **out, size_
 		return too_big(x);
 	zip_file_t *f = zip_fopen_index(x->zip, (zip_uint64_t)idx, 0);
 	if (!f)
-		return yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: %s cannot be read (%s)", name,
+		return yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: %s cannot be read (%s)", name,
 			       zip_strerror(x->zip));
 	/* the declared size is the first guess only: the bytes are counted as they come */
 	size_t cap = (st.valid & ZIP_STAT_SIZE) ? (size_t)st.size + 1 : 64 * 1024, n = 0;
@@ -197,7 +197,7 @@ static int read_part(xlsx *x, const char *name, bool required, char **out, size_
 		}
 		zip_int64_t got = zip_fread(f, buf + n, cap - 1 - n);
 		if (got < 0) {
-			yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: %s cannot be read (%s)", name,
+			yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: %s cannot be read (%s)", name,
 				zip_file_strerror(f));
 			zip_fclose(f);
 			free(buf);
@@ -251,7 +251,7 @@ static xmlTextReaderPtr xml_open(xlsx *x, const char *name, const char *buf, siz
 		}
 	}
 	if (memmem(buf, len, "<!DOCTYPE", 9)) {
-		yj_fail(x->e, YJ_EINVAL, "body",
+		yj_fail(x->e, YJ_EINVAL, "file",
 			"%s has a DOCTYPE (DTD), which an Excel file never has; refused before parsing", name);
 		return NULL;
 	}
@@ -260,14 +260,14 @@ static xmlTextReaderPtr xml_open(xlsx *x, const char *name, const char *buf, siz
 	xmlTextReaderPtr r = xmlReaderForMemory(buf, (int)len, NULL, NULL,
 						XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (!r) {
-		yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: %s is not well-formed XML (line %d)",
+		yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: %s is not well-formed XML (line %d)",
 			name, 1);
 		return NULL;
 	}
 	xmlTextReaderSetStructuredErrorHandler(r, quiet_error, NULL);
 	return r;
 not_utf8:
-	yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: %s is not UTF-8 XML", name);
+	yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: %s is not UTF-8 XML", name);
 	return NULL;
 }
 
@@ -276,10 +276,10 @@ static int xml_next(xlsx *x, xmlTextReaderPtr r, const char *name)
 {
 	int rc = xmlTextReaderRead(r);
 	if (rc == 1 && xmlTextReaderNodeType(r) == XML_READER_TYPE_DOCUMENT_TYPE)
-		return yj_fail(x->e, YJ_EINVAL, "body",
+		return yj_fail(x->e, YJ_EINVAL, "file",
 			       "%s has a DOCTYPE (DTD), which an Excel file never has; refused before parsing", name);
 	if (rc < 0)
-		return yj_fail(x->e, YJ_EINVAL, "body",
+		return yj_fail(x->e, YJ_EINVAL, "file",
 			       "not a valid Excel (.xlsx) file: %s is not well-formed XML (line %d)", name,
 			       xmlTextReaderGetParserLineNumber(r));
 	return rc;
@@ -492,7 +492,7 @@ static const char *cell_text(xlsx *x, sheet_ctx *s)
 		if (end == v || *end || i < 0 || (size_t)i >= x->nsst) {
 			char quoted[24];
 			reg_io_copy_utf8(quoted, sizeof quoted, v, strlen(v));
-			yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: shared string '%s' does not exist",
+			yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: shared string '%s' does not exist",
 				quoted);
 			return NULL;
 		}
@@ -506,7 +506,16 @@ static const char *cell_text(xlsx *x, sheet_ctx *s)
 			*sep = ' ';
 		return t;
 	}
-	if (strcmp(s->type, "n") != 0 && s->type[0]) /* str (a formula's text), e (#N/A) */
+	if (strcmp(s->type, "e") == 0) { /* #N/A, #DIV/0!, #REF!: a formula that failed is not a value */
+		char letters[8], ref[24], quoted[24];
+		reg_io_col_letters(s->col, letters);
+		snprintf(ref, sizeof ref, "%s%ld", letters, s->row_no);
+		reg_io_copy_utf8(quoted, sizeof quoted, v, strlen(v));
+		yj_fail(x->e, YJ_EUNPROCESSABLE, "file", "cell %s holds Excel's error value %s: correct it or clear it",
+			ref, quoted);
+		return NULL;
+	}
+	if (strcmp(s->type, "n") != 0 && s->type[0]) /* str (a formula's text) */
 		return reg_grid_text(x->g, v, strlen(v));
 	if (!*v)
 		return "";
@@ -533,11 +542,11 @@ static int end_row(xlsx *x, sheet_ctx *s)
 		blank = !s->cells[c] || !*s->cells[c];
 	if (!blank) {
 		if (x->g->rows >= YJ_CSV_MAX_ROWS + 1)
-			return yj_fail(x->e, YJ_ETOOBIG, "body", "the sheet has more than %d rows; split the file",
+			return yj_fail(x->e, YJ_ETOOBIG, "file", "the sheet has more than %d rows; split the file",
 				       YJ_CSV_MAX_ROWS);
 		s->total += s->ncells;
 		if (s->total > REG_XLSX_MAX_CELLS)
-			return yj_fail(x->e, YJ_ETOOBIG, "body", "the sheet has more than %d cells; split the file",
+			return yj_fail(x->e, YJ_ETOOBIG, "file", "the sheet has more than %d cells; split the file",
 				       REG_XLSX_MAX_CELLS);
 		reg_grid_row(x->g, s->row_no);
 		for (size_t c = 0; c < s->ncells; c++)
@@ -561,7 +570,7 @@ static int end_cell(xlsx *x, sheet_ctx *s)
 		char letters[8], ref[24];
 		reg_io_col_letters(s->col, letters);
 		snprintf(ref, sizeof ref, "%s%ld", letters, s->row_no);
-		return yj_fail(x->e, YJ_EUNPROCESSABLE, "body", "cell %s has data beyond the first %d columns",
+		return yj_fail(x->e, YJ_EUNPROCESSABLE, "file", "cell %s has data beyond the first %d columns",
 			       ref, YJ_CSV_MAX_COLS);
 	}
 	for (size_t c = s->ncells; c < s->col; c++)
@@ -582,9 +591,9 @@ static int sheet_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 		bool ok = !v || (end != v && !*end);
 		xmlFree(v);
 		if (!ok || n < 1 || n > 1048576)
-			return yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: a row numbered '%ld'", n);
+			return yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: a row numbered '%ld'", n);
 		if (n <= s->last_row)
-			return yj_fail(x->e, YJ_EINVAL, "body",
+			return yj_fail(x->e, YJ_EINVAL, "file",
 				       "not a valid Excel (.xlsx) file: row %ld comes after row %ld", n, s->last_row);
 		s->row_no = n;
 		s->ncells = 0;
@@ -600,7 +609,7 @@ static int sheet_node(xlsx *x, xmlTextReaderPtr r, void *ctx)
 		if (ref && !reg_xlsx_cell_ref(ref, &s->col, &row)) {
 			char quoted[24];
 			reg_io_copy_utf8(quoted, sizeof quoted, ref, strlen(ref));
-			rc = yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: bad cell reference '%s'",
+			rc = yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: bad cell reference '%s'",
 				     quoted);
 		} else if (!ref) {
 			s->col = (size_t)(s->prev_col + 1);
@@ -655,14 +664,14 @@ static int read_workbook(xlsx *x)
 		return -1;
 	}
 	if (!wb.rid)
-		return yj_fail(x->e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: the workbook has no sheet");
+		return yj_fail(x->e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: the workbook has no sheet");
 	rels_ctx rels = {.rid = wb.rid};
 	int rc = each_node(x, "xl/_rels/workbook.xml.rels", true, rels_node, &rels);
 	xmlFree(wb.rid);
 	if (rc != 0)
 		return -1;
 	if (!rels.path[0])
-		return yj_fail(x->e, YJ_EINVAL, "body",
+		return yj_fail(x->e, YJ_EINVAL, "file",
 			       "not a valid Excel (.xlsx) file: the workbook does not say where its first sheet is");
 
 	sst_ctx sst = {0};
@@ -696,7 +705,7 @@ int reg_xlsx_read(const char *body, size_t len, io_grid *g, yj_err *e)
 	zip_source_t *src = zip_source_buffer_create(body, len, 0, &ze);
 	zip_t *zip = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
 	if (!zip) {
-		yj_fail(e, YJ_EINVAL, "body", "not a valid Excel (.xlsx) file: %s", zip_error_strerror(&ze));
+		yj_fail(e, YJ_EINVAL, "file", "not a valid Excel (.xlsx) file: %s", zip_error_strerror(&ze));
 		if (src)
 			zip_source_free(src);
 		zip_error_fini(&ze);

@@ -304,7 +304,7 @@ static void test_csv_import_whole_file_errors(void **state)
 	const char xlsx[] = "PK\x03\x04rest";
 	assert_null(reg_import_parse(&test_ent, NULL, xlsx, sizeof xlsx - 1, &p, &e));
 	assert_int_equal(e.code, YJ_EINVAL);
-	assert_string_equal(e.field, "body");
+	assert_string_equal(e.field, "file");
 	assert_non_null(strstr(e.message, "Excel (.xlsx)"));
 
 	/* too many rows */

@@ -101,7 +101,7 @@ static void test_not_a_workbook(void **state)
 	const char junk[] = "this is not a zip file at all";
 	assert_int_equal(reg_xlsx_read(junk, sizeof junk - 1, &g, &e), -1);
 	assert_int_equal(e.code, YJ_EINVAL);
-	assert_string_equal(e.field, "body");
+	assert_string_equal(e.field, "file");
 	assert_non_null(strstr(e.message, "not a valid Excel (.xlsx) file"));
 	assert_int_equal(g.rows, 0);
 
