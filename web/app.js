@@ -126,6 +126,8 @@ async function showApp(user) {
   buildLayerList();
   $('#nav-warnings').hidden = !STAFF_ROLES.includes(user.role);
   $('#nav-enforce').hidden = !['inspector', 'commander', 'legal_reviewer', 'duty_officer', 'admin'].includes(user.role);
+  // the registry's import and export: for the roles that may import some object type (the server's write roles)
+  $('#nav-data').hidden = !['admin', 'commander', 'duty_officer', 'inspector', 'warehouse_keeper'].includes(user.role);
   $('#nav-api').hidden = user.role !== 'admin'; // the API description: for the bureau's IT staff
   $('#nav-warnings').textContent = t(['commander', 'duty_officer'].includes(user.role) ? 'nav.warnings' : 'nav.warnings_read');
   await loadThemes();
