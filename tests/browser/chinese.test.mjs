@@ -20,11 +20,12 @@ import { launch, signIn, OUT } from './lib.mjs';
 //   PDF       the decision document's file format ("处罚决定书 (PDF)", evidence tiles)
 //   JSON      the downloadable draw record's format (publicity: "下载抽取记录 (JSON)")
 //   DataV, GeoAtlas   the boundary data's source, named in the map's attribution as its licence asks
+//   Excel, CSV, GeoJSON   the file formats of the registry's import and export (数据导入导出: "导出 Excel")
 // Tokens with a digit in them are codes and identifiers, not words: AQ-01, SHA-256,
 // BLAKE2b-256, CAP identifiers (441523-20261206-63bc99d1-v3), seeds, device and user ids.
 // A title marked data-detail="server" is the server's own message kept as a
 // secondary detail (the brief allows it there, never as the main text).
-const ALLOW = ['CAP', 'PDF', 'JSON', 'DataV', 'GeoAtlas'];
+const ALLOW = ['CAP', 'PDF', 'JSON', 'DataV', 'GeoAtlas', 'Excel', 'CSV', 'GeoJSON'];
 
 let srv, browser;
 let W, caseId, matter, drawId, gwUser, gwTask;
@@ -99,7 +100,8 @@ after(async () => {
 
 // English words a person could read on the page: visible text, options, placeholder / title /
 // aria-label / alt of any element, input buttons' labels and the document title. Free text
-// people entered into the registry (a record's 备注, tr[data-field="note"]) is data, not the UI's.
+// people entered into the registry (a record's 备注, tr[data-field="note"]) is data, not the UI's,
+// and so is what a page marks data-userdata (the name of a file the person chose).
 function englishOnPage(allow) {
   const tokenRe = /[A-Za-z0-9_][A-Za-z0-9_.\-/:@#+]*/g;
   const bad = [];
@@ -121,7 +123,7 @@ function englishOnPage(allow) {
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     const el = n.parentElement;
-    if (!n.nodeValue.trim() || !el || el.closest('script, style, noscript, option, tr[data-field="note"] td')) continue;
+    if (!n.nodeValue.trim() || !el || el.closest('script, style, noscript, option, tr[data-field="note"] td, [data-userdata]')) continue;
     if (seen(n)) check(`text <${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`, n.nodeValue);
   }
   for (const o of document.querySelectorAll('option')) check('option', o.textContent);
@@ -260,6 +262,14 @@ test('duty officer: the map (counts for the view, an alarm in words), warnings, 
   await page.waitForSelector('#tasks .empty, #task-table');
   await assertWhoOnce(page);
   await assertChinese(page, 'enforce-duty');
+  // 数据导入导出: the page, and the preview of a file with a bad cell (the server's words are not the text)
+  await page.goto(`${srv.base}/data.html`);
+  await page.waitForSelector('#data-main:not([hidden])');
+  await assertChinese(page, 'data');
+  await page.selectOption('#entity', 'shelters');
+  await page.setInputFiles('#file', { name: '避难场所.csv', mimeType: 'text/csv', buffer: Buffer.from('编号,名称,容纳人数\n100,河田镇避难点,很多\n') });
+  await page.waitForSelector('#rows tr[data-action="refused"] li');
+  await assertChinese(page, 'data-refused');
   await ctx.close();
 });
 
