@@ -1,7 +1,7 @@
 // data.html — 数据导入导出: the clerks who keep the registry export an
 // object type (企业, 避难场所 …) of an area in their jurisdiction as Excel,
 // CSV or GeoJSON, and import a file back. An import is always previewed
-// first (POST /api/v1/import/{entity}?dry_run=1: per row created / updated /
+// first (the API's import of the type with ?dry_run=1: per row created / updated /
 // unchanged / refused, nothing written); 确认导入 is enabled only when no
 // row has a problem, and sends the same file once more with an
 // Idempotency-Key, so a double click or a retry imports once.
@@ -202,7 +202,8 @@
     if (key) headers['Idempotency-Key'] = key;
     let res;
     try {
-      res = await fetch(`/api/v1/import/${entity}${dry ? '?dry_run=1' : ''}`, { method: 'POST', headers, body: file, credentials: 'same-origin' });
+      const url = `/api/v1/import/${entity}`;
+      res = await fetch(dry ? `${url}?dry_run=1` : url, { method: 'POST', headers, body: file, credentials: 'same-origin' });
     } catch { throw I.httpError(0, null, null); }
     const data = await res.json().catch(() => null);
     if (res.status === 401) { toLogin(); throw I.httpError(401, data, res.headers); }

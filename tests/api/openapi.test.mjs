@@ -130,6 +130,13 @@ test('every API path the web pages call is documented', () => {
       const path = lit.replace(/\$\{[^}]*\}/g, '\u0001').split(/\$\{|[?#]/)[0];
       const segs = path.split('/').map((s) => (s === '\u0001' ? '1' : s.split('\u0001')[0]));
       if (segs[3] === '1' || segs[3] === '') continue; // the resource itself is a variable (the registry's layers)
+      // the import of a registry type (数据导入导出): each of the map's layers must have its import documented
+      if (segs[3] === 'import' && segs[4] === '1' && segs.length === 5) {
+        for (const [, name] of readFileSync('web/labels.js', 'utf8').matchAll(/\{ name: '([a-z-]+)', color:/g)) {
+          if (!doc.paths[`/api/v1/import/${name}`]?.post) missing.push(`POST /api/v1/import/${name} (web/${f})`);
+        }
+        continue;
+      }
       const key = segs.join('/').replace(/\/$/, '');
       if (seen.has(key)) continue;
       seen.add(key);
