@@ -120,10 +120,11 @@
 
   // a problem's column: "column H (容纳人数)" / "property '经度'" in the server's words, else the field's name
   function problemColumn(entity, p) {
-    const m = /column ([A-Z]{1,3})\s*\(([^)]*)\)/.exec(p.message || '') || /columns? ([A-Z]{1,3})\b/.exec(p.message || '');
+    const m = /column ([A-Z]{1,3})\s*\(([^)]*)\)/.exec(p.message || '') || /([A-Z]{1,3}) 列（([^）]*)）/.exec(p.message || '') ||
+      /columns? ([A-Z]{1,3})\b/.exec(p.message || '');
     if (m && m[2]) return t('data.column_letter', { letter: m[1], name: m[2] });
     if (m) return t('data.column_only', { letter: m[1] });
-    const q = /property '([^']+)'/.exec(p.message || '');
+    const q = /property '([^']+)'/.exec(p.message || '') || /属性 ([^：]+)：/.exec(p.message || '');
     if (q) return t('data.property', { name: q[1] });
     return p.field ? fieldName(entity, p.field) : t('data.whole_row');
   }

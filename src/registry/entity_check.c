@@ -19,22 +19,31 @@
 
 /* ---- problems ---------------------------------------------------------------- */
 
-void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
+/* the problem's slot, or NULL when (row, field) has one already or the list is full (counted) */
+static reg_problem *problem_slot(reg_problems *p, long row, const char *field)
 {
 	size_t max = p->max ? p->max : 1000;
 	/* one problem per (row, field): the first says what to fix */
 	for (size_t i = 0; field && field[0] && i < p->count && i < max; i++)
 		if (p->items[i].row == row && strcmp(p->items[i].field, field) == 0)
-			return;
+			return NULL;
 	if (p->count >= max) {
 		p->count++; /* keep counting so the caller can say "and N more" */
-		return;
+		return NULL;
 	}
 	p->items = yj_grow(p->items, &p->cap, p->count + 1, sizeof *p->items);
 	reg_problem *it = &p->items[p->count++];
 	it->row = row;
 	snprintf(it->field, sizeof it->field, "%s", field ? field : "");
 	yj_utf8_repair(it->field, sizeof it->field);
+	return it;
+}
+
+void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
+{
+	reg_problem *it = problem_slot(p, row, field);
+	if (!it)
+		return;
 	va_list ap, zh_ap;
 	va_start(ap, fmt);
 	va_copy(zh_ap, ap);
@@ -44,6 +53,17 @@ void reg_problems_add(reg_problems *p, long row, const char *field, const char *
 		it->message_zh[0] = '\0';
 	va_end(zh_ap);
 	va_end(ap);
+}
+
+void reg_problems_add_text(reg_problems *p, long row, const char *field, const char *en, const char *zh)
+{
+	reg_problem *it = problem_slot(p, row, field);
+	if (!it)
+		return;
+	snprintf(it->message, sizeof it->message, "%s", en);
+	yj_utf8_repair(it->message, sizeof it->message);
+	snprintf(it->message_zh, sizeof it->message_zh, "%s", zh ? zh : "");
+	yj_utf8_repair(it->message_zh, sizeof it->message_zh);
 }
 
 const char *reg_problem_text(const reg_problems *p, size_t k)

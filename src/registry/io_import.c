@@ -104,8 +104,26 @@ static bool parse_whole(const char *s, json_int_t *out)
 typedef struct cell_ctx {
 	reg_problems *p;
 	long row;
-	const char *where; /* "column E (经度)" or "property '经度'" */
+	const char *where;    /* "column E (经度)" or "property '经度'" */
+	const char *where_zh; /* the same in Chinese: "E 列（经度）", "属性 经度" */
 } cell_ctx;
+
+/* A problem with a cell: where it is, then what is wrong (fmt, in the catalog), in both languages */
+static void cell_problem(const cell_ctx *x, const io_col *c, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cell_problem(const cell_ctx *x, const io_col *c, const char *fmt, ...)
+{
+	char en[320], zh[480], what[256], what_zh[384];
+	va_list ap, zh_ap;
+	va_start(ap, fmt);
+	va_copy(zh_ap, ap);
+	vsnprintf(what, sizeof what, fmt, ap);
+	yj_vformat_zh(what_zh, sizeof what_zh, fmt, zh_ap);
+	va_end(zh_ap);
+	va_end(ap);
+	snprintf(en, sizeof en, "%s: %s", x->where, what);
+	snprintf(zh, sizeof zh, "%s：%s", x->where_zh, what_zh);
+	reg_problems_add_text(x->p, x->row, c->name, en, zh);
+}
 
 /*
  * The JSON value of a trimmed, non-empty text s for column c; NULL with a
@@ -131,13 +149,15 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 	case F_REF:
 		if (parse_whole(s, &i))
 			return json_integer(i);
-		reg_problems_add(x->p, x->row, c->name, "%s: '%s' is not %s", x->where, excerpt(s, q1),
-				 c->kind == F_REF ? "an id" : "a whole number");
+		if (c->kind == F_REF)
+			cell_problem(x, c, "'%s' is not an id", excerpt(s, q1));
+		else
+			cell_problem(x, c, "'%s' is not a whole number", excerpt(s, q1));
 		return NULL;
 	case F_REAL:
 		if (parse_number(s, &d))
 			return json_real(d);
-		reg_problems_add(x->p, x->row, c->name, "%s: '%s' is not a number", x->where, excerpt(s, q1));
+		cell_problem(x, c, "'%s' is not a number", excerpt(s, q1));
 		return NULL;
 	case F_BOOL: {
 		static const struct {
@@ -148,8 +168,7 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 		for (size_t k = 0; k < YJ_ARRAY_LEN(words); k++)
 			if (strcasecmp(s, words[k].text) == 0)
 				return json_boolean(words[k].value);
-		reg_problems_add(x->p, x->row, c->name, "%s: '%s' is not 是/否 (true/false)", x->where,
-				 excerpt(s, q1));
+		cell_problem(x, c, "'%s' is not 是/否 (true/false)", excerpt(s, q1));
 		return NULL;
 	}
 	case F_ENUM_SET:
@@ -168,8 +187,7 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 				if (parse_whole(one, &i))
 					v = json_integer(i);
 				else
-					reg_problems_add(x->p, x->row, c->name, "%s: '%s' in '%s' is not an id", x->where,
-							 excerpt(one, q1), excerpt(s, q2));
+					cell_problem(x, c, "'%s' in '%s' is not an id", excerpt(one, q1), excerpt(s, q2));
 			} else {
 				/* name:quantity, the last ':' or '：' splits; "t" or "吨" may follow */
 				char *colon = NULL;
@@ -197,9 +215,7 @@ static json_t *cell_value(const io_col *c, const char *s, const cell_ctx *x)
 					json_object_set_new(v, "name", json_stringn(name, name_len));
 					json_object_set_new(v, "quantity_t", json_real(d));
 				} else {
-					reg_problems_add(x->p, x->row, c->name,
-							 "%s: '%s' is not name:tonnes (write 液氨:12.5;氯气:3)", x->where,
-							 excerpt(one, q1));
+					cell_problem(x, c, "'%s' is not name:tonnes (write 液氨:12.5;氯气:3)", excerpt(one, q1));
 				}
 			}
 			free(one);
@@ -235,6 +251,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 	size_t hcols = reg_grid_cols(t, hrow);
 	const io_col **map = yj_calloc(hcols ? hcols : 1, sizeof *map);
 	char (*where)[160] = yj_calloc(hcols ? hcols : 1, sizeof *where);
+	char (*where_zh)[160] = yj_calloc(hcols ? hcols : 1, sizeof *where_zh);
 	for (size_t c = 0; c < hcols; c++) {
 		char letters[8];
 		reg_io_col_letters(c, letters);
@@ -246,6 +263,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 		char header[64];
 		reg_io_copy_utf8(header, sizeof header, h, hn);
 		snprintf(where[c], sizeof where[c], "column %s (%s)", letters, header);
+		yj_format_zh(where_zh[c], sizeof where_zh[c], "column %s (%s)", letters, header);
 		if (!*header) {
 			for (size_t r = hrow + 1; r < t->rows; r++)
 				if (*reg_grid_at(t, r, c)) {
@@ -302,7 +320,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 				s++, n--;
 			cell.len = 0;
 			strbuf_append(&cell, s, n);
-			cell_ctx x = {p, row, where[c]};
+			cell_ctx x = {p, row, where[c], where_zh[c]};
 			json_t *v = cell_value(m, cell.data, &x);
 			if (v)
 				json_object_set_new(obj, m->name, v);
@@ -312,6 +330,7 @@ static json_t *import_grid(const reg_entity *ent, const io_col *cols, size_t nco
 	strbuf_free(&cell);
 	free(map);
 	free(where);
+	free(where_zh);
 	return arr;
 }
 
@@ -491,9 +510,10 @@ static json_t *import_geojson(const reg_entity *ent, const io_col *cols, size_t 
 				if (!n)
 					continue;
 				char *text = yj_strndup(s, n);
-				char where[160];
+				char where[160], where_zh[160];
 				snprintf(where, sizeof where, "property '%s'", name);
-				cell_ctx x = {p, row, where};
+				yj_format_zh(where_zh, sizeof where_zh, "property '%s'", name);
+				cell_ctx x = {p, row, where, where_zh};
 				v = cell_value(m, text, &x);
 				free(text);
 			} else if (json_is_number(val) && reg_io_kind_is_text(m->kind)) {

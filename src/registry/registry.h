@@ -114,6 +114,8 @@ typedef struct reg_problems {
 	bool zh;           /* render the words in Chinese (the request's Accept-Language) */
 } reg_problems;
 
+/* a problem whose words are made already, in English and in Chinese (zh NULL: none) */
+void reg_problems_add_text(reg_problems *p, long row, const char *field, const char *en, const char *zh);
 void reg_problems_add(reg_problems *p, long row, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void reg_problems_free(reg_problems *p);

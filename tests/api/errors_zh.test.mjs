@@ -81,6 +81,16 @@ test('a registry object with bad fields: its problems in Chinese', async () => {
   assert.equal(en.json.error.problems.find((p) => p.field === 'name').message, "field 'name': at most 200 bytes");
 });
 
+test('an imported file\'s cell problems: where and what, both in Chinese', async () => {
+  const csv = '名称,区划代码,经度,纬度,容纳人数\n某避难点,441523,115.6,23.2,很多\n';
+  const post = (headers) => srv.req('POST', '/api/v1/import/shelters?dry_run=1', { token: admin, headers: { 'Content-Type': 'text/csv', ...headers }, raw: csv });
+  const zh = await post(ZH);
+  const p = JSON.stringify(zh.json);
+  assert.match(p, /E 列（容纳人数）：“很多”不是整数/, p);
+  const en = await post({});
+  assert.match(JSON.stringify(en.json), /column E \(容纳人数\): '很多' is not a whole number/);
+});
+
 test('a validation error of a JSON field: Chinese, with the field named as sent', async () => {
   const body = { username: 'x', password: 'long-enough-1', role: 'duty_officer', area_code: '441523' };
   const zh = await srv.req('POST', '/api/v1/users', { token: admin, headers: ZH, body });

@@ -69,7 +69,7 @@ export const FAILERS = {
   yj_fail: { arg: 3 }, yj_refuse: { arg: 4 }, yj_err_set_zh: { arg: 1 },
   cap_fail_at: { arg: 3 }, cap_fail_path: { arg: 3 }, wfail: { arg: 2, file: 'src/warning/cap_write.c' },
   reject: { arg: 2, file: 'src/telemetry/ingest.c' }, reg_problems_add: { arg: 3 },
-  yj_piece_zh: { arg: 0 }, yj_format_zh: { arg: 2 },
+  yj_piece_zh: { arg: 0 }, yj_format_zh: { arg: 2 }, cell_problem: { arg: 2, file: 'src/registry/io_import.c' },
 };
 
 // a format argument: its compiled strings (both arms of `c ? "a" : "b"`), or null when not literal
