@@ -15,6 +15,7 @@
 #include "auth/auth_int.h"
 #include "geo/geo.h"
 #include "store/store.h"
+#include "unit_db.h"
 
 static void test_area_prefix(void **state)
 {
@@ -42,31 +43,12 @@ static char area_db[64];
 
 static int areas_setup(void **state)
 {
-	snprintf(area_db, sizeof area_db, "/tmp/yj-auth-areas-XXXXXX");
-	int fd = mkstemp(area_db);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	yj_err e = {0};
-	if (store_open(area_db, &e))
-		return -1;
-	store *s = store_thread();
-	if (store_begin(s, &e) || geo_areas_load(s, &e) || store_commit(s, &e))
-		return -1;
-	geo_area_dir_invalidate();
-	return 0;
+	return unit_db_open(area_db, sizeof area_db, "auth-areas");
 }
 
 static int areas_teardown(void **state)
 {
-	geo_area_dir_invalidate();
-	store_close_all();
-	char p[64];
-	unlink(area_db);
-	snprintf(p, sizeof p, "%s-wal", area_db);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", area_db);
-	unlink(p);
+	unit_db_remove(area_db);
 	return 0;
 }
 

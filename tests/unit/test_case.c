@@ -25,6 +25,7 @@
 #include "geo/geo.h"
 #include "registry/registry.h"
 #include "store/store.h"
+#include "unit_db.h"
 
 static char db_path[64];
 static auth_user commander, inspector, reviewer;
@@ -40,18 +41,10 @@ static void make_user(store *s, const char *name, const char *role, const char *
 
 static int setup(void **state)
 {
-	snprintf(db_path, sizeof db_path, "/tmp/yj-case-XXXXXX");
-	int fd = mkstemp(db_path);
-	if (fd < 0)
+	if (unit_db_open(db_path, sizeof db_path, "case"))
 		return -1;
-	close(fd);
 	yj_err e = {0};
-	if (store_open(db_path, &e))
-		return -1;
 	store *s = store_thread();
-	if (store_begin(s, &e) || geo_areas_load(s, &e) || store_commit(s, &e))
-		return -1;
-	geo_area_dir_invalidate();
 	char hash[128];
 	if (auth_password_hash("long-enough-1", hash, &e) || store_begin(s, &e))
 		return -1;
@@ -67,14 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	yj_clock_set_offset(0);
-	geo_area_dir_invalidate();
-	store_close_all();
-	char p[80];
-	unlink(db_path);
-	snprintf(p, sizeof p, "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", db_path);
-	unlink(p);
+	unit_db_remove(db_path);
 	return 0;
 }
 

@@ -31,6 +31,7 @@
 #include "dispatch/disp_int.h"
 #include "geo/geo.h"
 #include "store/store.h"
+#include "unit_db.h"
 #include "warning/warning.h"
 
 static char db_path[64];
@@ -55,18 +56,10 @@ static int64_t user(const char *name, const char *role, const char *area)
 
 static int setup(void **state)
 {
-	snprintf(db_path, sizeof db_path, "/tmp/yj-escalation-XXXXXX");
-	int fd = mkstemp(db_path);
-	if (fd < 0)
+	if (unit_db_open(db_path, sizeof db_path, "escalation"))
 		return -1;
-	close(fd);
 	yj_err e = {0};
-	if (store_open(db_path, &e))
-		return -1;
 	store *s = store_thread();
-	if (store_begin(s, &e) || geo_areas_load(s, &e) || store_commit(s, &e))
-		return -1;
-	geo_area_dir_invalidate();
 	for (int i = 0; i < 2; i++)
 		if (store_get_text(s, village[i], sizeof village[i], &e,
 		                   "SELECT code FROM area WHERE parent = ? ORDER BY code LIMIT 1 OFFSET ?", TOWN, i) != 1)
@@ -84,14 +77,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	disp_stop();
-	geo_area_dir_invalidate();
-	store_close_all();
-	char p[80];
-	unlink(db_path);
-	snprintf(p, sizeof p, "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", db_path);
-	unlink(p);
+	unit_db_remove(db_path);
 	return 0;
 }
 
